@@ -1,0 +1,49 @@
+"""The graph rules: the only code that knows what a decorator means.
+
+`expand_function(spec, config)` turns one FunctionSpec into NodeSpecs; `expand_module(specs,
+config)` does it for every public function of a module, after the module-wide rewrites some
+decorators need (`@mutate` is written on one function and changes another).  Both front ends — live
+modules (`livedag.engine.introspect`) and source text (`livedag.server`) — call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..specs import FunctionSpec
+from . import metadata  # noqa: F401  (each import registers that family's rules)
+from .lifecycle import expand_function, function_node, select_targets
+from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
+
+# Module-wide rewrites, registered by rule modules that need to see all of a module's functions.
+ModuleRewrite = Callable[[Sequence[FunctionSpec]], list[FunctionSpec]]
+MODULE_REWRITES: list[ModuleRewrite] = []
+
+
+def expand_module(functions: Sequence[FunctionSpec], config: Mapping[str, Any]) -> Expansion:
+    """Nodes of one module: every public function in it, private ones only as references."""
+    specs = list(functions)
+    for rewrite in MODULE_REWRITES:
+        specs = rewrite(specs)
+    out = Expansion()
+    for spec in specs:
+        if spec.is_public:
+            out.extend(expand_function(spec, config))
+    return out
+
+
+__all__ = [
+    "MODULE_REWRITES",
+    "RULES",
+    "DecoratorError",
+    "Expansion",
+    "Phase",
+    "RuleContext",
+    "Unknowable",
+    "expand_function",
+    "expand_module",
+    "function_node",
+    "rule",
+    "select_targets",
+]

@@ -1,0 +1,189 @@
+"""The runner: a FunctionSpec and a config in, NodeSpecs out.
+
+It mirrors Hamilton's decorator lifecycle (hamilton.function_modifiers.base.resolve_nodes): dynamic
+→ resolve → create → inject → expand → transform → decorate.  Within a phase, decorators apply
+innermost first (the one written closest to the `def` first), as Hamilton's do.  A decorator that
+fails is reported (LD006 misuse, LD008 unknowable) and skipped; the function stays in the graph as
+far as the remaining decorators allow, so one bad decorator never hides the rest of the dataflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from ..specs import (
+    Call,
+    Dependency,
+    FunctionSpec,
+    NodeSpec,
+    ParameterKind,
+    Severity,
+)
+from .registry import (
+    DecoratorError,
+    Expansion,
+    Phase,
+    RuleContext,
+    Unknowable,
+    rule_for,
+)
+
+# Tag Hamilton puts on nodes that a transformer must not treat as sinks.
+NON_FINAL_TAG = "hamilton.non_final_node"
+
+
+def function_node(spec: FunctionSpec, name: str | None = None) -> NodeSpec:
+    """The node a function makes on its own: its name, its parameters as dependencies."""
+    deps = tuple(
+        Dependency(p.name, p.annotation, p.has_default, p.location)
+        for p in spec.parameters
+        if p.kind in (ParameterKind.POSITIONAL, ParameterKind.KEYWORD_ONLY)
+    )
+    return NodeSpec(
+        name=name or spec.name,
+        type=spec.returns,
+        dependencies=deps,
+        tags={"module": spec.module},
+        doc=spec.doc,
+        function=spec.name,
+        module=spec.module,
+        location=spec.location,
+        compute=spec.obj,
+    )
+
+
+def select_targets(target: Any, nodes: Sequence[NodeSpec], call: Call) -> list[NodeSpec]:
+    """Hamilton's target selection for transformers and decorators.
+
+    None → the sinks of the function's subgraph; Ellipsis → every node; a name or a collection of
+    names → those nodes (all must exist).
+    """
+    if target is None:
+        consumed = {d.name for n in nodes for d in n.dependencies}
+        return [n for n in nodes if n.name not in consumed and not n.tags.get(NON_FINAL_TAG)]
+    if target is Ellipsis:
+        return list(nodes)
+    names = [target] if isinstance(target, str) else list(target)
+    if not all(isinstance(n, str) for n in names):
+        raise DecoratorError(f"@{call.name}: target must be a node name or names", call.location)
+    by_name = {n.name: n for n in nodes}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise DecoratorError(
+            f"@{call.name}: target(s) {', '.join(map(repr, missing))} are not among the nodes "
+            f"this function makes ({', '.join(sorted(by_name))})",
+            call.location,
+        )
+    return [by_name[n] for n in names]
+
+
+def replace_targets(
+    nodes: Sequence[NodeSpec], targets: Collection[NodeSpec], replacement: list[NodeSpec]
+) -> list[NodeSpec]:
+    """`nodes` without `targets`, with `replacement` added at the end (Hamilton's order)."""
+    target_ids = {id(t) for t in targets}
+    return [n for n in nodes if id(n) not in target_ids] + replacement
+
+
+def _report(ctx: RuleContext, call: Call, exc: Exception) -> None:
+    if isinstance(exc, Unknowable):
+        ctx.report(
+            "LD008",
+            f"@{call.name}: {exc}; lineage below it is partial",
+            exc.location or call.location,
+            Severity.INFO,
+        )
+    else:
+        location = getattr(exc, "location", None) or call.location
+        ctx.report("LD006", f"@{call.name}: {exc}", location)
+
+
+def _by_phase(decorators: Sequence[Call]) -> dict[Phase, list[Call]]:
+    grouped: dict[Phase, list[Call]] = {phase: [] for phase in Phase}
+    # Source order is outermost first; Hamilton applies innermost first.
+    for call in reversed(decorators):
+        found = rule_for(call)
+        if found is not None:
+            grouped[found.phase].append(call)
+    return grouped
+
+
+def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
+    """All nodes one function makes under `config`, with the problems found on the way."""
+    ctx = RuleContext(spec, config)
+    grouped = _by_phase(spec.decorators)
+
+    dynamic = grouped.pop(Phase.DYNAMIC)
+    if dynamic:
+        added: list[Call] = []
+        for call in dynamic:
+            try:
+                added.extend(_apply(call, ctx))
+            except (DecoratorError, Unknowable) as exc:
+                _report(ctx, call, exc)
+        more = _by_phase(added)
+        for phase, calls in more.items():
+            grouped.setdefault(phase, []).extend(calls)
+
+    current: FunctionSpec | None = spec
+    for call in grouped[Phase.RESOLVE]:
+        try:
+            current = _apply(call, current, ctx)
+        except (DecoratorError, Unknowable) as exc:
+            _report(ctx, call, exc)
+        if current is None:
+            return Expansion([], ctx.problems)
+    assert current is not None
+    ctx.function = current
+
+    creators = grouped[Phase.CREATE]
+    nodes: list[NodeSpec] = [function_node(current)]
+    if len(creators) > 1:
+        ctx.report(
+            "LD006",
+            f"{current.name} has more than one node-creating decorator "
+            f"({', '.join('@' + c.name for c in creators)}); Hamilton allows one",
+            creators[1].location,
+        )
+    elif creators:
+        try:
+            nodes = _apply(creators[0], current, ctx)
+        except (DecoratorError, Unknowable) as exc:
+            _report(ctx, creators[0], exc)
+    elif current.returns is None:
+        ctx.report(
+            "LD005",
+            f"{current.name} has no return type annotation; Hamilton refuses functions without "
+            f"one. Add `-> <type>` to its signature",
+            current.location,
+        )
+
+    expanders = grouped[Phase.EXPAND]
+    if len(expanders) > 1:
+        ctx.report(
+            "LD006",
+            f"{current.name} has more than one expanding decorator "
+            f"({', '.join('@' + c.name for c in expanders)}); Hamilton allows one",
+            expanders[1].location,
+        )
+        expanders = expanders[:1]
+
+    for phase_calls in (
+        grouped[Phase.INJECT],
+        expanders,
+        grouped[Phase.TRANSFORM],
+        grouped[Phase.DECORATE],
+    ):
+        for call in phase_calls:
+            try:
+                nodes = _apply(call, nodes, ctx)
+            except (DecoratorError, Unknowable) as exc:
+                _report(ctx, call, exc)
+    return Expansion(nodes, ctx.problems)
+
+
+def _apply(call: Call, *args: Any) -> Any:
+    found = rule_for(call)
+    assert found is not None
+    return found.apply(call, *args)

@@ -1,0 +1,171 @@
+"""The registry of decorator rules and what a rule gets to work with.
+
+Each decorator's meaning is one function registered here under its canonical Hamilton name, in one
+phase of Hamilton's lifecycle (see `Phase`).  The runner (`lifecycle.py`) applies them in that
+order; nothing outside `livedag.engine.rules` interprets a decorator.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..specs import (
+    Call,
+    FunctionSpec,
+    Location,
+    NodeSpec,
+    Problem,
+    Severity,
+    Unknown,
+    location_of,
+)
+
+
+class Phase(enum.IntEnum):
+    """Hamilton's decorator lifecycle, in the order it runs."""
+
+    DYNAMIC = 0  # `resolve`: turns config into further decorators
+    RESOLVE = 1  # `config.when*`, `hamilton_exclude`: keep, rename, or drop the function
+    CREATE = 2  # `does`, `subdag`, `dataloader`, ...: make the first nodes (at most one creator)
+    INJECT = 3  # `pipe_input`, `load_from.*`, `inject`: feed nodes into unmet parameters
+    EXPAND = 4  # `extract_columns`, `parameterize*`, ...: one node into many (at most one)
+    TRANSFORM = 5  # `check_output`, `pipe_output`, `save_to.*`, ...: rewrite selected nodes
+    DECORATE = 6  # `tag`, `tag_outputs`, `schema.output`: annotate selected nodes
+
+
+class DecoratorError(Exception):
+    """The decorator is used in a way Hamilton rejects (LD006)."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.location = location
+
+
+class Unknowable(Exception):
+    """A decorator argument the rule needs could not be known statically (LD008)."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.location = location
+
+
+# Signatures per phase:
+#   DYNAMIC:   (call, ctx) -> Sequence[Call]               decorators to add in its place
+#   RESOLVE:   (call, spec, ctx) -> FunctionSpec | None     None drops the function
+#   CREATE:    (call, spec, ctx) -> list[NodeSpec]
+#   INJECT, EXPAND, TRANSFORM, DECORATE: (call, nodes, ctx) -> list[NodeSpec]
+RuleFunction = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    phase: Phase
+    apply: RuleFunction
+    allows_multiple: bool = True
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    *names: str, phase: Phase, allows_multiple: bool = True
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register the decorated function as the meaning of the decorator(s) `names`."""
+
+    def register(fn: RuleFunction) -> RuleFunction:
+        for name in names:
+            if name in RULES:
+                raise RuntimeError(f"two rules for decorator {name!r}")
+            RULES[name] = Rule(name, phase, fn, allows_multiple)
+        return fn
+
+    return register
+
+
+def rule_for(call: Call) -> Rule | None:
+    return RULES.get(call.name) if call.known else None
+
+
+@dataclass
+class RuleContext:
+    """What a rule may consult besides its own call: the function, the config, a problem sink."""
+
+    function: FunctionSpec
+    config: Mapping[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(
+        self,
+        code: str,
+        message: str,
+        location: Location | None = None,
+        severity: Severity = Severity.ERROR,
+        node: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(code, severity, message, location or self.function.location, node=node)
+        )
+
+    def known(self, value: Any, what: str, call: Call | None = None) -> Any:
+        """`value` itself, or raise Unknowable (LD008) if the front end could not evaluate it."""
+        if isinstance(value, Unknown):
+            where = value.location or (call.location if call else None)
+            raise Unknowable(f"{what} cannot be known without running code ({value.reason})", where)
+        return value
+
+    def name_location(self, name: object, call: Call | None = None) -> Location | None:
+        """Where a node named by `name` is defined: the string itself, else the decorator."""
+        return (
+            location_of(name)
+            or (call.location if call is not None else None)
+            or self.function.location
+        )
+
+
+def bind_arguments(
+    call: Call, positional: Sequence[str], *, defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Bind a call's arguments to parameter names like Python would, raising DecoratorError.
+
+    Keyword-only parameters are those in `defaults` that are not in `positional`.
+    """
+    bound: dict[str, Any] = {}
+    if len(call.args) > len(positional):
+        raise DecoratorError(
+            f"@{call.name} takes at most {len(positional)} positional argument(s), "
+            f"got {len(call.args)}",
+            call.location,
+        )
+    for name, value in zip(positional, call.args, strict=False):
+        bound[name] = value
+    allowed = set(positional) | set(defaults or {})
+    for key, value in call.kwargs.items():
+        if key not in allowed:
+            raise DecoratorError(f"@{call.name} got an unexpected argument {key!r}", call.location)
+        if key in bound:
+            raise DecoratorError(f"@{call.name} got {key!r} twice", call.location)
+        bound[key] = value
+    for key, value in (defaults or {}).items():
+        bound.setdefault(key, value)
+    missing = [p for p in positional if p not in bound]
+    if missing:
+        raise DecoratorError(
+            f"@{call.name} is missing required argument(s): {', '.join(missing)}", call.location
+        )
+    return bound
+
+
+@dataclass
+class Expansion:
+    """What the rules made of one function (or module): its nodes and any problems."""
+
+    nodes: list[NodeSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: Expansion) -> None:
+        self.nodes.extend(other.nodes)
+        self.problems.extend(other.problems)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run the whole test suite: lint, types, Python tests, editor tests.
+# This is the README's test command and what CI (.ci/run) runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+
+echo "== ruff"
+.venv/bin/ruff check engine server tests examples
+echo "== mypy"
+.venv/bin/mypy
+
+echo "== pytest"
+# pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
