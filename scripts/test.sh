@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+bash scripts/system-deps.sh
 
 echo "== ruff"
 .venv/bin/ruff check engine server tests examples
@@ -13,3 +14,8 @@ echo "== mypy"
 echo "== pytest"
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+
+if [ -f scripts/test-vscode.sh ]; then
+  echo "== vscode-client"
+  bash scripts/test-vscode.sh
+fi

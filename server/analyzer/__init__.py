@@ -1,0 +1,1 @@
+"""The static analyzer: source text to FunctionSpecs, without importing or running it."""

@@ -1,0 +1,1 @@
+"""The language server (pygls): one module per feature."""
