@@ -29,6 +29,8 @@ def to_plain(value: Any) -> Any:
     """A decorator argument as plain data (see `livedag.engine.specs`)."""
     if isinstance(value, Chain):
         return value.call()
+    if isinstance(value, Applicable):
+        return value.call
     if isinstance(value, (Call, Symbol, FunctionRef, ModuleRef)):
         return value
     if value is None or value is Ellipsis or isinstance(value, (str, bytes, bool, int, float)):
@@ -88,6 +90,23 @@ class Chain:
         return Call(self._name, to_plain(self._args), to_plain(self._kwargs), tuple(self._methods))
 
 
+class Applicable:
+    """What `@name(...)` evaluates to: the recorded call, ready to be applied to a function.
+
+    Keeping the Call readable lets `@resolve(decorate_with=lambda ...: extract_columns(...))` see
+    which decorator the lambda produced.
+    """
+
+    def __init__(self, call: Call):
+        self.call = call
+
+    def __call__(self, fn: F) -> F:
+        return record(fn, self.call)
+
+    def __repr__(self) -> str:
+        return f"<livedag @{self.call.name}(...)>"
+
+
 class Decorator:
     """A decorator that records itself. `@name(...)` and, for `plain_ok` ones, bare `@name`."""
 
@@ -98,8 +117,7 @@ class Decorator:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.plain_ok and len(args) == 1 and not kwargs and inspect.isfunction(args[0]):
             return record(args[0], Call(self.name))
-        call = Call(self.name, to_plain(args), to_plain(kwargs))
-        return lambda fn: record(fn, call)
+        return Applicable(Call(self.name, to_plain(args), to_plain(kwargs)))
 
     def __repr__(self) -> str:
         return f"<livedag decorator @{self.name}>"
