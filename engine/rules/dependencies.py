@@ -1,4 +1,4 @@
-"""Where a decorator says a parameter's value comes from: `source`, `value`, `group`, `configuration`.
+"""Where a parameter's value comes from: `source`, `value`, `group`, `configuration`.
 
 Front ends hand these over as `Call("source", ("x",))` records; rules that accept them
 (`parameterize`, `does`, `inject`, steps, subdags, adapters) turn them into the typed forms below
@@ -84,8 +84,8 @@ def dependency_of(value: Any, ctx: RuleContext, call: Call | None = None) -> Dep
         name = _single_arg(value, ctx)
         if not isinstance(name, str):
             raise DecoratorError(
-                f"{value.name}() takes the name of a {'node' if value.name == 'source' else 'config key'}"
-                f" as a string, got {name!r}",
+                f"{value.name}() takes the name of a "
+                f"{'node' if value.name == 'source' else 'config key'} as a string, got {name!r}",
                 value.location,
             )
         where = location_of(name) or value.location
