@@ -1,0 +1,27 @@
+"""livedag's runtime graph equals apache-hamilton's on every fixture, under every fixture config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes
+
+CASES = [
+    pytest.param(path, config, id=f"{path.stem}[{i}]")
+    for path in fixture_paths()
+    for i, config in enumerate(fixture_configs(path))
+]
+
+
+@pytest.mark.parametrize(("path", "config"), CASES)
+def test_runtime_graph_equals_hamilton(path: Path, config: dict[str, Any]) -> None:
+    expected = hamilton_nodes(path, config)
+    assert expected, "a fixture must make at least one node"
+    problems = diff(expected, runtime_nodes(path, config))
+    assert not problems, "\n" + problems
+
+
+def test_there_are_fixtures() -> None:
+    assert len(fixture_paths()) >= 1
