@@ -75,7 +75,7 @@ def load_module(path: Path, text: str | None = None, prefix: str = "fx") -> type
     return module
 
 
-def _user_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
+def user_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
     internal = ("hamilton.", "livedag.")
     return {k: v for k, v in tags.items() if k != "module" and not k.startswith(internal)}
 
@@ -87,7 +87,7 @@ def hamilton_nodes(path: Path, config: Mapping[str, Any]) -> dict[str, NodeSumma
     module = load_module(path, prefix="ham")
     fg = graph.FunctionGraph.from_modules(module, config=dict(config))
     return {
-        name: NodeSummary(frozenset(node.input_types), _user_tags(node.tags))
+        name: NodeSummary(frozenset(node.input_types), user_tags(node.tags))
         for name, node in fg.nodes.items()
         if not node.user_defined
     }
