@@ -13,6 +13,7 @@ from typing import Any
 
 from ..specs import FunctionSpec
 from . import metadata  # noqa: F401  (each import registers that family's rules)
+from . import configuration, expanders, extractors  # noqa: F401
 from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
 
