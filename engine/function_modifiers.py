@@ -153,6 +153,8 @@ value = _helper("value")
 source = _helper("source")
 group = _helper("group")
 configuration = _helper("configuration")
+# One extract of @parameterize_extract_columns: ParameterizedExtract(("a",), {"p": source("x")})
+ParameterizedExtract = _helper("ParameterizedExtract")
 
 
 def step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Chain:
@@ -200,6 +202,7 @@ cache = Decorator("cache")
 hamilton_exclude = Decorator("hamilton_exclude", plain_ok=True)
 
 __all__ = [
+    "ParameterizedExtract",
     "ResolveAt",
     "apply_to",
     "cache",
