@@ -1,0 +1,228 @@
+"""Which files are modules, what they are called, and which dataflow each belongs to.
+
+Module names follow Python's import rules: a file's name is dotted up through the folders that hold
+an `__init__.py`, so `src/shop/features.py` in package `shop` is `shop.features` (src layouts need
+nothing special) and a loose `scripts/run.py` is `run`.  A driver script names modules as *it*
+imports them, so a name is resolved first next to the script (its folder is on `sys.path` when it
+runs), then by that import name, then as a dotted path from the project root.
+
+Membership: `[tool.livedag] dataflows` when the project declares them; otherwise each driver script
+(`driver.Builder().with_modules(...)`, `driver.Driver(config, *modules)`) makes a dataflow of its
+modules with its literal config, and every module no driver uses is a dataflow of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from livedag.engine.specs import LocatedStr, Location
+
+from .project import ProjectConfig
+
+# Folders that never hold the user's own dataflow code.
+SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        "site-packages",
+        "dist-packages",
+        "__pycache__",
+        "venv",
+        "env",
+        "build",
+        "dist",
+    }
+)
+
+
+class DriverLike(Protocol):
+    """What membership needs of the analyzer's `DriverUse`."""
+
+    @property
+    def modules(self) -> tuple[str, ...]: ...
+    @property
+    def config(self) -> Mapping[str, Any]: ...
+    @property
+    def outputs(self) -> tuple[LocatedStr, ...]: ...
+    @property
+    def inputs(self) -> tuple[LocatedStr, ...]: ...
+    @property
+    def location(self) -> Location: ...
+
+
+class AnalysisLike(Protocol):
+    """What membership needs of the analyzer's `ModuleAnalysis`."""
+
+    @property
+    def drivers(self) -> Sequence[Any]: ...
+
+
+def is_skipped_dir(name: str) -> bool:
+    """Hidden folders (.git, .venv, .tox), virtualenvs, vendored and build output."""
+    return name.startswith(".") or name in SKIP_DIRS or name.endswith(".egg-info")
+
+
+def python_files(roots: Iterable[Path]) -> list[Path]:
+    """Every `.py` file under `roots` (files are taken as given), absolute, sorted, once each."""
+    found: set[Path] = set()
+    for root in roots:
+        root = root.resolve()
+        if root.is_file():
+            if root.suffix == ".py":
+                found.add(root)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not is_skipped_dir(d))
+            found.update(Path(folder, f) for f in files if f.endswith(".py"))
+    return sorted(found)
+
+
+def module_name(path: Path) -> str:
+    """The name Python imports `path` by: dotted through the packages (`__init__.py`) above it."""
+    path = path.resolve()
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.append(folder.name)
+        folder = folder.parent
+    return ".".join(reversed(parts)) or path.parent.name
+
+
+def dotted_from(path: Path, root: Path) -> str | None:
+    """`path` as a dotted name from `root` (`src/` stripped), when it lies under `root`."""
+    try:
+        rel = path.resolve().relative_to(root.resolve()).with_suffix("")
+    except ValueError:
+        return None
+    parts = list(rel.parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if parts and parts[0] == "src":
+        parts.pop(0)
+    return ".".join(parts) or None
+
+
+class ModuleIndex:
+    """Module names of the workspace's files, both ways."""
+
+    def __init__(self, paths: Iterable[Path], root: Path):
+        self.root = root
+        self.name_of: dict[Path, str] = {}
+        self._by_name: dict[str, list[Path]] = {}
+        self._by_dotted: dict[str, Path] = {}
+        for path in sorted(paths):
+            self.add(path)
+
+    def add(self, path: Path) -> str:
+        name = self.name_of.get(path) or module_name(path)
+        if path not in self.name_of:
+            self.name_of[path] = name
+            self._by_name.setdefault(name, []).append(path)
+            dotted = dotted_from(path, self.root)
+            if dotted is not None:
+                self._by_dotted.setdefault(dotted, path)
+        return name
+
+    def remove(self, path: Path) -> None:
+        name = self.name_of.pop(path, None)
+        if name is None:
+            return
+        self._by_name[name].remove(path)
+        if not self._by_name[name]:
+            del self._by_name[name]
+        dotted = dotted_from(path, self.root)
+        if dotted is not None and self._by_dotted.get(dotted) == path:
+            del self._by_dotted[dotted]
+
+    def paths_named(self, name: str) -> list[Path]:
+        return list(self._by_name.get(name, ()))
+
+    def resolve(self, name: str, near: Path | None = None) -> Path | None:
+        """The file module `name` is, as imported by a script at `near`."""
+        if near is not None:
+            local = near.parent.joinpath(*name.split("."))
+            for candidate in (local.with_suffix(".py"), local / "__init__.py"):
+                if candidate in self.name_of:
+                    return candidate
+        paths = self._by_name.get(name)
+        if paths:
+            return paths[0]
+        return self._by_dotted.get(name)
+
+
+@dataclass(frozen=True)
+class DataflowPlan:
+    """Which modules make one dataflow, built with which config and declared inputs."""
+
+    name: str
+    paths: tuple[Path, ...]
+    config: Mapping[str, Any]
+    declared_inputs: tuple[str, ...] | None = None
+    drivers: tuple[tuple[Path, Any], ...] = ()
+
+
+def plan_dataflows(
+    project: ProjectConfig, analyses: Mapping[Path, AnalysisLike], index: ModuleIndex
+) -> list[DataflowPlan]:
+    """The workspace's dataflows: declared in pyproject, else one per driver, else per module."""
+    declared = [_declared_plan(flow, index) for flow in project.dataflows]
+    driver_groups: dict[tuple[tuple[Path, ...], str], list[tuple[Path, Any]]] = {}
+    for path in sorted(analyses):
+        for use in analyses[path].drivers:
+            members = _driver_members(use, path, index)
+            if members:
+                key = (members, _config_key(use.config))
+                driver_groups.setdefault(key, []).append((path, use))
+
+    plans: list[DataflowPlan] = []
+    attached: dict[int, list[tuple[Path, Any]]] = {i: [] for i in range(len(declared))}
+    names_used: set[str] = set()
+    for (members, _), uses in driver_groups.items():
+        target = next(
+            (i for i, plan in enumerate(declared) if set(members) <= set(plan.paths)), None
+        )
+        if target is not None:  # a driver of a declared dataflow is checked against it
+            attached[target].extend(uses)
+            continue
+        first_path, first_use = uses[0]
+        name = f"driver:{first_path}"
+        if name in names_used:
+            name = f"{name}:{first_use.location.line}"
+        names_used.add(name)
+        plans.append(DataflowPlan(name, members, dict(first_use.config), None, tuple(uses)))
+    plans = [
+        DataflowPlan(p.name, p.paths, p.config, p.declared_inputs, tuple(attached[i]))
+        for i, p in enumerate(declared)
+    ] + plans
+
+    if not declared:
+        covered = {path for plan in plans for path in plan.paths}
+        for path in sorted(analyses):
+            if path not in covered and not analyses[path].drivers:
+                plans.append(DataflowPlan(f"module:{index.name_of[path]}", (path,), {}))
+    return plans
+
+
+def _declared_plan(flow: Any, index: ModuleIndex) -> DataflowPlan:
+    members: list[Path] = []
+    for name in flow.modules:
+        path = index.resolve(name)
+        if path is not None:
+            members.append(path)
+    for given in flow.paths:
+        members.extend(p for p in python_files([given]) if p in index.name_of)
+    unique = tuple(dict.fromkeys(members))
+    return DataflowPlan(f"pyproject:{flow.name}", unique, dict(flow.config), flow.inputs, ())
+
+
+def _driver_members(use: DriverLike, script: Path, index: ModuleIndex) -> tuple[Path, ...]:
+    found = (index.resolve(name, near=script) for name in use.modules)
+    return tuple(dict.fromkeys(p for p in found if p is not None))
+
+
+def _config_key(config: Mapping[str, Any]) -> str:
+    return json.dumps({str(k): repr(v) for k, v in config.items()}, sort_keys=True)

@@ -1,0 +1,126 @@
+"""A dataflow as DESIGN.md's JSON contract, and as DOT or Mermaid text for pictures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from livedag.engine.dataflow import Dataflow
+from livedag.engine.specs import NodeKind, NodeSpec, Problem
+
+
+def display_path(path: str | None, cwd: Path | None = None) -> str | None:
+    """`path` relative to the working folder when it lies inside it, else absolute."""
+    if path is None:
+        return None
+    base = (cwd or Path.cwd()).resolve()
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def node_json(node: NodeSpec, cwd: Path | None = None) -> dict[str, Any]:
+    """One node: where it is defined is 1-based (line and column of the name that defines it)."""
+    loc = node.location
+    return {
+        "name": node.name,
+        "kind": node.kind.value,
+        "type": node.type.text if node.type is not None else None,
+        "dependencies": list(node.dependency_names),
+        "tags": node.user_tags,
+        "doc": node.doc,
+        "module": node.module,
+        "path": display_path(loc.path, cwd) if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column + 1 if loc else None,
+        "function": node.function,
+    }
+
+
+def problem_json(problem: Problem, cwd: Path | None = None) -> dict[str, Any]:
+    loc = problem.location
+    return {
+        "code": problem.code,
+        "severity": problem.severity.value,
+        "message": problem.message,
+        "path": display_path(loc.path, cwd) if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column + 1 if loc else None,
+    }
+
+
+def problem_order(problem: Problem, cwd: Path | None = None) -> tuple[Any, ...]:
+    """Sort key for reports: file, position, code, message — stable across runs."""
+    loc = problem.location
+    return (
+        display_path(loc.path, cwd) or "" if loc else "",
+        loc.line if loc else 0,
+        loc.column if loc else 0,
+        problem.code,
+        problem.message,
+    )
+
+
+def graph_json(
+    dataflow: Dataflow, problems: Iterable[Problem], cwd: Path | None = None
+) -> dict[str, Any]:
+    """DESIGN.md's `livedag graph --format json` document."""
+    nodes = sorted(dataflow.nodes.values(), key=lambda n: n.name)
+    return {
+        "nodes": [node_json(n, cwd) for n in nodes],
+        "problems": [
+            problem_json(p, cwd) for p in sorted(problems, key=lambda p: problem_order(p, cwd))
+        ],
+    }
+
+
+def to_dot(dataflow: Dataflow) -> str:
+    """Graphviz text; the engine's renderer when there is one, so every picture looks alike."""
+    try:
+        from livedag.engine import visualize
+    except ImportError:
+        return _dot(dataflow)
+    return str(visualize.to_dot(dataflow))
+
+
+def to_mermaid(dataflow: Dataflow) -> str:
+    try:
+        from livedag.engine import visualize
+    except ImportError:
+        return _mermaid(dataflow)
+    return str(visualize.to_mermaid(dataflow))
+
+
+_SHAPES = {NodeKind.FUNCTION: "box", NodeKind.INPUT: "ellipse", NodeKind.CONFIG: "note"}
+
+
+def _dot(dataflow: Dataflow) -> str:
+    lines = ["digraph dataflow {", "  rankdir=LR;"]
+    for name in sorted(dataflow.nodes):
+        shape = _SHAPES[dataflow.nodes[name].kind]
+        lines.append(f"  {_quote(name)} [shape={shape}];")
+    for source, target in sorted(dataflow.graph.edges):
+        lines.append(f"  {_quote(source)} -> {_quote(target)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _mermaid(dataflow: Dataflow) -> str:
+    ids = {name: f"n{i}" for i, name in enumerate(sorted(dataflow.nodes))}
+    lines = ["flowchart LR"]
+    for name, ident in ids.items():
+        label = re.sub(r'["<>]', "", name)
+        kind = dataflow.nodes[name].kind
+        shape = f'(["{label}"])' if kind is NodeKind.INPUT else f'["{label}"]'
+        lines.append(f"  {ident}{shape}")
+    for source, target in sorted(dataflow.graph.edges):
+        lines.append(f"  {ids[source]} --> {ids[target]}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,227 @@
+"""`[tool.livedag]` in pyproject.toml: which modules form a dataflow, and how lint reports.
+
+```toml
+[tool.livedag]
+select = ["LD001", "LD002"]      # codes to report (default: all)
+ignore = ["LD008"]               # codes never to report
+severity = "warning"             # lint fails at or above this: error | warning | info
+
+[[tool.livedag.dataflows]]
+name = "features"
+modules = ["features", "pkg.cleaning"]   # module names, or
+paths = ["src/features.py", "src/pkg"]   # files or folders, relative to pyproject.toml
+config = { region = "US" }               # the config it is built with (`@config.when`)
+inputs = ["raw_df"]                      # declared inputs: any other unknown name is an error
+```
+
+`dataflows` may also be a table keyed by name (`[tool.livedag.dataflows.features]`).  Every
+mistake is reported as a `ProjectConfigError` naming the key and what is expected there, since a
+silently ignored key would make the editor and CI disagree with what the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from livedag.engine.specs import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+CODE_PATTERN = re.compile(r"^LD\d{3}$")
+SEVERITY_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+DEFAULT_SEVERITY = Severity.WARNING
+
+
+class ProjectConfigError(ValueError):
+    """`[tool.livedag]` is not what livedag understands; the message names the key."""
+
+
+@dataclass(frozen=True)
+class DataflowConfig:
+    """One dataflow the user declared: its modules (by name or path), config and inputs."""
+
+    name: str
+    modules: tuple[str, ...] = ()
+    paths: tuple[Path, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything `[tool.livedag]` says; `root` is the folder of pyproject.toml (or the roots')."""
+
+    root: Path
+    pyproject: Path | None = None
+    dataflows: tuple[DataflowConfig, ...] = ()
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: Severity = DEFAULT_SEVERITY
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` (a file or a folder)."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project_config(start: Path) -> ProjectConfig:
+    """`[tool.livedag]` of the project `start` lies in; defaults when there is none."""
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        root = start.resolve()
+        return ProjectConfig(root=root if root.is_dir() else root.parent)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectConfigError(f"cannot read {pyproject}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectConfigError(f"{pyproject} is not valid TOML: {exc}") from exc
+    section = data.get("tool", {}).get("livedag", {})
+    return parse_project_config(section, root=pyproject.parent, pyproject=pyproject)
+
+
+def parse_project_config(
+    section: Any, *, root: Path, pyproject: Path | None = None
+) -> ProjectConfig:
+    """Validate the `[tool.livedag]` table and turn it into a ProjectConfig."""
+    where = f"{pyproject or 'pyproject.toml'} [tool.livedag]"
+    if not isinstance(section, Mapping):
+        raise ProjectConfigError(f"{where}: expected a table, got {_kind(section)}")
+    known = {"dataflows", "select", "ignore", "severity"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ProjectConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"expected one of {', '.join(sorted(known))}"
+        )
+    select = section.get("select")
+    return ProjectConfig(
+        root=root,
+        pyproject=pyproject,
+        dataflows=_dataflows(section.get("dataflows", ()), root, where),
+        select=None if select is None else frozenset(_codes(select, f"{where} select")),
+        ignore=frozenset(_codes(section.get("ignore", ()), f"{where} ignore")),
+        severity=parse_severity(
+            section.get("severity", DEFAULT_SEVERITY.value), f"{where} severity"
+        ),
+    )
+
+
+def parse_severity(value: Any, where: str = "severity") -> Severity:
+    """`error`, `warning` or `info`, as a Severity."""
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ProjectConfigError(
+            f"{where}: expected one of error, warning, info; got {value!r}"
+        ) from None
+
+
+def parse_codes(values: Sequence[str], where: str) -> list[str]:
+    """LD codes from a list such as ["LD001", "ld002"] (also comma-separated items)."""
+    codes: list[str] = []
+    for value in values:
+        for part in str(value).split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if not CODE_PATTERN.match(code):
+                raise ProjectConfigError(f"{where}: {part.strip()!r} is not an LD code like LD001")
+            codes.append(code)
+    return codes
+
+
+def _codes(value: Any, where: str) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ProjectConfigError(
+            f'{where}: expected a list of LD codes such as ["LD001"], got {_kind(value)}'
+        )
+    return parse_codes(value, where)
+
+
+def _dataflows(value: Any, root: Path, where: str) -> tuple[DataflowConfig, ...]:
+    entries: list[tuple[str | None, Any, str]]
+    if isinstance(value, Mapping):
+        entries = [(name, body, f"{where} dataflows.{name}") for name, body in value.items()]
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        entries = [(None, body, f"{where} dataflows[{i}]") for i, body in enumerate(value)]
+    else:
+        raise ProjectConfigError(
+            f"{where} dataflows: expected an array of tables ([[tool.livedag.dataflows]]) "
+            f"or a table keyed by dataflow name, got {_kind(value)}"
+        )
+    out: list[DataflowConfig] = []
+    seen: set[str] = set()
+    for name, body, here in entries:
+        flow = _dataflow(name, body, root, here)
+        if flow.name in seen:
+            raise ProjectConfigError(f"{here}: a dataflow named {flow.name!r} is declared twice")
+        seen.add(flow.name)
+        out.append(flow)
+    return tuple(out)
+
+
+def _dataflow(name: str | None, body: Any, root: Path, where: str) -> DataflowConfig:
+    if not isinstance(body, Mapping):
+        raise ProjectConfigError(f"{where}: expected a table, got {_kind(body)}")
+    known = {"name", "modules", "paths", "config", "inputs"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ProjectConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"expected {', '.join(sorted(known))}"
+        )
+    name = body.get("name", name)
+    if not isinstance(name, str) or not name:
+        raise ProjectConfigError(f"{where} name: expected a non-empty string, got {_kind(name)}")
+    modules = _strings(body.get("modules", ()), f"{where} modules", "module names")
+    paths = tuple(
+        (root / p).resolve() for p in _strings(body.get("paths", ()), f"{where} paths", "paths")
+    )
+    if not modules and not paths:
+        raise ProjectConfigError(
+            f"{where}: dataflow {name!r} needs `modules` (module names) or `paths` "
+            f"(files or folders relative to pyproject.toml)"
+        )
+    config = body.get("config", {})
+    if not isinstance(config, Mapping):
+        raise ProjectConfigError(
+            f'{where} config: expected a table such as {{ region = "US" }}, got {_kind(config)}'
+        )
+    inputs = body.get("inputs")
+    return DataflowConfig(
+        name=name,
+        modules=modules,
+        paths=paths,
+        config=dict(config),
+        inputs=None if inputs is None else _strings(inputs, f"{where} inputs", "input names"),
+    )
+
+
+def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
+    if (
+        isinstance(value, str)
+        or not isinstance(value, Sequence)
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        raise ProjectConfigError(f"{where}: expected a list of {what} (strings), got {value!r}")
+    return tuple(value)
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"

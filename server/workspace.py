@@ -1,0 +1,338 @@
+"""The live model of a workspace: every module's analysis and every dataflow's graph.
+
+Writers (`index`, `update`, `remove`, `set_config_override`) run one at a time and end by
+publishing a new immutable `Snapshot`; readers (hover, lint, the graph view) take `snapshot` and
+never wait for analysis.  An update re-analyzes the changed blocks of one file (the analyzer's
+`ModuleSource`), re-expands only the functions whose spec changed (`linking.ExpansionCache`), and
+re-links only the dataflows that contain the file; membership is planned again only when a file
+comes or goes, a driver script changes, or pyproject.toml does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.dataflow import Dataflow
+from livedag.engine.specs import FunctionSpec, Problem, Unknown
+
+from .discovery import DataflowPlan, ModuleIndex, plan_dataflows, python_files
+from .linking import ExpansionCache, driver_problems, link
+from .project import ProjectConfig, load_project_config
+
+if TYPE_CHECKING:
+    from .analyzer import DriverUse, ModuleAnalysis, ModuleSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DataflowView:
+    """One dataflow of the workspace as readers see it."""
+
+    name: str  # "pyproject:<name>", "driver:<path>", or "module:<module>"
+    modules: tuple[str, ...]
+    paths: tuple[Path, ...]
+    config: Mapping[str, Any]
+    graph: Dataflow
+    drivers: tuple[tuple[Path, DriverUse], ...] = ()
+    # The graph's problems by the file they are located in (absolute path string).
+    problems_by_path: Mapping[str, tuple[Problem, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+class Snapshot:
+    """The workspace at one version; never changes once published."""
+
+    def __init__(
+        self,
+        version: int,
+        dataflows: Sequence[DataflowView],
+        analyses: Mapping[Path, ModuleAnalysis],
+    ):
+        self.version = version
+        self.dataflows: tuple[DataflowView, ...] = tuple(dataflows)
+        self._analyses = MappingProxyType(dict(analyses))
+        members: dict[Path, list[DataflowView]] = {}
+        for view in self.dataflows:
+            for path in dict.fromkeys([*view.paths, *(p for p, _ in view.drivers)]):
+                members.setdefault(path, []).append(view)
+        self._members = members
+        self._problems: dict[Path, list[Problem]] = {}
+
+    def dataflows_for(self, path: Path) -> list[DataflowView]:
+        """Dataflows a module or driver script belongs to."""
+        return list(self._members.get(Path(path).resolve(), ()))
+
+    def module(self, path: Path) -> ModuleAnalysis | None:
+        return self._analyses.get(Path(path).resolve())
+
+    def paths(self) -> list[Path]:
+        return sorted(self._analyses)
+
+    def problems_for(self, path: Path) -> list[Problem]:
+        """Every problem located in `path`, once, even when its module is in several dataflows."""
+        path = Path(path).resolve()
+        cached = self._problems.get(path)
+        if cached is None:
+            found: list[Problem] = []
+            analysis = self._analyses.get(path)
+            if analysis is not None:
+                found.extend(analysis.problems)
+            key = str(path)
+            for view in self._members.get(path, ()):
+                found.extend(view.problems_by_path.get(key, ()))
+            cached = self._problems[path] = sorted(_unique(found), key=_problem_order)
+        return list(cached)
+
+    def all_problems(self) -> list[Problem]:
+        """Every problem of every file, in path and position order."""
+        return [p for path in self.paths() for p in self.problems_for(path)]
+
+
+class Workspace:
+    """Files under `roots`, analyzed without running them, grouped into dataflows."""
+
+    def __init__(self, roots: Sequence[Path], *, config_override: Mapping[str, Any] | None = None):
+        self._roots = [Path(r).resolve() for r in roots] or [Path.cwd().resolve()]
+        self._override: dict[str, Any] = dict(config_override or {})
+        self._lock = threading.RLock()
+        self._project = load_project_config(self._roots[0])
+        self._modules = ModuleIndex((), self._project.root)
+        self._sources: dict[Path, ModuleSource] = {}
+        self._analyses: dict[Path, ModuleAnalysis] = {}
+        self._plans: dict[str, DataflowPlan] = {}
+        self._views: dict[str, DataflowView] = {}
+        self._cache = ExpansionCache()
+        self._version = 0
+        self._snapshot = Snapshot(0, (), {})
+        # Files found under the roots that could not be read, with the reason (for `lint`).
+        self.unreadable: dict[Path, str] = {}
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def project(self) -> ProjectConfig:
+        return self._project
+
+    def index(self, on_progress: Callable[[int, int], None] | None = None) -> Snapshot:
+        """Analyze every module under the roots from disk and build every dataflow."""
+        with self._lock:
+            self._read_all(on_progress)
+            return self._replan(force=True)
+
+    def update(self, path: Path, text: str | None) -> Snapshot:
+        """`path` now reads `text` (an unsaved buffer); None means: back to the file on disk."""
+        path = Path(path).resolve()
+        with self._lock:
+            if path.name == "pyproject.toml":
+                self._project = load_project_config(path)
+                return self._replan(force=True)
+            if text is None:
+                text = _read(path, {})
+                if text is None:
+                    return self.remove(path)
+            old = self._analyses.get(path)
+            analysis = self._analyze(path, text)
+            if old is None or old.drivers != analysis.drivers:
+                return self._replan(force=False, changed={path})
+            for name, plan in self._plans.items():
+                if path in plan.paths:
+                    self._views[name] = self._link(plan)
+            return self._publish()
+
+    def remove(self, path: Path) -> Snapshot:
+        """Forget `path` (deleted, or closed and gone from disk)."""
+        path = Path(path).resolve()
+        with self._lock:
+            if self._analyses.pop(path, None) is None:
+                return self._snapshot
+            self._sources.pop(path, None)
+            self._cache.forget(str(path))
+            self._modules.remove(path)
+            return self._replan(force=False, changed={path})
+
+    def set_config_override(self, config: Mapping[str, Any] | None) -> Snapshot:
+        """Build every dataflow with `config` laid over its own (the editor's setting)."""
+        with self._lock:
+            self._override = dict(config or {})
+            return self._replan(force=True)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _read_all(self, on_progress: Callable[[int, int], None] | None = None) -> None:
+        files = python_files(self._roots)
+        self._modules = ModuleIndex(files, self._project.root)
+        self._sources.clear()
+        self._analyses.clear()
+        self.unreadable.clear()
+        self._cache = ExpansionCache()
+        for done, path in enumerate(files, 1):
+            text = _read(path, self.unreadable)
+            if text is not None:
+                self._analyze(path, text)
+            if on_progress is not None:
+                on_progress(done, len(files))
+
+    def _analyze(self, path: Path, text: str) -> ModuleAnalysis:
+        source = self._sources.get(path)
+        if source is None:
+            name = self._modules.add(path)
+            source = self._sources[path] = _new_source(name, str(path), _Resolver(self))
+        analysis = source.update(text)
+        self._analyses[path] = analysis
+        return analysis
+
+    def _replan(self, *, force: bool, changed: Iterable[Path] = ()) -> Snapshot:
+        changed = set(changed)
+        plans = {p.name: p for p in plan_dataflows(self._project, self._analyses, self._modules)}
+        views: dict[str, DataflowView] = {}
+        for name, plan in plans.items():
+            previous = self._views.get(name)
+            if (
+                not force
+                and previous is not None
+                and self._plans.get(name) == plan
+                and not changed.intersection(plan.paths)
+            ):
+                views[name] = previous
+            else:
+                views[name] = self._link(plan)
+        self._plans, self._views = plans, views
+        return self._publish()
+
+    def _link(self, plan: DataflowPlan) -> DataflowView:
+        config = {**plan.config, **self._override}
+        present = [p for p in plan.paths if p in self._analyses]
+        graph = link(
+            ((str(p), self._analyses[p].functions) for p in present),
+            config=config,
+            declared_inputs=plan.declared_inputs,
+            cache=self._cache,
+        )
+        graph.problems.extend(driver_problems(graph, plan.drivers))
+        by_path: dict[str, list[Problem]] = {}
+        for problem in graph.problems:
+            if problem.location is not None and problem.location.path:
+                by_path.setdefault(problem.location.path, []).append(problem)
+        return DataflowView(
+            name=plan.name,
+            modules=tuple(self._modules.name_of[p] for p in present),
+            paths=tuple(present),
+            config=MappingProxyType(config),
+            graph=graph,
+            drivers=plan.drivers,
+            problems_by_path={k: tuple(v) for k, v in by_path.items()},
+        )
+
+    def _publish(self) -> Snapshot:
+        self._version += 1
+        self._snapshot = Snapshot(self._version, list(self._views.values()), self._analyses)
+        return self._snapshot
+
+
+class _Resolver:
+    """What the analyzer may ask of the rest of the workspace (cross-module names)."""
+
+    def __init__(self, workspace: Workspace):
+        self._workspace = workspace
+
+    def _analysis(self, module: str) -> ModuleAnalysis | None:
+        ws = self._workspace
+        path = ws._modules.resolve(module)
+        return None if path is None else ws._analyses.get(path)
+
+    def module_constant(self, module: str, name: str) -> Any:
+        analysis = self._analysis(module)
+        constants = getattr(analysis, "constants", None)
+        if constants is None or name not in constants:
+            return Unknown(f"{module}.{name} is not a constant livedag can read")
+        return constants[name]
+
+    def module_functions(self, module: str) -> Sequence[FunctionSpec] | None:
+        analysis = self._analysis(module)
+        return None if analysis is None else analysis.functions
+
+    def resolve_name(self, module: str, name: str) -> str | None:
+        analysis = self._analysis(module)
+        return None if analysis is None else analysis.imports.get(name)
+
+
+def _new_source(module: str, path: str, resolver: _Resolver) -> ModuleSource:
+    from .analyzer import ModuleSource
+
+    return ModuleSource(module, path, resolver)
+
+
+def _read(path: Path, failures: dict[Path, str]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        failures[path] = reason
+        log.warning("livedag: cannot read %s (%s); it is left out of the graph", path, reason)
+        return None
+
+
+@dataclass(frozen=True)
+class SingleDataflow:
+    """What `livedag graph` and `livedag lineage` work on: one dataflow of the given modules."""
+
+    graph: Dataflow
+    problems: tuple[Problem, ...]  # the graph's and the modules' own (syntax errors)
+    paths: tuple[Path, ...]
+    unreadable: Mapping[Path, str]
+
+
+def build_single_dataflow(
+    paths: Sequence[Path], config: Mapping[str, Any] | None = None
+) -> SingleDataflow:
+    """One dataflow of every module under `paths`, built with `config`.
+
+    Driver scripts found inside given folders are left out (their `main()` is not a node); a
+    file named explicitly is always taken.
+    """
+    workspace = Workspace(paths)
+    workspace._read_all()
+    explicit = {Path(p).resolve() for p in paths}
+    members = [
+        path
+        for path, analysis in sorted(workspace._analyses.items())
+        if path in explicit or not _is_driver_script(analysis, workspace._modules.name_of[path])
+    ]
+    graph = link(
+        ((str(p), workspace._analyses[p].functions) for p in members),
+        config=dict(config or {}),
+        declared_inputs=None,
+        cache=ExpansionCache(),
+    )
+    problems = [p for path in members for p in workspace._analyses[path].problems]
+    problems.extend(graph.problems)
+    return SingleDataflow(
+        graph, tuple(_unique(problems)), tuple(members), dict(workspace.unreadable)
+    )
+
+
+def _is_driver_script(analysis: ModuleAnalysis, module: str) -> bool:
+    return bool(analysis.drivers) and not any(module in use.modules for use in analysis.drivers)
+
+
+def _problem_key(problem: Problem) -> tuple[Any, ...]:
+    return (problem.code, problem.severity, problem.message, problem.location, problem.node)
+
+
+def _problem_order(problem: Problem) -> tuple[Any, ...]:
+    loc = problem.location
+    return (loc.line if loc else 0, loc.column if loc else 0, problem.code, problem.message)
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    return list({_problem_key(p): p for p in problems}.values())
