@@ -13,6 +13,7 @@ from typing import Any
 
 from ..specs import FunctionSpec
 from . import metadata  # noqa: F401  (each import registers that family's rules)
+from . import macros, recursive  # noqa: F401
 from . import configuration, expanders, extractors  # noqa: F401
 from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
@@ -20,6 +21,7 @@ from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unkn
 # Module-wide rewrites, registered by rule modules that need to see all of a module's functions.
 ModuleRewrite = Callable[[Sequence[FunctionSpec]], list[FunctionSpec]]
 MODULE_REWRITES: list[ModuleRewrite] = []
+MODULE_REWRITES.append(macros.apply_mutations)
 
 
 def expand_module(functions: Sequence[FunctionSpec], config: Mapping[str, Any]) -> Expansion:
