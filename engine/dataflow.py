@@ -1,0 +1,249 @@
+"""The dataflow: NodeSpecs linked into a graph, its problems, and the lineage questions it answers.
+
+Both front ends end here: the runtime driver builds one from imported modules, the language server
+from source text on every keystroke, so `Dataflow.build` is kept linear and cheap (a Kahn pass finds
+whether there is a cycle at all; only the nodes it cannot order go through SCC analysis).
+
+Hamilton semantics kept here:
+- a dependency nobody produces is an external input (kind INPUT), or a config value (kind CONFIG)
+  when the config has that key; an input every consumer may omit (parameter default) is optional;
+- a node whose name is a config key is replaced by the config value, as Hamilton does;
+- duplicate names keep every definition (`definitions`), the first one is the graph's node.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import networkx as nx
+
+from . import lineage, validate
+from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
+
+# Tag on a synthesized INPUT node that every consumer may leave out (all have defaults).
+OPTIONAL_TAG = "livedag.optional"
+_ANY = TypeRef("Any", "typing.Any", Any)
+
+
+class Dataflow:
+    """A built dataflow.  Construct with `build` or `from_functions`; treat as immutable."""
+
+    graph: nx.DiGraph[str]
+    nodes: Mapping[str, NodeSpec]
+    problems: list[Problem]
+    config: Mapping[str, Any]
+    declared_inputs: Collection[str] | None
+
+    def __init__(
+        self,
+        graph: nx.DiGraph[str],
+        nodes: dict[str, NodeSpec],
+        problems: list[Problem],
+        config: Mapping[str, Any],
+        definitions: dict[str, list[NodeSpec]],
+        consumers: dict[str, list[tuple[NodeSpec, Dependency]]],
+        order: list[str] | None,
+        declared_inputs: Collection[str] | None = None,
+    ):
+        self.graph = graph
+        self.nodes = nodes
+        self.problems = problems
+        self.config = config
+        self.declared_inputs = declared_inputs
+        self._definitions = definitions
+        self._consumers = consumers
+        self._order = order
+
+    # --- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        nodes: Iterable[NodeSpec],
+        *,
+        config: Mapping[str, Any] | None = None,
+        declared_inputs: Collection[str] | None = None,
+        problems: Iterable[Problem] = (),
+    ) -> Dataflow:
+        """Link nodes by name and validate the result (LD001–LD004 added to `problems`)."""
+        config = dict(config or {})
+        definitions: dict[str, list[NodeSpec]] = {}
+        for spec in nodes:
+            found = definitions.get(spec.name)
+            if found is None:
+                definitions[spec.name] = [spec]
+            else:
+                found.append(spec)
+
+        by_name: dict[str, NodeSpec] = {}
+        for name, specs in definitions.items():
+            by_name[name] = _config_node(name) if name in config else specs[0]
+
+        # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
+        # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
+        consumers: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+        succ: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
+        pred: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
+        external: dict[str, list[Dependency]] = {}
+        for name, specs in definitions.items():
+            if name in config:
+                continue
+            incoming = pred[name]
+            for position, spec in enumerate(specs):
+                for dep in spec.dependencies:
+                    dep_name = dep.name
+                    asked = consumers.get(dep_name)
+                    if asked is None:
+                        consumers[dep_name] = [(spec, dep)]
+                    else:
+                        asked.append((spec, dep))
+                    if position:
+                        continue  # a duplicate definition asks, but is not the graph's node
+                    outgoing = succ.get(dep_name)
+                    if outgoing is None:
+                        external[dep_name] = [dep]
+                        outgoing = succ[dep_name] = {}
+                        pred[dep_name] = {}
+                    elif dep_name in external:
+                        external[dep_name].append(dep)
+                    edge = {"optional": dep.optional}
+                    outgoing[name] = edge
+                    incoming[dep_name] = edge
+
+        for name, deps in external.items():
+            by_name[name] = _config_node(name) if name in config else _input_node(name, deps)
+
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
+        graph._adj = succ  # type: ignore[attr-defined]
+        graph._pred = pred  # type: ignore[attr-defined]
+
+        order: list[str] | None = lineage.topological_order(by_name, succ, pred)
+        found_problems = list(problems)
+        found_problems.extend(validate.duplicate_problems(definitions))
+        if len(order or ()) != len(by_name):
+            ordered = set(order or ())
+            stuck = [n for n in by_name if n not in ordered]
+            components = validate.cyclic_components(graph, stuck)
+            found_problems.extend(validate.cycle_problems(graph, by_name, components))
+            order = None
+        produced = frozenset(n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION)
+        inputs = [n for n in external if by_name[n].kind is NodeKind.INPUT]
+        found_problems.extend(
+            validate.unknown_dependency_problems(inputs, consumers, produced, declared_inputs)
+        )
+        found_problems.extend(validate.type_problems(by_name, consumers))
+        return cls(
+            graph, by_name, found_problems, config, definitions, consumers, order, declared_inputs
+        )
+
+    @classmethod
+    def from_functions(
+        cls,
+        modules: Mapping[str, Sequence[FunctionSpec]],
+        *,
+        config: Mapping[str, Any] | None = None,
+        declared_inputs: Collection[str] | None = None,
+    ) -> Dataflow:
+        """Expand each module's functions with the graph rules, then build."""
+        from .rules import expand_module  # the rules import the specs only; keep the edge one-way
+
+        config = dict(config or {})
+        nodes: list[NodeSpec] = []
+        problems: list[Problem] = []
+        for functions in modules.values():
+            expansion = expand_module(functions, config)
+            nodes.extend(expansion.nodes)
+            problems.extend(expansion.problems)
+        return cls.build(nodes, config=config, declared_inputs=declared_inputs, problems=problems)
+
+    # --- lookups --------------------------------------------------------------------------------
+
+    def node(self, name: str) -> NodeSpec | None:
+        return self.nodes.get(name)
+
+    def definitions(self, name: str) -> list[NodeSpec]:
+        """Every node defining `name` (more than one when duplicated, LD003).
+
+        For an external input or config value, the one node synthesized for it.
+        """
+        found = self._definitions.get(name)
+        if found:
+            return list(found)
+        spec = self.nodes.get(name)
+        return [spec] if spec is not None else []
+
+    def consumers(self, name: str) -> list[tuple[NodeSpec, Dependency]]:
+        """Every node that asks for `name`, with the dependency (and so the place) that asks."""
+        return list(self._consumers.get(name, ()))
+
+    def closest_names(self, name: str, n: int = 3) -> list[str]:
+        """Node names resembling `name`, best first, for "did you mean" messages."""
+        typos = validate.name_index(frozenset(self.nodes)).likely_typos(name)
+        if len(typos) >= n:
+            return typos[:n]
+        rest = difflib.get_close_matches(name, list(self.nodes), n=n, cutoff=0.6)
+        return (typos + [r for r in rest if r not in typos and r != name])[:n]
+
+    @property
+    def is_acyclic(self) -> bool:
+        return self._order is not None
+
+    def topological_order(self) -> list[str]:
+        """Every node, producers before consumers.  Raises ValueError if the graph has a cycle."""
+        if self._order is None:
+            cycles = [p.message for p in self.problems if p.code == "LD001"]
+            raise ValueError(
+                "the dataflow has a cycle, so it has no execution order: "
+                + (cycles[0] if cycles else "see the LD001 problems")
+            )
+        return list(self._order)
+
+    # --- lineage --------------------------------------------------------------------------------
+
+    def upstream_of(self, *names: str, depth: int | None = None) -> set[str]:
+        """Everything the named nodes depend on, directly or not (within `depth` steps).
+
+        The named nodes themselves are not included; unknown names are ignored.
+        """
+        return lineage.reachable(self.graph.pred, names, depth)
+
+    def downstream_of(self, *names: str, depth: int | None = None) -> set[str]:
+        """Everything that depends on the named nodes (within `depth` steps), excluding them."""
+        return lineage.reachable(self.graph.succ, names, depth)
+
+    def paths_between(self, source: str, target: str, *, limit: int = 100) -> list[list[str]]:
+        """Paths from `source` down to `target`, shortest first (at most `limit`)."""
+        return lineage.paths_between(self.graph, source, target, limit)
+
+    def tagged(self, predicate: Callable[[Mapping[str, Any]], bool]) -> list[NodeSpec]:
+        """Nodes whose user tags satisfy `predicate`, in graph order."""
+        return [spec for spec in self.nodes.values() if predicate(spec.user_tags)]
+
+    def required_inputs(self, outputs: Iterable[str]) -> set[str]:
+        """External inputs that computing `outputs` cannot do without (config values excluded)."""
+        return lineage.required_inputs(self.nodes, outputs)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Dataflow {len(self.nodes)} nodes, {self.graph.number_of_edges()} edges, "
+            f"{len(self.problems)} problems>"
+        )
+
+
+def _config_node(name: str) -> NodeSpec:
+    return NodeSpec(name=name, type=_ANY, kind=NodeKind.CONFIG)
+
+
+def _input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
+    """An external input typed by its first annotated consumer (Hamilton's choice)."""
+    typed = next((d.type for d in asking if d.type is not None), None)
+    optional = all(d.optional for d in asking)
+    return NodeSpec(
+        name=name,
+        type=typed,
+        kind=NodeKind.INPUT,
+        tags={OPTIONAL_TAG: True} if optional else {},
+    )

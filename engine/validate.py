@@ -1,0 +1,331 @@
+"""The graph problems a Dataflow finds on its own: LD001 cycles, LD002 unknown dependencies,
+LD003 duplicate definitions, LD004 type mismatches.
+
+Every check reports all it finds (never only the first), each problem at the place the user has to
+edit: the parameter (or decorator string) that asks for a node, or the name that defines one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections import deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+import networkx as nx
+
+from .compatibility import types_compatible
+from .specs import Dependency, Location, NodeKind, NodeSpec, Problem, Related, Severity, TypeRef
+
+Consumers = Mapping[str, Sequence[tuple[NodeSpec, Dependency]]]
+
+
+def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
+    return (dep.location if dep is not None else None) or spec.location
+
+
+# --- LD003 --------------------------------------------------------------------------------------
+
+
+def duplicate_problems(definitions: Mapping[str, Sequence[NodeSpec]]) -> list[Problem]:
+    """One problem per definition of a name defined more than once, pointing at the others."""
+    problems = []
+    for name, specs in definitions.items():
+        if len(specs) < 2:
+            continue
+        for spec in specs:
+            others = [s for s in specs if s is not spec]
+            where = ", ".join(_origin(s) for s in others)
+            problems.append(
+                Problem(
+                    "LD003",
+                    Severity.ERROR,
+                    f"'{name}' is defined more than once (also by {where}); Hamilton refuses "
+                    f"duplicate nodes. Rename one of them or remove it from the dataflow",
+                    spec.location,
+                    tuple(
+                        Related(s.location, f"'{name}' is also defined here")
+                        for s in others
+                        if s.location is not None
+                    ),
+                    node=name,
+                )
+            )
+    return problems
+
+
+def _origin(spec: NodeSpec) -> str:
+    function = f"{spec.module}.{spec.function}" if spec.module else (spec.function or spec.name)
+    return f"{function}()"
+
+
+# --- LD001 --------------------------------------------------------------------------------------
+
+
+def cyclic_components(graph: nx.DiGraph, candidates: Collection[str]) -> list[list[str]]:
+    """Strongly connected components among `candidates` that contain a cycle."""
+    sub = graph.subgraph(candidates)
+    found = []
+    for component in nx.strongly_connected_components(sub):
+        if len(component) > 1:
+            found.append(sorted(component))
+        else:
+            (only,) = component
+            if sub.has_edge(only, only):
+                found.append([only])
+    found.sort()
+    return found
+
+
+def _shortest_path(graph: nx.DiGraph, start: str, goal: str, allowed: set[str]) -> list[str]:
+    """Breadth-first path start ⇝ goal inside `allowed` (it exists: both are in one SCC)."""
+    if start == goal:
+        return [start]
+    parents: dict[str, str] = {start: start}
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        for nxt in graph.succ[current]:
+            if nxt in allowed and nxt not in parents:
+                parents[nxt] = current
+                if nxt == goal:
+                    path = [goal]
+                    while path[-1] != start:
+                        path.append(parents[path[-1]])
+                    return path[::-1]
+                queue.append(nxt)
+    return [start, goal]  # unreachable for a true SCC; keeps the message well-formed
+
+
+def _rotated(cycle: list[str]) -> list[str]:
+    """The same cycle starting at its smallest name, so every edge names it identically."""
+    start = cycle.index(min(cycle))
+    return cycle[start:] + cycle[:start]
+
+
+def cycle_problems(
+    graph: nx.DiGraph, nodes: Mapping[str, NodeSpec], components: Iterable[list[str]]
+) -> list[Problem]:
+    """LD001 at every edge inside each cyclic component, naming a whole cycle through it."""
+    problems = []
+    for component in components:
+        members = set(component)
+        cycle_of: dict[tuple[str, str], list[str]] = {}
+        edges = [(u, v) for u in component for v in graph.succ[u] if v in members]
+        for u, v in edges:
+            if (u, v) in cycle_of:
+                continue
+            # the edge u -> v closes a cycle with the shortest way back from v to u
+            back = _shortest_path(graph, v, u, members)
+            cycle = _rotated([u, *back[:-1]]) if u != v else [u]
+            ring = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+            for edge in ring:
+                cycle_of.setdefault(edge, cycle)
+        for u, v in edges:
+            cycle = cycle_of[(u, v)]
+            named = " -> ".join([*cycle, cycle[0]])
+            ring = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+            consumer = nodes[v]
+            dep = _dependency(consumer, u)
+            related = []
+            for a, b in ring:
+                if (a, b) == (u, v):
+                    continue
+                other = nodes[b]
+                where = _where(other, _dependency(other, a))
+                if where is not None:
+                    related.append(Related(where, f"{a} -> {b}: '{b}' depends on '{a}'"))
+            problems.append(
+                Problem(
+                    "LD001",
+                    Severity.ERROR,
+                    f"cycle {named}: '{v}' depends on '{u}', which depends back on '{v}'. "
+                    f"Break the cycle by removing or renaming one of these dependencies",
+                    _where(consumer, dep),
+                    tuple(related),
+                    node=v,
+                )
+            )
+    return problems
+
+
+def _dependency(spec: NodeSpec, name: str) -> Dependency | None:
+    for dep in spec.dependencies:
+        if dep.name == name:
+            return dep
+    return None
+
+
+# --- LD002 --------------------------------------------------------------------------------------
+
+
+class NameIndex:
+    """Finds likely typos fast: names one edit (or a case/underscore change) away from a query.
+
+    A one-character edit leaves either the first or the last three characters of a name intact,
+    so names are bucketed by both; a query compares only against its two buckets.  Building
+    costs two dict probes per name, which the keystroke path can afford.
+    """
+
+    def __init__(self, names: Iterable[str]):
+        self._by_prefix: dict[str, list[str]] = {}
+        self._by_suffix: dict[str, list[str]] = {}
+        self._folded: dict[str, list[str]] = {}
+        for name in names:
+            self._by_prefix.setdefault(name[:3], []).append(name)
+            self._by_suffix.setdefault(name[-3:], []).append(name)
+            self._folded.setdefault(_fold(name), []).append(name)
+
+    def likely_typos(self, name: str) -> list[str]:
+        """Existing names the user probably meant when writing `name` (may be empty)."""
+        found = set(self._folded.get(_fold(name), ()))
+        if len(name) >= 4:
+            for bucket in (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ())):
+                found.update(c for c in bucket if _one_edit_apart(name, c))
+        found.discard(name)
+        return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Levenshtein distance 1, or one swap of adjacent characters."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1 or a == b:
+        return False
+    low, high = 0, len(a)  # longest common prefix, by slice comparisons (done in C)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    i = low
+    if len(a) != len(b):
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+
+
+def _fold(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+@functools.lru_cache(maxsize=4)
+def name_index(names: frozenset[str]) -> NameIndex:
+    """The index for one set of names; cached because a keystroke rarely renames a node."""
+    return NameIndex(names)
+
+
+def unknown_dependency_problems(
+    inputs: Iterable[str],
+    consumers: Consumers,
+    produced: frozenset[str],
+    declared_inputs: Collection[str] | None,
+) -> list[Problem]:
+    """LD002: an error for undeclared inputs when inputs are declared, else a typo warning."""
+    problems = []
+    index: NameIndex | None = None
+    for name in inputs:
+        if declared_inputs is not None and name in declared_inputs:
+            continue
+        if index is None:
+            index = name_index(produced)
+        guesses = index.likely_typos(name)
+        if declared_inputs is None and not guesses:
+            continue
+        hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
+        for spec, dep in consumers.get(name, ()):
+            if declared_inputs is not None:
+                severity = Severity.ERROR
+                message = (
+                    f"'{spec.name}' depends on '{name}', which is neither produced by a function, "
+                    f"nor a declared input, nor in the config. "
+                    + (hint[0].upper() + hint[1:] + " " if hint else "")
+                    + f"Define '{name}' or add it to the declared inputs"
+                )
+            else:
+                severity = Severity.WARNING
+                message = (
+                    f"'{spec.name}' depends on '{name}', which no function produces: {hint} "
+                    f"If '{name}' is meant to be an external input, ignore this"
+                )
+            problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
+    return problems
+
+
+# --- LD004 --------------------------------------------------------------------------------------
+
+
+def _type_text(tp: TypeRef | None) -> str:
+    return tp.text if tp is not None else "unannotated"
+
+
+def type_problems(nodes: Mapping[str, NodeSpec], consumers: Consumers) -> list[Problem]:
+    """LD004 where a consumer's annotation cannot accept its producer's, as Hamilton checks it.
+
+    For external inputs (no producer), consumers must agree among themselves: Hamilton takes the
+    first consumer's type and tightens it with each compatible one.
+    """
+    problems = []
+    for name, asking in consumers.items():
+        producer = nodes.get(name)
+        if producer is None or producer.kind is NodeKind.CONFIG:
+            continue
+        if producer.kind is NodeKind.INPUT:
+            problems.extend(_input_disagreements(name, asking))
+            continue
+        produced = producer.type
+        if produced is None:
+            continue
+        for spec, dep in asking:
+            if types_compatible(produced, dep.type):
+                continue
+            related: tuple[Related, ...] = ()
+            if producer.location is not None:
+                related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
+            problems.append(
+                Problem(
+                    "LD004",
+                    Severity.ERROR,
+                    f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
+                    f"'{name}' returns {produced.text}; Hamilton refuses to connect them. "
+                    f"Make the two annotations agree",
+                    _where(spec, dep),
+                    related,
+                    node=spec.name,
+                )
+            )
+    return problems
+
+
+def _input_disagreements(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]) -> list[Problem]:
+    current: tuple[NodeSpec, Dependency] | None = None
+    problems = []
+    for spec, dep in asking:
+        if dep.type is None:
+            continue
+        if current is None:
+            current = (spec, dep)
+            continue
+        held = current[1].type
+        if types_compatible(held, dep.type):
+            continue
+        if types_compatible(dep.type, held):
+            current = (spec, dep)  # the tighter type wins, as in Hamilton
+            continue
+        first, first_dep = current
+        where = _where(first, first_dep)
+        problems.append(
+            Problem(
+                "LD004",
+                Severity.ERROR,
+                f"'{spec.name}' asks for input '{name}' as {_type_text(dep.type)}, but "
+                f"'{first.name}' asks for it as {_type_text(held)}; Hamilton refuses inputs "
+                f"requested with incompatible types. Make the annotations agree",
+                _where(spec, dep),
+                (Related(where, f"'{first.name}' asks for '{name}' here"),) if where else (),
+                node=spec.name,
+            )
+        )
+    return problems
