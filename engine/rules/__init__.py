@@ -15,6 +15,7 @@ from ..specs import FunctionSpec
 from . import metadata  # noqa: F401  (each import registers that family's rules)
 from . import macros, recursive  # noqa: F401
 from . import configuration, expanders, extractors  # noqa: F401
+from . import adapters, validation  # noqa: F401
 from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
 
