@@ -1,0 +1,119 @@
+/**
+ * What the preview panel does, without VS Code: which document's dataflow it shows, when it asks
+ * the server again, what it tells the webview, and how it answers the webview. The panel wires this
+ * to the real webview and editors; tests wire it to a fake host.
+ */
+import {
+  type GraphChangedParams,
+  type GraphResult,
+  type HostMessage,
+  type LspLocation,
+  parseWebviewMessage,
+} from './protocol';
+import { nodeAtCursor, sameUri } from './view';
+
+export interface PreviewHost {
+  /** `livedag/graph` for the whole dataflow of `uri`; null when it belongs to none. */
+  requestGraph(uri: string): Promise<GraphResult | null>;
+  post(message: HostMessage): void;
+  openLocation(location: LspLocation): Promise<void>;
+  saveSvg(svg: string): Promise<void>;
+  log(message: string): void;
+}
+
+export class PreviewController {
+  private document: string | null = null;
+  private graph: GraphResult | null = null;
+  private cursor: { uri: string; line: number; character: number } | null = null;
+  private request = 0;
+  private ready = false;
+
+  constructor(private readonly host: PreviewHost) {}
+
+  get currentGraph(): GraphResult | null {
+    return this.graph;
+  }
+
+  get currentDocument(): string | null {
+    return this.document;
+  }
+
+  /** The active Python editor changed: show its dataflow (unchanged document: nothing to do). */
+  async showDocument(uri: string): Promise<void> {
+    if (this.document !== null && sameUri(this.document, uri) && this.graph !== null) return;
+    this.document = uri;
+    await this.refresh();
+  }
+
+  /** Ask the server again; an answer that arrives after a newer request started is dropped. */
+  async refresh(): Promise<void> {
+    const uri = this.document;
+    if (uri === null) return;
+    const request = ++this.request;
+    let graph: GraphResult | null;
+    let reason: string | undefined;
+    try {
+      graph = await this.host.requestGraph(uri);
+      if (graph === null) reason = 'This file belongs to no dataflow.';
+    } catch (error) {
+      graph = null;
+      reason = `The livedag server could not answer: ${error instanceof Error ? error.message : String(error)}`;
+      this.host.log(`livedag/graph for ${uri} failed: ${reason}`);
+    }
+    if (request !== this.request) return;
+    this.graph = graph;
+    this.sendGraph(reason);
+  }
+
+  /** `livedag/graphChanged`: redraw when the change touches the shown document or its dataflow. */
+  async graphChanged(params: GraphChangedParams): Promise<void> {
+    if (this.document === null) return;
+    const touchesDocument = params.uris.some((uri) => sameUri(uri, this.document!));
+    const touchesDataflow = this.graph !== null && params.dataflows.includes(this.graph.dataflow);
+    const stale = this.graph !== null && params.version > this.graph.version;
+    if (touchesDocument || touchesDataflow || (this.graph === null && stale)) await this.refresh();
+  }
+
+  /** The cursor moved in an editor: tell the webview which node it is on (for the shown document). */
+  cursorMoved(uri: string, line: number, character: number): void {
+    this.cursor = { uri, line, character };
+    this.sendCursor();
+  }
+
+  /** A message from the webview (untrusted: parsed first, anything else ignored). */
+  async receive(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw);
+    if (message === undefined) {
+      this.host.log(`ignored a malformed message from the preview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendGraph();
+        return;
+      case 'openDefinition': {
+        const node = this.graph?.nodes.find((n) => n.id === message.node);
+        if (node?.location) await this.host.openLocation(node.location);
+        else this.host.post({ type: 'status', text: `"${message.node}" has no definition in the code (an input or config value).` });
+        return;
+      }
+      case 'exportSvg':
+        await this.host.saveSvg(message.svg);
+        return;
+    }
+  }
+
+  private sendGraph(reason?: string): void {
+    if (!this.ready) return;
+    this.host.post({ type: 'graph', graph: this.graph, document: this.document, ...(reason ? { reason } : {}) });
+    this.sendCursor();
+  }
+
+  private sendCursor(): void {
+    if (!this.ready || this.graph === null || this.cursor === null) return;
+    if (this.document === null || !sameUri(this.cursor.uri, this.document)) return;
+    const { uri, line, character } = this.cursor;
+    this.host.post({ type: 'cursor', node: nodeAtCursor(this.graph, uri, line, character) });
+  }
+}

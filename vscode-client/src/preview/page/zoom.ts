@@ -1,0 +1,89 @@
+/**
+ * Zoom and pan for the rendered SVG: a CSS transform on the canvas, wheel to zoom about the
+ * pointer, drag to pan, and "fit" / "center on a node" for the toolbar and the search box.
+ */
+
+export interface Transform {
+  x: number;
+  y: number;
+  k: number;
+}
+
+const MIN_SCALE = 0.05;
+const MAX_SCALE = 8;
+
+export class ZoomPan {
+  transform: Transform = { x: 0, y: 0, k: 1 };
+  private drag: { x: number; y: number; moved: boolean } | null = null;
+  /** true right after a drag, so the click that ends it does not open a definition */
+  suppressClick = false;
+
+  constructor(
+    private readonly viewport: HTMLElement,
+    private readonly canvas: HTMLElement,
+  ) {
+    viewport.addEventListener('wheel', (event) => this.onWheel(event), { passive: false });
+    viewport.addEventListener('pointerdown', (event) => this.onPointerDown(event));
+    viewport.addEventListener('pointermove', (event) => this.onPointerMove(event));
+    viewport.addEventListener('pointerup', () => this.onPointerUp());
+    viewport.addEventListener('pointercancel', () => this.onPointerUp());
+  }
+
+  apply(): void {
+    const { x, y, k } = this.transform;
+    this.canvas.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
+  }
+
+  /** Scale by `factor` keeping the viewport point (px, py) still. */
+  zoomBy(factor: number, px = this.viewport.clientWidth / 2, py = this.viewport.clientHeight / 2): void {
+    const { x, y, k } = this.transform;
+    const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, k * factor));
+    const ratio = next / k;
+    this.transform = { x: px - (px - x) * ratio, y: py - (py - y) * ratio, k: next };
+    this.apply();
+  }
+
+  /** Fit the content (of natural size width × height) into the viewport, never above 1:1. */
+  fit(width: number, height: number): void {
+    const vw = this.viewport.clientWidth || 800;
+    const vh = this.viewport.clientHeight || 600;
+    const k = Math.max(MIN_SCALE, Math.min(1, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
+    this.transform = { x: (vw - width * k) / 2, y: Math.max(8, (vh - height * k) / 2), k };
+    this.apply();
+  }
+
+  /** Move so the content point (cx, cy) is in the middle of the viewport. */
+  centerOn(cx: number, cy: number): void {
+    const k = Math.max(this.transform.k, 0.6);
+    this.transform = { x: this.viewport.clientWidth / 2 - cx * k, y: this.viewport.clientHeight / 2 - cy * k, k };
+    this.apply();
+  }
+
+  private onWheel(event: WheelEvent): void {
+    event.preventDefault();
+    const rect = this.viewport.getBoundingClientRect();
+    this.zoomBy(Math.exp(-event.deltaY * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
+  }
+
+  private onPointerDown(event: PointerEvent): void {
+    if (event.button !== 0) return;
+    this.drag = { x: event.clientX, y: event.clientY, moved: false };
+    this.suppressClick = false;
+  }
+
+  private onPointerMove(event: PointerEvent): void {
+    if (this.drag === null) return;
+    const dx = event.clientX - this.drag.x;
+    const dy = event.clientY - this.drag.y;
+    if (!this.drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!this.drag.moved) this.viewport.setPointerCapture(event.pointerId);
+    this.drag = { x: event.clientX, y: event.clientY, moved: true };
+    this.transform = { ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy };
+    this.apply();
+  }
+
+  private onPointerUp(): void {
+    this.suppressClick = this.drag?.moved ?? false;
+    this.drag = null;
+  }
+}
