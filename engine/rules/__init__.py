@@ -13,7 +13,7 @@ from typing import Any
 
 from ..specs import FunctionSpec
 from . import metadata  # noqa: F401  (each import registers that family's rules)
-from . import macros, recursive  # noqa: F401
+from . import macros, recursive, with_columns  # noqa: F401
 from . import configuration, expanders, extractors  # noqa: F401
 from . import adapters, validation  # noqa: F401
 from .lifecycle import expand_function, function_node, select_targets

@@ -307,15 +307,16 @@ def mutate(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpec | N
     try:
         _mutate_targets(call, spec)
     except Unknowable as exc:
-        ctx.report("LD008", f"@mutate: {exc}; lineage below it is partial", exc.location,
-                   Severity.INFO)
+        ctx.report(
+            "LD008", f"@mutate: {exc}; lineage below it is partial", exc.location, Severity.INFO
+        )
     except DecoratorError as exc:
         ctx.report("LD006", f"@mutate: {exc}", exc.location or call.location)
     return None
 
 
 def _mutate_targets(call: Call, mutator: FunctionSpec) -> list[tuple[FunctionRef, Call]]:
-    """Each target of `@mutate(...)` with the step record to add to it (DecoratorError on misuse)."""
+    """Each target of `@mutate(...)` with the step to add to it (DecoratorError on misuse)."""
     options = {k: call.kwargs[k] for k in ("collapse", "_chain") if k in call.kwargs}
     if options.get("collapse"):
         raise DecoratorError(

@@ -1,4 +1,4 @@
-"""`step(...)` records and the chains of nodes they make (shared by pipe_input, pipe_output, mutate).
+"""`step(...)` records and the chains of nodes they make (for pipe_input, pipe_output, mutate).
 
 A step is a function applied to one value flowing through a pipe: `step(_scale, factor=value(2))
 .named("scaled").when(region="US")`.  `chain` turns a sequence of steps into nodes named the way
@@ -37,7 +37,7 @@ _KEYWORD_FRIENDLY = (ParameterKind.POSITIONAL, ParameterKind.KEYWORD_ONLY)
 
 @dataclass(frozen=True)
 class Step:
-    """One `step(fn, *args, **kwargs)` with its chained settings, as Hamilton's Applicable holds them.
+    """One `step(fn, *args, **kwargs)` and its chained settings, as Hamilton's Applicable has them.
 
     `namespace` is Ellipsis (the default: the decorated function's name), None (no namespace) or
     a string.  `target` is the `.on_output(...)` selection (None: every selected node).
@@ -230,9 +230,7 @@ def _bind(step: Step, spec: FunctionSpec) -> dict[str, Any]:
                 step.location,
             )
         bound[key] = arg
-    missing = [
-        p.name for p in spec.parameters[1:] if p.name not in bound and not p.has_default
-    ]
+    missing = [p.name for p in spec.parameters[1:] if p.name not in bound and not p.has_default]
     if missing:
         raise DecoratorError(
             f"step({step.function.name}, ...) leaves required parameter(s) "
@@ -308,14 +306,17 @@ def _step_node(
     for param in spec.parameters[1:]:
         if param.name not in bound:
             deps.setdefault(
-                param.name, Dependency(param.name, param.annotation, param.has_default, param.location)
+                param.name,
+                Dependency(param.name, param.annotation, param.has_default, param.location),
             )
             feeds.append((param.name, param.name))
             continue
         given = _step_argument(bound[param.name], ctx, step)
         if isinstance(given, Source):
             where_asked = given.location or step.location
-            deps.setdefault(given.name, Dependency(given.name, param.annotation, False, where_asked))
+            deps.setdefault(
+                given.name, Dependency(given.name, param.annotation, False, where_asked)
+            )
             feeds.append((param.name, given.name))
         else:
             literals[param.name] = given.value if given is not None else None
