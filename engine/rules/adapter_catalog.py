@@ -10,9 +10,12 @@ pandas imported; `livedag.engine.adapters` implements the classes for the runtim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .type_names import ANY, DATAFRAME, NDARRAY, OBJECT
+from ..specs import Call, TypeRef, Unknown
+from .registry import DecoratorError
+from .type_names import ANY, DATAFRAME, NDARRAY, OBJECT, is_subclass, type_name
 
 
 @dataclass(frozen=True)
@@ -250,3 +253,51 @@ SAVERS: dict[str, tuple[AdapterClass, ...]] = {
     ),
     "yaml": (_adapter("YAMLDataSaver", _PRIMITIVES, "path"),),
 }
+
+
+# --- choosing an adapter class ----------------------------------------------------------------
+
+
+def _loads_into(cls: AdapterClass, wanted: str) -> bool:
+    return any(is_subclass(t, wanted) for t in cls.types)
+
+
+def _saves_from(cls: AdapterClass, given: str) -> bool:
+    return any(is_subclass(given, t) for t in cls.types)
+
+
+def choose_adapter(
+    classes: Sequence[AdapterClass], type_ref: TypeRef | None, loading: bool
+) -> AdapterClass | None | Unknown:
+    """Hamilton's choice: the last registered class that fits, else one that takes `Any`.
+
+    Returns `Unknown` when the type cannot be told statically and several classes could fit.
+    """
+    found = type_name(type_ref)
+    if found is None:
+        return classes[0] if len(classes) == 1 else Unknown("the annotated type is not known")
+    fits = _loads_into if loading else _saves_from
+    for cls in reversed(classes):
+        if fits(cls, found):
+            return cls
+    for cls in reversed(classes):
+        if ANY in cls.types:
+            return cls
+    return None
+
+
+def check_arguments(cls: AdapterClass, given: Sequence[str], what: str, call: Call) -> None:
+    missing = [a for a in cls.required if a not in given]
+    if missing:
+        raise DecoratorError(
+            f"{what} ({cls.name}) needs {', '.join(missing)}: add "
+            f"{', '.join(f'{a}=...' for a in missing)} (a literal, value(...) or source(...))",
+            call.location,
+        )
+    extra = [a for a in given if a not in cls.required and a not in cls.optional]
+    if extra:
+        raise DecoratorError(
+            f"{what} ({cls.name}) does not take {', '.join(extra)}; it takes "
+            f"{', '.join(cls.arguments) or 'no arguments'}",
+            call.location,
+        )

@@ -15,69 +15,21 @@ Hamilton; see `adapter_catalog`.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from ..specs import Call, Dependency, FunctionSpec, NodeSpec, Severity, TypeRef, Unknown
-from .adapter_catalog import LOADERS, SAVERS, AdapterClass
+from .adapter_catalog import LOADERS, SAVERS, AdapterClass, check_arguments, choose_adapter
 from .dependencies import FromConfig, Group, Source, Value, dependency_of
 from .lifecycle import function_node, select_targets
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
-from .type_names import ANY, canonical, generic_parts, is_subclass, type_name
+from .type_names import canonical, generic_parts
 from .validation import live
 
 LOADER_TAG = "hamilton.data_loader"
 SAVER_TAG = "hamilton.data_saver"
 SAVE_METADATA_TYPE = TypeRef("dict[str, Any]", "dict")
-
-
-# --- choosing the adapter class ----------------------------------------------------------------
-
-
-def _loads_into(cls: AdapterClass, wanted: str) -> bool:
-    return any(is_subclass(t, wanted) for t in cls.types)
-
-
-def _saves_from(cls: AdapterClass, given: str) -> bool:
-    return any(is_subclass(given, t) for t in cls.types)
-
-
-def choose_adapter(
-    classes: Sequence[AdapterClass], type_ref: TypeRef | None, loading: bool
-) -> AdapterClass | None | Unknown:
-    """Hamilton's choice: the last registered class that fits, else one that takes `Any`.
-
-    Returns `Unknown` when the type cannot be told statically and several classes could fit.
-    """
-    found = type_name(type_ref)
-    if found is None:
-        return classes[0] if len(classes) == 1 else Unknown("the annotated type is not known")
-    fits = _loads_into if loading else _saves_from
-    for cls in reversed(classes):
-        if fits(cls, found):
-            return cls
-    for cls in reversed(classes):
-        if ANY in cls.types:
-            return cls
-    return None
-
-
-def _check_arguments(cls: AdapterClass, given: Sequence[str], what: str, call: Call) -> None:
-    missing = [a for a in cls.required if a not in given]
-    if missing:
-        raise DecoratorError(
-            f"{what} ({cls.name}) needs {', '.join(missing)}: add "
-            f"{', '.join(f'{a}=...' for a in missing)} (a literal, value(...) or source(...))",
-            call.location,
-        )
-    extra = [a for a in given if a not in cls.required and a not in cls.optional]
-    if extra:
-        raise DecoratorError(
-            f"{what} ({cls.name}) does not take {', '.join(extra)}; it takes "
-            f"{', '.join(cls.arguments) or 'no arguments'}",
-            call.location,
-        )
 
 
 # --- arguments: literals and sources -----------------------------------------------------------
@@ -215,7 +167,7 @@ def load_from(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeS
         )
     sources, literals = adapter_arguments(call, arguments, ctx)
     if isinstance(cls, AdapterClass):
-        _check_arguments(cls, list(arguments), f"load_from.{fmt}", call)
+        check_arguments(cls, list(arguments), f"load_from.{fmt}", call)
     return _inject(call, nodes, ctx, param, annotation, fmt, cls, sources, literals)
 
 
@@ -350,7 +302,7 @@ def save_to(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpe
         )
     sources, literals = adapter_arguments(call, arguments, ctx)
     if isinstance(cls, AdapterClass):
-        _check_arguments(cls, list(arguments), f"save_to.{fmt}", call)
+        check_arguments(cls, list(arguments), f"save_to.{fmt}", call)
     deps = _source_dependencies(sources, _as_class(cls))
     deps[node.name] = Dependency(node.name, node.type, location=call.location)
     name = output_name or f"save.{node.name}"
