@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
-
 from livedag.engine.rules import expand_function
 from livedag.engine.specs import Call, Location, Symbol, Unknown
 from livedag.engine.validators import DataValidationError
+from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
 
 WHERE = Location("m.py", 3, 0, 3, 30)
 
