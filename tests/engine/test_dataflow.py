@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
 from livedag.engine.dataflow import OPTIONAL_TAG, Dataflow
 from livedag.engine.specs import (
     Dependency,
