@@ -12,8 +12,8 @@ export function standaloneSvg(svg: SVGSVGElement): string {
   originals.forEach((element, i) => {
     const style = getComputedStyle(element);
     const target = copies[i] as SVGElement;
-    const inline = PROPERTIES.map((name) => `${name}:${style.getPropertyValue(name)}`).join(';');
-    target.setAttribute('style', inline);
+    // through the CSSOM: the page's CSP blocks writing style attributes as text
+    for (const name of PROPERTIES) target.style.setProperty(name, style.getPropertyValue(name));
   });
   const background = getComputedStyle(document.body).backgroundColor;
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');

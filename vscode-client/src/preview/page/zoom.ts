@@ -43,11 +43,11 @@ export class ZoomPan {
     this.apply();
   }
 
-  /** Fit the content (of natural size width × height) into the viewport, never above 1:1. */
+  /** Fit the content (of natural size width × height) into the viewport, never above 1.5×. */
   fit(width: number, height: number): void {
     const vw = this.viewport.clientWidth || 800;
     const vh = this.viewport.clientHeight || 600;
-    const k = Math.max(MIN_SCALE, Math.min(1, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
+    const k = Math.max(MIN_SCALE, Math.min(1.5, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
     this.transform = { x: (vw - width * k) / 2, y: Math.max(8, (vh - height * k) / 2), k };
     this.apply();
   }
