@@ -195,6 +195,7 @@ def type_of_argument(value: Any) -> TypeRef | None:
     if isinstance(value, Symbol):
         if value.obj is not None:
             return live_type_ref(value.obj)
-        name = value.name.removeprefix("builtins.")
-        return TypeRef(name, value.name if "." in name else None)
+        # Spelled like the runtime front end spells a live type: `int`, `int64` (numpy.int64).
+        qualified = value.name.removeprefix("builtins.")
+        return TypeRef(qualified.rpartition(".")[2], qualified)
     return None

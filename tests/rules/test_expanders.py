@@ -212,7 +212,7 @@ def test_extraction_misuse_is_ld006(call: Call, returns: str) -> None:
 def test_extract_fields_forms() -> None:
     typed = Call("extract_fields", ({"a": Symbol("int"), "b": TypeRef("list[str]")},))
     nodes = expand(spec(typed, returns="dict"))
-    assert nodes["a"].type == TypeRef("int") and deps(nodes["b"]) == ["f"]
+    assert nodes["a"].type == TypeRef("int", "int") and deps(nodes["b"]) == ["f"]
     listed = Call("extract_fields", (["a", "b"],))
     assert expand(spec(listed, returns="dict[str, float]"))["b"].type == TypeRef("float")
     spread = Call("extract_fields", ("a", "b"))
