@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from livedag.engine.rules import expand_function
-from livedag.engine.specs import Call, Location, Symbol, Unknown
+from livedag.engine.specs import Call, FunctionSpec, Location, Symbol, Unknown
 from livedag.engine.validators import DataValidationError
 from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
 
@@ -19,7 +19,7 @@ def check(**kwargs: object) -> Call:
     return Call("check_output", (), kwargs, location=WHERE)
 
 
-def series_fn(*decorators: Call, returns: str = "pd.Series"):  # type: ignore[no-untyped-def]
+def series_fn(*decorators: Call, returns: str = "pd.Series") -> FunctionSpec:
     return spec(*decorators, name="spend", params=[("raw", "pd.Series")], returns=returns)
 
 
