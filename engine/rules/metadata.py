@@ -136,7 +136,15 @@ def tag_outputs(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[Nod
                 f"got {tags!r}",
                 call.location,
             )
-        by_name[str(name)] = {str(k): v for k, v in tags.items() if not isinstance(v, Unknown)}
+        known = {str(k): v for k, v in tags.items() if not isinstance(v, Unknown)}
+        if len(known) < len(tags):
+            ctx.report(
+                "LD008",
+                f"@tag_outputs: some tag values of {name!r} cannot be known without running code",
+                call.location,
+                Severity.INFO,
+            )
+        by_name[str(name)] = known
     return [
         replace(n, tags={**n.tags, **by_name[n.name]}) if n.name in by_name else n for n in nodes
     ]

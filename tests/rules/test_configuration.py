@@ -215,3 +215,11 @@ def test_what_hamilton_refuses_is_ld006(tmp_path: Path, case: str) -> None:
     body, config = HAMILTON_REFUSES[case]
     assert hamilton_rejects(tmp_path, body, config)
     assert livedag_codes(tmp_path, body, config) == ["LD006"]
+
+
+def test_static_evaluator_that_gives_up_is_ld008_not_an_error() -> None:
+    def evaluator(k: str) -> Call:
+        raise NameError("k is not a literal")
+
+    fn = spec(Call("resolve_from_config", kwargs={"decorate_with": _decorate_with(evaluator)}))
+    assert problems(fn, {**POWER, "k": "v"}) == ["LD008"]

@@ -168,3 +168,12 @@ def test_what_hamilton_refuses_is_ld006(tmp_path: Path, case: str) -> None:
     body = HAMILTON_REFUSES[case]
     assert hamilton_rejects(tmp_path, body)
     assert livedag_codes(tmp_path, body) == ["LD006"]
+
+
+def test_tag_outputs_with_an_unknown_value_keeps_the_rest() -> None:
+    from livedag.engine.rules import expand_function
+
+    call = Call("tag_outputs", kwargs={"f": {"a": "1", "b": unknown()}})
+    out = expand_function(spec(call), {})
+    assert out.nodes[0].user_tags == {"a": "1"}
+    assert [p.code for p in out.problems] == ["LD008"]
