@@ -63,10 +63,8 @@ class Variable:
 def _result_builder(adapters: Sequence[Any]) -> Any | None:
     builders = [a for a in adapters if base.is_result_builder(a)]
     if len(builders) > 1:
-        raise ValueError(
-            f"{len(builders)} result builders given ({', '.join(type(b).__name__ for b in builders)}); "
-            f"pass exactly one"
-        )
+        kinds = ", ".join(type(b).__name__ for b in builders)
+        raise ValueError(f"{len(builders)} result builders given ({kinds}); pass exactly one")
     return builders[0] if builders else None
 
 
@@ -302,26 +300,27 @@ def _build_dataflow(
     functions: dict[tuple[str | None, str | None], Callable[..., Any]] = {}
     for module in modules:
         specs = module_functions(module)
-        for spec in specs:
-            functions[(spec.module, spec.name)] = spec.obj
-            if spec.is_async and spec.is_public:
+        for function in specs:
+            functions[(function.module, function.name)] = function.obj
+            if function.is_async and function.is_public:
                 problems.append(
                     Problem(
                         "LD006",
                         Severity.ERROR,
-                        f"{spec.qualified_name} is async; livedag's driver runs synchronously. "
-                        f"Make it a regular function (or use Hamilton's async driver)",
-                        spec.location,
-                        node=spec.name,
+                        f"{function.qualified_name} is async; livedag's driver runs "
+                        f"synchronously. Make it a regular function (or use Hamilton's async "
+                        f"driver)",
+                        function.location,
+                        node=function.name,
                     )
                 )
         expansion = expand_module(specs, config)
         problems.extend(expansion.problems)
-        for spec in expansion.nodes:
-            if allow_module_overrides and spec.name in nodes:
-                ordered = [n for n in ordered if n.name != spec.name]
-            nodes[spec.name] = spec
-            ordered.append(spec)
+        for made in expansion.nodes:
+            if allow_module_overrides and made.name in nodes:
+                ordered = [n for n in ordered if n.name != made.name]
+            nodes[made.name] = made
+            ordered.append(made)
     return Dataflow.build(ordered, config=config, problems=problems), functions
 
 

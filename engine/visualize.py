@@ -69,6 +69,8 @@ def to_dot(
     for name in names:
         spec = flow.nodes[name]
         style = [_KIND_STYLE[spec.kind]]
+        if is_optional_input(spec):
+            style.append('style="rounded,dotted"')
         if name in outputs:
             style.append('penwidth=2.5, color="#1a56db"')
         if name in overrides:
@@ -84,8 +86,8 @@ def to_dot(
         )
     for producer, consumer, data in flow.graph.edges(data=True):
         if producer in shown and consumer in shown:
-            style = " [style=dashed]" if data.get("optional") else ""
-            lines.append(f"  {_dot_string(producer)} -> {_dot_string(consumer)}{style};")
+            edge = " [style=dashed]" if data.get("optional") else ""
+            lines.append(f"  {_dot_string(producer)} -> {_dot_string(consumer)}{edge};")
     if show_legend:
         lines.extend(_dot_legend())
     lines.append("}")
