@@ -1,11 +1,12 @@
-"""The data adapters `load_from.<format>` and `save_to.<format>` can choose from.
+"""The data adapters `load_from.<format>` and `save_to.<format>` choose from, and the choice.
 
 Per format, the adapter classes apache-hamilton 1.90 registers (with its pandas, numpy and yaml
 plugins), in registration order: the types each loads into or saves from, and its required and
-optional arguments.  Hamilton picks the *last registered* class that fits the annotated type, and
-a `source(...)` argument becomes a dependency of the loader or saver node (optional when the
-argument is).  This is data about Hamilton's registry, kept here so choosing an adapter never needs
-pandas imported; `livedag.engine.adapters` implements the classes for the runtime.
+optional arguments.  Hamilton picks the *last registered* class that fits the annotated type
+(`choose_adapter`), checks the decorator's arguments against it (`check_arguments`), and a
+`source(...)` argument becomes a dependency of the loader or saver node (optional when the
+argument is).  Kept as data so choosing never needs pandas imported; `livedag.engine.adapters`
+implements the classes for the runtime.
 """
 
 from __future__ import annotations
