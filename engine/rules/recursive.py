@@ -20,6 +20,7 @@ from ..specs import (
     ModuleRef,
     NodeSpec,
     Severity,
+    Symbol,
     TypeRef,
     Unknown,
     location_of,
@@ -58,15 +59,16 @@ def inner_nodes(
             expansion = expand_module(item.functions, config)
         elif isinstance(item, FunctionRef) and item.spec is not None:
             expansion = expand_function(item.spec, config)
-        elif isinstance(item, (ModuleRef, FunctionRef, Unknown)):
+        elif isinstance(item, (ModuleRef, FunctionRef, Symbol, Unknown)):
+            # A Symbol is a name the front end could not classify (an unresolved import).
             what = item.reason if isinstance(item, Unknown) else item.name
-            ctx.report(
-                "LD008",
-                f"@{call.name}: the functions of {what} could not be read, so the nodes they make "
-                f"are missing from the graph",
-                getattr(item, "location", None) or call.location,
-                Severity.INFO,
+            message = (
+                f"@{call.name}: the functions of {what} could not be read, so the nodes they "
+                f"make are missing from the graph"
             )
+            if all(p.message != message for p in ctx.problems):  # once per decorator
+                where = getattr(item, "location", None) or call.location
+                ctx.report("LD008", message, where, Severity.INFO)
             continue
         else:
             raise DecoratorError(

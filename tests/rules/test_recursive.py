@@ -30,6 +30,7 @@ from livedag.engine.specs import (
     ModuleRef,
     NodeSpec,
     Parameter,
+    Symbol,
     TypeRef,
     Unknown,
 )
@@ -197,6 +198,15 @@ def test_unreadable_module_keeps_the_output_node_and_says_so() -> None:
     out = expand_function(fn_spec("total", "score", decorators=(call,)), {})
     assert codes(out) == ["LD008", "LD008"]
     assert deps(out) == {"total.raw": set(), "total": {"total.score"}}
+
+
+def test_unresolved_import_is_ld008_once_per_decorator() -> None:
+    call = Call(
+        "parameterized_subdag", (Symbol("pkg.features"),), {"a": {}, "b": {"inputs": {"x": val(1)}}}
+    )
+    out = expand_function(fn_spec("total", "score", decorators=(call,)), {})
+    assert codes(out) == ["LD008"]
+    assert deps(out) == {"a": {"a.score"}, "b.x": set(), "b": {"b.score"}}
 
 
 def test_inner_problems_are_passed_on() -> None:
