@@ -1,0 +1,715 @@
+"""A safe evaluator for decorator arguments: constants in, plain data out, nothing ever run.
+
+It understands literals and containers, `*`/`**` unpacking, f-strings, `%` and `.format`, simple
+comprehensions, module-level constants (here or in other workspace modules), Hamilton's helpers
+(`source(...)`, `step(f).named(...)` → `Call` records), functions (`FunctionRef`), modules
+(`ModuleRef`), types (`Symbol`) and lambdas (a `FunctionRef` whose `obj` evaluates the body with
+this evaluator).  Everything else becomes `Unknown` at the exact expression, so the rules can say
+LD008 there and carry on.  Python's `eval` is never used.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import operator
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from livedag.engine.specs import Call, FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
+
+from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_of
+from .context import BlockContext
+from .names import ENUMS, canonical_name, is_api_namespace
+from .scope import Binding, BindingKind, SourceMap
+
+MAX_DEPTH = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ApiName:
+    """A reference to one of Hamilton's decorators or helpers, not yet called."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalName:
+    """A name imported from outside the workspace that the analyzer cannot look into."""
+
+    qualified: str
+
+
+_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
+_PLAIN = (str, bytes, int, float, bool, type(None))
+
+
+class _Budget:
+    """Shared by one evaluation and everything it triggers: caps work on hostile input."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def spend(self, n: int = 1) -> bool:
+        self.items += n
+        return self.items <= MAX_ITEMS
+
+
+class Evaluator:
+    """Evaluates expressions of one parsed text, as seen from 0-based document line `line`."""
+
+    def __init__(
+        self,
+        ctx: BlockContext,
+        source: SourceMap,
+        line: int,
+        local: Mapping[str, Any] | None = None,
+        depth: int = 0,
+        budget: _Budget | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.line = line
+        self.local = dict(local or {})
+        self.depth = depth
+        self.budget = budget or _Budget()
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    def evaluate(self, node: ast.expr) -> Any:
+        """The plain value of `node` (Unknown where it cannot be known)."""
+        return finalize(self.raw(node))
+
+    def raw(self, node: ast.expr) -> Any:
+        if self.depth > MAX_DEPTH:
+            return Unknown("expression nested too deeply", self.source.location(node))
+        self.depth += 1
+        try:
+            method = getattr(self, "_" + type(node).__name__, None)
+            if method is None:
+                return self.unknown(node, f"`{self.text(node)}` needs running code")
+            return method(node)
+        except RecursionError:
+            return self.unknown(node, "expression nested too deeply")
+        finally:
+            self.depth -= 1
+
+    def unknown(self, node: ast.AST, reason: str) -> Unknown:
+        return Unknown(reason, self.source.location(node))
+
+    def text(self, node: ast.AST) -> str:
+        text = self.source.text(node)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def child(self, local: Mapping[str, Any]) -> Evaluator:
+        merged = {**self.local, **local}
+        return Evaluator(self.ctx, self.source, self.line, merged, self.depth, self.budget)
+
+    # --- literals and containers -----------------------------------------------------------------
+
+    def _Constant(self, node: ast.Constant) -> Any:
+        if isinstance(node.value, str):
+            return LocatedStr(node.value, self.source.location(node))
+        return node.value
+
+    def _JoinedStr(self, node: ast.JoinedStr) -> Any:
+        parts: list[str] = []
+        for piece in node.values:
+            if isinstance(piece, ast.Constant):
+                parts.append(str(piece.value))
+                continue
+            assert isinstance(piece, ast.FormattedValue)
+            value = finalize(self.raw(piece.value))
+            if not isinstance(value, _PLAIN):
+                return self.unknown(piece, f"f-string part `{self.text(piece.value)}` is not a constant")
+            if piece.conversion == ord("r"):
+                value = repr(value)
+            elif piece.conversion == ord("s"):
+                value = str(value)
+            elif piece.conversion == ord("a"):
+                value = ascii(value)
+            spec = ""
+            if piece.format_spec is not None:
+                spec_value = self.raw(piece.format_spec)
+                if not isinstance(spec_value, str):
+                    return spec_value
+                spec = str(spec_value)
+            try:
+                parts.append(format(value, spec))
+            except (ValueError, TypeError) as exc:
+                return self.unknown(piece, f"f-string cannot be formatted: {exc}")
+        return LocatedStr("".join(parts), self.source.location(node))
+
+    def _sequence(self, elts: list[ast.expr]) -> list[Any] | Unknown:
+        out: list[Any] = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                inner = finalize(self.raw(elt.value))
+                if isinstance(inner, (list, tuple, set, frozenset, dict, str)):
+                    if not self.budget.spend(len(inner)):
+                        return self.unknown(elt, "too many items to expand")
+                    out.extend(inner)
+                else:
+                    out.append(_unknown_from(inner, self, elt, "cannot be unpacked"))
+            else:
+                out.append(finalize(self.raw(elt)))
+        return out
+
+    def _Tuple(self, node: ast.Tuple) -> Any:
+        items = self._sequence(node.elts)
+        return tuple(items) if isinstance(items, list) else items
+
+    def _List(self, node: ast.List) -> Any:
+        return self._sequence(node.elts)
+
+    def _Set(self, node: ast.Set) -> Any:
+        items = self._sequence(node.elts)
+        return _as_set(items, self, node) if isinstance(items, list) else items
+
+    def _Dict(self, node: ast.Dict) -> Any:
+        out: dict[Any, Any] = {}
+        for key, val in zip(node.keys, node.values, strict=False):
+            if key is None:
+                inner = finalize(self.raw(val))
+                if isinstance(inner, dict):
+                    out.update(inner)
+                else:
+                    marker = f"**{self.text(val)}"
+                    out[marker] = _unknown_from(inner, self, val, "cannot be unpacked")
+                continue
+            k = finalize(self.raw(key))
+            try:
+                hash(k)
+            except TypeError:
+                return self.unknown(key, "dictionary key is not hashable")
+            out[k] = finalize(self.raw(val))
+        return out
+
+    # --- names ---------------------------------------------------------------------------------
+
+    def _Name(self, node: ast.Name) -> Any:
+        if node.id in self.local:
+            return self.local[node.id]
+        binding = self.ctx.lookup(node.id, self.line)
+        if binding is None:
+            if node.id in BUILTIN_TYPES:
+                return Symbol(f"builtins.{node.id}", location=self.source.location(node))
+            if node.id in BUILTIN_FUNCTIONS:
+                return BUILTIN_FUNCTIONS[node.id]
+            return self.unknown(node, f"`{node.id}` is not defined at module level")
+        return self.binding_value(binding, node)
+
+    def binding_value(self, binding: Binding, node: ast.expr) -> Any:
+        location = self.source.location(node)
+        if binding.kind is BindingKind.IMPORT:
+            assert binding.qualified is not None
+            return self.interpret(binding.qualified, node)
+        if binding.kind is BindingKind.CONSTANT:
+            return self.ctx.constant_value(binding)
+        if binding.kind is BindingKind.FUNCTION:
+            spec = self.ctx.function_spec(binding)
+            return FunctionRef(binding.name, self.ctx.module, spec, location=location)
+        if binding.kind is BindingKind.CLASS:
+            return Symbol(binding.qualified or binding.name, location=location)
+        return Unknown(f"`{binding.name}` is {binding.reason}", location)
+
+    def interpret(self, qualified: str, node: ast.expr, hops: int = 0) -> Any:
+        """What a qualified name reached through imports is: Hamilton API, workspace, or other."""
+        location = self.source.location(node)
+        canonical = canonical_name(qualified)
+        if canonical is not None:
+            if canonical.split(".")[0] in ENUMS:
+                return Symbol(canonical, location=location)
+            return ApiName(canonical)
+        if is_api_namespace(qualified) or hops > 8:
+            return ExternalName(qualified)
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            functions = self.ctx.module_functions(module)
+            if functions is None:
+                continue
+            if cut == len(parts):
+                return ModuleRef(module, tuple(functions), location=location)
+            if cut < len(parts) - 1:
+                return self.unknown(node, f"`{qualified}` is an attribute of an attribute")
+            name = parts[cut]
+            target = self.ctx.resolve_name(module, name)
+            if target and target != qualified:
+                return self.interpret(target, node, hops + 1)
+            for spec in functions:
+                if spec.name == name:
+                    return FunctionRef(name, module, spec, location=location)
+            value = self.ctx.module_constant(module, name)
+            if value is None:
+                return self.unknown(node, f"`{name}` is not a constant of {module}")
+            return value
+        resolved = self.ctx.external_name(qualified)
+        if resolved is not None and resolved != qualified:
+            return self.interpret(resolved, node, hops + 1)
+        return ExternalName(qualified)
+
+    def dotted(self, node: ast.expr) -> str | None:
+        """`a.b.c` with `a` bound by an import, as the qualified name it reaches, else None."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in self.local:
+            return None
+        binding = self.ctx.lookup(node.id, self.line)
+        if binding is None or binding.kind is not BindingKind.IMPORT or binding.qualified is None:
+            return None
+        return ".".join([binding.qualified, *reversed(attrs)])
+
+    def _Attribute(self, node: ast.Attribute) -> Any:
+        qualified = self.dotted(node)
+        if qualified is not None:
+            return self.interpret(qualified, node)
+        base = self.raw(node.value)
+        if isinstance(base, Unknown):
+            return base
+        if isinstance(base, ExternalName):
+            return ExternalName(f"{base.qualified}.{node.attr}")
+        if isinstance(base, ApiName):
+            return ApiName(f"{base.name}.{node.attr}")
+        if isinstance(base, Symbol) and base.name.startswith("builtins."):
+            return self.unknown(node, f"`{self.text(node)}` needs running code")
+        return self.unknown(node, f"attribute `{node.attr}` of `{self.text(node.value)}` needs running code")
+
+    # --- operators -----------------------------------------------------------------------------
+
+    def _BinOp(self, node: ast.BinOp) -> Any:
+        left = finalize(self.raw(node.left))
+        right = finalize(self.raw(node.right))
+        for side in (left, right):
+            if isinstance(side, Unknown):
+                return side
+        op = _BINOPS.get(type(node.op))
+        if op is None or not _safe_operands(node.op, left, right):
+            return self.unknown(node, f"`{self.text(node)}` is not a constant expression")
+        if isinstance(node.op, ast.Mod) and isinstance(left, str) and isinstance(right, dict | tuple | list | str | int | float):
+            right = tuple(right) if isinstance(right, list) else right
+        try:
+            result = op(left, right)
+        except Exception as exc:  # noqa: BLE001 — only builtin operators on plain data run here
+            return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
+        if isinstance(result, str):
+            return LocatedStr(result, self.source.location(node))
+        return result
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Any:
+        value = finalize(self.raw(node.operand))
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(node.op, ast.Not):
+            return not value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, bool):
+            if isinstance(node.op, ast.USub):
+                return -value
+            if isinstance(node.op, ast.UAdd):
+                return +value
+            if isinstance(node.op, ast.Invert) and isinstance(value, int):
+                return ~value
+        return self.unknown(node, f"`{self.text(node)}` is not a constant expression")
+
+    def _BoolOp(self, node: ast.BoolOp) -> Any:
+        value: Any = None
+        for operand in node.values:
+            value = finalize(self.raw(operand))
+            if isinstance(value, Unknown):
+                return value
+            if isinstance(node.op, ast.And) and not value:
+                return value
+            if isinstance(node.op, ast.Or) and value:
+                return value
+        return value
+
+    def _Compare(self, node: ast.Compare) -> Any:
+        left = finalize(self.raw(node.left))
+        for op, right_node in zip(node.ops, node.comparators, strict=False):
+            right = finalize(self.raw(right_node))
+            if isinstance(left, Unknown) or isinstance(right, Unknown):
+                return self.unknown(node, f"`{self.text(node)}` compares unknown values")
+            try:
+                if not _COMPARE[type(op)](left, right):
+                    return False
+            except Exception as exc:  # noqa: BLE001 — builtin comparisons of plain data
+                return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
+            left = right
+        return True
+
+    def _IfExp(self, node: ast.IfExp) -> Any:
+        test = finalize(self.raw(node.test))
+        if isinstance(test, Unknown):
+            return test
+        return self.raw(node.body if test else node.orelse)
+
+    def _Subscript(self, node: ast.Subscript) -> Any:
+        base = finalize(self.raw(node.value))
+        if isinstance(base, Unknown):
+            return base
+        index = finalize(self.raw(node.slice))
+        if isinstance(index, Unknown):
+            return index
+        if not isinstance(base, (dict, list, tuple, str)):
+            return self.unknown(node, f"`{self.text(node)}` needs running code")
+        try:
+            result = base[index]
+        except Exception as exc:  # noqa: BLE001 — indexing plain containers
+            return self.unknown(node, f"`{self.text(node)}` fails: {exc!r}")
+        if isinstance(result, str) and not isinstance(result, LocatedStr):
+            return LocatedStr(result, self.source.location(node))
+        return result
+
+    def _Slice(self, node: ast.Slice) -> Any:
+        parts = [None if p is None else finalize(self.raw(p)) for p in (node.lower, node.upper, node.step)]
+        if not all(p is None or isinstance(p, int) for p in parts):
+            return self.unknown(node, "slice bounds are not constant integers")
+        return slice(*parts)
+
+    def _Starred(self, node: ast.Starred) -> Any:
+        return self.unknown(node, "unpacking is not allowed here")
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def arguments(self, node: ast.Call) -> tuple[tuple[Any, ...], dict[str, Any]] | Unknown:
+        args = self._sequence(node.args)
+        if isinstance(args, Unknown):
+            return args
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                kwargs[keyword.arg] = finalize(self.raw(keyword.value))
+                continue
+            inner = finalize(self.raw(keyword.value))
+            if isinstance(inner, dict) and all(isinstance(k, str) for k in inner):
+                kwargs.update(inner)
+            else:
+                marker = f"**{self.text(keyword.value)}"
+                kwargs[marker] = _unknown_from(inner, self, keyword.value, "cannot be unpacked")
+        return tuple(args), kwargs
+
+    def _Call(self, node: ast.Call) -> Any:
+        func = node.func
+        location = self.source.location(node)
+        if isinstance(func, ast.Attribute) and self.dotted(func) is None:
+            method = self.callee_attribute(func)
+            if method is not None:
+                bound = self.arguments(node)
+                if isinstance(bound, Unknown):
+                    return bound
+                return method.apply(bound[0], bound[1], self, node)
+        callee = self._callee(func)
+        if isinstance(callee, Unknown):
+            return callee
+        if isinstance(callee, ApiName):
+            bound = self.arguments(node)
+            if isinstance(bound, Unknown):
+                return bound
+            return Call(callee.name, bound[0], bound[1], location=location)
+        if callable(callee) and getattr(callee, "__livedag_builtin__", False):
+            bound = self.arguments(node)
+            if isinstance(bound, Unknown):
+                return bound
+            if not self.budget.spend():
+                return self.unknown(node, "too much work to evaluate")
+            try:
+                result = callee(*bound[0], **bound[1])
+            except Exception as exc:  # noqa: BLE001 — allow-listed builtins on plain data
+                return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
+            if isinstance(result, Unknown):
+                return Unknown(result.reason, location)
+            if isinstance(result, str) and not isinstance(result, LocatedStr):
+                return LocatedStr(result, location)
+            return result
+        if isinstance(callee, FunctionRef) and isinstance(callee.obj, SafeLambda):
+            bound = self.arguments(node)
+            if isinstance(bound, Unknown):
+                return bound
+            return callee.obj(*bound[0], **bound[1])
+        if isinstance(callee, ExternalName):
+            return self.unknown(node, f"calling `{callee.qualified}` needs running code")
+        return self.unknown(node, f"calling `{self.text(func)}` needs running code")
+
+    def _callee(self, func: ast.expr) -> Any:
+        if (
+            isinstance(func, ast.Name)
+            and func.id in BUILTIN_FUNCTIONS
+            and func.id not in self.local
+            and self.ctx.lookup(func.id, self.line) is None
+        ):
+            return BUILTIN_FUNCTIONS[func.id]
+        return self.raw(func)
+
+    # Attribute access whose result is called: chains on Call records, str/dict methods.
+    def callee_attribute(self, node: ast.Attribute) -> _Method | None:
+        base = self.raw(node.value)
+        if isinstance(base, Call):
+            return _Method(node.attr, base)
+        base = finalize(base)
+        found = method_of(base, node.attr)
+        if found is not None:
+            return _Method(node.attr, base, found)
+        return None
+
+    # --- comprehensions and lambdas -----------------------------------------------------------
+
+    def _comprehension(self, generators: list[ast.comprehension], node: ast.expr) -> list[Evaluator] | Unknown:
+        scopes: list[Evaluator] = [self]
+        for gen in generators:
+            if gen.is_async:
+                return self.unknown(node, "async comprehension needs running code")
+            nxt: list[Evaluator] = []
+            for scope in scopes:
+                iterable = finalize(scope.raw(gen.iter))
+                if isinstance(iterable, dict):
+                    iterable = list(iterable)
+                if not isinstance(iterable, (list, tuple, set, frozenset, str)):
+                    return _unknown_from(iterable, self, gen.iter, "cannot be iterated")
+                for item in iterable:
+                    if not self.budget.spend():
+                        return self.unknown(node, "comprehension is too large")
+                    names = _bind_target(gen.target, item)
+                    if names is None:
+                        return self.unknown(gen.target, "comprehension target cannot be unpacked")
+                    inner = scope.child(names)
+                    keep = True
+                    for cond in gen.ifs:
+                        test = finalize(inner.raw(cond))
+                        if isinstance(test, Unknown):
+                            return test
+                        keep = keep and bool(test)
+                    if keep:
+                        nxt.append(inner)
+            scopes = nxt
+        return scopes
+
+    def _ListComp(self, node: ast.ListComp) -> Any:
+        scopes = self._comprehension(node.generators, node)
+        if isinstance(scopes, Unknown):
+            return scopes
+        return [finalize(s.raw(node.elt)) for s in scopes]
+
+    def _GeneratorExp(self, node: ast.GeneratorExp) -> Any:
+        scopes = self._comprehension(node.generators, node)
+        if isinstance(scopes, Unknown):
+            return scopes
+        return [finalize(s.raw(node.elt)) for s in scopes]
+
+    def _SetComp(self, node: ast.SetComp) -> Any:
+        scopes = self._comprehension(node.generators, node)
+        if isinstance(scopes, Unknown):
+            return scopes
+        return _as_set([finalize(s.raw(node.elt)) for s in scopes], self, node)
+
+    def _DictComp(self, node: ast.DictComp) -> Any:
+        scopes = self._comprehension(node.generators, node)
+        if isinstance(scopes, Unknown):
+            return scopes
+        out: dict[Any, Any] = {}
+        for s in scopes:
+            key = finalize(s.raw(node.key))
+            try:
+                hash(key)
+            except TypeError:
+                return self.unknown(node.key, "dictionary key is not hashable")
+            out[key] = finalize(s.raw(node.value))
+        return out
+
+    def _Lambda(self, node: ast.Lambda) -> Any:
+        return FunctionRef(
+            "<lambda>", self.ctx.module, obj=SafeLambda(self, node), location=self.source.location(node)
+        )
+
+
+class _Method:
+    """A bound method about to be called: a chained helper call, or a str/dict method."""
+
+    def __init__(self, name: str, target: Any, function: Callable[..., Any] | None = None):
+        self.name = name
+        self.target = target
+        self.function = function
+
+    def apply(self, args: tuple[Any, ...], kwargs: dict[str, Any], ev: Evaluator, node: ast.Call) -> Any:
+        location = ev.source.location(node)
+        if isinstance(self.target, Call):
+            base = self.target
+            method = Call(self.name, args, kwargs, location=location)
+            return Call(base.name, base.args, base.kwargs, (*base.methods, method), location, base.known)
+        assert self.function is not None
+        try:
+            result = self.function(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 — allow-listed str/dict methods on plain data
+            return ev.unknown(node, f"`{ev.text(node)}` fails: {exc}")
+        if isinstance(result, str):
+            return LocatedStr(result, location)
+        return result
+
+
+class SafeLambda:
+    """A lambda from source, callable with plain values: its body is evaluated, never run."""
+
+    __slots__ = ("_evaluator", "_node")
+
+    def __init__(self, evaluator: Evaluator, node: ast.Lambda) -> None:
+        self._evaluator = evaluator
+        self._node = node
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        params = self._node.args
+        local: dict[str, Any] = {}
+        positional = [*params.posonlyargs, *params.args]
+        defaults = [None] * (len(positional) - len(params.defaults)) + list(params.defaults)
+        for index, (param, default) in enumerate(zip(positional, defaults, strict=False)):
+            if index < len(args):
+                local[param.arg] = args[index]
+            elif param.arg in kwargs:
+                local[param.arg] = kwargs.pop(param.arg)
+            elif default is not None:
+                local[param.arg] = self._evaluator.evaluate(default)
+            else:
+                raise TypeError(f"lambda is missing argument {param.arg!r}")
+        if params.vararg is not None:
+            local[params.vararg.arg] = tuple(args[len(positional) :])
+        elif len(args) > len(positional):
+            raise TypeError("lambda got too many positional arguments")
+        for param, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=False):
+            if param.arg in kwargs:
+                local[param.arg] = kwargs.pop(param.arg)
+            elif kw_default is not None:
+                local[param.arg] = self._evaluator.evaluate(kw_default)
+        if params.kwarg is not None:
+            local[params.kwarg.arg] = dict(kwargs)
+        elif kwargs:
+            raise TypeError(f"lambda got unexpected arguments {sorted(kwargs)}")
+        return self._evaluator.child(local).evaluate(self._node.body)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """The lambda's parameters, so callers can see which names it takes."""
+        params = self._node.args
+        out: list[inspect.Parameter] = []
+        positional = [*params.posonlyargs, *params.args]
+        defaults = [None] * (len(positional) - len(params.defaults)) + list(params.defaults)
+        for index, (arg, default) in enumerate(zip(positional, defaults, strict=False)):
+            kind = (
+                inspect.Parameter.POSITIONAL_ONLY
+                if index < len(params.posonlyargs)
+                else inspect.Parameter.POSITIONAL_OR_KEYWORD
+            )
+            out.append(inspect.Parameter(arg.arg, kind, default=self._default(default)))
+        if params.vararg is not None:
+            out.append(inspect.Parameter(params.vararg.arg, inspect.Parameter.VAR_POSITIONAL))
+        for arg, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=False):
+            out.append(
+                inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY, default=self._default(kw_default))
+            )
+        if params.kwarg is not None:
+            out.append(inspect.Parameter(params.kwarg.arg, inspect.Parameter.VAR_KEYWORD))
+        return inspect.Signature(out)
+
+    def _default(self, node: ast.expr | None) -> Any:
+        return inspect.Parameter.empty if node is None else self._evaluator.evaluate(node)
+
+    def __repr__(self) -> str:
+        return f"<static lambda {ast.unparse(self._node)}>"
+
+
+def finalize(value: Any) -> Any:
+    """Internal references as the plain records the rules expect."""
+    if isinstance(value, ApiName):
+        return Symbol(value.name)
+    if isinstance(value, ExternalName):
+        return Symbol(value.qualified)
+    if isinstance(value, _Method) or (callable(value) and getattr(value, "__livedag_builtin__", False)):
+        return Unknown("a builtin function is not a constant")
+    return value
+
+
+def _unknown_from(value: Any, ev: Evaluator, node: ast.AST, reason: str) -> Unknown:
+    if isinstance(value, Unknown):
+        return value
+    return ev.unknown(node, f"`{ev.text(node)}` {reason}")
+
+
+def _as_set(items: list[Any], ev: Evaluator, node: ast.AST) -> Any:
+    try:
+        return set(items)
+    except TypeError:
+        return ev.unknown(node, "set items are not hashable")
+
+
+def _bind_target(target: ast.expr, item: Any) -> dict[str, Any] | None:
+    if isinstance(target, ast.Name):
+        return {target.id: item}
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(item, (tuple, list)):
+        if len(target.elts) != len(item):
+            return None
+        out: dict[str, Any] = {}
+        for sub, value in zip(target.elts, item, strict=False):
+            bound = _bind_target(sub, value)
+            if bound is None:
+                return None
+            out.update(bound)
+        return out
+    return None
+
+
+def _safe_operands(op: ast.operator, left: Any, right: Any) -> bool:
+    """Reject operations that could blow up memory or time (`"x" * 10**9`, `2 ** 10**9`)."""
+    scalars = (int, float, bool)
+    if isinstance(left, scalars) and isinstance(right, scalars):
+        return not (isinstance(op, ast.Mult) and abs(left) > 10**12 and abs(right) > 10**12)
+    if isinstance(op, ast.Mult):
+        seq, count = (left, right) if isinstance(right, int) else (right, left)
+        if not isinstance(count, int) or not isinstance(seq, (str, list, tuple, bytes)):
+            return False
+        return len(seq) * max(count, 0) <= MAX_ITEMS * 10
+    if isinstance(op, ast.Add):
+        return type(left) is type(right) or (isinstance(left, str) and isinstance(right, str))
+    if isinstance(op, ast.Mod):
+        if not isinstance(left, str) or len(left) > MAX_ITEMS * 10:
+            return False
+        return "*" not in left  # `%*d` widths come from the arguments
+    if isinstance(op, (ast.BitOr, ast.BitAnd)):
+        return isinstance(left, (dict, set, frozenset)) and type(left) is type(right)
+    return False
+
+
+def safe_format(template: str, *args: Any, **kwargs: Any) -> str:
+    """`str.format` without attribute or index lookups in the fields (`{0.__class__}`)."""
+    for _, field, spec, _ in string.Formatter().parse(template):
+        if field and any(c in field for c in ".["):
+            raise ValueError("format fields with attribute or index access need running code")
+        if spec and "{" in spec:
+            raise ValueError("nested format specs need running code")
+    for value in (*args, *kwargs.values()):
+        if not isinstance(value, _PLAIN):
+            raise ValueError("format arguments are not constants")
+    return template.format(*args, **kwargs)

@@ -1,0 +1,392 @@
+"""One module's source, analyzed incrementally: `ModuleSource.update(text)` re-parses only the
+top-level blocks an edit touched, shifts the blocks below it, and re-analyzes the blocks whose
+inputs (module-level names they read) changed.  Unchanged blocks keep their FunctionSpec objects,
+so caches keyed on them downstream keep hitting.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import logging
+from collections.abc import Collection, Iterable
+from pathlib import PurePath
+from typing import Any
+
+from livedag.engine.specs import FunctionSpec, Problem, Unknown
+
+from .blocks import Block, parse_region, reparse, split_lines
+from .context import BlockContext
+from .drivers import DriverFacts, driver_facts, link_drivers, might_use_driver
+from .evaluator import Evaluator
+from .external import ExternalNames
+from .functions import function_spec
+from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
+from .relocate import Shift
+from .scope import Binding, BindingKind, SourceMap, statement_bindings
+
+logger = logging.getLogger(__name__)
+_versions = itertools.count(1)
+
+
+class ModuleSource:
+    """The analysis of one module, kept up to date with its text."""
+
+    def __init__(
+        self,
+        module: str,
+        path: str | None,
+        resolver: WorkspaceResolver | None = None,
+        *,
+        external: ExternalNames | None = None,
+    ) -> None:
+        self.module = module
+        self.path = path
+        self.resolver = resolver
+        self.external = external
+        self.is_package = path is not None and PurePath(path).name == "__init__.py"
+        self._text: str | None = None
+        self._lines: list[str] = []
+        self._blocks: list[Block] = []
+        self._bindings: dict[str, list[Binding]] = {}
+        self._analysis: ModuleAnalysis | None = None
+
+    # --- public API ------------------------------------------------------------------------------
+
+    def update(self, text: str) -> ModuleAnalysis:
+        """The analysis of `text`, reusing what the previous text's analysis still holds."""
+        if self._analysis is not None and text == self._text:
+            return self._analysis
+        try:
+            if self._analysis is None or not self._blocks:
+                self._cold(text)
+            else:
+                self._incremental(text)
+        except Exception:  # the analyzer must never take the editor down; start over instead
+            logger.exception("incremental analysis of %s failed; re-analyzing it whole", self.path)
+            try:
+                self._cold(text)
+            except Exception:
+                logger.exception("analysis of %s failed", self.path)
+                self._blocks, self._bindings = [], {}
+        self._text = text
+        self._analysis = self._collect(text)
+        return self._analysis
+
+    def refresh(self, modules: Collection[str] | None = None) -> ModuleAnalysis | None:
+        """Re-analyze blocks that used other workspace modules (all, or those in `modules`) and
+        blocks waiting for names jedi has resolved since."""
+        if self._analysis is None or self._text is None:
+            return None
+        stale = [
+            b
+            for b in self._blocks
+            if (b.workspace_modules and (modules is None or b.workspace_modules & set(modules)))
+            or (b.pending and self.external is not None and self.external.knows_any(b.pending))
+        ]
+        if not stale:
+            return self._analysis
+        self._reanalyze(stale, set())
+        self._analysis = self._collect(self._text)
+        return self._analysis
+
+    def constant(self, name: str) -> Any:
+        """The value of module-level constant `name` as seen at the end of the module (for
+        `WorkspaceResolver.module_constant`); Unknown when it is not a constant here."""
+        bindings = self._bindings.get(name)
+        if not bindings:
+            return Unknown(f"`{name}` is not defined in {self.module}")
+        binding = bindings[-1]
+        if binding.kind is not BindingKind.CONSTANT:
+            return Unknown(f"`{name}` in {self.module} is not a constant")
+        return self.constant_value(binding, BlockContext(self))
+
+    # --- scope (what evaluation asks of the module) --------------------------------------------
+
+    def lookup(self, name: str, line: int) -> Binding | None:
+        bindings = self._bindings.get(name)
+        if not bindings:
+            return None
+        found = None
+        for binding in bindings:
+            if binding.block.start < line:
+                found = binding
+            else:
+                break
+        return found or bindings[0]
+
+    def constant_value(self, binding: Binding, ctx: BlockContext) -> Any:
+        block = binding.block
+        cached = block.constants.get(binding.name)
+        if cached is None:
+            if binding.expr is None or binding.source is None:
+                return None
+            own = BlockContext(self)
+            block.constants[binding.name] = (_IN_PROGRESS, set(), set(), set())
+            try:
+                value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
+            finally:
+                del block.constants[binding.name]
+            cached = (value, own.reads, own.workspace_modules, own.pending)
+            block.constants[binding.name] = cached
+        value, reads, modules, pending = cached
+        ctx.absorb(reads, modules, pending)
+        if value is _IN_PROGRESS:
+            return Unknown(f"`{binding.name}` refers to itself")
+        return value
+
+    def function_spec(self, binding: Binding) -> FunctionSpec | None:
+        block = binding.block
+        if not block.analyzed:
+            if block.ctx is not None:  # being analyzed: a function referring to itself
+                return None
+            self._analyze(block)
+        if binding.index < len(block.functions):
+            return block.functions[binding.index]
+        return None
+
+    def external_name(self, qualified: str) -> str | None:
+        if self.external is None:
+            return qualified
+        return self.external.lookup(qualified)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _cold(self, text: str) -> None:
+        self._lines = split_lines(text)
+        self._blocks = parse_region(self._lines, 0, self.path)
+        self._bindings = {}
+        for block in self._blocks:
+            self._structure(block)
+        for block in self._blocks:
+            for binding in block.bindings:
+                self._bindings.setdefault(binding.name, []).append(binding)
+        for block in self._blocks:
+            self._analyze(block)
+
+    def _incremental(self, text: str) -> None:
+        new_lines = split_lines(text)
+        old_lines = self._lines
+        limit = min(len(old_lines), len(new_lines))
+        prefix = 0
+        while prefix < limit and old_lines[prefix] == new_lines[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < limit - prefix and old_lines[-1 - suffix] == new_lines[-1 - suffix]:
+            suffix += 1
+        old_end = len(old_lines) - suffix
+        delta = len(new_lines) - len(old_lines)
+        blocks = self._blocks
+        starts = [b.start for b in blocks]
+        first = max(bisect.bisect_right(starts, min(prefix, len(old_lines) - 1)) - 1, 0)
+        last = max(bisect.bisect_right(starts, max(old_end - 1, prefix)) - 1, first)
+        first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
+        while first > 0 and blocks[first - 1].syntax_error is not None:
+            first -= 1
+        while last + 1 < len(blocks) and blocks[last + 1].syntax_error is not None:
+            last += 1
+        region_start, region_end = blocks[first].start, blocks[last].end
+        old_region = blocks[first : last + 1]
+        fresh = parse_region(new_lines[region_start : region_end + delta], region_start, self.path)
+
+        reusable = {(b.start, b.text): b for b in old_region if b.syntax_error is None}
+        replaced: list[Block] = []
+        for block in fresh:
+            old = reusable.pop((block.start, block.text), None)
+            replaced.append(old if old is not None else block)
+        kept = {id(b) for b in replaced}
+        removed = [b for b in old_region if id(b) not in kept]
+        added = [b for b in replaced if not b.analyzed]
+
+        if delta:
+            shift = Shift(self.path, region_end + 1, delta)
+            for block in blocks[last + 1 :]:
+                _shift_block(block, shift)
+
+        touched = {bd.name for b in (*removed, *added) for bd in b.bindings}
+        for block in added:
+            self._structure(block)
+        touched |= {bd.name for b in added for bd in b.bindings}
+        before = {name: self._meanings(name) for name in touched}
+        removed_ids = {id(b) for b in removed}
+        for name in touched:
+            survivors = [bd for bd in self._bindings.get(name, ()) if id(bd.block) not in removed_ids]
+            survivors.extend(bd for b in added for bd in b.bindings if bd.name == name)
+            survivors.sort(key=lambda bd: bd.block.start)
+            if survivors:
+                self._bindings[name] = survivors
+            else:
+                self._bindings.pop(name, None)
+        self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
+        self._lines = new_lines
+        for block in added:
+            self._analyze(block)
+        changed = {name for name in touched if self._meanings(name) != before[name]}
+        self._reanalyze([], changed)
+
+    def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> None:
+        """Re-analyze `stale` and every block reading a name in `changed`, until nothing moves."""
+        queue = list(stale)
+        seen: set[int] = set()
+        while queue or changed:
+            if changed:
+                queue.extend(b for b in self._blocks if b.reads & changed and id(b) not in seen)
+            changed = set()
+            for block in queue:
+                if id(block) in seen:
+                    continue
+                seen.add(id(block))
+                before = {bd.name: bd.meaning() for bd in block.bindings}
+                if block.statements is None:
+                    block.statements = reparse(block, self.path)
+                    if block.statements is None:
+                        continue
+                    block.bindings = []
+                    self._structure(block)
+                    self._rebind(block)
+                block.analyzed = False
+                block.constants.clear()
+                self._analyze(block)
+                changed |= {
+                    bd.name for bd in block.bindings if before.get(bd.name) != bd.meaning()
+                }
+            queue = []
+
+    def _rebind(self, block: Block) -> None:
+        """Point the binding index at `block`'s freshly made bindings."""
+        for binding in block.bindings:
+            entries = self._bindings.get(binding.name, [])
+            self._bindings[binding.name] = [
+                binding if (bd.block is block) else bd for bd in entries
+            ] or [binding]
+
+    def _meanings(self, name: str) -> tuple[Any, ...]:
+        return tuple(bd.meaning() for bd in self._bindings.get(name, ()))
+
+    def _structure(self, block: Block) -> None:
+        """The names a block binds (no evaluation yet)."""
+        if block.statements is None or block.source is None:
+            return
+        bindings: list[Binding] = []
+        index = 0
+        for stmt in block.statements:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bindings.append(Binding(stmt.name, BindingKind.FUNCTION, block, index=index))
+                index += 1
+            else:
+                bindings.extend(
+                    statement_bindings(stmt, block, block.source, self.module, self.is_package)
+                )
+        block.bindings = bindings
+
+    def _analyze(self, block: Block) -> None:
+        if block.analyzed or block.statements is None or block.source is None:
+            block.analyzed = True
+            return
+        ctx = BlockContext(self)
+        block.ctx = ctx
+        try:
+            block.functions = tuple(
+                function_spec(node, ctx, block.source, block.start)
+                for node in block.function_nodes()
+            )
+            block.drivers = (
+                driver_facts(block.statements, ctx, block.source)
+                if might_use_driver(block.text)
+                else None
+            )
+        except RecursionError:
+            block.functions, block.drivers = (), None
+        finally:
+            block.ctx = None
+        block.version = next(_versions)
+        block.reads = frozenset(ctx.reads)
+        block.workspace_modules = frozenset(ctx.workspace_modules)
+        block.pending = frozenset(ctx.pending)
+        block.analyzed = True
+        if not any(bd.kind is BindingKind.CONSTANT for bd in block.bindings):
+            block.statements = None  # keep memory low; re-parsed if needed again
+
+    def _collect(self, text: str) -> ModuleAnalysis:
+        functions: list[FunctionSpec] = []
+        problems: list[Problem] = []
+        facts: list[DriverFacts] = []
+        pending: set[str] = set()
+        for block in self._blocks:
+            functions.extend(block.functions)
+            problems.extend(block.problems)
+            if block.drivers is not None:
+                facts.append(block.drivers)
+            if block.pending:
+                pending |= block.pending
+        imports = {
+            name: bindings[-1].qualified
+            for name, bindings in self._bindings.items()
+            if bindings[-1].kind is BindingKind.IMPORT and bindings[-1].qualified
+        }
+        drivers: tuple[DriverUse, ...] = link_drivers(facts) if facts else ()
+        return ModuleAnalysis(
+            self.module,
+            self.path,
+            text,
+            tuple(functions),
+            tuple(problems),
+            imports,
+            drivers,
+            frozenset(pending),
+        )
+
+
+_IN_PROGRESS = object()
+
+
+def _shift_block(block: Block, shift: Shift) -> None:
+    block.start += shift.delta
+    block.functions = tuple(shift.function(f) for f in block.functions)
+    block.problems = tuple(shift.problem(p) for p in block.problems)
+    if block.syntax_error is not None:
+        block.syntax_error = block.problems[0]
+    if block.drivers is not None:
+        block.drivers = _shift_facts(block.drivers, shift)
+    if block.source is not None:
+        block.source = SourceMap(block.source.path, block.source.lines, block.source.offset + shift.delta)
+        for binding in block.bindings:
+            if binding.source is not None:
+                binding.source = block.source
+    block.constants.clear()
+
+
+def _shift_facts(facts: DriverFacts, shift: Shift) -> DriverFacts:
+    from .drivers import Construction, Execution
+
+    def use(u: DriverUse) -> DriverUse:
+        return DriverUse(
+            u.modules,
+            shift.value(dict(u.config)),
+            shift.value(u.outputs),
+            shift.value(u.inputs),
+            shift.location(u.location) or u.location,
+        )
+
+    constructions = [Construction(c.variable, use(c.use), c.line + shift.delta) for c in facts.constructions]
+    executions = [
+        Execution(
+            e.variable,
+            shift.value(e.outputs),
+            shift.value(e.inputs),
+            e.line + shift.delta,
+            Construction(e.construction.variable, use(e.construction.use), e.construction.line + shift.delta)
+            if e.construction
+            else None,
+        )
+        for e in facts.executions
+    ]
+    return DriverFacts(constructions, executions)
+
+
+def analyze_source(
+    text: str, *, module: str, path: str | None = None, resolver: WorkspaceResolver | None = None
+) -> ModuleAnalysis:
+    """Analyze `text` once (for repeated analysis of an edited buffer, keep a `ModuleSource`)."""
+    return ModuleSource(module, path, resolver).update(text)

@@ -1,0 +1,42 @@
+"""The static graph (source text → analyzer → rules) equals the runtime graph and apache-hamilton's
+on every fixture, under every fixture config: node names, dependencies and user tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from analyzer.workspace_stub import DiskResolver
+from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes, summarize
+
+from livedag.engine.rules import expand_module
+from livedag.server.analyzer import analyze_source
+
+TESTS = Path(__file__).parent
+CASES = [
+    pytest.param(path, config, id=f"{path.stem}[{i}]")
+    for path in fixture_paths()
+    for i, config in enumerate(fixture_configs(path))
+]
+
+
+def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    module = ".".join(path.relative_to(TESTS).with_suffix("").parts)
+    analysis = analyze_source(
+        path.read_text(), module=module, path=str(path), resolver=DiskResolver(TESTS)
+    )
+    assert not analysis.problems, analysis.problems
+    return summarize(expand_module(analysis.functions, config).nodes)
+
+
+@pytest.mark.parametrize(("path", "config"), CASES)
+def test_static_graph_equals_runtime_graph(path: Path, config: dict[str, Any]) -> None:
+    problems = diff(runtime_nodes(path, config), static_nodes(path, config))
+    assert not problems, "\n" + problems
+
+
+@pytest.mark.parametrize(("path", "config"), CASES)
+def test_static_graph_equals_hamiltons(path: Path, config: dict[str, Any]) -> None:
+    problems = diff(hamilton_nodes(path, config), static_nodes(path, config))
+    assert not problems, "\n" + problems
