@@ -46,3 +46,14 @@ def test_missing_return_annotation_is_ld005() -> None:
 def test_unknown_decorators_change_nothing() -> None:
     out = expand_function(spec(Call("functools.cache", known=False)), {})
     assert [n.name for n in out.nodes] == ["total"] and not out.problems
+
+
+def test_renamed_function_nodes_still_name_the_def_they_come_from() -> None:
+    renamed = FunctionSpec(
+        name="rate__us",
+        module="m",
+        returns=INT,
+        decorators=(Call("config.when", kwargs={"region": "us"}),),
+    )
+    (node,) = expand_function(renamed, {"region": "us"}).nodes
+    assert (node.name, node.function) == ("rate", "rate__us")

@@ -12,10 +12,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..specs import FunctionSpec
-from . import metadata  # noqa: F401  (each import registers that family's rules)
-from . import macros, recursive, with_columns  # noqa: F401
-from . import configuration, expanders, extractors  # noqa: F401
-from . import adapters, validation  # noqa: F401
+
+# Each import registers one family's rules.
+from . import (  # noqa: F401
+    adapters,
+    configuration,
+    expanders,
+    extractors,
+    macros,
+    metadata,
+    recursive,
+    validation,
+    with_columns,
+)
 from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
 

@@ -95,6 +95,11 @@ def dependency_of(value: Any, ctx: RuleContext, call: Call | None = None) -> Dep
 
 def _group(call: Call, ctx: RuleContext) -> Group:
     def member(item: Any) -> Source | Value:
+        ctx.known(item, "a group() member", call)
+        if not (isinstance(item, Call) and item.name in ("source", "value")):
+            raise DecoratorError(
+                f"group() members must be source(...) or value(...), got {item!r}", call.location
+            )
         dep = dependency_of(item, ctx, call)
         if not isinstance(dep, (Source, Value)):
             raise DecoratorError("group() members must be source(...) or value(...)", call.location)

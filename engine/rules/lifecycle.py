@@ -10,6 +10,7 @@ far as the remaining decorators allow, so one bad decorator never hides the rest
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..specs import (
@@ -180,6 +181,10 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
                 nodes = _apply(call, nodes, ctx)
             except (DecoratorError, Unknowable) as exc:
                 _report(ctx, call, exc)
+    if current.name != spec.name:
+        # A resolver renamed the function (`tax_rate__us` → `tax_rate`); nodes still come from
+        # the `def` the user wrote, which is what "function" points editors at.
+        nodes = [replace(n, function=spec.name) if n.function == current.name else n for n in nodes]
     return Expansion(nodes, ctx.problems)
 
 

@@ -30,9 +30,9 @@ class Phase(enum.IntEnum):
     DYNAMIC = 0  # `resolve`: turns config into further decorators
     RESOLVE = 1  # `config.when*`, `hamilton_exclude`: keep, rename, or drop the function
     CREATE = 2  # `does`, `subdag`, `dataloader`, ...: make the first nodes (at most one creator)
-    INJECT = 3  # `pipe_input`, `load_from.*`, `inject`: feed nodes into unmet parameters
-    EXPAND = 4  # `extract_columns`, `parameterize*`, ...: one node into many (at most one)
-    TRANSFORM = 5  # `check_output`, `pipe_output`, `save_to.*`, ...: rewrite selected nodes
+    INJECT = 3  # `pipe_input`, `load_from.*`: feed nodes into unmet parameters
+    EXPAND = 4  # `parameterize*`, `inject`, ...: one node into many (at most one)
+    TRANSFORM = 5  # `extract_*`, `check_output`, `pipe_output`, `save_to.*`: rewrite selected nodes
     DECORATE = 6  # `tag`, `tag_outputs`, `schema.output`: annotate selected nodes
 
 
