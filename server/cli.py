@@ -129,7 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives a `PATH...` list nothing when an option sits between it and the question's
+    # own positionals (`tagged PII=true --reaching artifact examples/`); the paths come back here.
+    if extra and hasattr(args, "paths") and not any(e.startswith("-") for e in extra):
+        args.paths = extra if args.paths == ["."] else [*args.paths, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from livedag.engine import visualize
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.specs import NodeKind, NodeSpec, Problem
+from livedag.engine.specs import NodeSpec, Problem
 
 
 def display_path(path: str | None, cwd: Path | None = None) -> str | None:
@@ -79,48 +79,9 @@ def graph_json(
 
 
 def to_dot(dataflow: Dataflow) -> str:
-    """Graphviz text; the engine's renderer when there is one, so every picture looks alike."""
-    try:
-        from livedag.engine import visualize
-    except ImportError:
-        return _dot(dataflow)
-    return str(visualize.to_dot(dataflow))
+    """Graphviz text, drawn by the engine's renderer so every picture of a dataflow looks alike."""
+    return visualize.to_dot(dataflow).rstrip("\n") + "\n"
 
 
 def to_mermaid(dataflow: Dataflow) -> str:
-    try:
-        from livedag.engine import visualize
-    except ImportError:
-        return _mermaid(dataflow)
-    return str(visualize.to_mermaid(dataflow))
-
-
-_SHAPES = {NodeKind.FUNCTION: "box", NodeKind.INPUT: "ellipse", NodeKind.CONFIG: "note"}
-
-
-def _dot(dataflow: Dataflow) -> str:
-    lines = ["digraph dataflow {", "  rankdir=LR;"]
-    for name in sorted(dataflow.nodes):
-        shape = _SHAPES[dataflow.nodes[name].kind]
-        lines.append(f"  {_quote(name)} [shape={shape}];")
-    for source, target in sorted(dataflow.graph.edges):
-        lines.append(f"  {_quote(source)} -> {_quote(target)};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _mermaid(dataflow: Dataflow) -> str:
-    ids = {name: f"n{i}" for i, name in enumerate(sorted(dataflow.nodes))}
-    lines = ["flowchart LR"]
-    for name, ident in ids.items():
-        label = re.sub(r'["<>]', "", name)
-        kind = dataflow.nodes[name].kind
-        shape = f'(["{label}"])' if kind is NodeKind.INPUT else f'["{label}"]'
-        lines.append(f"  {ident}{shape}")
-    for source, target in sorted(dataflow.graph.edges):
-        lines.append(f"  {ids[source]} --> {ids[target]}")
-    return "\n".join(lines) + "\n"
+    return visualize.to_mermaid(dataflow).rstrip("\n") + "\n"

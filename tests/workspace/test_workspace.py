@@ -1,0 +1,197 @@
+"""The workspace model: indexing, membership, incremental updates, and where problems land."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from livedag.engine.specs import Severity
+from livedag.server import linking
+from livedag.server.workspace import Snapshot, Workspace
+
+Project = Callable[..., Path]  # the `project` fixture of conftest.py
+
+LOADING = """
+    import pandas as pd
+
+    def raw(data_dir: str) -> pd.Series:
+        return pd.Series([1, 2])
+
+    def clean(raw: pd.Series) -> pd.Series:
+        return raw.dropna()
+"""
+FEATURES = """
+    import pandas as pd
+    from hamilton.function_modifiers import config, tag
+
+    @tag(owner="ds")
+    def scaled(clean: pd.Series) -> pd.Series:
+        return clean / 2
+
+    @config.when(region="eu")
+    def weight__eu(scaled: pd.Series) -> float:
+        return 1.0
+
+    @config.when_not(region="eu")
+    def weight__other(clean: pd.Series) -> float:
+        return 2.0
+"""
+RUN = """
+    from hamilton import driver
+    import loading, features
+
+    dr = driver.Builder().with_modules(loading, features).with_config({"region": "eu"}).build()
+    dr.execute(["weight", "scaled"], inputs={"data_dir": "."})
+"""
+
+
+def _codes(snapshot: Snapshot, path: Path) -> list[str]:
+    return [p.code for p in snapshot.problems_for(path)]
+
+
+def _view(snapshot: Snapshot, name: str) -> Any:
+    return next(v for v in snapshot.dataflows if v.name == name)
+
+
+def test_index_groups_modules_by_their_driver(project: Project) -> None:
+    root = project(
+        loading=LOADING, features=FEATURES, run=RUN, extra="def lonely() -> int:\n    return 1\n"
+    )
+    progress: list[tuple[int, int]] = []
+    snap = Workspace([root]).index(on_progress=lambda done, total: progress.append((done, total)))
+    assert progress[-1] == (4, 4)
+    assert [p.name for p in snap.paths()] == ["extra.py", "features.py", "loading.py", "run.py"]
+    run = root / "run.py"
+    names = {v.name for v in snap.dataflows}
+    assert names == {f"driver:{run.resolve()}", "module:extra"}
+    view = _view(snap, f"driver:{run.resolve()}")
+    assert view.modules == ("loading", "features")
+    assert dict(view.config) == {"region": "eu"}
+    assert view.graph.node("weight").dependency_names == ("scaled",)  # the driver's config: eu
+    assert view.graph.node("scaled").user_tags == {"owner": "ds"}
+    assert [v.name for v in snap.dataflows_for(root / "loading.py")] == [view.name]
+    assert [v.name for v in snap.dataflows_for(run)] == [view.name]
+    assert snap.module(root / "features.py") is not None
+    assert all(not snap.problems_for(p) for p in snap.paths())
+
+
+def test_update_is_seen_in_a_new_snapshot_and_old_ones_do_not_change(project: Project) -> None:
+    root = project(loading=LOADING, features=FEATURES, run=RUN)
+    ws = Workspace([root])
+    before = ws.index()
+    loading = root / "loading.py"
+    # `raw` now asks for `scaled`, which asks for `clean`, which asks for `raw`: a cycle over files.
+    after = ws.update(
+        loading,
+        LOADING.replace("def raw(data_dir: str)", "def raw(scaled: pd.Series)").replace(
+            "\n    ", "\n"
+        ),
+    )
+    assert after.version > before.version
+    assert "LD001" in _codes(after, loading) and "LD001" in _codes(after, root / "features.py")
+    assert not before.problems_for(loading)
+    assert ws.snapshot is after
+    back = ws.update(loading, None)  # the editor closed the buffer: the disk text counts again
+    assert not back.problems_for(loading)
+
+
+def test_only_changed_functions_are_expanded_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(
+        loading=LOADING, features=FEATURES, run=RUN, extra="def lonely() -> int:\n    return 1\n"
+    )
+    ws = Workspace([root])
+    ws.index()
+    expanded: list[str] = []
+    real = linking.expand_function
+
+    def counting(spec: Any, config: Any) -> Any:
+        expanded.append(spec.name)
+        return real(spec, config)
+
+    monkeypatch.setattr(linking, "expand_function", counting)
+    lonely = _view(ws.snapshot, "module:extra")
+    text = (root / "features.py").read_text().replace("return clean / 2", "return clean / 3")
+    snap = ws.update(root / "features.py", text)
+    assert expanded == ["scaled"]
+    assert _view(snap, "module:extra") is lonely  # a dataflow the file is not in is not re-linked
+
+
+def test_problems_move_with_their_lines(project: Project) -> None:
+    root = project(a="def f(x: int):\n    return x\n")
+    ws = Workspace([root])
+    path = root / "a.py"
+    (first,) = ws.index().problems_for(path)
+    assert (first.code, first.location.line) == ("LD005", 1)
+    (moved,) = ws.update(path, "\n\n" + path.read_text()).problems_for(path)
+    assert (moved.code, moved.location.line) == ("LD005", 3)
+
+
+def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> None:
+    module = """
+        def total(price: int, quantitty: int) -> int:
+            return price * quantitty
+
+        def quantity(orders: int) -> int:
+            return orders
+    """
+    root = project(shop=module)
+    undeclared = Workspace([root]).index().problems_for(root / "shop.py")
+    # Without declared inputs only the likely typo is reported, as a warning.
+    assert [(p.code, p.severity) for p in undeclared] == [("LD002", Severity.WARNING)]
+    assert "quantitty" in undeclared[0].message
+    project(
+        pyproject='[[tool.livedag.dataflows]]\nname = "shop"\nmodules = ["shop"]\n'
+        'inputs = ["orders"]\n'
+    )
+    declared = Workspace([root]).index()
+    problems = declared.problems_for(root / "shop.py")
+    assert {p.code for p in problems} == {"LD002"}
+    assert {p.severity for p in problems} == {Severity.ERROR}
+    assert all(any(f"'{name}'" in p.message for p in problems) for name in ("price", "quantitty"))
+    assert [v.name for v in declared.dataflows] == ["pyproject:shop"]
+
+
+def test_driver_asks_for_an_unknown_output_and_misses_an_input(project: Project) -> None:
+    run = RUN.replace('["weight", "scaled"]', '["weight", "scaledd"]').replace(
+        'inputs={"data_dir": "."}', "inputs={}"
+    )
+    root = project(loading=LOADING, features=FEATURES, run=run)
+    snap = Workspace([root]).index()
+    problems = snap.problems_for(root / "run.py")
+    by_code = {p.code: p for p in problems}
+    assert set(by_code) == {"LD009", "LD010"}
+    unknown = by_code["LD009"]
+    assert unknown.severity is Severity.ERROR and "'scaled'" in unknown.message
+    line = (root / "run.py").read_text().splitlines()[unknown.location.line - 1]
+    assert line[unknown.location.column : unknown.location.end_column] == '"scaledd"'
+    missing = by_code["LD010"]
+    assert missing.severity is Severity.WARNING and "'data_dir'" in missing.message
+
+
+def test_a_module_in_two_dataflows_reports_its_problem_once(project: Project) -> None:
+    second = RUN.replace('{"region": "eu"}', '{"region": "us"}')
+    bad = LOADING + "\n    def unannotated(clean: pd.Series):\n        return clean\n"
+    root = project(loading=bad, features=FEATURES, run=RUN, run2=second)
+    snap = Workspace([root]).index()
+    assert len(snap.dataflows_for(root / "loading.py")) == 2
+    assert _codes(snap, root / "loading.py") == ["LD005"]
+
+
+def test_config_override_and_files_coming_and_going(project: Project) -> None:
+    root = project(loading=LOADING, features=FEATURES, run=RUN)
+    ws = Workspace([root])
+    ws.index()
+    run = f"driver:{(root / 'run.py').resolve()}"
+    snap = ws.set_config_override({"region": "us"})
+    assert _view(snap, run).graph.node("weight").dependency_names == ("clean",)
+    new = root / "late.py"
+    new.write_text("def late() -> int:\n    return 1\n")
+    assert any(v.name == "module:late" for v in ws.update(new, None).dataflows)
+    new.unlink()
+    gone = ws.update(new, None)
+    assert new.resolve() not in gone.paths()
+    assert not any(v.name == "module:late" for v in gone.dataflows)
