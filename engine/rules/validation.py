@@ -10,6 +10,7 @@ checks are `livedag.engine.validators` objects (or the user's own validator obje
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -40,8 +41,9 @@ CHECK_APPLIES_TO: dict[str, tuple[str, ...]] = {
     "schema": (DATAFRAME, SERIES),  # pandera
 }
 
-# Validator classes users instantiate for @check_output_custom, by class name → check keyword.
-KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
+# Validator classes users may instantiate for @check_output_custom, by qualified name → the check
+# keyword their name() derives from.  Any other class is named by code we do not run (LD008).
+_HAMILTON_CLASSES = {
     "DataInRangeValidatorPandasSeries": "range",
     "DataInRangeValidatorPrimitives": "range",
     "DataInValuesValidatorPandasSeries": "values_in",
@@ -55,6 +57,8 @@ KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
     "AllowNoneValidator": "allow_none",
     "StrContainsValidator": "contains",
     "StrDoesNotContainValidator": "does_not_contain",
+}
+_LIVEDAG_CLASSES = {
     "RangeValidator": "range",
     "ValuesInValidator": "values_in",
     "DataTypeValidator": "data_type",
@@ -62,9 +66,16 @@ KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
     "AllowNansValidator": "allow_nans",
     "MaxStandardDevValidator": "max_standard_dev",
     "MeanInRangeValidator": "mean_in_range",
+    "AllowNoneValidator": "allow_none",
     "ContainsValidator": "contains",
     "DoesNotContainValidator": "does_not_contain",
 }
+KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
+    **{f"hamilton.data_quality.default_validators.{k}": v for k, v in _HAMILTON_CLASSES.items()},
+    **{f"livedag.engine.validators.{k}": v for k, v in _LIVEDAG_CLASSES.items()},
+}
+# The static analyzer reports a call it does not evaluate as Unknown("calling `<qualified>` ...").
+_UNEVALUATED_CALL = re.compile(r"calling `([\w.]+)`")
 
 
 @dataclass(frozen=True)
@@ -264,17 +275,25 @@ def check_output(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[No
 # --- @check_output_custom ----------------------------------------------------------------------
 
 
+def _class_of(validator: Any) -> str | None:
+    """The qualified class name of a validator argument, as far as the front end resolved it."""
+    if isinstance(validator, (Symbol, Call)):
+        return validator.name
+    if isinstance(validator, Unknown):
+        found = _UNEVALUATED_CALL.search(validator.reason)
+        return found.group(1) if found else None
+    return None
+
+
 def _custom_check(validator: Any, index: int, call: Call, ctx: RuleContext) -> Check | None:
     """Name a user-supplied validator, or report (LD008) that it cannot be named statically."""
     if isinstance(validator, Symbol) and validator.obj is not None:
         from ..validators import validator_name
 
         return Check(validator_name(validator.obj), validator.obj)
-    class_name = None
-    if isinstance(validator, (Symbol, Call)):
-        class_name = validator.name.rsplit(".", 1)[-1]
-    if class_name in KNOWN_VALIDATOR_CLASSES:
-        return Check(f"{KNOWN_VALIDATOR_CLASSES[class_name]}_validator")
+    if class_name := _class_of(validator):
+        if class_name in KNOWN_VALIDATOR_CLASSES:
+            return Check(f"{KNOWN_VALIDATOR_CLASSES[class_name]}_validator")
     where = getattr(validator, "location", None) or call.location
     ctx.report(
         "LD008",

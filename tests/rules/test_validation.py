@@ -84,12 +84,26 @@ def test_target_selects_among_the_functions_nodes() -> None:
 
 def test_custom_validators_named_statically_when_their_class_is_known() -> None:
     known = Call("hamilton.data_quality.default_validators.DataInRangeValidatorPandasSeries")
-    nodes = expand(series_fn(Call("check_output_custom", (known, Symbol("x.AllowNoneValidator")))))
-    assert "spend_range_validator" in nodes and "spend_allow_none_validator" in nodes
+    ours = Symbol("livedag.engine.validators.AllowNoneValidator")
+    unevaluated = Unknown(
+        "calling `livedag.engine.validators.ContainsValidator` needs running code"
+    )
+    nodes = expand(series_fn(Call("check_output_custom", (known, ours, unevaluated))))
+    assert {
+        "spend_range_validator",
+        "spend_allow_none_validator",
+        "spend_contains_validator",
+    } <= set(nodes)
+
+
+def test_a_user_class_that_shares_a_builtin_class_name_is_not_guessed() -> None:
+    mine = Symbol("my_checks.RangeValidator")
+    out = expand_function(series_fn(Call("check_output_custom", (mine,))), {})
+    assert [p.code for p in out.problems] == ["LD008"]
 
 
 def test_two_checks_with_one_name_are_numbered_like_hamilton() -> None:
-    pair = (Symbol("RangeValidator"), Symbol("RangeValidator"))
+    pair = (Symbol("livedag.engine.validators.RangeValidator"),) * 2
     nodes = expand(series_fn(Call("check_output_custom", pair)))
     assert {"spend_range_validator", "spend_range_validator_1"} <= set(nodes)
 
@@ -210,11 +224,51 @@ def test_a_failed_warn_check_logs_and_the_run_goes_on(
     assert record.levelno == logging.WARNING and "soft:range_validator" in record.getMessage()
 
 
+CUSTOM = """
+import pandas as pd
+from hamilton.data_quality.base import DataValidator, ValidationResult
+from hamilton.function_modifiers import check_output_custom
+
+
+class Positive(DataValidator):
+    def __init__(self, column: str, importance: str):
+        super().__init__(importance=importance)
+        self.column = column
+
+    def applies_to(self, datatype: type) -> bool:
+        return True
+
+    def description(self) -> str:
+        return f"{self.column} is positive."
+
+    @classmethod
+    def name(cls) -> str:
+        return "positive"
+
+    def validate(self, dataset: pd.DataFrame) -> ValidationResult:
+        bad = int((dataset[self.column] <= 0).sum())
+        return ValidationResult(passes=bad == 0, message=f"{bad} non-positive values")
+
+
+@check_output_custom(Positive("amount", importance="warn"), Positive("quantity", "fail"))
+def order_lines(raw_lines: pd.DataFrame) -> pd.DataFrame:
+    return raw_lines
+"""
+
+
+def test_custom_validators_are_named_by_their_name_method_at_run_time(tmp_path: Path) -> None:
+    nodes = {n.name: n for n in live_nodes(tmp_path, CUSTOM)}
+    assert deps(nodes["order_lines"]) == [
+        "order_lines_raw",
+        "order_lines_positive",
+        "order_lines_positive_1",
+    ]
+
+
 def test_custom_validators_run_with_their_own_importance(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fixture = Path(__file__).parents[1] / "fixtures" / "dataflows" / "validation_custom.py"
-    nodes = live_nodes(tmp_path, fixture.read_text())
+    nodes = live_nodes(tmp_path, CUSTOM)
     good = pd.DataFrame({"id": [1], "amount": [3.0], "quantity": [1]})
     assert execute(nodes, "order_lines", {"raw_lines": good}) is good
     negative_amount = pd.DataFrame({"id": [1], "amount": [-3.0], "quantity": [1]})
@@ -224,3 +278,13 @@ def test_custom_validators_run_with_their_own_importance(
     negative_quantity = pd.DataFrame({"id": [1], "amount": [3.0], "quantity": [0]})
     with pytest.raises(DataValidationError, match="order_lines:positive"):
         execute(nodes, "order_lines", {"raw_lines": negative_quantity})
+
+
+def test_hamiltons_own_validator_objects_run_too(tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "dataflows" / "validation_objects.py"
+    nodes = live_nodes(tmp_path, fixture.read_text())
+    amounts = pd.DataFrame({"amount": [10.0, 20.0]})
+    assert list(execute(nodes, "line_amount", {"raw_lines": amounts})) == [10.0, 20.0]
+    too_big = pd.DataFrame({"amount": [10.0, 2000.0]})
+    with pytest.raises(DataValidationError, match=r"line_amount:range_validator.*\(0.0,1000.0\)"):
+        execute(nodes, "line_amount", {"raw_lines": too_big})
