@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..specs import FunctionSpec
+from ..specs import FunctionSpec, Problem
 
 # Each import registers one family's rules.
 from . import (  # noqa: F401
@@ -29,7 +29,8 @@ from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
 
 # Module-wide rewrites, registered by rule modules that need to see all of a module's functions.
-ModuleRewrite = Callable[[Sequence[FunctionSpec]], list[FunctionSpec]]
+# A rewrite returns the module's functions changed and appends what it could not do to `problems`.
+ModuleRewrite = Callable[[Sequence[FunctionSpec], list[Problem]], list[FunctionSpec]]
 MODULE_REWRITES: list[ModuleRewrite] = []
 MODULE_REWRITES.append(macros.apply_mutations)
 
@@ -37,9 +38,9 @@ MODULE_REWRITES.append(macros.apply_mutations)
 def expand_module(functions: Sequence[FunctionSpec], config: Mapping[str, Any]) -> Expansion:
     """Nodes of one module: every public function in it, private ones only as references."""
     specs = list(functions)
-    for rewrite in MODULE_REWRITES:
-        specs = rewrite(specs)
     out = Expansion()
+    for rewrite in MODULE_REWRITES:
+        specs = rewrite(specs, out.problems)
     for spec in specs:
         if spec.is_public:
             out.extend(expand_function(spec, config))

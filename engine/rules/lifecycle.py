@@ -87,7 +87,8 @@ def replace_targets(
     return [n for n in nodes if id(n) not in target_ids] + replacement
 
 
-def _report(ctx: RuleContext, call: Call, exc: Exception) -> None:
+def report_failure(ctx: RuleContext, call: Call, exc: Exception) -> None:
+    """Record why a decorator was skipped: LD008 when unknowable, LD006 when misused."""
     if isinstance(exc, Unknowable):
         ctx.report(
             "LD008",
@@ -122,7 +123,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             try:
                 added.extend(_apply(call, ctx))
             except (DecoratorError, Unknowable) as exc:
-                _report(ctx, call, exc)
+                report_failure(ctx, call, exc)
         more = _by_phase(added)
         for phase, calls in more.items():
             grouped.setdefault(phase, []).extend(calls)
@@ -132,7 +133,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
         try:
             current = _apply(call, current, ctx)
         except (DecoratorError, Unknowable) as exc:
-            _report(ctx, call, exc)
+            report_failure(ctx, call, exc)
         if current is None:
             return Expansion([], ctx.problems)
     assert current is not None
@@ -151,7 +152,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
         try:
             nodes = _apply(creators[0], current, ctx)
         except (DecoratorError, Unknowable) as exc:
-            _report(ctx, creators[0], exc)
+            report_failure(ctx, creators[0], exc)
     elif current.returns is None:
         ctx.report(
             "LD005",
@@ -180,7 +181,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             try:
                 nodes = _apply(call, nodes, ctx)
             except (DecoratorError, Unknowable) as exc:
-                _report(ctx, call, exc)
+                report_failure(ctx, call, exc)
     if current.name != spec.name:
         # A resolver renamed the function (`tax_rate__us` → `tax_rate`); nodes still come from
         # the `def` the user wrote, which is what "function" points editors at.

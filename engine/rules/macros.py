@@ -18,11 +18,12 @@ from ..specs import (
     FunctionSpec,
     NodeSpec,
     ParameterKind,
+    Problem,
     Severity,
     Unknown,
     location_of,
 )
-from .lifecycle import function_node, replace_targets, select_targets
+from .lifecycle import function_node, replace_targets, report_failure, select_targets
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
 from .steps import (
     Step,
@@ -369,8 +370,13 @@ def _mutate_targets(call: Call, mutator: FunctionSpec) -> list[tuple[FunctionRef
     return out
 
 
-def apply_mutations(functions: Sequence[FunctionSpec]) -> list[FunctionSpec]:
-    """Hand each `@mutate` step to its target function, in the order Hamilton's imports would."""
+def apply_mutations(
+    functions: Sequence[FunctionSpec], problems: list[Problem]
+) -> list[FunctionSpec]:
+    """Hand each `@mutate` step to its target function, in the order Hamilton's imports would.
+
+    Mutators are usually private, so no rule runs on them later: their misuse is reported here.
+    """
     specs = list(functions)
     for mutator in list(specs):
         for call in mutator.decorators:
@@ -378,8 +384,12 @@ def apply_mutations(functions: Sequence[FunctionSpec]) -> list[FunctionSpec]:
                 continue
             try:
                 additions = _mutate_targets(call, mutator)
-            except (DecoratorError, Unknowable):
-                continue  # reported by the `mutate` rule on the mutator itself
+            except (DecoratorError, Unknowable) as exc:
+                if not mutator.is_public:  # a public one is reported by its own `mutate` rule
+                    ctx = RuleContext(mutator, {})
+                    report_failure(ctx, call, exc)
+                    problems.extend(ctx.problems)
+                continue
             for target, step in additions:
                 index = _find(specs, target)
                 if index is not None:

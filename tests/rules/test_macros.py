@@ -569,3 +569,20 @@ def test_fixture_values_equal_hamiltons(path: Any, config: dict[str, Any]) -> No
             else (expected[name] == actual[name])
         )
         assert same, f"{name}: Hamilton {expected[name]!r}, livedag {actual[name]!r}"
+
+
+def test_misused_mutate_on_a_private_mutator_is_reported() -> None:
+    from livedag.engine.rules import expand_module
+    from livedag.engine.specs import Call, FunctionSpec, Parameter, TypeRef
+
+    target = FunctionSpec("total", "m", (Parameter("x", TypeRef("int")),), TypeRef("int"))
+    mutator = FunctionSpec(
+        "_double",
+        "m",
+        (Parameter("total", TypeRef("int")),),
+        TypeRef("int"),
+        decorators=(Call("mutate", ("not a function",)),),
+    )
+    out = expand_module([target, mutator], {})
+    assert [n.name for n in out.nodes] == ["total"]
+    assert [p.code for p in out.problems] == ["LD006"]
