@@ -40,9 +40,9 @@ class ExpansionCache:
         old = self._by_module.get(key, {})
         new: dict[int, tuple[FunctionSpec, Expansion]] = {}
         specs = list(functions)
-        for rewrite in MODULE_REWRITES:
-            specs = rewrite(specs)
         out = Expansion()
+        for rewrite in MODULE_REWRITES:
+            specs = rewrite(specs, out.problems)
         for spec in specs:
             if not spec.is_public:
                 continue
