@@ -129,7 +129,10 @@ class Dataflow:
             components = validate.cyclic_components(graph, stuck)
             found_problems.extend(validate.cycle_problems(graph, by_name, components))
             order = None
-        produced = frozenset(n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION)
+        # typo candidates: what functions produce, and the config's keys
+        produced = frozenset(n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION).union(
+            config
+        )
         inputs = [n for n in external if by_name[n].kind is NodeKind.INPUT]
         found_problems.extend(
             validate.unknown_dependency_problems(inputs, consumers, produced, declared_inputs)

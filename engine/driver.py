@@ -82,6 +82,11 @@ class Driver:
         adapters = adapter if isinstance(adapter, (list, tuple)) else [adapter]
         adapters = [a for a in adapters if a is not None]
         builder = _result_builder(adapters)
+        for ignored in adapters:
+            if ignored is not builder:
+                logger.warning(
+                    "livedag's driver only uses result builders; ignoring adapter %r", ignored
+                )
         if builder is None and _use_legacy_adapter:
             builder = base.PandasDataFrameResult()
         self.adapter = builder

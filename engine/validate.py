@@ -264,22 +264,26 @@ def _type_text(tp: TypeRef | None) -> str:
 def type_problems(nodes: Mapping[str, NodeSpec], consumers: Consumers) -> list[Problem]:
     """LD004 where a consumer's annotation cannot accept its producer's, as Hamilton checks it.
 
-    For external inputs (no producer), consumers must agree among themselves: Hamilton takes the
-    first consumer's type and tightens it with each compatible one.
+    For external inputs and config values (no producer), consumers must agree among themselves:
+    Hamilton takes the first consumer's type and tightens it with each compatible one.
     """
     problems = []
     for name, asking in consumers.items():
         producer = nodes.get(name)
-        if producer is None or producer.kind is NodeKind.CONFIG:
+        if producer is None:
             continue
-        if producer.kind is NodeKind.INPUT:
+        if producer.kind is not NodeKind.FUNCTION:
             problems.extend(_input_disagreements(name, asking))
             continue
         produced = producer.type
         if produced is None:
             continue
+        produced_key = produced.key
         for spec, dep in asking:
-            if types_compatible(produced, dep.type):
+            requested = dep.type
+            if requested is None or requested.key == produced_key:
+                continue  # the common case, decided without a call
+            if types_compatible(produced, requested):
                 continue
             related: tuple[Related, ...] = ()
             if producer.location is not None:
@@ -288,7 +292,7 @@ def type_problems(nodes: Mapping[str, NodeSpec], consumers: Consumers) -> list[P
                 Problem(
                     "LD004",
                     Severity.ERROR,
-                    f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
+                    f"'{spec.name}' expects '{name}' to be {_type_text(requested)}, but "
                     f"'{name}' returns {produced.text}; Hamilton refuses to connect them. "
                     f"Make the two annotations agree",
                     _where(spec, dep),

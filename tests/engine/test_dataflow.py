@@ -266,3 +266,13 @@ def test_from_functions_expands_each_module_with_the_rules() -> None:
     assert set(flow.nodes) == {"a", "b", "x", "region"}
     assert flow.nodes["region"].kind is NodeKind.CONFIG
     assert flow.config == {"region": "eu"}
+
+
+def test_config_keys_are_typo_candidates_and_consumers_of_config_must_agree() -> None:
+    flow = Dataflow.build([node("a", "regoin")], config={"region": "eu"})
+    assert "did you mean 'region'" in flow.problems[0].message
+    flow = Dataflow.build(
+        [node("a", Dependency("region", TypeRef("str"))), node("b", Dependency("region", INT))],
+        config={"region": "eu"},
+    )
+    assert codes(flow.problems) == ["LD004"]
