@@ -70,7 +70,10 @@ def load_module(path: Path, text: str | None = None, prefix: str = "fx") -> type
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(path)
     sys.modules[name] = module
-    code = compile(text if text is not None else path.read_text(), str(path), "exec")
+    # dont_inherit: our own `from __future__ import annotations` must not leak into fixtures.
+    code = compile(
+        text if text is not None else path.read_text(), str(path), "exec", dont_inherit=True
+    )
     exec(code, module.__dict__)
     return module
 
