@@ -15,7 +15,7 @@ Hamilton; see `adapter_catalog`.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -131,6 +131,25 @@ def _inject_parameter(spec: FunctionSpec, inject: Any, call: Call) -> str:
             call.location,
         )
     return inject
+
+
+def _unknown_format(call: Call, known: Iterable[str]) -> DecoratorError:
+    family, fmt = call.name.split(".", 1)
+    return DecoratorError(
+        f"{family} has no format {fmt!r}; use one of: {', '.join(sorted(known))}", call.location
+    )
+
+
+@rule("load_from.*", phase=Phase.INJECT)
+def load_from_unknown(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@load_from.<format>` with a format Hamilton does not have: rejected, as Hamilton does."""
+    raise _unknown_format(call, LOADERS)
+
+
+@rule("save_to.*", phase=Phase.TRANSFORM)
+def save_to_unknown(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@save_to.<format>` with a format Hamilton does not have."""
+    raise _unknown_format(call, SAVERS)
 
 
 @rule(*(f"load_from.{fmt}" for fmt in LOADERS), phase=Phase.INJECT)

@@ -87,7 +87,13 @@ def rule(
 
 
 def rule_for(call: Call) -> Rule | None:
-    return RULES.get(call.name) if call.known else None
+    """The rule for a call; `prefix.*` rules catch open families (`load_from.<unknown format>`)."""
+    if not call.known:
+        return None
+    found = RULES.get(call.name)
+    if found is None and "." in call.name:
+        found = RULES.get(call.name.rsplit(".", 1)[0] + ".*")
+    return found
 
 
 @dataclass

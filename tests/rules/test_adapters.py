@@ -287,3 +287,19 @@ def test_loaders_and_savers_touch_real_files(tmp_path: Path) -> None:
 def test_a_loader_livedag_cannot_run_says_what_to_do() -> None:
     with pytest.raises(AdapterError, match="run this dataflow with Hamilton"):
         load("SnowflakeReader", {})
+
+
+def test_unknown_format_is_ld006_naming_the_known_ones() -> None:
+    from livedag.engine.rules import expand_function
+    from livedag.engine.specs import Call, FunctionSpec, Parameter, TypeRef
+
+    spec = FunctionSpec(
+        "orders",
+        "m",
+        (Parameter("raw", TypeRef("pd.DataFrame")),),
+        TypeRef("pd.DataFrame"),
+        decorators=(Call("load_from.cvs", kwargs={"path": "x.csv", "inject_": "raw"}),),
+    )
+    out = expand_function(spec, {})
+    (problem,) = out.problems
+    assert problem.code == "LD006" and "'cvs'" in problem.message and "csv" in problem.message
