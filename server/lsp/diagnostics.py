@@ -1,0 +1,150 @@
+"""Problems → `textDocument/publishDiagnostics`, for every file whose problems changed.
+
+A cycle or a duplicate spans files, so after any change every analysed file is compared with what
+was last published for it, and only the files that differ are published again (the edited
+document always is, so its diagnostics carry its newest version).  A file that no longer has
+problems gets an empty list, which is how the client learns they are fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.specs import Problem, Severity
+from lsprotocol import types
+
+from .convert import EMPTY_RANGE
+from .session import Session
+
+if TYPE_CHECKING:
+    from livedag.server.workspace import Snapshot
+    from pygls.lsp.server import LanguageServer
+
+log = logging.getLogger(__name__)
+
+SOURCE = "livedag"
+_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+
+
+class DiagnosticsPublisher:
+    """Remembers what each file was last published with, to publish only differences."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.published: dict[Path, tuple[Any, ...]] = {}
+
+    def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        candidates = (
+            set(after.paths()) | set(self.published) | changed | set(self.session.file_notes)
+        )
+        for path in candidates:
+            try:
+                self.publish(after, path, force=path in changed)
+            except Exception:
+                log.error("publishing diagnostics for %s failed", path, exc_info=True)
+
+    def republish_all(self) -> None:
+        """Publish every file whose diagnostics read differently now (the severities changed)."""
+        snapshot = self.session.snapshot
+        if snapshot is None:
+            return
+        for path in set(snapshot.paths()) | set(self.published):
+            self.publish(snapshot, path, force=False)
+
+    def publish(self, snapshot: Snapshot, path: Path, *, force: bool) -> None:
+        problems = _unique(snapshot.problems_for(path))
+        note = self.session.file_notes.get(path)
+        key = (tuple(problems), note, self.session.settings.severities)
+        previous = self.published.get(path)
+        version = self.session.version_of(path)
+        # An open document's new version is always published, so the client knows the
+        # diagnostics it holds are current; other files only when their problems changed.
+        force = force and version is not None
+        if previous == key and not force:
+            return
+        if previous is None and not problems and note is None and not force:
+            return
+        self.published[path] = key
+        overrides = self.session.settings.severities
+        diagnostics = [
+            self.diagnostic(p)
+            for p in problems
+            if p.code not in overrides or overrides[p.code] is not None
+        ]
+        if note is not None:
+            diagnostics.append(
+                types.Diagnostic(
+                    range=EMPTY_RANGE,
+                    message=note,
+                    severity=types.DiagnosticSeverity.Warning,
+                    source=SOURCE,
+                )
+            )
+        self.session.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=self.session.uri_of(path), diagnostics=diagnostics, version=version
+            )
+        )
+
+    def diagnostic(self, problem: Problem) -> types.Diagnostic:
+        severity = _SEVERITY.get(problem.severity, types.DiagnosticSeverity.Error)
+        overrides = self.session.settings.severities
+        severity = overrides.get(problem.code) or severity
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=self.session.uri_of(r.location.path),
+                    range=self.session.positions.range(
+                        r.location, self.session.lines(r.location.path)
+                    ),
+                ),
+                message=r.message,
+            )
+            for r in problem.related
+            if r.location.path
+        ]
+        location = problem.location
+        rng = (
+            self.session.positions.range(location, self.session.lines(location.path))
+            if location is not None and location.path
+            else EMPTY_RANGE
+        )
+        return types.Diagnostic(
+            range=rng,
+            message=problem.message,
+            severity=severity,
+            code=problem.code,
+            source=SOURCE,
+            related_information=related or None,
+        )
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in order, each once (a file in two dataflows reports shared problems twice)."""
+    seen: set[Problem] = set()
+    out: list[Problem] = []
+    for problem in problems:
+        try:
+            if problem in seen:
+                continue
+            seen.add(problem)
+        except TypeError:  # an unhashable field: keep it rather than fail
+            pass
+        out.append(problem)
+    return out
+
+
+def register(server: LanguageServer, session: Session) -> DiagnosticsPublisher:
+    publisher = DiagnosticsPublisher(session)
+    session.listeners.append(publisher)
+    return publisher
+
+
+__all__: Sequence[str] = ("DiagnosticsPublisher", "register")

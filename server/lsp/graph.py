@@ -1,0 +1,259 @@
+"""The graph preview protocol: `livedag/graph`, `livedag/lineage`, `livedag/graphChanged`.
+
+`livedag/graph` returns the dataflow a document belongs to (or one node's neighbourhood) as nodes
+and edges, with DOT and Mermaid text of the same graph; `livedag/lineage` answers the four lineage
+questions; `livedag/graphChanged` tells the client to redraw whenever a change alters a dataflow's
+nodes, edges, types, tags or docs (not when only a function body or a position moved).  The shapes
+are documented in docs/lsp.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine import visualize
+from livedag.engine.specs import NodeSpec
+from pygls.exceptions import JsonRpcInvalidParams
+
+from .convert import uri_to_path
+from .lineage import edges_json, node_json
+from .session import Session
+
+if TYPE_CHECKING:
+    from livedag.engine.dataflow import Dataflow
+    from livedag.server.workspace import DataflowView, Snapshot
+    from pygls.lsp.server import LanguageServer
+
+log = logging.getLogger(__name__)
+
+GRAPH = "livedag/graph"
+LINEAGE = "livedag/lineage"
+GRAPH_CHANGED = "livedag/graphChanged"
+DIRECTIONS = ("both", "upstream", "downstream")
+QUESTIONS = ("upstream", "downstream", "path", "tagged")
+
+
+def plain(value: Any) -> Any:
+    """Request params as plain JSON values (pygls hands custom params over as namedtuples)."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _param(params: Mapping[str, Any], key: str, kind: type, required: bool = False) -> Any:
+    value = params.get(key)
+    if value is None:
+        if required:
+            raise JsonRpcInvalidParams(f"{key!r} is required")
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise JsonRpcInvalidParams(f"{key!r} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def _view(snapshot: Snapshot | None, uri: str) -> DataflowView | None:
+    path = uri_to_path(uri)
+    if snapshot is None or path is None:
+        return None
+    views = snapshot.dataflows_for(path)
+    return views[0] if views else None
+
+
+def _require_node(graph: Dataflow, name: str) -> NodeSpec:
+    node = graph.node(name)
+    if node is None:
+        close = graph.closest_names(name)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise JsonRpcInvalidParams(f"no node named {name!r} in this dataflow{hint}")
+    return node
+
+
+def neighbourhood(graph: Dataflow, focus: str, depth: int | None, direction: str) -> list[str]:
+    names = {focus}
+    if direction in ("both", "upstream"):
+        names |= graph.upstream_of(focus, depth=depth)
+    if direction in ("both", "downstream"):
+        names |= graph.downstream_of(focus, depth=depth)
+    return [n for n in graph.nodes if n in names]
+
+
+def render(graph: Dataflow, names: list[str], focus: str | None) -> dict[str, str]:
+    """DOT and Mermaid text of the chosen nodes (drawn by the engine, as everywhere else)."""
+    return {
+        "dot": visualize.to_dot(graph, names, focus=focus),
+        "mermaid": visualize.to_mermaid(graph, names, focus=focus),
+    }
+
+
+def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]) -> dict[str, Any]:
+    graph = view.graph
+    focus = _param(params, "node", str)
+    depth = _param(params, "depth", int)
+    direction = _param(params, "direction", str) or "both"
+    if direction not in DIRECTIONS:
+        raise JsonRpcInvalidParams(f"'direction' must be one of {', '.join(DIRECTIONS)}")
+    if depth is not None and depth < 0:
+        raise JsonRpcInvalidParams("'depth' must be 0 or more")
+    if focus is not None:
+        _require_node(graph, focus)
+        names = neighbourhood(graph, focus, depth, direction)
+    else:
+        names = list(graph.nodes)
+    specs = [graph.nodes[n] for n in names]
+    result: dict[str, Any] = {
+        "dataflow": view.name,
+        "version": session.snapshot.version if session.snapshot else 0,
+        "focus": focus,
+        "nodes": [node_json(n, session.location_json) for n in specs],
+        "edges": edges_json(graph, names),
+    }
+    result.update(render(graph, names, focus))
+    return result
+
+
+def _tag_filter(text: str) -> tuple[str, str | None]:
+    key, sep, value = text.partition("=")
+    if not key:
+        raise JsonRpcInvalidParams("'tag' must look like KEY=VALUE (or KEY for any value)")
+    return key, (value if sep else None)
+
+
+def lineage_result(
+    session: Session, view: DataflowView, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    graph = view.graph
+    question = _param(params, "question", str, required=True)
+    if question not in QUESTIONS:
+        raise JsonRpcInvalidParams(f"'question' must be one of {', '.join(QUESTIONS)}")
+
+    def nodes(names: Iterable[str]) -> list[dict[str, Any]]:
+        chosen = set(names)
+        return [node_json(n, session.location_json) for k, n in graph.nodes.items() if k in chosen]
+
+    if question in ("upstream", "downstream"):
+        name = _param(params, "node", str, required=True)
+        _require_node(graph, name)
+        found = graph.upstream_of(name) if question == "upstream" else graph.downstream_of(name)
+        return {"nodes": nodes(found)}
+    if question == "path":
+        source = _param(params, "node", str, required=True)
+        target = _param(params, "target", str, required=True)
+        _require_node(graph, source)
+        _require_node(graph, target)
+        paths = graph.paths_between(source, target)
+        return {"nodes": nodes(n for p in paths for n in p), "paths": paths}
+
+    key, value = _tag_filter(_param(params, "tag", str, required=True))
+    reaching = _param(params, "reaching", str)
+    if reaching is not None:
+        _require_node(graph, reaching)
+    tagged = graph.tagged(lambda tags: key in tags and (value is None or str(tags[key]) == value))
+    answers = []
+    for node in tagged:
+        below = graph.downstream_of(node.name)
+        if reaching is not None:
+            if reaching not in below and reaching != node.name:
+                continue
+            below = {reaching} & below
+        owners = {
+            str(spec.user_tags["owner"])
+            for n in below | {node.name}
+            if (spec := graph.node(n)) is not None and "owner" in spec.user_tags
+        }
+        answers.append({"node": node.name, "reaches": sorted(below), "owners": sorted(owners)})
+    return {"nodes": nodes(a["node"] for a in answers), "answers": answers}
+
+
+def _signature(graph: Dataflow) -> int:
+    """What a preview draws; positions are left out so typing above a function redraws nothing."""
+    return hash(
+        frozenset(
+            (
+                n.name,
+                n.kind,
+                n.type.text if n.type is not None else None,
+                n.dependency_names,
+                repr(sorted(n.user_tags.items(), key=lambda kv: kv[0])),
+                n.doc,
+            )
+            for n in graph.nodes.values()
+        )
+    )
+
+
+class GraphWatcher:
+    """Sends `livedag/graphChanged` after diagnostics, coalescing bursts of edits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.signatures: dict[str, tuple[object, int]] = {}
+        self.changed_paths: set[Path] = set()
+        self._scheduled = False
+
+    def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        self.changed_paths |= changed
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self.check)
+
+    def check(self) -> None:
+        self._scheduled = False
+        snapshot = self.session.snapshot
+        if snapshot is None:
+            return
+        try:
+            altered = []
+            names = set()
+            for view in snapshot.dataflows:
+                names.add(view.name)
+                known = self.signatures.get(view.name)
+                if known is not None and known[0] is view.graph:
+                    continue
+                signature = _signature(view.graph)
+                if known is None or known[1] != signature:
+                    altered.append(view)
+                self.signatures[view.name] = (view.graph, signature)
+            for gone in set(self.signatures) - names:
+                del self.signatures[gone]
+            uris = sorted({self.session.uri_of(p) for p in self.changed_paths})
+            self.changed_paths = set()
+            if altered:
+                self.session.server.protocol.notify(
+                    GRAPH_CHANGED,
+                    {
+                        "uris": uris,
+                        "dataflows": [v.name for v in altered],
+                        "version": snapshot.version,
+                    },
+                )
+        except Exception:
+            log.error("graphChanged failed", exc_info=True)
+
+
+def register(server: LanguageServer, session: Session) -> GraphWatcher:
+    watcher = GraphWatcher(session)
+    session.listeners.append(watcher)
+
+    @server.feature(GRAPH)
+    async def livedag_graph(ls: LanguageServer, params: Any) -> dict[str, Any] | None:
+        args = plain(params) or {}
+        uri = _param(args, "uri", str, required=True)
+        view = _view(await session.current_when_ready(), uri)
+        return graph_result(session, view, args) if view is not None else None
+
+    @server.feature(LINEAGE)
+    async def livedag_lineage(ls: LanguageServer, params: Any) -> dict[str, Any] | None:
+        args = plain(params) or {}
+        uri = _param(args, "uri", str, required=True)
+        view = _view(await session.current_when_ready(), uri)
+        return lineage_result(session, view, args) if view is not None else None
+
+    return watcher

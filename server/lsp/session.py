@@ -1,0 +1,278 @@
+"""The server's state between messages: the workspace model, open documents, pending analysis.
+
+The keystroke path is split the way ruff's server splits it: a document notification only records
+the new text and schedules analysis (latest text wins, so a burst of keystrokes is analysed once);
+analysis runs when the server is idle and produces a new immutable `Snapshot`; every listener
+(diagnostics, graph changes) then sees the old and new snapshot.  A request that arrives while
+analysis of its document is pending runs that analysis first (it is fast), so answers always reflect
+the latest text.  All of this happens on the event loop; only the first indexing of the workspace
+runs in a thread, and nothing touches the workspace model until it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.specs import Location
+from lsprotocol import types
+from lsprotocol.types import Position
+
+from .convert import Positions, SourceLines, path_to_uri, uri_to_path
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from livedag.server.workspace import Snapshot, Workspace
+    from pygls.lsp.server import LanguageServer
+
+log = logging.getLogger(__name__)
+
+
+class Change(enum.Enum):
+    """Where a changed file's new text comes from."""
+
+    BUFFER = "buffer"  # the open document
+    DISK = "disk"  # the file on disk (closed, or changed by another program)
+    DELETED = "deleted"
+
+
+# A listener gets the snapshot before the change (None after indexing) and the new one, and the
+# files whose text changed.
+SnapshotListener = Callable[["Snapshot | None", "Snapshot", set[Path]], None]
+
+
+class Session:
+    """Everything the features share; one per server."""
+
+    def __init__(self, server: LanguageServer) -> None:
+        self.server = server
+        self.settings = Settings()
+        self.positions = Positions()
+        self.workspace: Workspace | None = None
+        self.snapshot: Snapshot | None = None
+        self.indexed = asyncio.Event()
+        self.listeners: list[SnapshotListener] = []
+        self.open_versions: dict[str, int] = {}  # uri -> version of the text last analysed
+        self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
+        self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
+        self._pending: dict[Path, Change] = {}  # what to read each changed file from
+        self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._lines_cache: dict[Path, SourceLines] = {}
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def remember_uri(self, uri: str) -> Path | None:
+        """The file behind `uri` (symlinks resolved, as the workspace model keys files)."""
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        resolved = os.path.realpath(path)
+        self._uris[str(path)] = uri
+        self._uris[resolved] = uri
+        return Path(resolved)
+
+    def uri_of(self, path: str | Path) -> str:
+        """The URI the client knows a file by (the one it opened it with, when it did)."""
+        key = str(path)
+        return self._uris.get(key) or self._uris.get(os.path.realpath(key)) or path_to_uri(key)
+
+    def document_text(self, uri: str) -> str | None:
+        """The text of an open document, or None when the client has not opened it."""
+        if uri not in self.open_versions:
+            return None
+        try:
+            return self.server.workspace.get_text_document(uri).source
+        except Exception:  # a document pygls does not hold: treat as not open
+            log.debug("no text for %s", uri, exc_info=True)
+            return None
+
+    def version_of(self, path: str | Path) -> int | None:
+        """Version of the open document's text the current snapshot reflects; None if not open."""
+        return self.open_versions.get(self.uri_of(path))
+
+    def lines(self, path: str | Path) -> SourceLines | None:
+        """The analysed text of a file, for converting columns to the client's units."""
+        snapshot = self.snapshot
+        module = snapshot.module(Path(path)) if snapshot is not None else None
+        if module is None:
+            return None
+        key = Path(path)
+        cached = self._lines_cache.get(key)
+        if cached is None or cached.text is not module.text:
+            cached = SourceLines(module.text)
+            self._lines_cache[key] = cached
+        return cached
+
+    def text_changed(self, uri: str, version: int | None) -> None:
+        """A document's text changed (opened, edited, closed): analyse it soon."""
+        path = self.remember_uri(uri)
+        if path is None:
+            return
+        if version is None:
+            self.open_versions.pop(uri, None)
+            self._pending[path] = Change.DISK
+        else:
+            self.open_versions[uri] = version
+            self._pending[path] = Change.BUFFER
+        self.schedule()
+
+    def file_changed_on_disk(self, path: Path, deleted: bool) -> None:
+        """A watched file changed; an open buffer's text still wins over the disk."""
+        path = Path(os.path.realpath(path))
+        if self.open_versions.get(self.uri_of(path)) is not None:
+            return
+        self._pending[path] = Change.DELETED if deleted else Change.DISK
+        self.schedule()
+
+    # --- analysis ------------------------------------------------------------------------------
+
+    def schedule(self) -> None:
+        if self._scheduled is not None or not self.is_indexed:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self.settings.debounce_ms / 1000
+        if delay > 0:
+            self._scheduled = loop.call_later(delay, self.flush)
+        else:
+            self._scheduled = loop.call_soon(self.flush)
+
+    @property
+    def is_indexed(self) -> bool:
+        return self.indexed.is_set()
+
+    def flush(self) -> None:
+        """Analyse every pending change now, then tell the listeners."""
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
+        if not self._pending or self.workspace is None or not self.is_indexed:
+            return
+        pending, self._pending = self._pending, {}
+        before = self.snapshot
+        changed: set[Path] = set()
+        for path, change in pending.items():
+            changed.add(path)
+            try:
+                self._analyse(path, change)
+            except Exception as exc:
+                log.error("analysis of %s failed", path, exc_info=True)
+                self.file_notes[path] = (
+                    f"livedag could not analyse this file ({type(exc).__name__}: {exc}); "
+                    "its lineage is left out. The server log has the details."
+                )
+        if self.snapshot is not None:
+            self.notify(before, self.snapshot, changed)
+
+    def _analyse(self, path: Path, change: Change) -> None:
+        assert self.workspace is not None
+        if change is Change.DELETED:
+            self.snapshot = self.workspace.remove(path)
+            self.file_notes.pop(path, None)
+            return
+        uri = self.uri_of(path) if change is Change.BUFFER else None
+        text = self.document_text(uri) if uri is not None else None
+        if text is not None and len(text) > self.settings.max_file_bytes:
+            self.file_notes[path] = (
+                f"livedag skipped this file: it has {len(text):,} characters, more than "
+                f"livedag.maxFileBytes ({self.settings.max_file_bytes:,}). Raise that setting "
+                "to analyse it."
+            )
+            return
+        self.snapshot = self.workspace.update(path, text)
+        self.file_notes.pop(path, None)
+
+    def notify(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(before, after, changed)
+            except Exception:
+                log.error("listener %r failed", listener, exc_info=True)
+
+    def current(self) -> Snapshot | None:
+        """The snapshot reflecting every edit received so far (runs pending analysis first)."""
+        if self._pending and self.is_indexed:
+            self.flush()
+        return self.snapshot
+
+    async def current_when_ready(self) -> Snapshot | None:
+        """`current()`, once the first indexing of the workspace has finished."""
+        if not self.indexed.is_set():
+            await self.indexed.wait()
+        return self.current()
+
+    def replace_workspace(self, workspace: Workspace, snapshot: Snapshot) -> None:
+        """Install a freshly indexed workspace, then analyse what was edited meanwhile."""
+        before = self.snapshot
+        self.workspace = workspace
+        self.snapshot = snapshot
+        self.indexed.set()
+        self.notify(before, snapshot, set(snapshot.paths()))
+        if self._pending:
+            self.flush()
+
+    def set_config(self, config: dict[str, object] | None) -> None:
+        if self.workspace is None or not self.is_indexed:
+            return
+        self.flush()
+        before = self.snapshot
+        self.snapshot = self.workspace.set_config_override(config)
+        self.notify(before, self.snapshot, set())
+
+    def roots(self) -> list[Path]:
+        """The folders the client opened; the workspace model indexes these."""
+        folders: Iterable[str] = ()
+        try:
+            folders = [f.uri for f in self.server.workspace.folders.values()]
+            if not folders and self.server.workspace.root_uri:
+                folders = [self.server.workspace.root_uri]
+        except RuntimeError:
+            folders = ()
+        roots = [p for p in (uri_to_path(uri) for uri in folders) if p is not None]
+        return roots
+
+    def cursor(self, uri: str, position: Position) -> Cursor | None:
+        """The latest snapshot and the file position a request points at; None if out of range."""
+        path = self.remember_uri(uri)
+        snapshot = self.current()
+        if path is None or snapshot is None or position.line < 0 or position.character < 0:
+            return None
+        lines = self.lines(path)
+        if lines is None or position.line >= lines.line_count():
+            return None
+        column = self.positions.from_client(lines, position.line, position.character)
+        return Cursor(snapshot, path, position.line + 1, column)
+
+    def location_json(self, location: Location) -> dict[str, Any] | None:
+        """A livedag location as a protocol `Location` object in JSON."""
+        if not location.path:
+            return None
+        rng = self.positions.range(location, self.lines(location.path))
+        return {
+            "uri": self.uri_of(location.path),
+            "range": {
+                "start": {"line": rng.start.line, "character": rng.start.character},
+                "end": {"line": rng.end.line, "character": rng.end.character},
+            },
+        }
+
+    def location(self, location: Location | None) -> types.Location | None:
+        if location is None or not location.path:
+            return None
+        return types.Location(
+            uri=self.uri_of(location.path),
+            range=self.positions.range(location, self.lines(location.path)),
+        )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    snapshot: Snapshot
+    path: Path
+    line: int  # 1-based
+    column: int  # code points
