@@ -79,7 +79,7 @@ class Dataflow:
 
         by_name: dict[str, NodeSpec] = {}
         for name, specs in definitions.items():
-            by_name[name] = _config_node(name) if name in config else specs[0]
+            by_name[name] = _config_node(name, ()) if name in config else specs[0]
 
         # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
         # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
@@ -113,7 +113,11 @@ class Dataflow:
                     incoming[dep_name] = edge
 
         for name, deps in external.items():
-            by_name[name] = _config_node(name) if name in config else _input_node(name, deps)
+            if name not in config:
+                by_name[name] = _input_node(name, deps)
+        for name in config:
+            if name in by_name or name in external:  # typed by its consumers, as in Hamilton
+                by_name[name] = _config_node(name, [dep for _, dep in consumers.get(name, ())])
 
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
@@ -236,8 +240,10 @@ class Dataflow:
         )
 
 
-def _config_node(name: str) -> NodeSpec:
-    return NodeSpec(name=name, type=_ANY, kind=NodeKind.CONFIG)
+def _config_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
+    """A config value, typed like an input (Any when nobody annotates it)."""
+    typed = next((d.type for d in asking if d.type is not None), _ANY)
+    return NodeSpec(name=name, type=typed, kind=NodeKind.CONFIG)
 
 
 def _input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:

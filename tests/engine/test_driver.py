@@ -281,3 +281,9 @@ def test_tag_filter(make_module: ModuleFactory) -> None:
     assert names({"owner": "ds"}) == ["email"]
     assert names({"owner": ["ds", "ops"]}) == ["email", "host"]
     assert names({"pii": None}) == ["email"]
+
+
+def test_config_values_are_checked_against_annotations(features: types.ModuleType) -> None:
+    dr = driver.Builder().with_modules(features).with_config({"region": 3}).build()
+    with pytest.raises(ExecutionError, match="'region' should be str"):
+        dr.execute(["region_label"])
