@@ -133,13 +133,11 @@ class Dataflow:
             components = validate.cyclic_components(graph, stuck)
             found_problems.extend(validate.cycle_problems(graph, by_name, components))
             order = None
-        # typo candidates: what functions produce, and the config's keys
-        produced = frozenset(n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION).union(
-            config
-        )
+        functions = [n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION]
+        typo_targets = frozenset(functions).union(config)
         inputs = [n for n in external if by_name[n].kind is NodeKind.INPUT]
         found_problems.extend(
-            validate.unknown_dependency_problems(inputs, consumers, produced, declared_inputs)
+            validate.unknown_dependency_problems(inputs, consumers, typo_targets, declared_inputs)
         )
         found_problems.extend(validate.type_problems(by_name, consumers))
         return cls(

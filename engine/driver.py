@@ -129,6 +129,21 @@ class Driver:
         names = self._output_names(final_vars)
         return execution.run(self.flow, names, inputs=inputs, overrides=overrides)
 
+    def validate_execution(
+        self,
+        final_vars: Sequence[str | Callable[..., Any] | Variable],
+        overrides: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Raise what `execute` would raise before running anything (unknown outputs, missing
+        or ill-typed inputs); return quietly when it could start."""
+        names = self._output_names(final_vars)
+        overrides = dict(overrides or {})
+        given = execution.given_values(self.config, inputs)
+        execution.check_outputs(self.flow, names, given)
+        needed = execution.needed_nodes(self.flow, names, given, overrides)
+        execution.check_inputs(self.flow, names, needed, given, overrides)
+
     def _output_names(self, final_vars: Sequence[str | Callable[..., Any] | Variable]) -> list[str]:
         names = []
         for var in final_vars:
@@ -270,6 +285,44 @@ class Driver:
             hide_inputs=hide_inputs,
             show_legend=show_legend,
             graph_attributes=(graphviz_kwargs or {}).get("graph_attr"),
+        )
+        if output_file_path is not None:
+            visualize.render(dot, output_file_path, render_kwargs, keep_dot=keep_dot)
+        return dot
+
+    def display_upstream_of(
+        self,
+        *node_names: str,
+        output_file_path: str | Path | None = None,
+        render_kwargs: Mapping[str, Any] | None = None,
+        orient: str = "LR",
+        show_legend: bool = True,
+        keep_dot: bool = False,
+    ) -> str:
+        """DOT text of the named nodes and everything upstream of them."""
+        self._check_names(node_names)
+        shown = self.flow.upstream_of(*node_names) | set(node_names)
+        dot = visualize.to_dot(
+            self.flow, shown, outputs=node_names, orient=orient, show_legend=show_legend
+        )
+        if output_file_path is not None:
+            visualize.render(dot, output_file_path, render_kwargs, keep_dot=keep_dot)
+        return dot
+
+    def display_downstream_of(
+        self,
+        *node_names: str,
+        output_file_path: str | Path | None = None,
+        render_kwargs: Mapping[str, Any] | None = None,
+        orient: str = "LR",
+        show_legend: bool = True,
+        keep_dot: bool = False,
+    ) -> str:
+        """DOT text of the named nodes and everything downstream of them."""
+        self._check_names(node_names)
+        shown = self.flow.downstream_of(*node_names) | set(node_names)
+        dot = visualize.to_dot(
+            self.flow, shown, outputs=node_names, orient=orient, show_legend=show_legend
         )
         if output_file_path is not None:
             visualize.render(dot, output_file_path, render_kwargs, keep_dot=keep_dot)

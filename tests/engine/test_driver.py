@@ -287,3 +287,23 @@ def test_config_values_are_checked_against_annotations(features: types.ModuleTyp
     dr = driver.Builder().with_modules(features).with_config({"region": 3}).build()
     with pytest.raises(ExecutionError, match="'region' should be str"):
         dr.execute(["region_label"])
+
+
+def test_validate_execution_raises_what_execute_would(features: types.ModuleType) -> None:
+    dr = driver.Builder().with_modules(features).build()
+    dr.validate_execution(["age_mean"], inputs={"age": AGE})
+    with pytest.raises(ExecutionError, match="'age' is a required input"):
+        dr.validate_execution(["age_mean"])
+
+
+def test_display_upstream_and_downstream(features: types.ModuleType) -> None:
+    dr = driver.Builder().with_modules(features).build()
+    up = dr.display_upstream_of("age_centered")
+    assert '"age" -> "age_mean";' in up and '"scaled"' not in up
+    down = dr.display_downstream_of("age_mean")
+    assert '"age_centered" -> "scaled";' in down and '"age" ' not in down
+
+
+def test_functions_can_name_outputs(features: types.ModuleType) -> None:
+    dr = driver.Builder().with_modules(features).build()
+    assert dr.execute([features.age_mean], inputs={"age": AGE}) == {"age_mean": 20.0}
