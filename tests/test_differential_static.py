@@ -14,8 +14,21 @@ from livedag.engine.rules import expand_module
 from livedag.server.analyzer import analyze_source
 
 TESTS = Path(__file__).parent
+# What source text alone cannot tell yet: the engine's rules read these from live objects only.
+# Strict, so the day the contract carries them statically these start to pass and must be removed.
+KNOWN_GAPS = {
+    "expanders_columns": "@extract_fields() reads a TypedDict's fields from the live class",
+    "validation_custom": "a custom validator's node name comes from its live name() classmethod",
+}
 CASES = [
-    pytest.param(path, config, id=f"{path.stem}[{i}]")
+    pytest.param(
+        path,
+        config,
+        id=f"{path.stem}[{i}]",
+        marks=[pytest.mark.xfail(reason=KNOWN_GAPS[path.stem], strict=True)]
+        if path.stem in KNOWN_GAPS
+        else [],
+    )
     for path in fixture_paths()
     for i, config in enumerate(fixture_configs(path))
 ]

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from livedag.engine.specs import FunctionSpec, Location, Problem, Severity
+from livedag.engine.specs import FunctionSpec, Problem, Severity
 
+from .anchors import Anchor, AnchoredLocation
 from .scope import Binding, SourceMap
 
 if TYPE_CHECKING:
@@ -31,13 +32,14 @@ _INCOMPLETE = (
     "expected an indented block",
 )
 MAX_MERGE = 8
+_OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 @dataclass(eq=False)
 class Block:
     """One top-level statement of the module, and what analyzing it produced."""
 
-    start: int  # 0-based document line of its first line
+    anchor: Anchor  # where it starts (0-based document line); its locations move with it
     text: str
     line_count: int
     statements: list[ast.stmt] | None = None  # dropped once analyzed (re-parsed if needed)
@@ -53,7 +55,12 @@ class Block:
     constants: dict[str, Any] = field(default_factory=dict)
     ctx: BlockContext | None = None  # set while the block is being analyzed
     analyzed: bool = False
+    removed: bool = False  # replaced by an edit
     version: int = 0  # bumped each time it is analyzed (function bindings' meaning)
+
+    @property
+    def start(self) -> int:
+        return self.anchor.start
 
     @property
     def end(self) -> int:
@@ -67,10 +74,17 @@ class Block:
         ]
 
 
+def normalize_newlines(text: str) -> str:
+    if "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as the parser counts them (`\\n`, `\\r\\n`, `\\r`), each with its line ending."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_newlines(text)
+    if not any(ch in text for ch in _OTHER_BREAKS):  # str.splitlines breaks there, the parser not
+        return text.splitlines(keepends=True)
     lines = text.split("\n")
     out = [line + "\n" for line in lines[:-1]]
     if lines[-1]:
@@ -95,7 +109,7 @@ def reparse(block: Block, path: str | None) -> list[ast.stmt] | None:
     tree, _ = _parse(block.text)
     if tree is None:
         return None
-    block.source = SourceMap(path, split_lines(block.text), block.start)
+    block.source = SourceMap(path, split_lines(block.text), 0, block.anchor)
     return tree.body
 
 
@@ -116,7 +130,6 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _blocks_of(tree: ast.Module, lines: Sequence[str], start: int, path: str | None) -> list[Block]:
-    source = SourceMap(path, lines, start)
     groups: list[tuple[int, list[ast.stmt]]] = []
     last_end = -1
     for stmt in tree.body:
@@ -127,18 +140,19 @@ def _blocks_of(tree: ast.Module, lines: Sequence[str], start: int, path: str | N
             groups.append((0 if not groups else first, [stmt]))
         last_end = (stmt.end_lineno or stmt.lineno) - 1
     if not groups:
-        return [_plain_block(lines, 0, len(lines), start, [], source)]
+        return [_plain_block(lines, 0, len(lines), start, [], path)]
     blocks = []
     for index, (first, stmts) in enumerate(groups):
         end = groups[index + 1][0] if index + 1 < len(groups) else len(lines)
-        blocks.append(_plain_block(lines, first, end, start, stmts, source))
+        blocks.append(_plain_block(lines, first, end, start, stmts, path))
     return blocks
 
 
 def _plain_block(
-    lines: Sequence[str], a: int, b: int, start: int, stmts: list[ast.stmt], source: SourceMap
+    lines: Sequence[str], a: int, b: int, start: int, stmts: list[ast.stmt], path: str | None
 ) -> Block:
-    return Block(start + a, "".join(lines[a:b]), b - a, stmts, source)
+    anchor = Anchor(start + a)
+    return Block(anchor, "".join(lines[a:b]), b - a, stmts, SourceMap(path, lines, a, anchor))
 
 
 def _heuristic_starts(lines: Sequence[str]) -> list[int]:
@@ -195,14 +209,14 @@ def _incomplete(error: SyntaxError) -> bool:
 
 
 def _broken(lines: Sequence[str], start: int, path: str | None, error: SyntaxError | None) -> Block:
-    block = Block(start, "".join(lines), len(lines))
-    block.syntax_error = syntax_problem(lines, start, path, error)
+    block = Block(Anchor(start), "".join(lines), len(lines))
+    block.syntax_error = syntax_problem(lines, block.anchor, path, error)
     block.problems = (block.syntax_error,)
     return block
 
 
 def syntax_problem(
-    lines: Sequence[str], start: int, path: str | None, error: SyntaxError | None
+    lines: Sequence[str], anchor: Anchor, path: str | None, error: SyntaxError | None
 ) -> Problem:
     """LD007 at the parser's error position, naming the function it takes out of the graph."""
     lineno = min(max(getattr(error, "lineno", None) or 1, 1), max(len(lines), 1))
@@ -210,7 +224,7 @@ def syntax_problem(
     text = lines[lineno - 1].rstrip("\r\n") if lines else ""
     column = min(column, len(text))
     end_column = column + 1 if column < len(text) else column
-    location = Location(path, start + lineno, column, start + lineno, end_column)
+    location = AnchoredLocation(path, lineno, column, lineno, end_column, anchor)
     what = _defined_name(lines)
     message = f"syntax error: {getattr(error, 'msg', None) or 'invalid syntax'}"
     if what:

@@ -65,7 +65,7 @@ def driver_facts(statements: Sequence[ast.stmt], ctx: BlockContext, source: Sour
 def _scan(
     stmt: ast.stmt, ctx: BlockContext, source: SourceMap, local: dict[str, Any], facts: DriverFacts
 ) -> None:
-    line = stmt.lineno - 1 + source.offset
+    line = source.document_line(stmt.lineno) - 1
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         inner: dict[str, Any] = {}
         for child in stmt.body:

@@ -22,7 +22,7 @@ from livedag.engine.specs import Call, FunctionRef, LocatedStr, ModuleRef, Symbo
 
 from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_of
 from .context import BlockContext
-from .names import ENUMS, canonical_name, is_api_namespace
+from .names import canonical_name, is_api_namespace, is_enum_member
 from .scope import Binding, BindingKind, SourceMap
 
 MAX_DEPTH = 60
@@ -243,7 +243,7 @@ class Evaluator:
         location = self.source.location(node)
         canonical = canonical_name(qualified)
         if canonical is not None:
-            if canonical.split(".")[0] in ENUMS:
+            if is_enum_member(canonical):
                 return Symbol(canonical, location=location)
             return ApiName(canonical)
         if is_api_namespace(qualified) or hops > 8:

@@ -14,7 +14,6 @@ from typing import Any
 from livedag.engine.specs import (
     Call,
     FunctionSpec,
-    Location,
     Parameter,
     ParameterKind,
     TypeRef,
@@ -93,11 +92,11 @@ def _parameter(arg: ast.arg, kind: ParameterKind, default: ast.expr | None, ev: 
         has_default=default is not None,
         default=value,
         kind=kind,
-        location=ev.source.span(arg.lineno, arg.col_offset, len(arg.arg)),
+        location=ev.source.span(arg.lineno, ev.source.column(arg.lineno, arg.col_offset), len(arg.arg)),
     )
 
 
-def _name_location(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Location:
+def _name_location(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Any:
     """The range of the function's name in its `def` line."""
     index = node.lineno - 1
     if 0 <= index < len(source.lines):
@@ -109,8 +108,7 @@ def _name_location(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceM
             while at < len(text) and text[at] in " \t":
                 at += 1
             if text.startswith(node.name, at):
-                line = node.lineno + source.offset
-                return Location(source.path, line, at, line, at + len(node.name))
+                return source.span(node.lineno, at, len(node.name))
     return source.location(node)
 
 

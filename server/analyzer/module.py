@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import gc
 import itertools
 import logging
 from collections.abc import Collection, Iterable
@@ -16,15 +17,14 @@ from typing import Any
 
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
-from .blocks import Block, parse_region, reparse, split_lines
+from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
 from .context import BlockContext
 from .drivers import DriverFacts, driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
 from .functions import function_spec
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
-from .relocate import Shift
-from .scope import Binding, BindingKind, SourceMap, statement_bindings
+from .scope import Binding, BindingKind, statement_bindings
 
 logger = logging.getLogger(__name__)
 _versions = itertools.count(1)
@@ -48,8 +48,10 @@ class ModuleSource:
         self.is_package = path is not None and PurePath(path).name == "__init__.py"
         self._text: str | None = None
         self._lines: list[str] = []
+        self._normalized = ""
         self._blocks: list[Block] = []
         self._bindings: dict[str, list[Binding]] = {}
+        self._readers: dict[str, dict[int, Block]] = {}  # name -> blocks that read it
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -58,6 +60,15 @@ class ModuleSource:
         """The analysis of `text`, reusing what the previous text's analysis still holds."""
         if self._analysis is not None and text == self._text:
             return self._analysis
+        collecting = gc.isenabled()
+        gc.disable()  # an analysis allocates many small, long-lived objects: collect afterwards
+        try:
+            return self._update(text)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _update(self, text: str) -> ModuleAnalysis:
         try:
             if self._analysis is None or not self._blocks:
                 self._cold(text)
@@ -154,9 +165,10 @@ class ModuleSource:
     # --- building ------------------------------------------------------------------------------
 
     def _cold(self, text: str) -> None:
+        self._normalized = normalize_newlines(text)
         self._lines = split_lines(text)
         self._blocks = parse_region(self._lines, 0, self.path)
-        self._bindings = {}
+        self._bindings, self._readers = {}, {}
         for block in self._blocks:
             self._structure(block)
         for block in self._blocks:
@@ -168,19 +180,21 @@ class ModuleSource:
     def _incremental(self, text: str) -> None:
         new_lines = split_lines(text)
         old_lines = self._lines
+        old_text, new_text = self._normalized, normalize_newlines(text)
         limit = min(len(old_lines), len(new_lines))
-        prefix = 0
-        while prefix < limit and old_lines[prefix] == new_lines[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < limit - prefix and old_lines[-1 - suffix] == new_lines[-1 - suffix]:
-            suffix += 1
+        prefix = min(old_text.count("\n", 0, _common_prefix(old_text, new_text)), limit)
+        common_tail = _common_suffix(old_text, new_text)
+        suffix = old_text.count("\n", len(old_text) - common_tail, max(len(old_text) - 1, 0))
+        suffix = min(suffix, limit - prefix)
         old_end = len(old_lines) - suffix
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
-        starts = [b.start for b in blocks]
-        first = max(bisect.bisect_right(starts, min(prefix, len(old_lines) - 1)) - 1, 0)
-        last = max(bisect.bisect_right(starts, max(old_end - 1, prefix)) - 1, first)
+
+        def block_at(line: int) -> int:
+            return max(bisect.bisect_right(blocks, line, key=_block_start) - 1, 0)
+
+        first = block_at(min(prefix, len(old_lines) - 1))
+        last = max(block_at(max(old_end - 1, prefix)), first)
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
         while first > 0 and blocks[first - 1].syntax_error is not None:
             first -= 1
@@ -190,19 +204,26 @@ class ModuleSource:
         old_region = blocks[first : last + 1]
         fresh = parse_region(new_lines[region_start : region_end + delta], region_start, self.path)
 
-        reusable = {(b.start, b.text): b for b in old_region if b.syntax_error is None}
+        reusable: dict[str, list[Block]] = {}
+        for block in old_region:
+            if block.syntax_error is None:
+                reusable.setdefault(block.text, []).append(block)
         replaced: list[Block] = []
         for block in fresh:
-            old = reusable.pop((block.start, block.text), None)
-            replaced.append(old if old is not None else block)
+            candidates = reusable.get(block.text)
+            if candidates:
+                old = candidates.pop(0)
+                old.anchor.start = block.start  # same text, maybe moved: its locations follow
+                replaced.append(old)
+            else:
+                replaced.append(block)
         kept = {id(b) for b in replaced}
         removed = [b for b in old_region if id(b) not in kept]
         added = [b for b in replaced if not b.analyzed]
 
         if delta:
-            shift = Shift(self.path, region_end + 1, delta)
             for block in blocks[last + 1 :]:
-                _shift_block(block, shift)
+                block.anchor.start += delta  # every location in the block moves with it
 
         touched = {bd.name for b in (*removed, *added) for bd in b.bindings}
         for block in added:
@@ -210,6 +231,10 @@ class ModuleSource:
         touched |= {bd.name for b in added for bd in b.bindings}
         before = {name: self._meanings(name) for name in touched}
         removed_ids = {id(b) for b in removed}
+        for block in removed:
+            block.removed = True
+            for name in block.reads:
+                self._readers.get(name, {}).pop(id(block), None)
         for name in touched:
             survivors = [bd for bd in self._bindings.get(name, ()) if id(bd.block) not in removed_ids]
             survivors.extend(bd for b in added for bd in b.bindings if bd.name == name)
@@ -220,6 +245,7 @@ class ModuleSource:
                 self._bindings.pop(name, None)
         self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
         self._lines = new_lines
+        self._normalized = new_text
         for block in added:
             self._analyze(block)
         changed = {name for name in touched if self._meanings(name) != before[name]}
@@ -231,7 +257,10 @@ class ModuleSource:
         seen: set[int] = set()
         while queue or changed:
             if changed:
-                queue.extend(b for b in self._blocks if b.reads & changed and id(b) not in seen)
+                for name in changed:
+                    for block in list(self._readers.get(name, {}).values()):
+                        if not block.removed and id(block) not in seen:
+                            queue.append(block)
             changed = set()
             for block in queue:
                 if id(block) in seen:
@@ -301,7 +330,11 @@ class ModuleSource:
         finally:
             block.ctx = None
         block.version = next(_versions)
+        for name in block.reads - ctx.reads:
+            self._readers.get(name, {}).pop(id(block), None)
         block.reads = frozenset(ctx.reads)
+        for name in block.reads:
+            self._readers.setdefault(name, {})[id(block)] = block
         block.workspace_modules = frozenset(ctx.workspace_modules)
         block.pending = frozenset(ctx.pending)
         block.analyzed = True
@@ -309,80 +342,64 @@ class ModuleSource:
             block.statements = None  # keep memory low; re-parsed if needed again
 
     def _collect(self, text: str) -> ModuleAnalysis:
-        functions: list[FunctionSpec] = []
-        problems: list[Problem] = []
-        facts: list[DriverFacts] = []
-        pending: set[str] = set()
-        for block in self._blocks:
-            functions.extend(block.functions)
-            problems.extend(block.problems)
-            if block.drivers is not None:
-                facts.append(block.drivers)
-            if block.pending:
-                pending |= block.pending
+        blocks = self._blocks
+        functions = tuple(itertools.chain.from_iterable(b.functions for b in blocks))
+        problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
+        facts = [b.drivers for b in blocks if b.drivers is not None]
+        pending = frozenset(itertools.chain.from_iterable(b.pending for b in blocks if b.pending))
         imports = {
-            name: bindings[-1].qualified
-            for name, bindings in self._bindings.items()
-            if bindings[-1].kind is BindingKind.IMPORT and bindings[-1].qualified
+            bd.name: bd.qualified
+            for b in blocks
+            if b.bindings
+            for bd in b.bindings
+            if bd.kind is BindingKind.IMPORT and bd.qualified
         }
         drivers: tuple[DriverUse, ...] = link_drivers(facts) if facts else ()
-        return ModuleAnalysis(
-            self.module,
-            self.path,
-            text,
-            tuple(functions),
-            tuple(problems),
-            imports,
-            drivers,
-            frozenset(pending),
-        )
+        return ModuleAnalysis(self.module, self.path, text, functions, problems, imports, drivers, pending)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, found with C-speed slice comparisons."""
+    n = min(len(a), len(b))
+    lo, step = 0, 4096
+    while lo < n:
+        hi = min(lo + step, n)
+        if a[lo:hi] != b[lo:hi]:
+            while hi - lo > 1:  # the first difference is in [lo, hi)
+                mid = (lo + hi) // 2
+                if a[lo:mid] == b[lo:mid]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo, step = hi, step * 2
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    """Length of the common suffix."""
+    n = min(len(a), len(b))
+    la, lb = len(a), len(b)
+    lo, step = 0, 4096
+    while lo < n:
+        hi = min(lo + step, n)
+        if a[la - hi : la - lo] != b[lb - hi : lb - lo]:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo, step = hi, step * 2
+    return n
 
 
 _IN_PROGRESS = object()
 
 
-def _shift_block(block: Block, shift: Shift) -> None:
-    block.start += shift.delta
-    block.functions = tuple(shift.function(f) for f in block.functions)
-    block.problems = tuple(shift.problem(p) for p in block.problems)
-    if block.syntax_error is not None:
-        block.syntax_error = block.problems[0]
-    if block.drivers is not None:
-        block.drivers = _shift_facts(block.drivers, shift)
-    if block.source is not None:
-        block.source = SourceMap(block.source.path, block.source.lines, block.source.offset + shift.delta)
-        for binding in block.bindings:
-            if binding.source is not None:
-                binding.source = block.source
-    block.constants.clear()
-
-
-def _shift_facts(facts: DriverFacts, shift: Shift) -> DriverFacts:
-    from .drivers import Construction, Execution
-
-    def use(u: DriverUse) -> DriverUse:
-        return DriverUse(
-            u.modules,
-            shift.value(dict(u.config)),
-            shift.value(u.outputs),
-            shift.value(u.inputs),
-            shift.location(u.location) or u.location,
-        )
-
-    constructions = [Construction(c.variable, use(c.use), c.line + shift.delta) for c in facts.constructions]
-    executions = [
-        Execution(
-            e.variable,
-            shift.value(e.outputs),
-            shift.value(e.inputs),
-            e.line + shift.delta,
-            Construction(e.construction.variable, use(e.construction.use), e.construction.line + shift.delta)
-            if e.construction
-            else None,
-        )
-        for e in facts.executions
-    ]
-    return DriverFacts(constructions, executions)
+def _block_start(block: Block) -> int:
+    return block.anchor.start
 
 
 def analyze_source(

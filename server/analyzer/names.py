@@ -2,12 +2,15 @@
 
 `hamilton.function_modifiers.expanders.extract_columns`, `hamilton.function_modifiers.extract_columns`
 and `livedag.engine.function_modifiers.extract_columns` all mean `extract_columns`.  What counts as a
-decorator is whatever `livedag.engine.rules.RULES` has a rule for (plus the argument helpers): the
-analyzer holds no list of decorator meanings of its own.
+name is whatever the engine knows (`livedag.engine.rules.RULES` and the names its record-only
+decorator module exports): the analyzer holds no list of decorator meanings of its own.
 """
 
 from __future__ import annotations
 
+import enum
+
+from livedag.engine import function_modifiers as api
 from livedag.engine.rules import RULES
 
 # Packages whose public names are Hamilton's decorator API, longest first.
@@ -34,31 +37,53 @@ API_PREFIXES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
-# Argument helpers: not decorators, but records the rules read (`source("x")`, `step(f)`, ...).
-HELPERS = frozenset({"source", "value", "group", "configuration", "step", "apply_to"})
-ENUMS = frozenset({"ResolveAt"})
 # Driver modules: where `Builder` and `Driver` come from.
 DRIVER_MODULES = ("hamilton.driver", "livedag.engine.driver")
 
-_namespace_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+
+class _Vocabulary:
+    """Hamilton's public names as the engine spells them: every rule key, and every name the
+    engine's record-only decorator module exports (helpers such as `source`, `step`,
+    `ParameterizedExtract`; families such as `config`, `load_from`; enums such as `ResolveAt`)."""
+
+    def __init__(self) -> None:
+        self._size = -1
+        self.names: frozenset[str] = frozenset()
+        self.families: frozenset[str] = frozenset()
+        self.enums: frozenset[str] = frozenset()
+
+    def refresh(self) -> _Vocabulary:
+        if self._size != len(RULES):
+            exported = {name: getattr(api, name, None) for name in api.__all__}
+            self.names = frozenset(RULES) | frozenset(exported)
+            self.families = frozenset(k.split(".")[0] for k in RULES if "." in k) | frozenset(
+                name for name, obj in exported.items() if isinstance(obj, api.Namespace)
+            )
+            self.enums = frozenset(
+                name
+                for name, obj in exported.items()
+                if isinstance(obj, type) and issubclass(obj, enum.Enum)
+            )
+            self._size = len(RULES)
+        return self
 
 
-def _namespaces() -> frozenset[str]:
-    """Decorator families with open-ended members (`load_from.<format>`), from the rule keys."""
-    global _namespace_cache
-    if _namespace_cache[0] != len(RULES):
-        _namespace_cache = (len(RULES), frozenset(k.split(".")[0] for k in RULES if "." in k))
-    return _namespace_cache[1]
+_VOCABULARY = _Vocabulary()
+
+
+def is_enum_member(name: str) -> bool:
+    return name.split(".")[0] in _VOCABULARY.refresh().enums
 
 
 def is_canonical(name: str) -> bool:
-    """Whether `name` is a decorator or helper the rules know (`tag`, `config.when`, `source`)."""
-    if name in RULES or name in HELPERS:
+    """Whether `name` is a decorator or helper the engine knows (`tag`, `config.when`, `source`)."""
+    vocabulary = _VOCABULARY.refresh()
+    if name in vocabulary.names:
         return True
     head, dot, rest = name.partition(".")
     if not dot or "." in rest:
         return False
-    return head in ENUMS or head in _namespaces()
+    return head in vocabulary.enums or head in vocabulary.families
 
 
 def canonical_name(qualified: str) -> str | None:
@@ -78,6 +103,7 @@ def is_api_namespace(qualified: str) -> bool:
     for prefix in API_PREFIXES:
         if qualified.startswith(prefix + "."):
             rest = qualified[len(prefix) + 1 :]
-            if "." not in rest and (rest in ENUMS or rest in _namespaces()):
+            vocabulary = _VOCABULARY.refresh()
+            if "." not in rest and (rest in vocabulary.enums or rest in vocabulary.families):
                 return True
     return False

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import Location
 
+from .anchors import Anchor, AnchoredLocation
 from .positions import byte_to_codepoint_column
 
 if TYPE_CHECKING:
@@ -23,34 +24,41 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class SourceMap:
-    """Turns parser positions (1-based lines of the parsed text, UTF-8 byte columns) into Locations."""
+    """Turns parser positions (1-based lines of the parsed text, UTF-8 byte columns) into
+    Locations anchored to the block: line `first + 1` of the parsed text is the block's first."""
 
     path: str | None
     lines: Sequence[str]  # the parsed text's lines
-    offset: int  # 0-based document line of the parsed text's first line
+    first: int  # 0-based index in `lines` of the block's first line
+    anchor: Anchor
 
     def column(self, lineno: int, byte_col: int) -> int:
         if 0 < lineno <= len(self.lines):
             return byte_to_codepoint_column(self.lines[lineno - 1], byte_col)
         return byte_col
 
+    def document_line(self, lineno: int) -> int:
+        """The current 1-based document line of parsed line `lineno`."""
+        return self.anchor.start + lineno - self.first
+
     def location(self, node: ast.AST) -> Location:
         lineno: int = getattr(node, "lineno", 1)
         end_lineno: int = getattr(node, "end_lineno", None) or lineno
         col: int = getattr(node, "col_offset", 0)
         end_col: int = getattr(node, "end_col_offset", None) or col
-        return Location(
+        return AnchoredLocation(
             self.path,
-            lineno + self.offset,
+            lineno - self.first,
             self.column(lineno, col),
-            end_lineno + self.offset,
+            end_lineno - self.first,
             self.column(end_lineno, end_col),
+            self.anchor,
         )
 
-    def span(self, lineno: int, byte_col: int, length: int) -> Location:
-        """A range of `length` code points on one line (a name inside a `def` line)."""
-        col = self.column(lineno, byte_col)
-        return Location(self.path, lineno + self.offset, col, lineno + self.offset, col + length)
+    def span(self, lineno: int, column: int, length: int) -> Location:
+        """A range of `length` code points at code-point `column` of parsed line `lineno`."""
+        line = lineno - self.first
+        return AnchoredLocation(self.path, line, column, line, column + length, self.anchor)
 
     def text(self, node: ast.AST) -> str:
         """The source text of `node` as written."""
