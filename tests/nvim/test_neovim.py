@@ -26,11 +26,20 @@ def tenure_years(tenure_months: pd.Series):
     return tenure_months / 12
 '''
 
+PYPROJECT = """[tool.livedag]
+[[tool.livedag.dataflows]]
+name = "churn"
+modules = ["loading", "features", "aggregations", "dataset", "model"]
+config = { region = "global" }
+"""
+
 
 @pytest.mark.skipif(NVIM is None, reason="needs Neovim: run scripts/system-deps.sh")
 def test_neovim_gets_diagnostics_and_definition(tmp_path: Path) -> None:
     for source in EXAMPLES.glob("*.py"):
         shutil.copy(source, tmp_path / source.name)
+    # The example's driver is built inside a function from a CLI flag, so name the dataflow.
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     features = tmp_path / "features.py"
     text = features.read_text() + UNANNOTATED
     features.write_text(text)
@@ -69,4 +78,4 @@ def test_neovim_gets_diagnostics_and_definition(tmp_path: Path) -> None:
     assert target["uri"] == (tmp_path / "loading.py").resolve().as_uri()
     loading = (tmp_path / "loading.py").read_text().splitlines()
     start = target["range"]["start"]
-    assert loading[start["line"]][start["character"] :].startswith('age"')
+    assert loading[start["line"]][start["character"] :].startswith('"age"')
