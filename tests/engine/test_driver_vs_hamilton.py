@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
 
-sys.path.insert(0, str(Path(__file__).parent.parent))
-
-from livedag.engine import driver  # noqa: E402
-from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source  # noqa: E402
+from livedag.engine import driver
 
 CASES = [
     pytest.param(path, config, id=f"{path.stem}[{i}]")
