@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
-
 from livedag.engine import driver
+from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
 
 CASES = [
     pytest.param(path, config, id=f"{path.stem}[{i}]")
