@@ -1,0 +1,38 @@
+"""Locations count code points; LSP counts UTF-16 units; the converters agree on any text."""
+
+from __future__ import annotations
+
+from helpers import functions
+from hypothesis import given
+from hypothesis import strategies as st
+
+from livedag.server.analyzer import from_utf16_column, to_utf16_column
+
+
+def test_ascii_is_identity() -> None:
+    assert to_utf16_column("def f(x):", 4) == 4
+    assert from_utf16_column("def f(x):", 4) == 4
+
+
+def test_astral_characters_count_twice_in_utf16() -> None:
+    line = "x = '😀😀'; y"
+    assert to_utf16_column(line, line.index("y")) == line.index("y") + 2
+    assert from_utf16_column(line, line.index("y") + 2) == line.index("y")
+
+
+@given(st.text(max_size=30), st.integers(min_value=0, max_value=30))
+def test_round_trip(line: str, column: int) -> None:
+    column = min(column, len(line))
+    assert from_utf16_column(line, to_utf16_column(line, column)) == column
+
+
+def test_names_after_non_ascii_text_have_code_point_columns() -> None:
+    spec = functions(
+        "from hamilton.function_modifiers import extract_columns\n"
+        "@extract_columns('äge', '😀x')\ndef f(é: int, b: int) -> int:\n    return b\n"
+    )["f"]
+    first, second = spec.decorators[0].args
+    assert (first.location.column, second.location.column) == (17, 24)
+    assert second.location.end_column == 28
+    assert [p.location.column for p in spec.parameters] == [6, 14]
+    assert (spec.location.line, spec.location.column, spec.location.end_column) == (3, 4, 5)
