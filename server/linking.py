@@ -16,7 +16,7 @@ from typing import Any
 
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.rules import MODULE_REWRITES, Expansion, expand_function
-from livedag.engine.specs import FunctionSpec, NodeKind, Problem, Severity
+from livedag.engine.specs import FunctionSpec, NodeKind, NodeSpec, Problem, Severity
 
 
 def config_key(config: Mapping[str, Any]) -> str:
@@ -25,20 +25,44 @@ def config_key(config: Mapping[str, Any]) -> str:
 
 
 @dataclass
-class ExpansionCache:
-    """Expansions of each module's functions under each config, reused while the spec is."""
+class _ModuleEntry:
+    config: str
+    source: Sequence[FunctionSpec]  # the analyzer's tuple: the same object while nothing changed
+    functions: dict[int, tuple[FunctionSpec, Expansion]]
+    result: Expansion
 
-    _by_module: dict[tuple[str, str], dict[int, tuple[FunctionSpec, Expansion]]] = field(
-        default_factory=dict
-    )
+
+@dataclass
+class ExpansionCache:
+    """Expansions of each module's functions, per dataflow, reused while the spec object is.
+
+    Entries are kept per dataflow (`scope`) so that "did this module's nodes change since this
+    dataflow was last linked" has an answer even when a module is in several dataflows.
+    """
+
+    _entries: dict[tuple[str, str], _ModuleEntry] = field(default_factory=dict)
 
     def expand_module(
-        self, module_key: str, functions: Sequence[FunctionSpec], config: Mapping[str, Any]
-    ) -> Expansion:
-        """What `expand_module(functions, config)` gives, re-expanding changed functions only."""
-        key = (module_key, config_key(config))
-        old = self._by_module.get(key, {})
-        new: dict[int, tuple[FunctionSpec, Expansion]] = {}
+        self,
+        scope: str,
+        module_key: str,
+        functions: Sequence[FunctionSpec],
+        config: Mapping[str, Any],
+    ) -> tuple[Expansion, bool]:
+        """What `expand_module(functions, config)` gives, and whether it differs from last time.
+
+        Only functions whose spec object is new are expanded again.  "Differs" includes moved
+        locations: problems must follow their lines even when the graph's shape is the same.
+        """
+        key = (scope, module_key)
+        ckey = config_key(config)
+        entry = self._entries.get(key)
+        if entry is not None and entry.config != ckey:
+            entry = None
+        if entry is not None and entry.source is functions:
+            return entry.result, False
+        old = entry.functions if entry is not None else {}
+        fresh: dict[int, tuple[FunctionSpec, Expansion]] = {}
         specs = list(functions)
         out = Expansion()
         for rewrite in MODULE_REWRITES:
@@ -49,14 +73,49 @@ class ExpansionCache:
             hit = old.get(id(spec))
             if hit is None or hit[0] is not spec:
                 hit = (spec, expand_function(spec, config))
-            new[id(spec)] = hit
+            fresh[id(spec)] = hit
             out.extend(hit[1])
-        self._by_module[key] = new
-        return out
+        self._entries[key] = _ModuleEntry(ckey, functions, fresh, out)
+        return out, entry is None or not same_expansion(entry.result, out)
 
     def forget(self, module_key: str) -> None:
-        for key in [k for k in self._by_module if k[0] == module_key]:
-            del self._by_module[key]
+        for key in [k for k in self._entries if k[1] == module_key]:
+            del self._entries[key]
+
+
+def same_expansion(before: Expansion, after: Expansion) -> bool:
+    """Equal nodes and problems, locations included (NodeSpec equality leaves them out)."""
+    if len(before.nodes) != len(after.nodes) or before.problems != after.problems:
+        return False
+    for old, new in zip(before.nodes, after.nodes, strict=True):
+        if old is new:
+            continue
+        if old != new or old.location != new.location:
+            return False
+        if any(
+            a.location != b.location
+            for a, b in zip(old.dependencies, new.dependencies, strict=True)
+        ):
+            return False
+    return True
+
+
+def expand_all(
+    scope: str,
+    modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
+    config: Mapping[str, Any],
+    cache: ExpansionCache,
+) -> tuple[list[NodeSpec], list[Problem], bool]:
+    """Every module's nodes and rule problems, and whether any module's changed."""
+    nodes: list[NodeSpec] = []
+    problems: list[Problem] = []
+    changed = False
+    for module_key, functions in modules:
+        expansion, differs = cache.expand_module(scope, module_key, functions, config)
+        changed = changed or differs
+        nodes.extend(expansion.nodes)
+        problems.extend(expansion.problems)
+    return nodes, problems, changed
 
 
 def link(
@@ -65,14 +124,10 @@ def link(
     config: Mapping[str, Any],
     declared_inputs: Collection[str] | None,
     cache: ExpansionCache,
+    scope: str = "",
 ) -> Dataflow:
     """One dataflow from `(module key, functions)` pairs."""
-    nodes = []
-    problems: list[Problem] = []
-    for module_key, functions in modules:
-        expansion = cache.expand_module(module_key, functions, config)
-        nodes.extend(expansion.nodes)
-        problems.extend(expansion.problems)
+    nodes, problems, _ = expand_all(scope, modules, config, cache)
     return Dataflow.build(nodes, config=config, declared_inputs=declared_inputs, problems=problems)
 
 

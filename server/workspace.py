@@ -22,7 +22,7 @@ from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
 from .discovery import DataflowPlan, ModuleIndex, plan_dataflows, python_files
-from .linking import ExpansionCache, driver_problems, link
+from .linking import ExpansionCache, driver_problems, expand_all, link
 from .project import ProjectConfig, load_project_config
 
 if TYPE_CHECKING:
@@ -210,13 +210,23 @@ class Workspace:
         return self._publish()
 
     def _link(self, plan: DataflowPlan) -> DataflowView:
+        """The plan's dataflow; the previous one as it is when none of its nodes changed."""
         config = {**plan.config, **self._override}
         present = [p for p in plan.paths if p in self._analyses]
-        graph = link(
-            ((str(p), self._analyses[p].functions) for p in present),
-            config=config,
-            declared_inputs=plan.declared_inputs,
-            cache=self._cache,
+        nodes, problems, changed = expand_all(
+            plan.name, ((str(p), self._analyses[p].functions) for p in present), config, self._cache
+        )
+        previous = self._views.get(plan.name)
+        if (
+            not changed
+            and previous is not None
+            and self._plans.get(plan.name) == plan
+            and previous.paths == tuple(present)
+            and dict(previous.config) == config
+        ):
+            return previous
+        graph = Dataflow.build(
+            nodes, config=config, declared_inputs=plan.declared_inputs, problems=problems
         )
         graph.problems.extend(driver_problems(graph, plan.drivers))
         by_path: dict[str, list[Problem]] = {}
