@@ -43,7 +43,6 @@ class Dataflow:
         problems: list[Problem],
         config: Mapping[str, Any],
         definitions: dict[str, list[NodeSpec]],
-        consumers: dict[str, list[tuple[NodeSpec, Dependency]]],
         order: list[str] | None,
         declared_inputs: Collection[str] | None = None,
     ):
@@ -53,7 +52,7 @@ class Dataflow:
         self.config = config
         self.declared_inputs = declared_inputs
         self._definitions = definitions
-        self._consumers = consumers
+        self._consumers: dict[str, list[tuple[NodeSpec, Dependency]]] | None = None
         self._order = order
 
     # --- construction ---------------------------------------------------------------------------
@@ -83,41 +82,42 @@ class Dataflow:
 
         # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
         # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
-        consumers: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+        # One pass also collects what validation needs, so it never walks the edges again:
+        # who asks for names nobody produces, and edges whose two annotations differ in text.
         succ: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
         pred: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
-        external: dict[str, list[Dependency]] = {}
+        unproduced: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+        differing: list[tuple[NodeSpec, Dependency, NodeSpec]] = []
         for name, specs in definitions.items():
             if name in config:
                 continue
+            spec = specs[0]
             incoming = pred[name]
-            for position, spec in enumerate(specs):
-                for dep in spec.dependencies:
-                    dep_name = dep.name
-                    asked = consumers.get(dep_name)
-                    if asked is None:
-                        consumers[dep_name] = [(spec, dep)]
+            for dep in spec.dependencies:
+                dep_name = dep.name
+                producer = by_name.get(dep_name)
+                if producer is None or producer.kind is not NodeKind.FUNCTION:
+                    asking = unproduced.get(dep_name)
+                    if asking is None:
+                        unproduced[dep_name] = [(spec, dep)]
+                        if producer is None:
+                            succ[dep_name] = {}
+                            pred[dep_name] = {}
                     else:
-                        asked.append((spec, dep))
-                    if position:
-                        continue  # a duplicate definition asks, but is not the graph's node
-                    outgoing = succ.get(dep_name)
-                    if outgoing is None:
-                        external[dep_name] = [dep]
-                        outgoing = succ[dep_name] = {}
-                        pred[dep_name] = {}
-                    elif dep_name in external:
-                        external[dep_name].append(dep)
-                    edge = {"optional": dep.optional}
-                    outgoing[name] = edge
-                    incoming[dep_name] = edge
+                        asking.append((spec, dep))
+                elif dep.type is not None and producer.type is not None:
+                    if dep.type.key != producer.type.key:
+                        differing.append((spec, dep, producer))
+                edge = {"optional": dep.optional}
+                succ[dep_name][name] = edge
+                incoming[dep_name] = edge
 
-        for name, deps in external.items():
-            if name not in config:
+        for name, asking in unproduced.items():
+            deps = [dep for _, dep in asking]
+            if name in config:  # typed by its consumers, as in Hamilton
+                by_name[name] = _config_node(name, deps)
+            elif name not in by_name:
                 by_name[name] = _input_node(name, deps)
-        for name in config:
-            if name in by_name or name in external:  # typed by its consumers, as in Hamilton
-                by_name[name] = _config_node(name, [dep for _, dep in consumers.get(name, ())])
 
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
@@ -135,14 +135,12 @@ class Dataflow:
             order = None
         functions = [n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION]
         typo_targets = frozenset(functions).union(config)
-        inputs = [n for n in external if by_name[n].kind is NodeKind.INPUT]
+        inputs = {n: a for n, a in unproduced.items() if by_name[n].kind is NodeKind.INPUT}
         found_problems.extend(
-            validate.unknown_dependency_problems(inputs, consumers, typo_targets, declared_inputs)
+            validate.unknown_dependency_problems(inputs, typo_targets, declared_inputs)
         )
-        found_problems.extend(validate.type_problems(by_name, consumers))
-        return cls(
-            graph, by_name, found_problems, config, definitions, consumers, order, declared_inputs
-        )
+        found_problems.extend(validate.type_problems(differing, unproduced))
+        return cls(graph, by_name, found_problems, config, definitions, order, declared_inputs)
 
     @classmethod
     def from_functions(
@@ -181,7 +179,19 @@ class Dataflow:
         return [spec] if spec is not None else []
 
     def consumers(self, name: str) -> list[tuple[NodeSpec, Dependency]]:
-        """Every node that asks for `name`, with the dependency (and so the place) that asks."""
+        """Every node that asks for `name`, with the dependency (and so the place) that asks.
+
+        Duplicate definitions ask too; functions replaced by a config value do not.
+        """
+        if self._consumers is None:  # built on first use: the keystroke path never needs it
+            index: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+            for defined, specs in self._definitions.items():
+                if defined in self.config:
+                    continue
+                for spec in specs:
+                    for dep in spec.dependencies:
+                        index.setdefault(dep.name, []).append((spec, dep))
+            self._consumers = index
         return list(self._consumers.get(name, ()))
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:

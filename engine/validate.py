@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 import networkx as nx
 
 from .compatibility import types_compatible
-from .specs import Dependency, Location, NodeKind, NodeSpec, Problem, Related, Severity, TypeRef
+from .specs import Dependency, Location, NodeSpec, Problem, Related, Severity, TypeRef
 
 Consumers = Mapping[str, Sequence[tuple[NodeSpec, Dependency]]]
 
@@ -218,15 +218,17 @@ def name_index(names: frozenset[str]) -> NameIndex:
 
 
 def unknown_dependency_problems(
-    inputs: Iterable[str],
-    consumers: Consumers,
+    inputs: Consumers,
     produced: frozenset[str],
     declared_inputs: Collection[str] | None,
 ) -> list[Problem]:
-    """LD002: an error for undeclared inputs when inputs are declared, else a typo warning."""
+    """LD002: an error for undeclared inputs when inputs are declared, else a typo warning.
+
+    `inputs` maps each name nobody produces to the nodes asking for it.
+    """
     problems = []
     index: NameIndex | None = None
-    for name in inputs:
+    for name, asking in inputs.items():
         if declared_inputs is not None and name in declared_inputs:
             continue
         if index is None:
@@ -235,7 +237,7 @@ def unknown_dependency_problems(
         if declared_inputs is None and not guesses:
             continue
         hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
-        for spec, dep in consumers.get(name, ()):
+        for spec, dep in asking:
             if declared_inputs is not None:
                 severity = Severity.ERROR
                 message = (
@@ -261,45 +263,39 @@ def _type_text(tp: TypeRef | None) -> str:
     return tp.text if tp is not None else "unannotated"
 
 
-def type_problems(nodes: Mapping[str, NodeSpec], consumers: Consumers) -> list[Problem]:
+def type_problems(
+    differing: Iterable[tuple[NodeSpec, Dependency, NodeSpec]], unproduced: Consumers
+) -> list[Problem]:
     """LD004 where a consumer's annotation cannot accept its producer's, as Hamilton checks it.
 
-    For external inputs and config values (no producer), consumers must agree among themselves:
-    Hamilton takes the first consumer's type and tightens it with each compatible one.
+    `differing` holds (consumer, dependency, producer) for edges whose annotations differ in
+    text.  For external inputs and config values (`unproduced`: name → who asks), consumers must
+    agree among themselves: Hamilton takes the first one's type and tightens it with each
+    compatible one.
     """
     problems = []
-    for name, asking in consumers.items():
-        producer = nodes.get(name)
-        if producer is None:
-            continue
-        if producer.kind is not NodeKind.FUNCTION:
-            problems.extend(_input_disagreements(name, asking))
-            continue
+    for spec, dep, producer in differing:
         produced = producer.type
-        if produced is None:
+        if types_compatible(produced, dep.type):
             continue
-        produced_key = produced.key
-        for spec, dep in asking:
-            requested = dep.type
-            if requested is None or requested.key == produced_key:
-                continue  # the common case, decided without a call
-            if types_compatible(produced, requested):
-                continue
-            related: tuple[Related, ...] = ()
-            if producer.location is not None:
-                related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
-            problems.append(
-                Problem(
-                    "LD004",
-                    Severity.ERROR,
-                    f"'{spec.name}' expects '{name}' to be {_type_text(requested)}, but "
-                    f"'{name}' returns {produced.text}; Hamilton refuses to connect them. "
-                    f"Make the two annotations agree",
-                    _where(spec, dep),
-                    related,
-                    node=spec.name,
-                )
+        name = producer.name
+        related: tuple[Related, ...] = ()
+        if producer.location is not None and produced is not None:
+            related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
+        problems.append(
+            Problem(
+                "LD004",
+                Severity.ERROR,
+                f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
+                f"'{name}' returns {_type_text(produced)}; Hamilton refuses to connect them. "
+                f"Make the two annotations agree",
+                _where(spec, dep),
+                related,
+                node=spec.name,
             )
+        )
+    for name, asking in unproduced.items():
+        problems.extend(_input_disagreements(name, asking))
     return problems
 
 
