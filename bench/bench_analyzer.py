@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, "/work/shared/bench")
 from gen_dataflow import gen_module  # noqa: E402
-
 from livedag.server.analyzer import ModuleSource  # noqa: E402
 
 

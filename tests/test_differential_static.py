@@ -8,17 +8,15 @@ from typing import Any
 
 import pytest
 from analyzer.workspace_stub import DiskResolver
-from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes, summarize
-
 from livedag.engine.rules import expand_module
 from livedag.server.analyzer import analyze_source
+from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes, summarize
 
 TESTS = Path(__file__).parent
 # What source text alone cannot tell yet: the engine's rules read these from live objects only.
 # Strict, so the day the contract carries them statically these start to pass and must be removed.
 KNOWN_GAPS = {
     "expanders_columns": "@extract_fields() reads a TypedDict's fields from the live class",
-    "validation_custom": "a custom validator's node name comes from its live name() classmethod",
 }
 CASES = [
     pytest.param(

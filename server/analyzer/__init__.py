@@ -1,8 +1,8 @@
 """The static analyzer: source text to FunctionSpecs, without importing or running it.
 
-    analysis = analyze_source(text, module="features", path="/abs/features.py")
-    source = ModuleSource("features", "/abs/features.py", resolver)   # keystroke path
-    analysis = source.update(new_text)                                 # re-parses changed blocks
+analysis = analyze_source(text, module="features", path="/abs/features.py")
+source = ModuleSource("features", "/abs/features.py", resolver)   # keystroke path
+analysis = source.update(new_text)                                 # re-parses changed blocks
 """
 
 from .external import ExternalNames

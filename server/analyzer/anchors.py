@@ -46,16 +46,16 @@ class AnchoredLocation(Location):
         set_(self, "_anchor", anchor)
         set_(self, "_line", line)
         set_(self, "_end_line", end_line)
-        Location.path.__set__(self, path)  # type: ignore[attr-defined]
-        Location.column.__set__(self, column)  # type: ignore[attr-defined]
-        Location.end_column.__set__(self, end_column)  # type: ignore[attr-defined]
+        Location.path.__set__(self, path)
+        Location.column.__set__(self, column)
+        Location.end_column.__set__(self, end_column)
 
-    @property  # type: ignore[override]
+    @property
     def line(self) -> int:
         anchor = self._anchor
         return self._line if anchor is None else anchor.start + self._line
 
-    @property  # type: ignore[override]
+    @property
     def end_line(self) -> int:
         anchor = self._anchor
         return self._end_line if anchor is None else anchor.start + self._end_line
@@ -66,7 +66,13 @@ class AnchoredLocation(Location):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Location):
             return NotImplemented
-        return self._key() == (other.path, other.line, other.column, other.end_line, other.end_column)
+        return self._key() == (
+            other.path,
+            other.line,
+            other.column,
+            other.end_line,
+            other.end_column,
+        )
 
     def __hash__(self) -> int:
         return hash(self._key())

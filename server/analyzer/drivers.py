@@ -24,7 +24,9 @@ from .model import DriverUse
 from .names import DRIVER_MODULES
 from .scope import SourceMap
 
-_EXECUTE_METHODS = frozenset({"execute", "raw_execute", "visualize_execution", "validate_execution"})
+_EXECUTE_METHODS = frozenset(
+    {"execute", "raw_execute", "visualize_execution", "validate_execution"}
+)
 _HINTS = ("Builder", "Driver", "execute", "final_vars")
 
 
@@ -54,7 +56,9 @@ def might_use_driver(text: str) -> bool:
     return any(hint in text for hint in _HINTS)
 
 
-def driver_facts(statements: Sequence[ast.stmt], ctx: BlockContext, source: SourceMap) -> DriverFacts | None:
+def driver_facts(
+    statements: Sequence[ast.stmt], ctx: BlockContext, source: SourceMap
+) -> DriverFacts | None:
     """What the block's statements build and execute (None when nothing)."""
     facts = DriverFacts()
     for stmt in statements:
@@ -76,7 +80,11 @@ def _scan(
     ev = Evaluator(ctx, source, line, local)
     target: str | None = None
     value: ast.expr | None = None
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
         target, value = stmt.targets[0].id, stmt.value
     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         target, value = stmt.target.id, stmt.value
@@ -87,7 +95,9 @@ def _scan(
             facts.constructions.append(built)
             local.pop(target or "", None)
             constructed = True
-        elif target is not None and isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Call, ast.Name, ast.Constant)):
+        elif target is not None and isinstance(
+            value, (ast.Dict, ast.List, ast.Tuple, ast.Call, ast.Name, ast.Constant)
+        ):
             local[target] = ev.raw(value)
     for node in _walk_calls(stmt):
         if constructed and node is value:
@@ -139,7 +149,9 @@ def _driver_class(func: ast.expr, ev: Evaluator) -> str | None:
     return None
 
 
-def _construction(expr: ast.expr, ev: Evaluator, variable: str | None, line: int) -> Construction | None:
+def _construction(
+    expr: ast.expr, ev: Evaluator, variable: str | None, line: int
+) -> Construction | None:
     methods: list[ast.Call] = []
     node = expr
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -196,7 +208,9 @@ def _module_names(args: Sequence[ast.expr], ev: Evaluator) -> list[str]:
     return out
 
 
-def _execute_arguments(call: ast.Call, ev: Evaluator) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...]]:
+def _execute_arguments(
+    call: ast.Call, ev: Evaluator
+) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...]]:
     outputs_node = next((k.value for k in call.keywords if k.arg == "final_vars"), None)
     if outputs_node is None and call.args:
         outputs_node = call.args[0]

@@ -20,9 +20,9 @@ from typing import Any
 
 from livedag.engine.specs import Call, FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
 
-from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_of
 from .context import BlockContext
 from .names import canonical_name, is_api_namespace, is_enum_member
+from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_of
 from .scope import Binding, BindingKind, SourceMap
 
 MAX_DEPTH = 60
@@ -51,6 +51,7 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mod: operator.mod,
     ast.BitOr: operator.or_,
     ast.BitAnd: operator.and_,
+    ast.Pow: operator.pow,
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
@@ -146,7 +147,9 @@ class Evaluator:
             assert isinstance(piece, ast.FormattedValue)
             value = finalize(self.raw(piece.value))
             if not isinstance(value, _PLAIN):
-                return self.unknown(piece, f"f-string part `{self.text(piece.value)}` is not a constant")
+                return self.unknown(
+                    piece, f"f-string part `{self.text(piece.value)}` is not a constant"
+                )
             if piece.conversion == ord("r"):
                 value = repr(value)
             elif piece.conversion == ord("s"):
@@ -230,7 +233,10 @@ class Evaluator:
             assert binding.qualified is not None
             return self.interpret(binding.qualified, node)
         if binding.kind is BindingKind.CONSTANT:
-            return self.ctx.constant_value(binding)
+            value = self.ctx.constant_value(binding)
+            if isinstance(value, Unknown):  # say so where the constant is used
+                return Unknown(f"`{binding.name}`: {value.reason}", location)
+            return value
         if binding.kind is BindingKind.FUNCTION:
             spec = self.ctx.function_spec(binding)
             return FunctionRef(binding.name, self.ctx.module, spec, location=location)
@@ -300,7 +306,9 @@ class Evaluator:
             return ApiName(f"{base.name}.{node.attr}")
         if isinstance(base, Symbol) and base.name.startswith("builtins."):
             return self.unknown(node, f"`{self.text(node)}` needs running code")
-        return self.unknown(node, f"attribute `{node.attr}` of `{self.text(node.value)}` needs running code")
+        return self.unknown(
+            node, f"attribute `{node.attr}` of `{self.text(node.value)}` needs running code"
+        )
 
     # --- operators -----------------------------------------------------------------------------
 
@@ -313,7 +321,11 @@ class Evaluator:
         op = _BINOPS.get(type(node.op))
         if op is None or not _safe_operands(node.op, left, right):
             return self.unknown(node, f"`{self.text(node)}` is not a constant expression")
-        if isinstance(node.op, ast.Mod) and isinstance(left, str) and isinstance(right, dict | tuple | list | str | int | float):
+        if (
+            isinstance(node.op, ast.Mod)
+            and isinstance(left, str)
+            and isinstance(right, dict | tuple | list | str | int | float)
+        ):
             right = tuple(right) if isinstance(right, list) else right
         try:
             result = op(left, right)
@@ -329,7 +341,11 @@ class Evaluator:
             return value
         if isinstance(node.op, ast.Not):
             return not value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, bool):
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            or isinstance(value, bool)
+        ):
             if isinstance(node.op, ast.USub):
                 return -value
             if isinstance(node.op, ast.UAdd):
@@ -388,7 +404,10 @@ class Evaluator:
         return result
 
     def _Slice(self, node: ast.Slice) -> Any:
-        parts = [None if p is None else finalize(self.raw(p)) for p in (node.lower, node.upper, node.step)]
+        parts = [
+            None if p is None else finalize(self.raw(p))
+            for p in (node.lower, node.upper, node.step)
+        ]
         if not all(p is None or isinstance(p, int) for p in parts):
             return self.unknown(node, "slice bounds are not constant integers")
         return slice(*parts)
@@ -480,7 +499,9 @@ class Evaluator:
 
     # --- comprehensions and lambdas -----------------------------------------------------------
 
-    def _comprehension(self, generators: list[ast.comprehension], node: ast.expr) -> list[Evaluator] | Unknown:
+    def _comprehension(
+        self, generators: list[ast.comprehension], node: ast.expr
+    ) -> list[Evaluator] | Unknown:
         scopes: list[Evaluator] = [self]
         for gen in generators:
             if gen.is_async:
@@ -544,7 +565,10 @@ class Evaluator:
 
     def _Lambda(self, node: ast.Lambda) -> Any:
         return FunctionRef(
-            "<lambda>", self.ctx.module, obj=SafeLambda(self, node), location=self.source.location(node)
+            "<lambda>",
+            self.ctx.module,
+            obj=SafeLambda(self, node),
+            location=self.source.location(node),
         )
 
 
@@ -556,12 +580,16 @@ class _Method:
         self.target = target
         self.function = function
 
-    def apply(self, args: tuple[Any, ...], kwargs: dict[str, Any], ev: Evaluator, node: ast.Call) -> Any:
+    def apply(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], ev: Evaluator, node: ast.Call
+    ) -> Any:
         location = ev.source.location(node)
         if isinstance(self.target, Call):
             base = self.target
             method = Call(self.name, args, kwargs, location=location)
-            return Call(base.name, base.args, base.kwargs, (*base.methods, method), location, base.known)
+            return Call(
+                base.name, base.args, base.kwargs, (*base.methods, method), location, base.known
+            )
         assert self.function is not None
         try:
             result = self.function(*args, **kwargs)
@@ -628,7 +656,9 @@ class SafeLambda:
             out.append(inspect.Parameter(params.vararg.arg, inspect.Parameter.VAR_POSITIONAL))
         for arg, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=False):
             out.append(
-                inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY, default=self._default(kw_default))
+                inspect.Parameter(
+                    arg.arg, inspect.Parameter.KEYWORD_ONLY, default=self._default(kw_default)
+                )
             )
         if params.kwarg is not None:
             out.append(inspect.Parameter(params.kwarg.arg, inspect.Parameter.VAR_KEYWORD))
@@ -647,7 +677,9 @@ def finalize(value: Any) -> Any:
         return Symbol(value.name)
     if isinstance(value, ExternalName):
         return Symbol(value.qualified)
-    if isinstance(value, _Method) or (callable(value) and getattr(value, "__livedag_builtin__", False)):
+    if isinstance(value, _Method) or (
+        callable(value) and getattr(value, "__livedag_builtin__", False)
+    ):
         return Unknown("a builtin function is not a constant")
     return value
 
@@ -684,6 +716,8 @@ def _bind_target(target: ast.expr, item: Any) -> dict[str, Any] | None:
 def _safe_operands(op: ast.operator, left: Any, right: Any) -> bool:
     """Reject operations that could blow up memory or time (`"x" * 10**9`, `2 ** 10**9`)."""
     scalars = (int, float, bool)
+    if isinstance(op, ast.Pow):
+        return isinstance(left, scalars) and isinstance(right, scalars) and abs(right) <= 64
     if isinstance(left, scalars) and isinstance(right, scalars):
         return not (isinstance(op, ast.Mult) and abs(left) > 10**12 and abs(right) > 10**12)
     if isinstance(op, ast.Mult):

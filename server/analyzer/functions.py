@@ -84,7 +84,9 @@ def _parameters(args: ast.arguments, ev: Evaluator) -> list[Parameter]:
     return out
 
 
-def _parameter(arg: ast.arg, kind: ParameterKind, default: ast.expr | None, ev: Evaluator) -> Parameter:
+def _parameter(
+    arg: ast.arg, kind: ParameterKind, default: ast.expr | None, ev: Evaluator
+) -> Parameter:
     value: Any = ev.evaluate(default) if default is not None else None
     return Parameter(
         name=arg.arg,
@@ -92,7 +94,9 @@ def _parameter(arg: ast.arg, kind: ParameterKind, default: ast.expr | None, ev: 
         has_default=default is not None,
         default=value,
         kind=kind,
-        location=ev.source.span(arg.lineno, ev.source.column(arg.lineno, arg.col_offset), len(arg.arg)),
+        location=ev.source.span(
+            arg.lineno, ev.source.column(arg.lineno, arg.col_offset), len(arg.arg)
+        ),
     )
 
 

@@ -1,5 +1,5 @@
-"""What the analyzer hands to the workspace: one module's analysis, the driver uses it found, and the
-questions it may ask the workspace about other modules."""
+"""What the analyzer hands to the workspace: one module's analysis, the driver uses it found,
+and the questions it may ask the workspace about other modules."""
 
 from __future__ import annotations
 

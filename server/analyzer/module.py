@@ -15,11 +15,11 @@ from collections.abc import Collection, Iterable
 from pathlib import PurePath
 from typing import Any
 
-from livedag.engine.specs import FunctionSpec, Problem, Unknown
+from livedag.engine.specs import FunctionSpec, Unknown
 
 from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
 from .context import BlockContext
-from .drivers import DriverFacts, driver_facts, link_drivers, might_use_driver
+from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
 from .functions import function_spec
@@ -236,7 +236,9 @@ class ModuleSource:
             for name in block.reads:
                 self._readers.get(name, {}).pop(id(block), None)
         for name in touched:
-            survivors = [bd for bd in self._bindings.get(name, ()) if id(bd.block) not in removed_ids]
+            survivors = [
+                bd for bd in self._bindings.get(name, ()) if id(bd.block) not in removed_ids
+            ]
             survivors.extend(bd for b in added for bd in b.bindings if bd.name == name)
             survivors.sort(key=lambda bd: bd.block.start)
             if survivors:
@@ -277,9 +279,7 @@ class ModuleSource:
                 block.analyzed = False
                 block.constants.clear()
                 self._analyze(block)
-                changed |= {
-                    bd.name for bd in block.bindings if before.get(bd.name) != bd.meaning()
-                }
+                changed |= {bd.name for bd in block.bindings if before.get(bd.name) != bd.meaning()}
             queue = []
 
     def _rebind(self, block: Block) -> None:
@@ -355,7 +355,9 @@ class ModuleSource:
             if bd.kind is BindingKind.IMPORT and bd.qualified
         }
         drivers: tuple[DriverUse, ...] = link_drivers(facts) if facts else ()
-        return ModuleAnalysis(self.module, self.path, text, functions, problems, imports, drivers, pending)
+        return ModuleAnalysis(
+            self.module, self.path, text, functions, problems, imports, drivers, pending
+        )
 
 
 def _common_prefix(a: str, b: str) -> int:

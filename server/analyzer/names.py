@@ -1,7 +1,8 @@
 """Which qualified names are Hamilton's decorators and helpers, under their canonical names.
 
-`hamilton.function_modifiers.expanders.extract_columns`, `hamilton.function_modifiers.extract_columns`
-and `livedag.engine.function_modifiers.extract_columns` all mean `extract_columns`.  What counts as a
+`hamilton.function_modifiers.expanders.extract_columns`,
+`hamilton.function_modifiers.extract_columns` and
+`livedag.engine.function_modifiers.extract_columns` all mean `extract_columns`.  What counts as a
 name is whatever the engine knows (`livedag.engine.rules.RULES` and the names its record-only
 decorator module exports): the analyzer holds no list of decorator meanings of its own.
 """
@@ -97,7 +98,7 @@ def canonical_name(qualified: str) -> str | None:
 
 
 def is_api_namespace(qualified: str) -> bool:
-    """Whether `qualified` is a Hamilton API module or a prefix of a canonical name (`fm.config`)."""
+    """Whether `qualified` is a Hamilton API module or a canonical name's prefix (`fm.config`)."""
     if qualified in API_PREFIXES or any(p.startswith(qualified + ".") for p in API_PREFIXES):
         return True
     for prefix in API_PREFIXES:

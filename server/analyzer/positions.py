@@ -1,5 +1,5 @@
-"""Column conversions.  Locations count code points; the parser counts UTF-8 bytes; LSP counts UTF-16
-code units.  ASCII lines (nearly all) take the fast path: the three agree."""
+"""Column conversions.  Locations count code points; the parser counts UTF-8 bytes; LSP counts
+UTF-16 code units.  ASCII lines (nearly all) take the fast path: the three agree."""
 
 from __future__ import annotations
 

@@ -70,31 +70,29 @@ def _scalar(kind: type) -> Callable[..., Any]:
     return convert
 
 
-BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    name: _builtin(fn)
-    for name, fn in {
-        "dict": _dict,
-        "list": lambda x=(): list(_iterable(x)),
-        "tuple": lambda x=(): tuple(_iterable(x)),
-        "set": lambda x=(): set(_iterable(x)),
-        "frozenset": lambda x=(): frozenset(_iterable(x)),
-        "sorted": lambda x, reverse=False: sorted(_iterable(x), reverse=bool(reverse)),
-        "reversed": lambda x: list(reversed(list(_iterable(x)))),
-        "len": lambda x: len(_iterable(x)),
-        "range": _range,
-        "zip": lambda *xs: list(zip(*(_iterable(x) for x in xs), strict=False)),
-        "enumerate": lambda x, start=0: list(enumerate(_iterable(x), start)),
-        "min": lambda *xs: min(_iterable(xs[0]) if len(xs) == 1 else xs),
-        "max": lambda *xs: max(_iterable(xs[0]) if len(xs) == 1 else xs),
-        "sum": lambda x, start=0: sum(_iterable(x), start),
-        "abs": lambda x: abs(x),
-        "round": lambda *a: round(*a),
-        "str": _scalar(str),
-        "int": _scalar(int),
-        "float": _scalar(float),
-        "bool": _scalar(bool),
-    }.items()
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "dict": _dict,
+    "list": lambda x=(): list(_iterable(x)),
+    "tuple": lambda x=(): tuple(_iterable(x)),
+    "set": lambda x=(): set(_iterable(x)),
+    "frozenset": lambda x=(): frozenset(_iterable(x)),
+    "sorted": lambda x, reverse=False: sorted(_iterable(x), reverse=bool(reverse)),
+    "reversed": lambda x: list(reversed(list(_iterable(x)))),
+    "len": lambda x: len(_iterable(x)),
+    "range": _range,
+    "zip": lambda *xs: list(zip(*(_iterable(x) for x in xs), strict=False)),
+    "enumerate": lambda x, start=0: list(enumerate(_iterable(x), start)),
+    "min": lambda *xs: min(_iterable(xs[0]) if len(xs) == 1 else xs),
+    "max": lambda *xs: max(_iterable(xs[0]) if len(xs) == 1 else xs),
+    "sum": lambda x, start=0: sum(_iterable(x), start),
+    "abs": lambda x: abs(x),
+    "round": lambda *a: round(*a),
+    "str": _scalar(str),
+    "int": _scalar(int),
+    "float": _scalar(float),
+    "bool": _scalar(bool),
 }
+BUILTIN_FUNCTIONS = {name: _builtin(fn) for name, fn in _FUNCTIONS.items()}
 
 _STR_METHODS = frozenset(
     {

@@ -72,7 +72,9 @@ class SourceMap:
             return first[col:end_col].decode("utf-8", "replace")
         parts = [first[col:].decode("utf-8", "replace")]
         parts.extend(self.lines[lineno : end_lineno - 1])
-        parts.append(self.lines[end_lineno - 1].encode("utf-8")[:end_col].decode("utf-8", "replace"))
+        parts.append(
+            self.lines[end_lineno - 1].encode("utf-8")[:end_col].decode("utf-8", "replace")
+        )
         return "".join(parts)
 
 
@@ -175,15 +177,22 @@ def statement_bindings(
         out: list[Binding] = []
         for target in stmt.targets:
             if isinstance(target, ast.Name):
-                out.append(Binding(target.id, BindingKind.CONSTANT, block, expr=stmt.value, source=source))
+                out.append(
+                    Binding(target.id, BindingKind.CONSTANT, block, expr=stmt.value, source=source)
+                )
             else:
                 reason = "assigned by unpacking"
-                out.extend(Binding(n, BindingKind.OPAQUE, block, reason=reason) for n in assigned_names(target))
+                out.extend(
+                    Binding(n, BindingKind.OPAQUE, block, reason=reason)
+                    for n in assigned_names(target)
+                )
         return out
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         if stmt.value is None:
             return []
-        return [Binding(stmt.target.id, BindingKind.CONSTANT, block, expr=stmt.value, source=source)]
+        return [
+            Binding(stmt.target.id, BindingKind.CONSTANT, block, expr=stmt.value, source=source)
+        ]
     if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
         return [
             Binding(n, BindingKind.OPAQUE, block, reason="changed after its definition")

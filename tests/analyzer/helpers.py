@@ -8,8 +8,12 @@ from livedag.engine.specs import Call, FunctionSpec
 from livedag.server.analyzer import ModuleAnalysis, WorkspaceResolver, analyze_source
 
 
-def analyze(source: str, resolver: WorkspaceResolver | None = None, module: str = "m") -> ModuleAnalysis:
-    return analyze_source(textwrap.dedent(source), module=module, path="/ws/m.py", resolver=resolver)
+def analyze(
+    source: str, resolver: WorkspaceResolver | None = None, module: str = "m"
+) -> ModuleAnalysis:
+    return analyze_source(
+        textwrap.dedent(source), module=module, path="/ws/m.py", resolver=resolver
+    )
 
 
 def functions(source: str, resolver: WorkspaceResolver | None = None) -> dict[str, FunctionSpec]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from helpers import analyze
-
 from livedag.engine.specs import Unknown
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from helpers import analyze, functions
-
 from livedag.engine.specs import FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
 
 HEAD = "from hamilton.function_modifiers import tag, extract_columns, source, value, group, does\n"
@@ -45,7 +44,10 @@ def test_constant_expressions(expression: str, prelude: str, expected: Any) -> N
 
 
 def test_strings_remember_where_they_were_written() -> None:
-    source = f"{HEAD}COLS = ['age']\n@extract_columns(*COLS, 'héllo')\ndef f(x: int) -> int:\n    return x\n"
+    source = (
+        f"{HEAD}COLS = ['age']\n@extract_columns(*COLS, 'héllo')\ndef f(x: int) -> int:\n"
+        "    return x\n"
+    )
     call = functions(source)["f"].decorators[0]
     age, hello = call.args
     assert isinstance(age, LocatedStr) and (age.location.line, age.location.column) == (2, 8)
@@ -64,7 +66,9 @@ def test_strings_remember_where_they_were_written() -> None:
         ("[i for i in range(10**6)]", "", "range too large"),
     ],
 )
-def test_what_cannot_be_known_is_unknown_at_that_argument(expression: str, prelude: str, reason: str) -> None:
+def test_what_cannot_be_known_is_unknown_at_that_argument(
+    expression: str, prelude: str, reason: str
+) -> None:
     found = argument(expression, prelude)
     assert isinstance(found, Unknown)
     assert reason in found.reason
@@ -100,7 +104,9 @@ class Workspace:
     """A resolver over two in-memory modules."""
 
     def __init__(self) -> None:
-        self.helpers = analyze("def _norm(x: int) -> int:\n    return x\nCOLS = ['a']\n", module="pkg.helpers")
+        self.helpers = analyze(
+            "def _norm(x: int) -> int:\n    return x\nCOLS = ['a']\n", module="pkg.helpers"
+        )
 
     def module_functions(self, module: str) -> Any:
         return self.helpers.functions if module == "pkg.helpers" else None

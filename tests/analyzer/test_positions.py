@@ -5,7 +5,6 @@ from __future__ import annotations
 from helpers import functions
 from hypothesis import given
 from hypothesis import strategies as st
-
 from livedag.server.analyzer import from_utf16_column, to_utf16_column
 
 

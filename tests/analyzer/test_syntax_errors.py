@@ -10,7 +10,10 @@ LATER = "\n\n@tag(owner='x')\ndef c(a: int) -> int:\n    return a\n"
 
 def test_a_broken_function_is_reported_at_the_error_and_the_rest_survives() -> None:
     found = analyze(
-        "from hamilton.function_modifiers import tag\n" + GOOD + "def b(a: int -> int:\n    return a\n" + LATER
+        "from hamilton.function_modifiers import tag\n"
+        + GOOD
+        + "def b(a: int -> int:\n    return a\n"
+        + LATER
     )
     assert [f.name for f in found.functions] == ["a", "c"]
     (problem,) = found.problems
@@ -27,14 +30,21 @@ def test_an_unclosed_bracket_costs_only_its_own_block() -> None:
 
 
 def test_an_unterminated_docstring_in_one_function() -> None:
-    found = analyze(GOOD + 'def b() -> int:\n    """never closed\n    return 1\n\n' + GOOD.replace("a(", "z("))
+    found = analyze(
+        GOOD + 'def b() -> int:\n    """never closed\n    return 1\n\n' + GOOD.replace("a(", "z(")
+    )
     assert "a" in [f.name for f in found.functions]
     assert [p.code for p in found.problems] == ["LD007"]
     assert found.problems[0].location.line == 6
 
 
-def test_col_zero_text_inside_a_string_is_not_a_block_boundary_when_something_else_is_broken() -> None:
-    found = analyze('SQL = """\nselect *\nfrom t\n"""\n\ndef a(x: int) -> int:\n    return x\n\ndef b(:\n    pass\n')
+def test_col_zero_text_inside_a_string_is_not_a_block_boundary_when_something_else_is_broken() -> (
+    None
+):
+    found = analyze(
+        'SQL = """\nselect *\nfrom t\n"""\n\ndef a(x: int) -> int:\n    return x\n\n'
+        "def b(:\n    pass\n"
+    )
     assert [f.name for f in found.functions] == ["a"]
     assert [p.location.line for p in found.problems] == [9]
 
@@ -46,6 +56,8 @@ def test_half_typed_def_at_the_end() -> None:
 
 
 def test_else_branches_stay_with_their_statement() -> None:
-    found = analyze("try:\n    import pandas as pd\nexcept ImportError:\n    pd = None\n" + GOOD + "def b(:\n")
+    found = analyze(
+        "try:\n    import pandas as pd\nexcept ImportError:\n    pd = None\n" + GOOD + "def b(:\n"
+    )
     assert [f.name for f in found.functions] == ["a"]
     assert [p.location.line for p in found.problems] == [9]

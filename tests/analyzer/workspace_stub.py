@@ -25,7 +25,9 @@ class DiskResolver:
             if text is None and path.is_file():
                 text = path.read_text()
             if text is not None:
-                self._cache[module] = analyze_source(text, module=module, path=str(path), resolver=self)
+                self._cache[module] = analyze_source(
+                    text, module=module, path=str(path), resolver=self
+                )
         return self._cache[module]
 
     def module_functions(self, module: str) -> Sequence[FunctionSpec] | None:

@@ -1,0 +1,175 @@
+"""Re-analysis after an edit: only changed blocks are re-parsed, unchanged FunctionSpecs keep their
+identity (also when lines shift above them), and the result equals a fresh analysis."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from livedag.engine.specs import FunctionSpec
+from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
+
+BASE = textwrap.dedent(
+    '''
+    """A module."""
+    import pandas as pd
+    from hamilton.function_modifiers import does, extract_columns, tag
+
+    COLS = ["a", "b"]
+    OWNER = "ds"
+
+
+    def _sum(x: int, y: int) -> int:
+        return x + y
+
+
+    @extract_columns(*COLS)
+    def frame(raw: pd.DataFrame) -> pd.DataFrame:
+        return raw
+
+
+    @tag(owner=OWNER)
+    def a_total(a: pd.Series) -> pd.Series:
+        return a
+
+
+    @does(_sum)
+    def summed(x: int, y: int) -> int:
+        pass
+
+
+    def plain(b: pd.Series, a_total: pd.Series) -> pd.Series:
+        """Plain."""
+        return b + a_total
+    '''
+)
+
+
+def by_name(analysis: ModuleAnalysis) -> dict[str, FunctionSpec]:
+    return {f.name: f for f in analysis.functions}
+
+
+def locations(spec: FunctionSpec) -> list[object]:
+    out: list[object] = [spec.location, *(p.location for p in spec.parameters)]
+    for call in spec.decorators:
+        out.append(call.location)
+        out.extend(getattr(a, "location", None) for a in call.args)
+        out.extend(getattr(v, "location", None) for v in call.kwargs.values())
+    return out
+
+
+def assert_same_as_fresh(analysis: ModuleAnalysis, text: str) -> None:
+    fresh = analyze_source(text, module="m", path="/m.py")
+    assert analysis.functions == fresh.functions
+    for mine, theirs in zip(analysis.functions, fresh.functions, strict=True):
+        assert locations(mine) == locations(theirs), mine.name
+    assert [(p.code, p.location) for p in analysis.problems] == [
+        (p.code, p.location) for p in fresh.problems
+    ]
+    assert analysis.imports == fresh.imports
+
+
+def test_editing_one_function_keeps_the_others_identical() -> None:
+    source = ModuleSource("m", "/m.py")
+    before = by_name(source.update(BASE))
+    after = by_name(source.update(BASE.replace("return b + a_total", "return b * a_total")))
+    assert all(after[name] is before[name] for name in before if name != "plain")
+    assert after["plain"] is not before["plain"]
+
+
+def test_adding_lines_above_moves_functions_below_without_rebuilding_them() -> None:
+    source = ModuleSource("m", "/m.py")
+    before = by_name(source.update(BASE))
+    line = before["plain"].location.line
+    text = BASE.replace("    return x + y\n", "    z = 1\n    return x + y\n")
+    after = by_name(source.update(text))
+    assert after["plain"] is before["plain"]  # same object ...
+    assert after["plain"].location.line == line + 1  # ... at its new place
+    assert_same_as_fresh(source.update(text), text)
+
+
+def test_changing_a_constant_reanalyzes_its_users_only() -> None:
+    source = ModuleSource("m", "/m.py")
+    before = by_name(source.update(BASE))
+    text = BASE.replace('COLS = ["a", "b"]', 'COLS = ["a", "b", "c"]')
+    after = by_name(source.update(text))
+    assert after["frame"].decorators[0].args == ("a", "b", "c")
+    assert after["a_total"] is before["a_total"]
+    assert_same_as_fresh(source.update(text), text)
+
+
+def test_changing_a_referenced_function_refreshes_its_users() -> None:
+    source = ModuleSource("m", "/m.py")
+    source.update(BASE)
+    text = BASE.replace("def _sum(x: int, y: int)", "def _sum(x: int, y: int, w: int)")
+    spec = by_name(source.update(text))["summed"]
+    assert [p.name for p in spec.decorators[0].args[0].spec.parameters] == ["x", "y", "w"]
+
+
+def test_removing_an_import_makes_decorators_unknown() -> None:
+    source = ModuleSource("m", "/m.py")
+    source.update(BASE)
+    text = BASE.replace("does, extract_columns, tag", "does, extract_columns")
+    assert by_name(source.update(text))["a_total"].decorators[0].known is False
+    assert_same_as_fresh(source.update(text), text)
+
+
+def test_breaking_and_fixing_a_function() -> None:
+    source = ModuleSource("m", "/m.py")
+    source.update(BASE)
+    broken = BASE.replace("def plain(b: pd.Series,", "def plain(b: pd.Series")
+    analysis = source.update(broken)
+    assert "plain" not in by_name(analysis) and [p.code for p in analysis.problems] == ["LD007"]
+    assert_same_as_fresh(source.update(BASE), BASE)
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "delete", "replace"]),
+        st.integers(min_value=0, max_value=200),
+        st.sampled_from(
+            [
+                "",
+                "X = 1",
+                "def g(a_total: int) -> int:\n    return a_total",
+                "    pass",
+                "@tag(owner='z')",
+                'OWNER = "ops"',
+                "COLS = ['q']",
+                "def broken(:",
+                "import numpy as np",
+                "# comment",
+                "x = (",
+            ]
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(EDITS)
+def test_any_edit_sequence_equals_a_fresh_analysis_when_the_text_parses(
+    edits: list[tuple[str, int, str]],
+) -> None:
+    source = ModuleSource("m", "/m.py")
+    source.update(BASE)
+    lines = BASE.split("\n")
+    for kind, at, text in edits:
+        at %= len(lines) + 1
+        if kind == "insert":
+            lines[at:at] = text.split("\n")
+        elif kind == "delete" and at < len(lines):
+            del lines[at]
+        elif at < len(lines):
+            lines[at] = text
+        current = "\n".join(lines)
+        analysis = source.update(current)
+        try:
+            ast.parse(current)
+        except SyntaxError:
+            continue
+        assert_same_as_fresh(analysis, current)
