@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # every further argument is the language server's own
+        return run_serve(argparse.Namespace(server_args=argv[1:]))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # argparse gives a `PATH...` list nothing when an option sits between it and the question's
