@@ -18,7 +18,6 @@ import {
   type ServerOptions,
   State,
   Trace,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { type GraphChangedParams, type GraphResult, parseGraphResult } from './preview/protocol';
 import {
@@ -156,7 +155,7 @@ export class LivedagServer implements vscode.Disposable {
     const server: ServerOptions = {
       command: launch.command,
       args: launch.args,
-      transport: TransportKind.stdio,
+      // no `transport`: stdio without the `--stdio` argument the library would append
       options: { cwd: folder },
     };
     const options: LanguageClientOptions = {

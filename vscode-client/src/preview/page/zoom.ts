@@ -17,6 +17,9 @@ export class ZoomPan {
   private drag: { x: number; y: number; moved: boolean } | null = null;
   /** true right after a drag, so the click that ends it does not open a definition */
   suppressClick = false;
+  /** the user zoomed or panned since the last fit: a resize then keeps their view */
+  private moved = false;
+  private content: { width: number; height: number } | null = null;
 
   constructor(
     private readonly viewport: HTMLElement,
@@ -27,6 +30,9 @@ export class ZoomPan {
     viewport.addEventListener('pointermove', (event) => this.onPointerMove(event));
     viewport.addEventListener('pointerup', () => this.onPointerUp());
     viewport.addEventListener('pointercancel', () => this.onPointerUp());
+    new ResizeObserver(() => {
+      if (!this.moved && this.content) this.fit(this.content.width, this.content.height);
+    }).observe(viewport);
   }
 
   apply(): void {
@@ -37,6 +43,7 @@ export class ZoomPan {
   /** Scale by `factor` keeping the viewport point (px, py) still. */
   zoomBy(factor: number, px = this.viewport.clientWidth / 2, py = this.viewport.clientHeight / 2): void {
     const { x, y, k } = this.transform;
+    this.moved = true;
     const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, k * factor));
     const ratio = next / k;
     this.transform = { x: px - (px - x) * ratio, y: py - (py - y) * ratio, k: next };
@@ -45,6 +52,8 @@ export class ZoomPan {
 
   /** Fit the content (of natural size width × height) into the viewport, never above 1.5×. */
   fit(width: number, height: number): void {
+    this.content = { width, height };
+    this.moved = false;
     const vw = this.viewport.clientWidth || 800;
     const vh = this.viewport.clientHeight || 600;
     const k = Math.max(MIN_SCALE, Math.min(1.5, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
@@ -54,6 +63,7 @@ export class ZoomPan {
 
   /** Move so the content point (cx, cy) is in the middle of the viewport. */
   centerOn(cx: number, cy: number): void {
+    this.moved = true;
     const k = Math.max(this.transform.k, 0.6);
     this.transform = { x: this.viewport.clientWidth / 2 - cx * k, y: this.viewport.clientHeight / 2 - cy * k, k };
     this.apply();
@@ -78,6 +88,7 @@ export class ZoomPan {
     if (!this.drag.moved && Math.hypot(dx, dy) < 4) return;
     if (!this.drag.moved) this.viewport.setPointerCapture(event.pointerId);
     this.drag = { x: event.clientX, y: event.clientY, moved: true };
+    this.moved = true;
     this.transform = { ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy };
     this.apply();
   }
