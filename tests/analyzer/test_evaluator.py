@@ -153,3 +153,22 @@ def test_lambdas_evaluate_with_their_arguments_and_never_run_code() -> None:
     import inspect
 
     assert list(inspect.signature(ref.obj).parameters) == ["cols", "sep"]
+
+
+def test_rules_see_exact_locations_for_nodes_and_ld008() -> None:
+    from livedag.engine.rules import expand_module
+
+    source = (
+        "import pandas as pd\nfrom hamilton.function_modifiers import extract_columns\n"
+        "@extract_columns('age', 'income')\ndef people(raw: pd.DataFrame) -> pd.DataFrame:\n"
+        "    return raw\n"
+        "@extract_columns(*load())\ndef other(raw: pd.DataFrame) -> pd.DataFrame:\n"
+        "    return raw\n"
+    )
+    expansion = expand_module(analyze(source).functions, {})
+    age = next(n for n in expansion.nodes if n.name == "age")
+    assert age.location is not None
+    assert (age.location.line, age.location.column, age.location.end_column) == (3, 17, 22)
+    (problem,) = [p for p in expansion.problems if p.code == "LD008"]
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.column) == (6, 18)
