@@ -26,7 +26,7 @@ from .linking import ExpansionCache, driver_problems, expand_all, link
 from .project import ProjectConfig, load_project_config
 
 if TYPE_CHECKING:
-    from .analyzer import DriverUse, ModuleAnalysis, ModuleSource
+    from .analyzer import DriverUse, ExternalNames, ModuleAnalysis, ModuleSource
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class Workspace:
         self._plans: dict[str, DataflowPlan] = {}
         self._views: dict[str, DataflowView] = {}
         self._cache = ExpansionCache()
+        self._external = _external_names(self._project.root)
         self._version = 0
         self._snapshot = Snapshot(0, (), {})
         # Files found under the roots that could not be read, with the reason (for `lint`).
@@ -142,12 +143,32 @@ class Workspace:
                     return self.remove(path)
             old = self._analyses.get(path)
             analysis = self._analyze(path, text)
+            changed = {path} | self._refresh_readers_of(self._modules.name_of[path])
             if old is None or old.drivers != analysis.drivers:
-                return self._replan(force=False, changed={path})
+                return self._replan(force=False, changed=changed)
             for name, plan in self._plans.items():
-                if path in plan.paths:
+                if changed.intersection(plan.paths):
                     self._views[name] = self._link(plan)
             return self._publish()
+
+    def resolve_external_names(self) -> Snapshot | None:
+        """Ask jedi about names imported from outside the workspace (slow: call it when idle).
+
+        Returns the new snapshot when some module's analysis changed because of it, else None.
+        """
+        with self._lock:
+            pending = {n for a in self._analyses.values() for n in a.pending_names}
+            if not pending:
+                return None
+            self._external.resolve(pending)
+            changed = set()
+            for path, source in self._sources.items():
+                if self._analyses[path].pending_names & pending:
+                    fresh = source.refresh()
+                    if fresh is not None and fresh is not self._analyses[path]:
+                        self._analyses[path] = fresh
+                        changed.add(path)
+            return self._replan(force=False, changed=changed) if changed else None
 
     def remove(self, path: Path) -> Snapshot:
         """Forget `path` (deleted, or closed and gone from disk)."""
@@ -181,12 +202,30 @@ class Workspace:
                 self._analyze(path, text)
             if on_progress is not None:
                 on_progress(done, len(files))
+        # A module read early may use constants of one read later: look again now all are here.
+        for path, source in self._sources.items():
+            fresh = source.refresh()
+            if fresh is not None:
+                self._analyses[path] = fresh
+
+    def _refresh_readers_of(self, module: str) -> set[Path]:
+        """Re-analyze the blocks of other modules that use `module`'s names; their paths."""
+        changed: set[Path] = set()
+        for path, source in self._sources.items():
+            if path in self._analyses:
+                fresh = source.refresh({module})
+                if fresh is not None and fresh is not self._analyses[path]:
+                    self._analyses[path] = fresh
+                    changed.add(path)
+        return changed
 
     def _analyze(self, path: Path, text: str) -> ModuleAnalysis:
         source = self._sources.get(path)
         if source is None:
             name = self._modules.add(path)
-            source = self._sources[path] = _new_source(name, str(path), _Resolver(self))
+            source = self._sources[path] = _new_source(
+                name, str(path), _Resolver(self), self._external
+            )
         analysis = source.update(text)
         self._analyses[path] = analysis
         return analysis
@@ -261,11 +300,12 @@ class _Resolver:
         return None if path is None else ws._analyses.get(path)
 
     def module_constant(self, module: str, name: str) -> Any:
-        analysis = self._analysis(module)
-        constants = getattr(analysis, "constants", None)
-        if constants is None or name not in constants:
-            return Unknown(f"{module}.{name} is not a constant livedag can read")
-        return constants[name]
+        ws = self._workspace
+        path = ws._modules.resolve(module)
+        source = None if path is None else ws._sources.get(path)
+        if source is None:
+            return Unknown(f"{module}.{name}: module {module} is not analyzed (yet)")
+        return source.constant(name)
 
     def module_functions(self, module: str) -> Sequence[FunctionSpec] | None:
         analysis = self._analysis(module)
@@ -276,10 +316,18 @@ class _Resolver:
         return None if analysis is None else analysis.imports.get(name)
 
 
-def _new_source(module: str, path: str, resolver: _Resolver) -> ModuleSource:
+def _new_source(
+    module: str, path: str, resolver: _Resolver, external: ExternalNames
+) -> ModuleSource:
     from .analyzer import ModuleSource
 
-    return ModuleSource(module, path, resolver)
+    return ModuleSource(module, path, resolver, external=external)
+
+
+def _external_names(root: Path) -> ExternalNames:
+    from .analyzer import ExternalNames
+
+    return ExternalNames(str(root))
 
 
 def _read(path: Path, failures: dict[Path, str]) -> str | None:

@@ -195,3 +195,25 @@ def test_config_override_and_files_coming_and_going(project: Project) -> None:
     gone = ws.update(new, None)
     assert new.resolve() not in gone.paths()
     assert not any(v.name == "module:late" for v in gone.dataflows)
+
+
+def test_a_constant_from_another_module_is_followed_when_it_changes(project: Project) -> None:
+    # `base_frame.py` is read before `columns.py`: the cold index must look at it again.
+    root = project(
+        base_frame="""
+            import pandas as pd
+            from hamilton.function_modifiers import extract_columns
+            from columns import NAMES
+
+            @extract_columns(*NAMES)
+            def frame(raw: pd.DataFrame) -> pd.DataFrame:
+                return raw
+        """,
+        columns='NAMES = ["age", "email"]\n',
+    )
+    ws = Workspace([root])
+    flow = _view(ws.index(), "module:base_frame").graph
+    assert {"age", "email"} <= set(flow.nodes)
+    snap = ws.update(root / "columns.py", 'NAMES = ["age", "plan"]\n')
+    flow = _view(snap, "module:base_frame").graph
+    assert "plan" in flow.nodes and "email" not in flow.nodes
