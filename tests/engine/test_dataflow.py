@@ -276,3 +276,11 @@ def test_config_keys_are_typo_candidates_and_consumers_of_config_must_agree() ->
         config={"region": "eu"},
     )
     assert codes(flow.problems) == ["LD004"]
+
+
+def test_running_a_dataflow_built_from_source_text_says_what_to_do() -> None:
+    from livedag.engine.execution import ExecutionError, run
+
+    flow = Dataflow.build([node("b", "a")])  # static specs: no compute
+    with pytest.raises(ExecutionError, match="build the driver from imported modules"):
+        run(flow, ["b"], inputs={"a": 1})
