@@ -111,6 +111,7 @@ class Workspace:
         self._views: dict[str, DataflowView] = {}
         self._cache = ExpansionCache()
         self._external = _external_names(self._project.root)
+        self._loading: set[Path] = set()
         self._version = 0
         self._snapshot = Snapshot(0, (), {})
         # Files found under the roots that could not be read, with the reason (for `lint`).
@@ -197,16 +198,26 @@ class Workspace:
         self.unreadable.clear()
         self._cache = ExpansionCache()
         for done, path in enumerate(files, 1):
-            text = _read(path, self.unreadable)
-            if text is not None:
-                self._analyze(path, text)
+            if path not in self._sources:  # else analyzed already, on a reader's demand
+                text = _read(path, self.unreadable)
+                if text is not None:
+                    self._analyze(path, text)
             if on_progress is not None:
                 on_progress(done, len(files))
-        # A module read early may use constants of one read later: look again now all are here.
-        for path, source in self._sources.items():
-            fresh = source.refresh()
-            if fresh is not None:
-                self._analyses[path] = fresh
+
+    def _source_of(self, path: Path) -> ModuleSource | None:
+        """The module's source, analyzing it first when a module read earlier asks for it."""
+        source = self._sources.get(path)
+        if source is None and path not in self._loading and path in self._modules.name_of:
+            self._loading.add(path)  # an import cycle between modules must not recurse forever
+            try:
+                text = _read(path, self.unreadable)
+                if text is not None:
+                    self._analyze(path, text)
+            finally:
+                self._loading.discard(path)
+            source = self._sources.get(path)
+        return source
 
     def _refresh_readers_of(self, module: str) -> set[Path]:
         """Re-analyze the blocks of other modules that use `module`'s names; their paths."""
@@ -297,14 +308,15 @@ class _Resolver:
     def _analysis(self, module: str) -> ModuleAnalysis | None:
         ws = self._workspace
         path = ws._modules.resolve(module)
-        return None if path is None else ws._analyses.get(path)
+        if path is None or ws._source_of(path) is None:
+            return None
+        return ws._analyses.get(path)
 
     def module_constant(self, module: str, name: str) -> Any:
-        ws = self._workspace
-        path = ws._modules.resolve(module)
-        source = None if path is None else ws._sources.get(path)
+        path = self._workspace._modules.resolve(module)
+        source = None if path is None else self._workspace._source_of(path)
         if source is None:
-            return Unknown(f"{module}.{name}: module {module} is not analyzed (yet)")
+            return Unknown(f"{module}.{name}: module {module} cannot be read")
         return source.constant(name)
 
     def module_functions(self, module: str) -> Sequence[FunctionSpec] | None:
