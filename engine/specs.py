@@ -90,6 +90,9 @@ class Unknown:
 
     reason: str
     location: Location | None = field(default=None, compare=False)
+    # When the value is the result of calling something that is not a decorator helper: the
+    # qualified name of what is called (e.g. a validator class), so rules can still name it.
+    callee: str | None = None
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

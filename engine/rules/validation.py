@@ -10,7 +10,6 @@ checks are `livedag.engine.validators` objects (or the user's own validator obje
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -75,7 +74,6 @@ KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
     **{f"livedag.engine.validators.{k}": v for k, v in _LIVEDAG_CLASSES.items()},
 }
 # The static analyzer reports a call it does not evaluate as Unknown("calling `<qualified>` ...").
-_UNEVALUATED_CALL = re.compile(r"calling `([\w.]+)`")
 
 
 @dataclass(frozen=True)
@@ -280,8 +278,7 @@ def _class_of(validator: Any) -> str | None:
     if isinstance(validator, (Symbol, Call)):
         return validator.name
     if isinstance(validator, Unknown):
-        found = _UNEVALUATED_CALL.search(validator.reason)
-        return found.group(1) if found else None
+        return validator.callee
     return None
 
 

@@ -473,7 +473,11 @@ class Evaluator:
                 return bound
             return callee.obj(*bound[0], **bound[1])
         if isinstance(callee, ExternalName):
-            return self.unknown(node, f"calling `{callee.qualified}` needs running code")
+            return Unknown(
+                f"calling `{callee.qualified}` needs running code",
+                self.source.location(node),
+                callee=callee.qualified,
+            )
         return self.unknown(node, f"calling `{self.text(func)}` needs running code")
 
     def _callee(self, func: ast.expr) -> Any:

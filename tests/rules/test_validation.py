@@ -86,7 +86,8 @@ def test_custom_validators_named_statically_when_their_class_is_known() -> None:
     known = Call("hamilton.data_quality.default_validators.DataInRangeValidatorPandasSeries")
     ours = Symbol("livedag.engine.validators.AllowNoneValidator")
     unevaluated = Unknown(
-        "calling `livedag.engine.validators.ContainsValidator` needs running code"
+        "calling `ContainsValidator` needs running code",
+        callee="livedag.engine.validators.ContainsValidator",
     )
     nodes = expand(series_fn(Call("check_output_custom", (known, ours, unevaluated))))
     assert {
