@@ -20,7 +20,7 @@ from .convert import EMPTY_RANGE
 from .session import Session
 
 if TYPE_CHECKING:
-    from livedag.server.workspace import Snapshot
+    from livedag.server.workspace import DataflowView, Snapshot
     from pygls.lsp.server import LanguageServer
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,13 @@ class DiagnosticsPublisher:
         self.published: dict[Path, tuple[Any, ...]] = {}
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
-        candidates = (
-            set(after.paths()) | set(self.published) | changed | set(self.session.file_notes)
-        )
+        candidates = changed | set(self.session.file_notes)
+        if before is None:
+            candidates |= set(after.paths()) | set(self.published)
+        else:
+            for view in _relinked(before, after):
+                candidates.update(view.paths)
+                candidates.update(path for path, _ in view.drivers)
         for path in candidates:
             try:
                 self.publish(after, path, force=path in changed)
@@ -124,6 +128,20 @@ class DiagnosticsPublisher:
             source=SOURCE,
             related_information=related or None,
         )
+
+
+def _relinked(before: Snapshot, after: Snapshot) -> list[DataflowView]:
+    """Dataflows whose graph (and so whose problems) may differ between two snapshots."""
+    old = {view.name: view for view in before.dataflows}
+    new = {view.name: view for view in after.dataflows}
+    out = [v for name, v in old.items() if name not in new]
+    for name, view in new.items():
+        previous = old.get(name)
+        if previous is None or not (
+            previous is view or (previous.graph is view.graph and previous.drivers == view.drivers)
+        ):
+            out.append(view)
+    return out
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:
