@@ -314,8 +314,10 @@ def _step_node(
         given = _step_argument(bound[param.name], ctx, step)
         if isinstance(given, Source):
             where_asked = given.location or step.location
+            # A defaulted parameter stays optional when a source feeds it (Hamilton does so).
             deps.setdefault(
-                given.name, Dependency(given.name, param.annotation, False, where_asked)
+                given.name,
+                Dependency(given.name, param.annotation, param.has_default, where_asked),
             )
             feeds.append((param.name, given.name))
         else:

@@ -23,7 +23,6 @@ CASES = [
 
 # Step parameters with a default, bound with source(...), stay optional in Hamilton; the pipe
 # rules mark them required (engine/rules, not the driver).  Strict: fixing it flags this list.
-OPTIONAL_STEP_PARAMETERS = {"pipes_input", "pipes_stacked"}
 
 
 def _drivers(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
@@ -55,13 +54,7 @@ def test_names_and_external_inputs_match_hamilton(path: Path, config: dict[str, 
 
 
 @pytest.mark.parametrize(("path", "config"), CASES)
-def test_optional_dependencies_match_hamilton(
-    path: Path, config: dict[str, Any], request: pytest.FixtureRequest
-) -> None:
-    if path.stem in OPTIONAL_STEP_PARAMETERS:
-        request.applymarker(
-            pytest.mark.xfail(reason="pipe rules: defaulted step parameters", strict=True)
-        )
+def test_optional_dependencies_match_hamilton(path: Path, config: dict[str, Any]) -> None:
     ours, theirs = _drivers(path, config)
     mine = {v.name: frozenset(v.optional_dependencies) for v in ours.list_available_variables()}
     reference = {
