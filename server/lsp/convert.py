@@ -66,7 +66,7 @@ class Positions:
 
     def to_client(self, lines: SourceLines | None, line: int, column: int) -> int:
         """Client column of code-point `column` on 0-based `line`."""
-        if lines is None or lines.ascii or self.encoding == UTF32:
+        if lines is None or lines.ascii or self.encoding == UTF32 or line >= lines.line_count():
             return column
         prefix = lines.line(line)[:column]
         if self.encoding == UTF8:
