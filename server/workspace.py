@@ -222,12 +222,17 @@ class Workspace:
     def _refresh_readers_of(self, module: str) -> set[Path]:
         """Re-analyze the blocks of other modules that use `module`'s names; their paths."""
         changed: set[Path] = set()
+        prefix = module + "."
         for path, source in self._sources.items():
-            if path in self._analyses:
-                fresh = source.refresh({module})
-                if fresh is not None and fresh is not self._analyses[path]:
-                    self._analyses[path] = fresh
-                    changed.add(path)
+            analysis = self._analyses.get(path)
+            if analysis is None or not any(
+                q == module or q.startswith(prefix) for q in analysis.imports.values()
+            ):
+                continue  # only a module that imports from `module` can read its names
+            fresh = source.refresh({module})
+            if fresh is not None and fresh is not analysis:
+                self._analyses[path] = fresh
+                changed.add(path)
         return changed
 
     def _analyze(self, path: Path, text: str) -> ModuleAnalysis:
