@@ -3,8 +3,9 @@
 // the extension asks for it: start `livedag serve` over stdio, initialize on examples/, open a
 // module, request its dataflow. The examples folder's URI is replaced by file:///example/ so the
 // fixture does not depend on where the repository was cloned.
-//   node scripts/record-graph.js [--python ../.venv/bin/python] [--module features.py] [--check]
-// --check: compare instead of writing (exit 1 when the fixture is out of date).
+//   node scripts/record-graph.js [--python ../.venv/bin/python] [--module features.py] [--out FILE] [--check]
+// --out: write there instead of the fixture; --check: compare with the fixture instead of writing
+// (exit 1 when it is out of date).
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -23,6 +24,7 @@ const python = option('--python', path.join(repo, '.venv/bin/python'));
 const examples = path.join(repo, 'examples');
 const moduleFile = path.join(examples, option('--module', 'features.py'));
 const fixture = path.join(client, 'test/fixtures/example-graph.json');
+const target = path.resolve(option('--out', fixture));
 const PLACEHOLDER = 'file:///example/';
 
 async function record() {
@@ -78,8 +80,9 @@ record().then(
       console.log(same ? 'fixture is up to date' : `fixture differs from the server's answer: run node ${path.relative(process.cwd(), __filename)}`);
       process.exit(same ? 0 : 1);
     }
-    fs.writeFileSync(fixture, text);
-    console.log(`recorded ${graph.nodes.length} nodes, ${graph.edges.length} edges of ${graph.dataflow} into ${path.relative(process.cwd(), fixture)}`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+    console.log(`recorded ${graph.nodes.length} nodes, ${graph.edges.length} edges of ${graph.dataflow} into ${path.relative(process.cwd(), target)}`);
   },
   (error) => {
     console.error(`could not record the graph: ${error && error.message ? error.message : error}`);
