@@ -108,6 +108,15 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
     });
     await page.screenshot({ path: path.join(artifacts, 'vscode-cycle.png') });
 
+    // livedag.severities reaches the running server (didChangeConfiguration, no restart)
+    const settingsFile = path.join(workbench.workspace, '.vscode/settings.json');
+    const good = readFileSync(settingsFile, 'utf8');
+    writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(good), 'livedag.severities': { LD001: 'off' } }));
+    await until('LD001 to be hidden by livedag.severities', async () => !/LD001/.test(await problemsText(page)), 30_000);
+    writeFileSync(settingsFile, good);
+    await until('LD001 to come back', async () => /LD001/.test(await problemsText(page)), 30_000);
+    assert.doesNotMatch(extensionLog(workbench.userDir), /restarting the livedag server/);
+
     // fix it: remove the two typed lines (the file ended with a newline, so they start a line)
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
