@@ -9,7 +9,7 @@ problems gets an empty list, which is how the client learns they are fixed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +63,7 @@ class DiagnosticsPublisher:
             self.publish(snapshot, path, force=False)
 
     def publish(self, snapshot: Snapshot, path: Path, *, force: bool) -> None:
-        problems = _unique(snapshot.problems_for(path))
+        problems = snapshot.problems_for(path)  # each once, in position order
         note = self.session.file_notes.get(path)
         key = (tuple(problems), note, self.session.settings.severities)
         previous = self.published.get(path)
@@ -71,7 +71,7 @@ class DiagnosticsPublisher:
         # An open document's new version is always published, so the client knows the
         # diagnostics it holds are current; other files only when their problems changed.
         force = force and version is not None
-        if previous == key and not force:
+        if not force and previous == key:
             return
         if previous is None and not problems and note is None and not force:
             return
@@ -141,21 +141,6 @@ def _relinked(before: Snapshot, after: Snapshot) -> list[DataflowView]:
             previous is view or (previous.graph is view.graph and previous.drivers == view.drivers)
         ):
             out.append(view)
-    return out
-
-
-def _unique(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems in order, each once (a file in two dataflows reports shared problems twice)."""
-    seen: set[Problem] = set()
-    out: list[Problem] = []
-    for problem in problems:
-        try:
-            if problem in seen:
-                continue
-            seen.add(problem)
-        except TypeError:  # an unhashable field: keep it rather than fail
-            pass
-        out.append(problem)
     return out
 
 

@@ -63,7 +63,7 @@ class Session:
         self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._lines_cache: dict[Path, SourceLines] = {}
+        self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -98,16 +98,19 @@ class Session:
 
     def lines(self, path: str | Path) -> SourceLines | None:
         """The analysed text of a file, for converting columns to the client's units."""
+        key = str(path)
         snapshot = self.snapshot
-        module = snapshot.module(Path(path)) if snapshot is not None else None
-        if module is None:
-            return None
-        key = Path(path)
         cached = self._lines_cache.get(key)
-        if cached is None or cached.text is not module.text:
-            cached = SourceLines(module.text)
-            self._lines_cache[key] = cached
-        return cached
+        if cached is not None and cached[0] is snapshot:
+            return cached[1]
+        module = snapshot.module(Path(path)) if snapshot is not None else None
+        lines = None
+        if module is not None:
+            known = cached[1] if cached is not None else None
+            lines = known if known is not None and known.text is module.text else None
+            lines = lines or SourceLines(module.text)
+        self._lines_cache[key] = (snapshot, lines)
+        return lines
 
     def text_changed(self, uri: str, version: int | None) -> None:
         """A document's text changed (opened, edited, closed): analyse it soon."""

@@ -82,6 +82,7 @@ STANDARD = {"features.py": FEATURES, "model.py": MODEL, "run.py": RUN}
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "files(mapping): the workspace files of an LSP test")
+    config.addinivalue_line("markers", "options(value): initializationOptions of an LSP test")
 
 
 @pytest.fixture
