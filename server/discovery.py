@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from livedag.engine.specs import LocatedStr, Location
+from livedag.engine.specs import LocatedStr, Location, Unknown
 
 from .project import ProjectConfig
 
@@ -193,7 +193,9 @@ def plan_dataflows(
         if name in names_used:
             name = f"{name}:{first_use.location.line}"
         names_used.add(name)
-        plans.append(DataflowPlan(name, members, dict(first_use.config), None, tuple(uses)))
+        plans.append(
+            DataflowPlan(name, members, literal_config(first_use.config), None, tuple(uses))
+        )
     plans = [
         DataflowPlan(p.name, p.paths, p.config, p.declared_inputs, tuple(attached[i]))
         for i, p in enumerate(declared)
@@ -222,6 +224,17 @@ def _declared_plan(flow: Any, index: ModuleIndex) -> DataflowPlan:
 def _driver_members(use: DriverLike, script: Path, index: ModuleIndex) -> tuple[Path, ...]:
     found = (index.resolve(name, near=script) for name in use.modules)
     return tuple(dict.fromkeys(p for p in found if p is not None))
+
+
+def literal_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A driver's config as far as it is literal.
+
+    A value computed at run time (`{"region": args.region}`) is left out, so the dataflow is
+    built as if that key were unset, which is what Hamilton does with a missing key: exactly one of
+    `@config.when(region=...)` / `@config.when_not(region=...)` applies, rather than both (a false
+    duplicate).  Pin it with `[tool.livedag]` or the editor's `livedag.config` setting.
+    """
+    return {key: value for key, value in config.items() if not isinstance(value, Unknown)}
 
 
 def _config_key(config: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ PLANS = ["free", "basic", "pro"]
 DOMAINS = ["gmail.com", "yahoo.com", "acme.io", "example.org", "outlook.com"]
 
 
-def main() -> None:
+def _write_csvs() -> None:
     rng = random.Random(7)
     start = date(2026, 1, 1)
     with open(HERE / "customers.csv", "w", newline="") as f:
@@ -40,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    _write_csvs()

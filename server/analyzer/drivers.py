@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from livedag.engine.specs import FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
+from livedag.engine.specs import FunctionRef, LocatedStr, Location, ModuleRef, Symbol, Unknown
 
 from .context import BlockContext
 from .evaluator import Evaluator, ExternalName
@@ -35,6 +35,7 @@ class Construction:
     variable: str | None
     use: DriverUse
     line: int
+    returned_by: str | None = None  # `def build(): return driver.Builder()...build()`
 
 
 @dataclass
@@ -44,12 +45,24 @@ class Execution:
     inputs: tuple[LocatedStr, ...]
     line: int
     construction: Construction | None = None  # `Builder()...build().execute(...)` in one go
+    location: Location | None = None
+    inputs_unknown: bool = False
+
+
+@dataclass
+class Alias:
+    """`dr = build(...)`, where `build` is a function of this module that returns a driver."""
+
+    variable: str
+    function: str
+    line: int
 
 
 @dataclass
 class DriverFacts:
     constructions: list[Construction] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
+    aliases: list[Alias] = field(default_factory=list)
 
 
 def might_use_driver(text: str) -> bool:
@@ -62,18 +75,23 @@ def driver_facts(
     """What the block's statements build and execute (None when nothing)."""
     facts = DriverFacts()
     for stmt in statements:
-        _scan(stmt, ctx, source, {}, facts)
-    return facts if facts.constructions or facts.executions else None
+        _scan(stmt, ctx, source, {}, facts, None)
+    return facts if facts.constructions or facts.executions or facts.aliases else None
 
 
 def _scan(
-    stmt: ast.stmt, ctx: BlockContext, source: SourceMap, local: dict[str, Any], facts: DriverFacts
+    stmt: ast.stmt,
+    ctx: BlockContext,
+    source: SourceMap,
+    local: dict[str, Any],
+    facts: DriverFacts,
+    function: str | None,
 ) -> None:
     line = source.document_line(stmt.lineno) - 1
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         inner: dict[str, Any] = {}
         for child in stmt.body:
-            _scan(child, ctx, source, inner, facts)
+            _scan(child, ctx, source, inner, facts, stmt.name)
         return
     if isinstance(stmt, ast.ClassDef):
         return
@@ -88,13 +106,24 @@ def _scan(
         target, value = stmt.targets[0].id, stmt.value
     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         target, value = stmt.target.id, stmt.value
+    elif isinstance(stmt, ast.Return) and function is not None:
+        value = stmt.value
     constructed = False
     if value is not None:
         built = _construction(value, ev, target, line)
         if built is not None:
+            if target is None:
+                built.returned_by = function
             facts.constructions.append(built)
             local.pop(target or "", None)
             constructed = True
+        elif (
+            target is not None
+            and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id not in local
+        ):
+            facts.aliases.append(Alias(target, value.func.id, line))
         elif target is not None and isinstance(
             value, (ast.Dict, ast.List, ast.Tuple, ast.Call, ast.Name, ast.Constant)
         ):
@@ -108,11 +137,21 @@ def _scan(
             variable = receiver.id if isinstance(receiver, ast.Name) else None
             if variable is None and inline is None:
                 continue
-            outputs, inputs = _execute_arguments(node, ev)
-            facts.executions.append(Execution(variable, outputs, inputs, line, inline))
+            outputs, inputs, inputs_unknown = _execute_arguments(node, ev)
+            facts.executions.append(
+                Execution(
+                    variable,
+                    outputs,
+                    inputs,
+                    line,
+                    inline,
+                    ev.source.location(node.func),
+                    inputs_unknown,
+                )
+            )
     for body in _bodies(stmt):
         for child in body:
-            _scan(child, ctx, source, local, facts)
+            _scan(child, ctx, source, local, facts, function)
 
 
 def _bodies(stmt: ast.stmt) -> Iterable[list[ast.stmt]]:
@@ -210,7 +249,8 @@ def _module_names(args: Sequence[ast.expr], ev: Evaluator) -> list[str]:
 
 def _execute_arguments(
     call: ast.Call, ev: Evaluator
-) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...]]:
+) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...], bool]:
+    """The outputs asked for, the input names passed, and whether `inputs=` was unreadable."""
     outputs_node = next((k.value for k in call.keywords if k.arg == "final_vars"), None)
     if outputs_node is None and call.args:
         outputs_node = call.args[0]
@@ -226,6 +266,7 @@ def _execute_arguments(
                 outputs.append(LocatedStr(item.name, item.location))
     inputs_node = next((k.value for k in call.keywords if k.arg == "inputs"), None)
     inputs: list[LocatedStr] = []
+    inputs_unknown = False
     if inputs_node is not None:
         values = ev.evaluate(inputs_node)
         if isinstance(values, dict):
@@ -234,26 +275,43 @@ def _execute_arguments(
                     inputs.append(key)
                 elif isinstance(key, str):
                     inputs.append(LocatedStr(key, ev.source.location(inputs_node)))
-    return tuple(outputs), tuple(inputs)
+                else:
+                    inputs_unknown = True
+        elif not (isinstance(inputs_node, ast.Constant) and inputs_node.value is None):
+            inputs_unknown = True
+    return tuple(outputs), tuple(inputs), inputs_unknown
 
 
 def link_drivers(facts: Iterable[DriverFacts]) -> tuple[DriverUse, ...]:
     """One DriverUse per driver built, with the outputs and inputs of the executions on it."""
     constructions: list[Construction] = []
     extra: dict[int, tuple[list[LocatedStr], list[LocatedStr]]] = {}
+    executed: dict[int, list[Execution]] = {}
     latest: dict[str, Construction] = {}
+    returned: dict[str, Construction] = {}
     pending: list[Execution] = []
+    aliases: list[Alias] = []
     for fact in facts:
         for built in fact.constructions:
             constructions.append(built)
             extra[id(built)] = ([], [])
-        for execution in fact.executions:
-            pending.append(execution)
+            executed[id(built)] = []
+            if built.returned_by:
+                returned[built.returned_by] = built
+        pending.extend(fact.executions)
+        aliases.extend(fact.aliases)
     ordered = sorted(
-        [(c.line, 0, c) for c in constructions] + [(e.line, 1, e) for e in pending],
+        [(c.line, 0, c) for c in constructions]
+        + [(a.line, 0, a) for a in aliases]
+        + [(e.line, 1, e) for e in pending],
         key=lambda t: (t[0], t[1]),
     )
     for _, kind, item in ordered:
+        if isinstance(item, Alias):
+            # Functions may be defined below their use: look the factory up across the module.
+            if item.function in returned:
+                latest[item.variable] = returned[item.function]
+            continue
         if kind == 0:
             assert isinstance(item, Construction)
             if item.variable:
@@ -264,6 +322,7 @@ def link_drivers(facts: Iterable[DriverFacts]) -> tuple[DriverUse, ...]:
         if target is not None:
             constructions.append(target)
             extra[id(target)] = ([], [])
+            executed[id(target)] = []
         elif item.variable is not None:
             target = latest.get(item.variable) or next(
                 (c for c in constructions if c.variable == item.variable), None
@@ -272,9 +331,21 @@ def link_drivers(facts: Iterable[DriverFacts]) -> tuple[DriverUse, ...]:
             continue
         extra[id(target)][0].extend(item.outputs)
         extra[id(target)][1].extend(item.inputs)
+        executed[id(target)].append(item)
     out = []
     for built in constructions:
         outputs, inputs = extra[id(built)]
+        runs = executed[id(built)]
         use = built.use
-        out.append(DriverUse(use.modules, use.config, tuple(outputs), tuple(inputs), use.location))
+        out.append(
+            DriverUse(
+                use.modules,
+                use.config,
+                tuple(outputs),
+                tuple(inputs),
+                use.location,
+                runs[0].location if runs else None,
+                any(run.inputs_unknown for run in runs),
+            )
+        )
     return tuple(out)

@@ -19,6 +19,10 @@ class DriverUse:
     outputs: tuple[LocatedStr, ...]
     inputs: tuple[LocatedStr, ...]
     location: Location
+    # The first `execute(...)` on this driver (where "you did not pass input X" belongs).
+    execute_location: Location | None = None
+    # True when some `inputs=` could not be read statically: its keys are not all known.
+    inputs_unknown: bool = False
 
 
 @dataclass(frozen=True)
