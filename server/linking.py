@@ -167,7 +167,7 @@ def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> lis
                     Severity.WARNING,
                     f"the requested outputs need input(s) {names} that this call does not "
                     f"supply; pass them in inputs={{...}} or add them to the config",
-                    use.location,
+                    use.execute_location or use.location,
                 )
             )
     return out
@@ -175,7 +175,7 @@ def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> lis
 
 def _inputs_known(use: Any) -> bool:
     """False when the driver's inputs are a variable the analyzer could not read."""
-    return not getattr(use, "inputs_unknown", False)
+    return not use.inputs_unknown
 
 
 def _did_you_mean(graph: Dataflow, name: str) -> str:
