@@ -116,7 +116,7 @@ class Decorator:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.plain_ok and len(args) == 1 and not kwargs and inspect.isfunction(args[0]):
-            return record(args[0], Call(self.name))
+            return record(args[0], Call(self.name, bare=True))
         return Applicable(Call(self.name, to_plain(args), to_plain(kwargs)))
 
     def __repr__(self) -> str:
@@ -198,7 +198,8 @@ dataloader = Decorator("dataloader")
 datasaver = Decorator("datasaver")
 with_columns = Decorator("with_columns")
 cache = Decorator("cache")
-# Hamilton's `hamilton_exclude` is used bare: `@hamilton_exclude`.
+# Hamilton's `hamilton_exclude` is used bare: `@hamilton_exclude`.  `@hamilton_exclude()` is
+# recorded too (not bare), so the rule can say what Hamilton would fail on.
 hamilton_exclude = Decorator("hamilton_exclude", plain_ok=True)
 
 __all__ = [

@@ -33,8 +33,11 @@ _KINDS = {
 }
 
 
-def type_ref(annotation: Any) -> TypeRef | None:
-    """A live annotation as a TypeRef; `text` is how it reads in code (`pd.Series` → `Series`)."""
+def type_ref(annotation: Any, *, with_fields: bool = True) -> TypeRef | None:
+    """A live annotation as a TypeRef; `text` is how it reads in code (`pd.Series` → `Series`).
+
+    A TypedDict class gets its `fields` (one level: `with_fields=False` for the field types).
+    """
     if annotation is inspect.Signature.empty or annotation is inspect.Parameter.empty:
         return None
     if isinstance(annotation, str):
@@ -46,9 +49,51 @@ def type_ref(annotation: Any) -> TypeRef | None:
             if module == "builtins"
             else f"{module}.{annotation.__qualname__}"
         )
-        return TypeRef(annotation.__qualname__, qualified, annotation)
+        fields = typed_dict_fields(annotation) if with_fields else None
+        return TypeRef(annotation.__qualname__, qualified, annotation, fields)
     text = repr(annotation).replace("typing.", "")
     return TypeRef(text, text, annotation)
+
+
+def _is_typeddict(cls: type) -> bool:
+    # typing_extensions (which Hamilton checks with) also knows its own TypedDict backport.
+    try:
+        import typing_extensions
+    except ImportError:
+        return typing.is_typeddict(cls)
+    return bool(typing_extensions.is_typeddict(cls))
+
+
+def typed_dict_fields(cls: type) -> tuple[tuple[str, TypeRef], ...] | None:
+    """The fields of a TypedDict class as plain data (None when `cls` is not a TypedDict)."""
+    if not _is_typeddict(cls):
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # unresolvable forward references: the raw annotations, unwrapped
+        hints = dict(getattr(cls, "__annotations__", {}))
+    out = []
+    for name, hint in hints.items():
+        ref = type_ref(hint, with_fields=False)
+        out.append((name, ref if ref is not None else TypeRef(repr(hint), obj=hint)))
+    return tuple(out)
+
+
+def _empty() -> None:
+    pass
+
+
+def _empty_with_doc() -> None:
+    """Doc."""
+
+
+_STUB_BYTECODE = frozenset({_empty.__code__.co_code, _empty_with_doc.__code__.co_code})
+
+
+def body_is_stub(fn: Callable[..., Any]) -> bool | None:
+    """Whether the live function's body does nothing, judged by its bytecode as Hamilton does."""
+    code = getattr(fn, "__code__", None)
+    return None if code is None else code.co_code in _STUB_BYTECODE
 
 
 def _location(fn: Callable[..., Any]) -> Location | None:
@@ -92,6 +137,7 @@ def _resolve_call(call: Call) -> Call:
         tuple(_resolve_call(m) for m in call.methods),
         call.location,
         call.known,
+        call.bare,
     )
 
 
@@ -124,6 +170,7 @@ def function_spec(fn: Callable[..., Any], module: str | None = None) -> Function
         location=location,
         is_async=inspect.iscoroutinefunction(fn),
         obj=fn,
+        body_is_stub=body_is_stub(fn),
     )
 
 

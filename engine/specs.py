@@ -64,11 +64,19 @@ class TypeRef:
 
     `text` is how the user wrote it (`pd.Series`); `qualified` is its full name when a front end
     could resolve it (`pandas.Series`); `obj` is the live type (runtime front end only).
+
+    `fields` describes a TypedDict class, so rules can see into it without the live class: its
+    fields as (name, type) pairs in the order `typing.get_type_hints` gives them (inherited ones
+    first, `Required`/`NotRequired`/`Annotated` unwrapped).  None means "not a TypedDict, or the
+    front end could not tell".  One level only: the field types carry no fields of their own.
     """
 
     text: str
     qualified: str | None = None
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
+    fields: tuple[tuple[str, TypeRef], ...] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )
 
     @property
     def key(self) -> str:
@@ -144,7 +152,8 @@ class Call:
     written) and is ignored by the rules.  `methods` holds chained calls such as
     `step(f).named("x").when(k=1)` → `Call("step", (f,), {}, methods=(Call("named", ("x",)),
     Call("when", (), {"k": 1})))`.  `star_args`/`star_kwargs` are `Unknown` when a `*x`/`**x` could
-    not be expanded.
+    not be expanded.  `bare` says the decorator was written without parentheses (`@name`), i.e. the
+    decorator object itself was applied to the function; some decorators accept only one form.
     """
 
     name: str
@@ -153,6 +162,7 @@ class Call:
     methods: tuple[Call, ...] = ()
     location: Location | None = None
     known: bool = True
+    bare: bool = False
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Call):
@@ -163,6 +173,7 @@ class Call:
             and dict(self.kwargs) == dict(other.kwargs)
             and self.methods == other.methods
             and self.known == other.known
+            and self.bare == other.bare
         )
 
     def __hash__(self) -> int:
@@ -195,7 +206,8 @@ class FunctionSpec:
 
     `decorators` are in source order, outermost first (the order they are written in).  `location`
     is the range of the function's name in its `def`.  `obj` is the live function when the
-    runtime front end built this spec.
+    runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
+    `pass` or a docstring, as Hamilton's `@does` requires); None when the front end cannot tell.
     """
 
     name: str
@@ -207,6 +219,7 @@ class FunctionSpec:
     location: Location | None = field(default=None, compare=False)
     is_async: bool = False
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
+    body_is_stub: bool | None = field(default=None, compare=False)
 
     @property
     def is_public(self) -> bool:

@@ -125,7 +125,20 @@ def config_when(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpe
 
 @rule("hamilton_exclude", phase=Phase.RESOLVE)
 def hamilton_exclude(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpec | None:
-    """`@hamilton_exclude`: a public helper that is not a node."""
+    """`@hamilton_exclude`: a public helper that is not a node.
+
+    Hamilton's public `hamilton_exclude` is a decorator instance, so it is written bare;
+    `@hamilton_exclude()` fails when the module is imported (only the class in
+    `hamilton.function_modifiers.configuration`, which hardly anyone imports, is called).  The
+    function is left out either way, since that is plainly what was meant.
+    """
+    if not call.bare:
+        ctx.report(
+            "LD006",
+            "@hamilton_exclude: Hamilton's hamilton_exclude is already a decorator; write "
+            "@hamilton_exclude without parentheses (with them, importing the module fails)",
+            call.location,
+        )
     return None
 
 

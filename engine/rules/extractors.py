@@ -16,7 +16,6 @@ from .annotations import (
     column_type,
     is_dataframe_type,
     is_type_expression,
-    live_type_ref,
     shape_of,
     type_of_argument,
 )
@@ -197,13 +196,10 @@ _NOT_DICTS = frozenset({"int", "float", "str", "bool", "bytes", "list", "tuple",
 
 
 def _typed_dict_fields(returns: TypeRef) -> dict[str, TypeRef] | None:
-    """Field types of a TypedDict return type (live types only), else None."""
-    import typing
-
-    obj = returns.obj
-    if obj is None or not typing.is_typeddict(obj):
+    """Field types of a TypedDict return type, as the front end described them, else None."""
+    if returns.fields is None:
         return None
-    return {name: live_type_ref(t) for name, t in typing.get_type_hints(obj).items()}
+    return dict(returns.fields)
 
 
 def _field_types(

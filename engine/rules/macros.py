@@ -102,19 +102,9 @@ def _map_arguments(values: dict[str, Any], mapping: dict[str, Any]) -> dict[str,
 def _ensure_body_is_empty(spec: FunctionSpec, call: Call) -> None:
     """Hamilton wants `pass` (and a docstring) only: the body would be silently ignored.
 
-    Only the live function shows its body; source text is checked by the analyzer's shape alone.
+    The front end says whether the body is a stub; when it cannot tell (None), nothing is said.
     """
-    code = getattr(spec.obj, "__code__", None)
-    if code is None:
-        return
-
-    def _empty() -> None:
-        pass
-
-    def _empty_with_doc() -> None:
-        """Doc."""
-
-    if code.co_code not in (_empty.__code__.co_code, _empty_with_doc.__code__.co_code):
+    if spec.body_is_stub is False:
         raise DecoratorError(
             f"{spec.name} is decorated with @does, so its body is never run; make its body "
             f"just `pass` (a docstring may stay)",

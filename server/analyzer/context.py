@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from livedag.engine.specs import FunctionSpec
+from livedag.engine.specs import FunctionSpec, TypeRef
 
 from .model import WorkspaceResolver
 from .scope import Binding
@@ -30,6 +30,10 @@ class ModuleScope(Protocol):
         ...
 
     def function_spec(self, binding: Binding) -> FunctionSpec | None: ...
+
+    def class_type(self, binding: Binding, ctx: BlockContext) -> TypeRef:
+        """The type a class binding defines (TypedDict fields included), lookups recorded."""
+        ...
 
     def external_name(self, qualified: str) -> str | None:
         """What jedi said `qualified` points at (cache only), or None if not known yet."""
@@ -57,6 +61,9 @@ class BlockContext:
 
     def function_spec(self, binding: Binding) -> FunctionSpec | None:
         return self.scope.function_spec(binding)
+
+    def class_type(self, binding: Binding) -> TypeRef:
+        return self.scope.class_type(binding, self)
 
     def absorb(self, reads: set[str], modules: set[str], pending: set[str]) -> None:
         """Take over what evaluating something on this block's behalf consulted."""

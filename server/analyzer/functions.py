@@ -16,10 +16,13 @@ from livedag.engine.specs import (
     FunctionSpec,
     Parameter,
     ParameterKind,
+    Problem,
+    Severity,
     TypeRef,
     Unknown,
 )
 
+from .classes import referenced_class
 from .context import BlockContext
 from .evaluator import ApiName, Evaluator, ExternalName
 from .scope import BindingKind, SourceMap
@@ -43,6 +46,55 @@ def function_spec(
         decorators=decorators,
         location=_name_location(node, source),
         is_async=isinstance(node, ast.AsyncFunctionDef),
+        body_is_stub=body_is_stub(node.body),
+    )
+
+
+def body_is_stub(body: list[ast.stmt]) -> bool | None:
+    """Whether a body does nothing, as far as its shape tells.
+
+    Hamilton compares bytecode with that of `pass`, which the compiler decides (constant
+    expressions and code after `return` vanish, line markers of extra `pass`es stay), so only the
+    clear cases are decided: a docstring, `pass`, `...` or one constant alone is a stub; a statement
+    that must leave code behind, before anything that ends the body, is not.  Anything else: None.
+    """
+    rest = body[1:] if body and _is_constant_expression(body[0]) else body
+    if not rest or (
+        len(rest) == 1 and (isinstance(rest[0], ast.Pass) or _is_constant_expression(rest[0]))
+    ):
+        return True
+    for stmt in rest:
+        if isinstance(stmt, ast.Return) and (
+            stmt.value is None or isinstance(stmt.value, ast.Constant)
+        ):
+            return None  # what follows is dead code the compiler drops
+        if _leaves_code(stmt):
+            return False
+    return None
+
+
+def _is_constant_expression(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def _leaves_code(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Pass, ast.Global, ast.Nonlocal)) or _is_constant_expression(stmt):
+        return False
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+        return False  # a local annotation alone is not evaluated
+    if isinstance(stmt, (ast.If, ast.While)) and isinstance(stmt.test, ast.Constant):
+        return False  # `if False:` may be folded away entirely
+    return True
+
+
+def left_out_problem(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Problem:
+    """LD008 at a `def` that another branch of the same statement already defines."""
+    return Problem(
+        "LD008",
+        Severity.INFO,
+        f"`{node.name}` is defined on more than one branch; which definition the module ends up "
+        f"with depends on running code, so the graph shows the first one",
+        _name_location(node, source),
     )
 
 
@@ -53,7 +105,7 @@ def decorator_call(node: ast.expr, ev: Evaluator) -> Call:
     target = ev.raw(func) if isinstance(func, (ast.Name, ast.Attribute)) else None
     if isinstance(target, ApiName):
         if not isinstance(node, ast.Call):
-            return Call(target.name, location=location)
+            return Call(target.name, location=location, bare=True)
         bound = ev.arguments(node)
         if isinstance(bound, Unknown):
             return Call(target.name, (bound,), location=location)
@@ -135,7 +187,11 @@ def annotation(node: ast.expr | None, ev: Evaluator) -> TypeRef | None:
         qualified = _qualify(target, ev)
     except RecursionError:
         qualified = None
-    return TypeRef(" ".join(text.split()), qualified)
+    fields = None
+    if isinstance(target, (ast.Name, ast.Attribute)):
+        seen = referenced_class(target, ev)
+        fields = seen.fields if seen is not None else None
+    return TypeRef(" ".join(text.split()), qualified, fields=fields)
 
 
 def _qualify(node: ast.expr, ev: Evaluator) -> str | None:

@@ -15,14 +15,22 @@ from collections.abc import Collection, Iterable
 from pathlib import PurePath
 from typing import Any
 
-from livedag.engine.specs import FunctionSpec, Unknown
+from livedag.engine.specs import FunctionSpec, TypeRef, Unknown
 
-from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
+from .blocks import (
+    Block,
+    function_definitions,
+    normalize_newlines,
+    parse_region,
+    reparse,
+    split_lines,
+)
+from .classes import class_type
 from .context import BlockContext
 from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
-from .functions import function_spec
+from .functions import annotation, function_spec, left_out_problem
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .scope import Binding, BindingKind, statement_bindings
 
@@ -104,11 +112,14 @@ class ModuleSource:
 
     def constant(self, name: str) -> Any:
         """The value of module-level constant `name` as seen at the end of the module (for
-        `WorkspaceResolver.module_constant`); Unknown when it is not a constant here."""
+        `WorkspaceResolver.module_constant`); Unknown when it is not a constant here.  A class
+        is given as the TypeRef it defines, so other modules' annotations can see its fields."""
         bindings = self._bindings.get(name)
         if not bindings:
             return Unknown(f"`{name}` is not defined in {self.module}")
         binding = bindings[-1]
+        if binding.kind is BindingKind.CLASS:  # a class's value is the type it defines
+            return self.class_type(binding, BlockContext(self))
         if binding.kind is not BindingKind.CONSTANT:
             return Unknown(f"`{name}` in {self.module} is not a constant")
         return self.constant_value(binding, BlockContext(self))
@@ -141,11 +152,43 @@ class ModuleSource:
                 del block.constants[binding.name]
             cached = (value, own.reads, own.workspace_modules, own.pending)
             block.constants[binding.name] = cached
+            self._read_by_value(block, own.reads)
         value, reads, modules, pending = cached
         ctx.absorb(reads, modules, pending)
         if value is _IN_PROGRESS:
             return Unknown(f"`{binding.name}` refers to itself")
         return value
+
+    def class_type(self, binding: Binding, ctx: BlockContext) -> TypeRef:
+        """The type a class binding defines, TypedDict fields included (cached like constants)."""
+        block, key = binding.block, f"<class {binding.name}>"
+        plain = TypeRef(binding.name, binding.qualified)
+        cached = block.constants.get(key)
+        if cached is None:
+            if binding.definition is None or binding.source is None:
+                return plain
+            own = BlockContext(self)
+            block.constants[key] = (_IN_PROGRESS, set(), set(), set())
+            try:
+                evaluator = Evaluator(own, binding.source, block.start)
+                value = class_type(
+                    binding.definition, binding.qualified or binding.name, evaluator, annotation
+                )
+            finally:
+                del block.constants[key]
+            cached = (value, own.reads, own.workspace_modules, own.pending)
+            block.constants[key] = cached
+            self._read_by_value(block, own.reads)
+        value, reads, modules, pending = cached
+        ctx.absorb(reads, modules, pending)
+        return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
+
+    def _read_by_value(self, block: Block, names: Collection[str]) -> None:
+        """`block`'s cached values read `names`: a change to one must drop the cache."""
+        if names:
+            block.value_reads = block.value_reads | frozenset(names)
+            for name in names:
+                self._readers.setdefault(name, {})[id(block)] = block
 
     def function_spec(self, binding: Binding) -> FunctionSpec | None:
         block = binding.block
@@ -233,7 +276,7 @@ class ModuleSource:
         removed_ids = {id(b) for b in removed}
         for block in removed:
             block.removed = True
-            for name in block.reads:
+            for name in block.reads | block.value_reads:
                 self._readers.get(name, {}).pop(id(block), None)
         for name in touched:
             survivors = [
@@ -264,6 +307,9 @@ class ModuleSource:
                         if not block.removed and id(block) not in seen:
                             queue.append(block)
             changed = set()
+            for block in queue:  # first forget every cached value the changes may have fed
+                if id(block) not in seen:
+                    block.constants.clear()
             for block in queue:
                 if id(block) in seen:
                     continue
@@ -298,15 +344,15 @@ class ModuleSource:
         if block.statements is None or block.source is None:
             return
         bindings: list[Binding] = []
-        index = 0
         for stmt in block.statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bindings.append(Binding(stmt.name, BindingKind.FUNCTION, block, index=index))
-                index += 1
-            else:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 bindings.extend(
                     statement_bindings(stmt, block, block.source, self.module, self.is_package)
                 )
+        # A `def` (also one inside `if`/`try`/`with`) wins over an assignment on another path.
+        for index, node in enumerate(block.function_nodes()):
+            bindings = [b for b in bindings if b.name != node.name]
+            bindings.append(Binding(node.name, BindingKind.FUNCTION, block, index=index))
         block.bindings = bindings
 
     def _analyze(self, block: Block) -> None:
@@ -316,10 +362,11 @@ class ModuleSource:
         ctx = BlockContext(self)
         block.ctx = ctx
         try:
+            kept, left_out = function_definitions(block.statements)
             block.functions = tuple(
-                function_spec(node, ctx, block.source, block.start)
-                for node in block.function_nodes()
+                function_spec(node, ctx, block.source, block.start) for node in kept
             )
+            block.problems = tuple(left_out_problem(node, block.source) for node in left_out)
             block.drivers = (
                 driver_facts(block.statements, ctx, block.source)
                 if might_use_driver(block.text)
@@ -330,7 +377,7 @@ class ModuleSource:
         finally:
             block.ctx = None
         block.version = next(_versions)
-        for name in block.reads - ctx.reads:
+        for name in block.reads - ctx.reads - block.value_reads:
             self._readers.get(name, {}).pop(id(block), None)
         block.reads = frozenset(ctx.reads)
         for name in block.reads:

@@ -99,6 +99,7 @@ class Binding:
     source: SourceMap | None = None
     index: int = 0  # FUNCTION: position in block.functions
     reason: str = ""  # OPAQUE: why the value cannot be known
+    definition: ast.ClassDef | None = None  # CLASS: its statement (what annotations look into)
 
     def meaning(self) -> tuple[Any, ...]:
         """What users of this binding depend on; a change re-analyzes them."""
@@ -106,8 +107,8 @@ class Binding:
             return ("import", self.qualified, self.module_import)
         if self.kind is BindingKind.FUNCTION:
             return ("function", self.block.version, self.index)
-        if self.kind is BindingKind.CLASS:
-            return ("class", self.qualified)
+        if self.kind is BindingKind.CLASS:  # its body too: annotations read its fields
+            return ("class", self.qualified, self.block.text)
         if self.kind is BindingKind.OPAQUE:
             return ("opaque", self.reason)
         return ("constant", self.block.text, self.block.start)
@@ -172,7 +173,10 @@ def statement_bindings(
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         return import_bindings(stmt, block, module, is_package)
     if isinstance(stmt, ast.ClassDef):
-        return [Binding(stmt.name, BindingKind.CLASS, block, f"{module}.{stmt.name}")]
+        qualified = f"{module}.{stmt.name}"
+        return [
+            Binding(stmt.name, BindingKind.CLASS, block, qualified, source=source, definition=stmt)
+        ]
     if isinstance(stmt, ast.Assign):
         out: list[Binding] = []
         for target in stmt.targets:

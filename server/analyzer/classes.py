@@ -1,0 +1,91 @@
+"""A top-level `class` as a type: what annotations naming it can tell the rules.
+
+Only TypedDicts are looked into: `class Result(TypedDict): a: int` gives `TypeRef("Result",
+"m.Result", fields=(("a", TypeRef("int", "int")),))`, which is what `@extract_fields()` reads.  A
+class is a TypedDict when its bases are `TypedDict` (typing or typing_extensions) or other
+TypedDicts the analyzer can see (in this module, or in another workspace module through the
+resolver); with any base it cannot see, its fields stay unknown (None), as they would be for any
+other class.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import replace
+
+from livedag.engine.specs import TypeRef
+
+from .evaluator import Evaluator
+from .scope import BindingKind
+
+TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict"})
+# Wrappers `typing.get_type_hints` takes off a TypedDict field's type.
+_FIELD_WRAPPERS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "typing_extensions")
+    for name in ("Required", "NotRequired", "ReadOnly", "Annotated")
+)
+_NEUTRAL_BASES = frozenset({"typing.Generic", "typing_extensions.Generic"})
+
+Annotate = Callable[[ast.expr, Evaluator], "TypeRef | None"]
+
+
+def referenced_class(node: ast.expr, ev: Evaluator) -> TypeRef | None:
+    """The class a name in an annotation or a base list refers to, when the analyzer can see it
+    (a class of this module, or of another workspace module); None otherwise."""
+    if isinstance(node, ast.Name):
+        binding = ev.ctx.lookup(node.id, ev.line)
+        if binding is not None and binding.kind is BindingKind.CLASS:
+            return ev.ctx.class_type(binding)
+    qualified = ev.dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if qualified is None or ev.ctx.module_functions(qualified.rpartition(".")[0]) is None:
+        return None  # not imported from a workspace module: nothing to look into
+    value = ev.raw(node)
+    return value if isinstance(value, TypeRef) else None
+
+
+def class_type(node: ast.ClassDef, qualified: str, ev: Evaluator, annotate: Annotate) -> TypeRef:
+    """The type a top-level class defines; `ev` evaluates names where the class is written."""
+    return TypeRef(node.name, qualified, fields=typed_dict_fields(node, ev, annotate))
+
+
+def typed_dict_fields(
+    node: ast.ClassDef, ev: Evaluator, annotate: Annotate
+) -> tuple[tuple[str, TypeRef], ...] | None:
+    """The fields of a TypedDict class in `typing.get_type_hints` order, else None."""
+    fields: dict[str, TypeRef] = {}
+    is_typed_dict = False
+    for base in node.bases:
+        target = base.value if isinstance(base, ast.Subscript) else base
+        written = ev.dotted(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+        if written in TYPED_DICT_BASES:
+            is_typed_dict = True
+            continue
+        if written in _NEUTRAL_BASES:
+            continue
+        inherited = referenced_class(target, ev)
+        if inherited is None or inherited.fields is None:
+            return None  # a base it cannot see into, or one that is not a TypedDict
+        is_typed_dict = True
+        fields.update(inherited.fields)
+    if not is_typed_dict:
+        return None
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            ref = annotate(_unwrapped(stmt.annotation, ev), ev)
+            if ref is not None:  # one level, as the runtime front end gives it
+                fields[stmt.target.id] = replace(ref, fields=None) if ref.fields else ref
+    return tuple(fields.items())
+
+
+def _unwrapped(node: ast.expr, ev: Evaluator) -> ast.expr:
+    """`NotRequired[int]` → `int`, `Annotated[int, "x"]` → `int` (repeatedly)."""
+    while isinstance(node, ast.Subscript):
+        head = node.value
+        written = ev.dotted(head) if isinstance(head, (ast.Name, ast.Attribute)) else None
+        if written not in _FIELD_WRAPPERS:
+            break
+        inner = node.slice
+        node = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+    return node
