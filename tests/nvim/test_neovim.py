@@ -26,20 +26,16 @@ def tenure_years(tenure_months: pd.Series):
     return tenure_months / 12
 '''
 
-PYPROJECT = """[tool.livedag]
-[[tool.livedag.dataflows]]
-name = "churn"
-modules = ["loading", "features", "aggregations", "dataset", "model"]
-config = { region = "global" }
-"""
 
-
-@pytest.mark.skipif(NVIM is None, reason="needs Neovim: run scripts/system-deps.sh")
 def test_neovim_gets_diagnostics_and_definition(tmp_path: Path) -> None:
+    if NVIM is None:
+        message = "needs Neovim (Debian package neovim): run scripts/system-deps.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it; a missing editor must not pass as a skip
+        pytest.skip(message)
+    # The example as users have it: its dataflow comes from the driver in run.py.
     for source in EXAMPLES.glob("*.py"):
         shutil.copy(source, tmp_path / source.name)
-    # The example's driver is built inside a function from a CLI flag, so name the dataflow.
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     features = tmp_path / "features.py"
     text = features.read_text() + UNANNOTATED
     features.write_text(text)
