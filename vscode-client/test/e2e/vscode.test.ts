@@ -58,11 +58,11 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
 
   after(async () => {
     if (page) await page.screenshot({ path: path.join(artifacts, 'vscode-final.png') }).catch(() => undefined);
-    await workbench?.close();
     if (passed < TESTS) {
       console.log(`--- code-server ---\n${log.slice(-40).join('\n')}`);
       console.log(`--- livedag output channel ---\n${workbench ? extensionLog(workbench.userDir).slice(-4000) : ''}`);
     }
+    await workbench?.close();
   });
 
   it('starts the livedag server with the configured interpreter', async () => {

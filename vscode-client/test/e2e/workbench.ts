@@ -3,7 +3,7 @@
  * installed, a copy of the bundled example as the workspace, driven from headless Chromium.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -109,14 +109,24 @@ export async function startWorkbench(options: {
       userDir,
       close: async () => {
         await opened.close().catch(() => undefined);
-        server.kill('SIGTERM');
+        await stop(server);
+        rmSync(root, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await browser?.close().catch(() => undefined);
-    server.kill('SIGTERM');
+    await stop(server);
     throw error;
   }
+}
+
+/** Stop code-server (the process this test started) and wait for it to exit. */
+function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.once('exit', () => resolve());
+    server.kill('SIGTERM');
+  });
 }
 
 /** Run a command from the command palette (retried: extensions register commands after load). */
