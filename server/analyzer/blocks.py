@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from livedag.engine.specs import FunctionSpec, Problem, Severity
 
 from .anchors import Anchor, AnchoredLocation
+from .definitions import function_definitions
 from .scope import Binding, SourceMap
 
 if TYPE_CHECKING:
@@ -68,56 +69,7 @@ class Block:
         return self.start + self.line_count
 
     def function_nodes(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-        return function_definitions(self.statements or ())[0]
-
-
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-def function_definitions(
-    statements: Sequence[ast.stmt],
-) -> tuple[list[FunctionNode], list[FunctionNode]]:
-    """The functions `statements` define at module level, and the alternatives left out.
-
-    A `def` inside a top-level `if`/`else`, `try`/`except`/`else`/`finally` or `with` is a module
-    attribute too once that code ran.  Which branch runs cannot be known without running it, so
-    when one compound statement defines a name more than once the first definition is taken (the
-    `if` branch, the `try` body) and the later ones are returned as left out; the module reports
-    them (LD008).  `if TYPE_CHECKING:` bodies never run.  Loops and nested functions are not looked
-    into.
-    """
-    kept: list[FunctionNode] = []
-    left_out: list[FunctionNode] = []
-    for stmt in statements:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            kept.append(stmt)
-            continue
-        names: set[str] = set()
-        for node in _conditional_definitions(stmt):
-            (left_out if node.name in names else kept).append(node)
-            names.add(node.name)
-    return kept, left_out
-
-
-def _conditional_definitions(stmt: ast.stmt) -> list[FunctionNode]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [stmt]
-    bodies: list[list[ast.stmt]]
-    if isinstance(stmt, ast.If):
-        bodies = [stmt.orelse] if _is_type_checking(stmt.test) else [stmt.body, stmt.orelse]
-    elif isinstance(stmt, (ast.Try, ast.TryStar)):
-        bodies = [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
-    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-        bodies = [stmt.body]
-    else:
-        return []
-    return [node for body in bodies for inner in body for node in _conditional_definitions(inner)]
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    """`if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:` (False whenever the module runs)."""
-    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
-    return name == "TYPE_CHECKING"
+        return function_definitions(self.statements or ()).kept
 
 
 def normalize_newlines(text: str) -> str:

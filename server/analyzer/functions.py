@@ -87,15 +87,11 @@ def _leaves_code(stmt: ast.stmt) -> bool:
     return True
 
 
-def left_out_problem(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Problem:
-    """LD008 at a `def` that another branch of the same statement already defines."""
-    return Problem(
-        "LD008",
-        Severity.INFO,
-        f"`{node.name}` is defined on more than one branch; which definition the module ends up "
-        f"with depends on running code, so the graph shows the first one",
-        _name_location(node, source),
-    )
+def left_out_problem(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, reason: str, source: SourceMap
+) -> Problem:
+    """LD008 at a `def` the graph leaves out (see `definitions.py`)."""
+    return Problem("LD008", Severity.INFO, reason, _name_location(node, source))
 
 
 def decorator_call(node: ast.expr, ev: Evaluator) -> Call:

@@ -17,16 +17,10 @@ from typing import Any
 
 from livedag.engine.specs import FunctionSpec, TypeRef, Unknown
 
-from .blocks import (
-    Block,
-    function_definitions,
-    normalize_newlines,
-    parse_region,
-    reparse,
-    split_lines,
-)
+from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
 from .classes import class_type
 from .context import BlockContext
+from .definitions import function_definitions
 from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
@@ -362,11 +356,15 @@ class ModuleSource:
         ctx = BlockContext(self)
         block.ctx = ctx
         try:
-            kept, left_out = function_definitions(block.statements)
+            found = function_definitions(block.statements)
             block.functions = tuple(
-                function_spec(node, ctx, block.source, block.start) for node in kept
+                function_spec(node, ctx, block.source, block.start) for node in found.kept
             )
-            block.problems = tuple(left_out_problem(node, block.source) for node in left_out)
+            block.problems = tuple(
+                left_out_problem(item.node, item.reason, block.source)
+                for item in found.left_out
+                if item.reason is not None
+            )
             block.drivers = (
                 driver_facts(block.statements, ctx, block.source)
                 if might_use_driver(block.text)
