@@ -7,7 +7,8 @@ bash scripts/setup.sh
 bash scripts/system-deps.sh
 
 echo "== ruff"
-.venv/bin/ruff check engine server tests examples
+.venv/bin/ruff check engine server tests examples bench
+.venv/bin/ruff format --check engine server tests examples bench
 echo "== mypy"
 .venv/bin/mypy
 
