@@ -74,6 +74,8 @@ def typed_dict_fields(cls: type) -> tuple[tuple[str, TypeRef], ...] | None:
         hints = dict(getattr(cls, "__annotations__", {}))
     out = []
     for name, hint in hints.items():
+        if isinstance(hint, typing.ForwardRef):  # unresolved: as written, like source text
+            hint = hint.__forward_arg__
         ref = type_ref(hint, with_fields=False)
         out.append((name, ref if ref is not None else TypeRef(repr(hint), obj=hint)))
     return tuple(out)
