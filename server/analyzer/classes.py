@@ -36,7 +36,10 @@ def referenced_class(node: ast.expr, ev: Evaluator) -> TypeRef | None:
     (a class of this module, or of another workspace module); None otherwise."""
     if isinstance(node, ast.Name):
         binding = ev.ctx.lookup(node.id, ev.line)
-        if binding is not None and binding.kind is BindingKind.CLASS:
+        if binding is not None and (
+            binding.kind is BindingKind.CLASS
+            or (binding.kind is BindingKind.CONSTANT and is_typed_dict_call(binding.expr, ev))
+        ):
             return ev.ctx.class_type(binding)
     qualified = ev.dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
     if qualified is None or ev.ctx.module_functions(qualified.rpartition(".")[0]) is None:
@@ -48,6 +51,30 @@ def referenced_class(node: ast.expr, ev: Evaluator) -> TypeRef | None:
 def class_type(node: ast.ClassDef, qualified: str, ev: Evaluator, annotate: Annotate) -> TypeRef:
     """The type a top-level class defines; `ev` evaluates names where the class is written."""
     return TypeRef(node.name, qualified, fields=typed_dict_fields(node, ev, annotate))
+
+
+def is_typed_dict_call(node: ast.expr | None, ev: Evaluator) -> bool:
+    """`TypedDict("R", {...})`, the functional way of writing a TypedDict class."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+        return False
+    return ev.dotted(node.func) in TYPED_DICT_BASES
+
+
+def functional_type(
+    node: ast.Call, name: str, qualified: str, ev: Evaluator, annotate: Annotate
+) -> TypeRef:
+    """The type `R = TypedDict("R", {"a": int})` defines (fields unknown unless a dict literal)."""
+    spec = node.args[1] if len(node.args) > 1 else None
+    if spec is None or not isinstance(spec, ast.Dict) or None in spec.keys:
+        return TypeRef(name, qualified)
+    fields: dict[str, TypeRef] = {}
+    for key, value in zip(spec.keys, spec.values, strict=True):
+        if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+            return TypeRef(name, qualified)
+        ref = annotate(_unwrapped(value, ev), ev)
+        if ref is not None:
+            fields[key.value] = replace(ref, fields=None) if ref.fields else ref
+    return TypeRef(name, qualified, fields=tuple(fields.items()))
 
 
 def typed_dict_fields(

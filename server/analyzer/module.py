@@ -18,7 +18,7 @@ from typing import Any
 from livedag.engine.specs import FunctionSpec, TypeRef, Unknown
 
 from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
-from .classes import class_type
+from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
 from .definitions import function_definitions
 from .drivers import driver_facts, link_drivers, might_use_driver
@@ -112,8 +112,15 @@ class ModuleSource:
         if not bindings:
             return Unknown(f"`{name}` is not defined in {self.module}")
         binding = bindings[-1]
-        if binding.kind is BindingKind.CLASS:  # a class's value is the type it defines
-            return self.class_type(binding, BlockContext(self))
+        ctx = BlockContext(self)
+        if binding.kind is BindingKind.CLASS or (
+            binding.kind is BindingKind.CONSTANT
+            and binding.source is not None
+            and is_typed_dict_call(
+                binding.expr, Evaluator(ctx, binding.source, binding.block.start)
+            )
+        ):  # a class's value is the type it defines
+            return self.class_type(binding, ctx)
         if binding.kind is not BindingKind.CONSTANT:
             return Unknown(f"`{name}` in {self.module} is not a constant")
         return self.constant_value(binding, BlockContext(self))
@@ -154,20 +161,27 @@ class ModuleSource:
         return value
 
     def class_type(self, binding: Binding, ctx: BlockContext) -> TypeRef:
-        """The type a class binding defines, TypedDict fields included (cached like constants)."""
+        """The type a class binding (or `R = TypedDict("R", {...})`) defines, TypedDict fields
+        included; cached like constants."""
         block, key = binding.block, f"<class {binding.name}>"
         plain = TypeRef(binding.name, binding.qualified)
         cached = block.constants.get(key)
         if cached is None:
-            if binding.definition is None or binding.source is None:
+            if binding.source is None or (binding.definition is None and binding.expr is None):
                 return plain
             own = BlockContext(self)
             block.constants[key] = (_IN_PROGRESS, set(), set(), set())
             try:
                 evaluator = Evaluator(own, binding.source, block.start)
-                value = class_type(
-                    binding.definition, binding.qualified or binding.name, evaluator, annotation
-                )
+                qualified = binding.qualified or f"{self.module}.{binding.name}"
+                if binding.definition is not None:
+                    value = class_type(binding.definition, qualified, evaluator, annotation)
+                elif isinstance(binding.expr, ast.Call):
+                    value = functional_type(
+                        binding.expr, binding.name, qualified, evaluator, annotation
+                    )
+                else:
+                    value = TypeRef(binding.name, qualified)
             finally:
                 del block.constants[key]
             cached = (value, own.reads, own.workspace_modules, own.pending)

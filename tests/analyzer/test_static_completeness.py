@@ -86,6 +86,16 @@ def test_other_classes_are_not_described(cls: str) -> None:
     assert field_names(f"{cls}\n\ndef f() -> R:\n    return R()\n") is None
 
 
+def test_the_functional_typed_dict_syntax_is_described_here_and_across_modules(
+    tmp_path: Path,
+) -> None:
+    functional = 'from typing import TypedDict\nPair = TypedDict("Pair", {"a": int, "b": str})\n'
+    assert field_names(f"{functional}\ndef f() -> Pair:\n    return {{}}\n") == ["a", "b"]
+    resolver = DiskResolver(tmp_path, {"shared": functional})
+    source = "from shared import Pair\n\ndef f() -> Pair:\n    return {}\n"
+    assert field_names(source, resolver=resolver) == ["a", "b"]
+
+
 def test_a_string_annotation_and_a_later_class_are_seen_too() -> None:
     source = """
         from typing import TypedDict
