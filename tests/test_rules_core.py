@@ -57,3 +57,31 @@ def test_renamed_function_nodes_still_name_the_def_they_come_from() -> None:
     )
     (node,) = expand_function(renamed, {"region": "us"}).nodes
     assert (node.name, node.function) == ("rate", "rate__us")
+
+
+def test_a_decorator_written_without_its_call_is_ld006_and_no_node() -> None:
+    out = expand_function(spec(Call("extract_columns", bare=True)), {})
+    assert out.nodes == []
+    assert [p.code for p in out.problems] == ["LD006"]
+    assert "@extract_columns(...)" in out.problems[0].message
+
+
+def test_hamilton_exclude_is_meant_to_be_bare() -> None:
+    out = expand_function(spec(Call("hamilton_exclude", bare=True)), {})
+    assert out.nodes == [] and out.problems == []
+
+
+def test_bare_decorators_at_runtime_also_leave_no_node() -> None:
+    import types
+
+    from livedag.engine.function_modifiers import tag
+    from livedag.engine.introspect import module_functions
+
+    module = types.ModuleType("m_bare")
+
+    def total(a: int) -> int:
+        return a
+
+    total.__module__ = "m_bare"
+    module.total = tag(total)  # what `@tag` without parentheses binds
+    assert module_functions(module) == []

@@ -123,7 +123,7 @@ def config_when(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpe
     return replace(spec, name=target_name, location=ctx.name_location(target_name, call))
 
 
-@rule("hamilton_exclude", phase=Phase.RESOLVE)
+@rule("hamilton_exclude", phase=Phase.RESOLVE, bare_ok=True)
 def hamilton_exclude(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpec | None:
     """`@hamilton_exclude`: a public helper that is not a node.
 

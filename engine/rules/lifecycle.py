@@ -114,6 +114,18 @@ def _by_phase(decorators: Sequence[Call]) -> dict[Phase, list[Call]]:
 def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     """All nodes one function makes under `config`, with the problems found on the way."""
     ctx = RuleContext(spec, config)
+    for call in spec.decorators:
+        found = rule_for(call)
+        if found is not None and call.bare and not found.bare_ok:
+            # `@tag` without parentheses rebinds the name to the decorator object itself: the
+            # function is gone from the module (Hamilton fails or skips it), so it is no node.
+            ctx.report(
+                "LD006",
+                f"@{call.name} must be called: write @{call.name}(...). Written bare, it "
+                f"replaces {spec.name} with the decorator itself, so {spec.name} is not a node",
+                call.location,
+            )
+            return Expansion([], ctx.problems)
     grouped = _by_phase(spec.decorators)
 
     dynamic = grouped.pop(Phase.DYNAMIC)

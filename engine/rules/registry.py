@@ -66,13 +66,14 @@ class Rule:
     phase: Phase
     apply: RuleFunction
     allows_multiple: bool = True
+    bare_ok: bool = False  # may be written without parentheses (`@hamilton_exclude`)
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
-    *names: str, phase: Phase, allows_multiple: bool = True
+    *names: str, phase: Phase, allows_multiple: bool = True, bare_ok: bool = False
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register the decorated function as the meaning of the decorator(s) `names`."""
 
@@ -80,7 +81,7 @@ def rule(
         for name in names:
             if name in RULES:
                 raise RuntimeError(f"two rules for decorator {name!r}")
-            RULES[name] = Rule(name, phase, fn, allows_multiple)
+            RULES[name] = Rule(name, phase, fn, allows_multiple, bare_ok)
         return fn
 
     return register
