@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from . import lineage, validate
+from .relink import Checks, LinkState, identity_diff, relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
 
 # Tag on a synthesized INPUT node that every consumer may leave out (all have defaults).
@@ -45,6 +46,8 @@ class Dataflow:
         definitions: dict[str, list[NodeSpec]],
         order: list[str] | None,
         declared_inputs: Collection[str] | None = None,
+        *,
+        state: LinkState,
     ):
         self.graph = graph
         self.nodes = nodes
@@ -54,6 +57,7 @@ class Dataflow:
         self._definitions = definitions
         self._consumers: dict[str, list[tuple[NodeSpec, Dependency]]] | None = None
         self._order = order
+        self._state = state
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -68,8 +72,9 @@ class Dataflow:
     ) -> Dataflow:
         """Link nodes by name and validate the result (LD001–LD004 added to `problems`)."""
         config = dict(config or {})
+        sequence = tuple(nodes)
         definitions: dict[str, list[NodeSpec]] = {}
-        for spec in nodes:
+        for spec in sequence:
             found = definitions.get(spec.name)
             if found is None:
                 definitions[spec.name] = [spec]
@@ -78,7 +83,7 @@ class Dataflow:
 
         by_name: dict[str, NodeSpec] = {}
         for name, specs in definitions.items():
-            by_name[name] = _config_node(name, ()) if name in config else specs[0]
+            by_name[name] = config_node(name, ()) if name in config else specs[0]
 
         # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
         # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
@@ -115,9 +120,9 @@ class Dataflow:
         for name, asking in unproduced.items():
             deps = [dep for _, dep in asking]
             if name in config:  # typed by its consumers, as in Hamilton
-                by_name[name] = _config_node(name, deps)
+                by_name[name] = config_node(name, deps)
             elif name not in by_name:
-                by_name[name] = _input_node(name, deps)
+                by_name[name] = input_node(name, deps)
 
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
@@ -125,22 +130,100 @@ class Dataflow:
         graph._pred = pred  # type: ignore[attr-defined]
 
         order: list[str] | None = lineage.topological_order(by_name, succ, pred)
-        found_problems = list(problems)
-        found_problems.extend(validate.duplicate_problems(definitions))
+        cycles: dict[frozenset[str], list[Problem]] = {}
         if len(order or ()) != len(by_name):
             ordered = set(order or ())
             stuck = [n for n in by_name if n not in ordered]
-            components = validate.cyclic_components(graph, stuck)
-            found_problems.extend(validate.cycle_problems(graph, by_name, components))
+            for component in validate.cyclic_components(graph, stuck):
+                cycles[frozenset(component)] = validate.cycle_problems(graph, by_name, [component])
             order = None
-        functions = [n for n, s in by_name.items() if s.kind is NodeKind.FUNCTION]
-        typo_targets = frozenset(functions).union(config)
-        inputs = {n: a for n, a in unproduced.items() if by_name[n].kind is NodeKind.INPUT}
-        found_problems.extend(
-            validate.unknown_dependency_problems(inputs, typo_targets, declared_inputs)
+        typos: validate.NameIndex | None = None
+        unknown: dict[str, list[Problem]] = {}
+        for name, asking in unproduced.items():
+            if by_name[name].kind is not NodeKind.INPUT:
+                continue
+            if declared_inputs is not None and name in declared_inputs:
+                continue
+            if typos is None:
+                typos = validate.name_index(_typo_targets(by_name, config))
+            reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
+            if reported:
+                unknown[name] = reported
+        edge_types: dict[str, list[Problem]] = {}
+        for spec, dep, producer in differing:
+            reported = validate.edge_type_problems(spec, dep, producer)
+            if reported:
+                edge_types.setdefault(spec.name, []).extend(reported)
+        input_types: dict[str, list[Problem]] = {}
+        for name, asking in unproduced.items():
+            reported = validate.input_type_problems(name, asking)
+            if reported:
+                input_types[name] = reported
+        duplicates = {
+            name: validate.duplicates_of(name, specs)
+            for name, specs in definitions.items()
+            if len(specs) > 1
+        }
+        checks = Checks(duplicates, cycles, unknown, edge_types, input_types)
+        state = LinkState(
+            sequence=sequence,
+            unproduced=unproduced,
+            checks=checks,
+            typos=typos,
+            position=None,
+            acyclic=order is not None,
         )
-        found_problems.extend(validate.type_problems(differing, unproduced))
-        return cls(graph, by_name, found_problems, config, definitions, order, declared_inputs)
+        return cls(
+            graph,
+            by_name,
+            [*problems, *checks.problems()],
+            config,
+            definitions,
+            order,
+            declared_inputs,
+            state=state,
+        )
+
+    def updated(
+        self,
+        nodes: Sequence[NodeSpec],
+        *,
+        problems: Iterable[Problem] = (),
+        removed: Collection[NodeSpec] | None = None,
+        added: Collection[NodeSpec] | None = None,
+    ) -> Dataflow:
+        """What `build(nodes, problems=problems)` with this config gives, re-validating only
+        what changed since this dataflow (see `relink`); this dataflow is left as it is.
+
+        `removed` and `added` say which nodes differ from this dataflow's, by identity, when the
+        caller knows it (the workspace does); otherwise the node lists are compared.  Nodes in
+        both must keep their relative order.
+        """
+        if removed is None or added is None:
+            diff = identity_diff(self._state.sequence, nodes)
+            if diff is None:
+                return Dataflow.build(
+                    nodes,
+                    config=self.config,
+                    declared_inputs=self.declared_inputs,
+                    problems=problems,
+                )
+            removed, added = diff
+        return relink(self, nodes, problems, removed, added)
+
+    def _positions(self) -> dict[str, int] | None:
+        """Each node's place in a topological order (None with a cycle), for `relink`."""
+        state = self._state
+        if state.position is None and self._order is not None:
+            state.position = dict(zip(self._order, range(len(self._order)), strict=True))
+        return state.position
+
+    def _typo_index(self) -> validate.NameIndex:
+        """The "did you mean" index over function names and config keys, for `relink`."""
+        state = self._state
+        if state.typos is None:
+            state.typos = validate.name_index(_typo_targets(self.nodes, self.config))
+        return state.typos
 
     @classmethod
     def from_functions(
@@ -204,10 +287,13 @@ class Dataflow:
 
     @property
     def is_acyclic(self) -> bool:
-        return self._order is not None
+        return self._state.acyclic
 
     def topological_order(self) -> list[str]:
         """Every node, producers before consumers.  Raises ValueError if the graph has a cycle."""
+        if self._order is None and self._state.position is not None:
+            position = self._state.position
+            self._order = sorted(position, key=position.__getitem__)
         if self._order is None:
             cycles = [p.message for p in self.problems if p.code == "LD001"]
             raise ValueError(
@@ -248,13 +334,19 @@ class Dataflow:
         )
 
 
-def _config_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
+def _typo_targets(nodes: Mapping[str, NodeSpec], config: Mapping[str, Any]) -> frozenset[str]:
+    """Names an unknown dependency may be a typo of: functions' and config keys."""
+    functions = [n for n, s in nodes.items() if s.kind is NodeKind.FUNCTION]
+    return frozenset(functions).union(config)
+
+
+def config_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
     """A config value, typed like an input (Any when nobody annotates it)."""
     typed = next((d.type for d in asking if d.type is not None), _ANY)
     return NodeSpec(name=name, type=typed, kind=NodeKind.CONFIG)
 
 
-def _input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
+def input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
     """An external input typed by its first annotated consumer (Hamilton's choice)."""
     typed = next((d.type for d in asking if d.type is not None), None)
     optional = all(d.optional for d in asking)

@@ -104,3 +104,67 @@ def topological_order(
             if count == 0:
                 ready.append(nxt)
     return order
+
+
+def restore_order(
+    position: dict[str, int],
+    successors: Mapping[str, Iterable[str]],
+    predecessors: Mapping[str, Iterable[str]],
+    added_edges: Iterable[tuple[str, str]],
+) -> bool:
+    """Keep `position` a topological order after `added_edges` joined an acyclic graph.
+
+    Pearce and Kelly's dynamic ordering: an edge u -> v that already points forward costs
+    nothing; one pointing backward reorders only the nodes whose positions lie between v and u
+    and that are reachable from v or reach u.  `position` is updated in place.  Returns False,
+    leaving `position` unusable, when an edge closes a cycle.
+    """
+    pending = set(added_edges)
+    for u, v in list(pending):
+        pending.discard((u, v))
+        lower, upper = position[v], position[u]
+        if lower > upper:
+            continue
+        if u == v:
+            return False
+        forward = _bounded_search(v, successors, position, (lower, upper), pending, True)
+        if u in forward:
+            return False
+        backward = _bounded_search(u, predecessors, position, (lower, upper), pending, False)
+        moved = sorted(backward, key=position.__getitem__) + sorted(
+            forward, key=position.__getitem__
+        )
+        pool = sorted(position[name] for name in moved)
+        for name, slot in zip(moved, pool, strict=True):
+            position[name] = slot
+    return True
+
+
+def _bounded_search(
+    start: str,
+    adjacency: Mapping[str, Iterable[str]],
+    position: Mapping[str, int],
+    within: tuple[int, int],
+    skipped: Collection[tuple[str, str]],
+    forward: bool,
+) -> list[str]:
+    """Nodes reachable from `start` through nodes whose position lies `within` (inclusive).
+
+    Edges in `skipped` (added but not yet ordered) are not followed: the order they would be
+    judged against does not account for them yet.
+    """
+    low, high = within
+    found = [start]
+    seen = {start}
+    stack = [start]
+    while stack:
+        current = stack.pop()
+        for nxt in adjacency[current]:
+            if nxt in seen or not low <= position[nxt] <= high:
+                continue
+            if skipped and ((current, nxt) if forward else (nxt, current)) in skipped:
+                continue
+            seen.add(nxt)
+            found.append(nxt)
+            stack.append(nxt)
+    return found

@@ -29,28 +29,32 @@ def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
 
 def duplicate_problems(definitions: Mapping[str, Sequence[NodeSpec]]) -> list[Problem]:
     """One problem per definition of a name defined more than once, pointing at the others."""
+    return [p for name, specs in definitions.items() for p in duplicates_of(name, specs)]
+
+
+def duplicates_of(name: str, specs: Sequence[NodeSpec]) -> list[Problem]:
+    """LD003 for one name: empty unless `specs` holds more than one definition."""
+    if len(specs) < 2:
+        return []
     problems = []
-    for name, specs in definitions.items():
-        if len(specs) < 2:
-            continue
-        for spec in specs:
-            others = [s for s in specs if s is not spec]
-            where = ", ".join(_origin(s) for s in others)
-            problems.append(
-                Problem(
-                    "LD003",
-                    Severity.ERROR,
-                    f"'{name}' is defined more than once (also by {where}); Hamilton refuses "
-                    f"duplicate nodes. Rename one of them or remove it from the dataflow",
-                    spec.location,
-                    tuple(
-                        Related(s.location, f"'{name}' is also defined here")
-                        for s in others
-                        if s.location is not None
-                    ),
-                    node=name,
-                )
+    for spec in specs:
+        others = [s for s in specs if s is not spec]
+        where = ", ".join(_origin(s) for s in others)
+        problems.append(
+            Problem(
+                "LD003",
+                Severity.ERROR,
+                f"'{name}' is defined more than once (also by {where}); Hamilton refuses "
+                f"duplicate nodes. Rename one of them or remove it from the dataflow",
+                spec.location,
+                tuple(
+                    Related(s.location, f"'{name}' is also defined here")
+                    for s in others
+                    if s.location is not None
+                ),
+                node=name,
             )
+        )
     return problems
 
 
@@ -85,8 +89,9 @@ def _shortest_path(graph: nx.DiGraph, start: str, goal: str, allowed: set[str]) 
     queue = deque([start])
     while queue:
         current = queue.popleft()
-        for nxt in graph.succ[current]:
-            if nxt in allowed and nxt not in parents:
+        # sorted, so the cycle named does not depend on the order edges were added in
+        for nxt in sorted(n for n in graph.succ[current] if n in allowed):
+            if nxt not in parents:
                 parents[nxt] = current
                 if nxt == goal:
                     path = [goal]
@@ -111,7 +116,7 @@ def cycle_problems(
     for component in components:
         members = set(component)
         cycle_of: dict[tuple[str, str], list[str]] = {}
-        edges = [(u, v) for u in component for v in graph.succ[u] if v in members]
+        edges = [(u, v) for u in sorted(component) for v in sorted(graph.succ[u]) if v in members]
         for u, v in edges:
             if (u, v) in cycle_of:
                 continue
@@ -176,6 +181,35 @@ class NameIndex:
             self._by_suffix.setdefault(name[-3:], []).append(name)
             self._folded.setdefault(_fold(name), []).append(name)
 
+    def changed(self, added: Iterable[str], removed: Iterable[str]) -> NameIndex:
+        """A new index with `added` names in and `removed` ones out; this one is left as it is.
+
+        Only the buckets the names fall in are copied, so a renamed node costs a few list copies
+        instead of a rebuild over every name.
+        """
+        fresh = NameIndex(())
+        fresh._by_prefix = dict(self._by_prefix)
+        fresh._by_suffix = dict(self._by_suffix)
+        fresh._folded = dict(self._folded)
+        for name in removed:
+            for table, key in fresh._keys(name):
+                bucket = [n for n in table.get(key, ()) if n != name]
+                if bucket:
+                    table[key] = bucket
+                else:
+                    table.pop(key, None)
+        for name in added:
+            for table, key in fresh._keys(name):
+                table[key] = [*table.get(key, ()), name]
+        return fresh
+
+    def _keys(self, name: str) -> list[tuple[dict[str, list[str]], str]]:
+        return [
+            (self._by_prefix, name[:3]),
+            (self._by_suffix, name[-3:]),
+            (self._folded, _fold(name)),
+        ]
+
     def likely_typos(self, name: str) -> list[str]:
         """Existing names the user probably meant when writing `name` (may be empty)."""
         found = set(self._folded.get(_fold(name), ()))
@@ -184,6 +218,11 @@ class NameIndex:
                 found.update(c for c in bucket if _one_edit_apart(name, c))
         found.discard(name)
         return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
+
+
+def may_be_typo_of(name: str, target: str) -> bool:
+    """Whether `target` could be among `name`'s likely typos (a cheap over-approximation)."""
+    return _fold(name) == _fold(target) or _one_edit_apart(name, target)
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -226,33 +265,47 @@ def unknown_dependency_problems(
 
     `inputs` maps each name nobody produces to the nodes asking for it.
     """
-    problems = []
+    problems: list[Problem] = []
     index: NameIndex | None = None
     for name, asking in inputs.items():
         if declared_inputs is not None and name in declared_inputs:
             continue
         if index is None:
             index = name_index(produced)
-        guesses = index.likely_typos(name)
-        if declared_inputs is None and not guesses:
-            continue
-        hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
-        for spec, dep in asking:
-            if declared_inputs is not None:
-                severity = Severity.ERROR
-                message = (
-                    f"'{spec.name}' depends on '{name}', which is neither produced by a function, "
-                    f"nor a declared input, nor in the config. "
-                    + (hint[0].upper() + hint[1:] + " " if hint else "")
-                    + f"Define '{name}' or add it to the declared inputs"
-                )
-            else:
-                severity = Severity.WARNING
-                message = (
-                    f"'{spec.name}' depends on '{name}', which no function produces: {hint} "
-                    f"If '{name}' is meant to be an external input, ignore this"
-                )
-            problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
+        problems.extend(unknown_input_problems(name, asking, index, declared_inputs))
+    return problems
+
+
+def unknown_input_problems(
+    name: str,
+    asking: Sequence[tuple[NodeSpec, Dependency]],
+    index: NameIndex,
+    declared_inputs: Collection[str] | None,
+) -> list[Problem]:
+    """LD002 for one name nobody produces, at every place that asks for it."""
+    if declared_inputs is not None and name in declared_inputs:
+        return []
+    guesses = index.likely_typos(name)
+    if declared_inputs is None and not guesses:
+        return []
+    hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
+    problems = []
+    for spec, dep in asking:
+        if declared_inputs is not None:
+            severity = Severity.ERROR
+            message = (
+                f"'{spec.name}' depends on '{name}', which is neither produced by a function, "
+                f"nor a declared input, nor in the config. "
+                + (hint[0].upper() + hint[1:] + " " if hint else "")
+                + f"Define '{name}' or add it to the declared inputs"
+            )
+        else:
+            severity = Severity.WARNING
+            message = (
+                f"'{spec.name}' depends on '{name}', which no function produces: {hint} "
+                f"If '{name}' is meant to be an external input, ignore this"
+            )
+        problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
     return problems
 
 
@@ -275,31 +328,37 @@ def type_problems(
     """
     problems = []
     for spec, dep, producer in differing:
-        produced = producer.type
-        if types_compatible(produced, dep.type):
-            continue
-        name = producer.name
-        related: tuple[Related, ...] = ()
-        if producer.location is not None and produced is not None:
-            related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
-        problems.append(
-            Problem(
-                "LD004",
-                Severity.ERROR,
-                f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
-                f"'{name}' returns {_type_text(produced)}; Hamilton refuses to connect them. "
-                f"Make the two annotations agree",
-                _where(spec, dep),
-                related,
-                node=spec.name,
-            )
-        )
+        problems.extend(edge_type_problems(spec, dep, producer))
     for name, asking in unproduced.items():
-        problems.extend(_input_disagreements(name, asking))
+        problems.extend(input_type_problems(name, asking))
     return problems
 
 
-def _input_disagreements(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]) -> list[Problem]:
+def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> list[Problem]:
+    """LD004 for one edge, when the consumer's annotation cannot accept the producer's."""
+    produced = producer.type
+    if types_compatible(produced, dep.type):
+        return []
+    name = producer.name
+    related: tuple[Related, ...] = ()
+    if producer.location is not None and produced is not None:
+        related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
+    return [
+        Problem(
+            "LD004",
+            Severity.ERROR,
+            f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
+            f"'{name}' returns {_type_text(produced)}; Hamilton refuses to connect them. "
+            f"Make the two annotations agree",
+            _where(spec, dep),
+            related,
+            node=spec.name,
+        )
+    ]
+
+
+def input_type_problems(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]) -> list[Problem]:
+    """LD004 where the consumers of an input or config value `name` disagree on its type."""
     current: tuple[NodeSpec, Dependency] | None = None
     problems = []
     for spec, dep in asking:

@@ -1,0 +1,495 @@
+"""Re-linking a dataflow after a few of its nodes changed, without re-validating the rest.
+
+A keystroke that changes a function's parameters changes a handful of edges in a graph of
+thousands of nodes.  `relink` makes the new `Dataflow` from the old one: the graph's dicts are
+copied shallowly and only the entries of changed nodes are replaced (copy on write), so the old
+dataflow, which readers may still hold, never changes.  Problems are kept by what they depend on
+(`Checks`) and only those the change can affect are found again:
+
+- LD003 for the names whose definitions changed;
+- LD001 only when an added edge points against the kept topological order and closes a cycle
+  (Pearce–Kelly, `lineage.restore_order`), or when the graph already had one;
+- LD002 for inputs whose askers changed, or that are one typo away from a name that came or went;
+- LD004 for changed consumers, the consumers of changed producers, and inputs whose askers changed.
+
+The result is the one `Dataflow.build` gives for the same nodes (nodes, definitions, edges and
+problems; `tests/engine/test_incremental.py` checks it on random edit sequences).  Only iteration
+orders may differ: a node that appears is added at the end of `nodes`, and the topological order
+is a valid one, not necessarily the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from . import lineage, validate
+from .specs import Dependency, NodeKind, NodeSpec, Problem
+
+if TYPE_CHECKING:
+    from .dataflow import Dataflow
+
+Asking = list[tuple[NodeSpec, Dependency]]
+Edge = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Checks:
+    """A dataflow's own problems, filed by what they depend on, so an update can keep most."""
+
+    duplicates: dict[str, list[Problem]]  # LD003 by name
+    cycles: dict[frozenset[str], list[Problem]]  # LD001 by cyclic component
+    unknown: dict[str, list[Problem]]  # LD002 by the input's name
+    edge_types: dict[str, list[Problem]]  # LD004 by consuming node
+    input_types: dict[str, list[Problem]]  # LD004 by input or config name
+
+    def problems(self) -> list[Problem]:
+        return [
+            p
+            for table in (
+                self.duplicates,
+                self.cycles,
+                self.unknown,
+                self.edge_types,
+                self.input_types,
+            )
+            for found in table.values()
+            for p in found
+        ]
+
+
+def identity_diff(
+    before: Sequence[NodeSpec], after: Sequence[NodeSpec]
+) -> tuple[list[NodeSpec], list[NodeSpec]] | None:
+    """(removed, added) by object identity, or None when kept nodes changed their order."""
+    old = dict(zip(map(id, before), range(len(before)), strict=True))
+    new = dict(zip(map(id, after), range(len(after)), strict=True))
+    if len(old) != len(before) or len(new) != len(after):
+        return None  # one object listed twice: no identity to go by
+    removed = [spec for spec in before if id(spec) not in new]
+    added = [spec for spec in after if id(spec) not in old]
+    kept = [new[id(spec)] for spec in before if id(spec) in new]
+    if any(a > b for a, b in zip(kept, kept[1:], strict=False)):
+        return None
+    return removed, added
+
+
+def relink(
+    old: Dataflow,
+    nodes: Sequence[NodeSpec],
+    problems: Iterable[Problem],
+    removed: Collection[NodeSpec],
+    added: Collection[NodeSpec],
+) -> Dataflow:
+    """`old` with `removed` nodes taken out and `added` ones linked in (see the module doc)."""
+    return _Relinker(old, tuple(nodes)).run(removed, added, tuple(problems))
+
+
+@dataclass
+class LinkState:
+    """What a Dataflow keeps so that the next version can be made from it by `relink`."""
+
+    sequence: tuple[NodeSpec, ...]  # the nodes as given, in order
+    unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
+    checks: Checks
+    typos: validate.NameIndex | None  # over function names and config keys, once needed
+    position: dict[str, int] | None  # a topological order kept up to date, when acyclic
+    acyclic: bool
+
+
+class _Relinker:
+    """One update: copy-on-write views of the old dataflow's tables, then the new dataflow."""
+
+    def __init__(self, old: Dataflow, sequence: tuple[NodeSpec, ...]):
+        self.old = old
+        self.config = old.config
+        self.sequence = sequence
+        self._index_of: dict[int, int] | None = None
+        self.definitions = dict(old._definitions)
+        self.nodes = dict(old.nodes)
+        graph = old.graph
+        self.node_data: dict[str, dict[str, Any]] = dict(graph._node)  # type: ignore[attr-defined]
+        self.succ: dict[str, dict[str, Edge]] = dict(graph._adj)  # type: ignore[attr-defined]
+        self.pred: dict[str, dict[str, Edge]] = dict(graph._pred)  # type: ignore[attr-defined]
+        self._own_succ: set[str] = set()
+        self._stuck: list[str] = []
+        self.typos: validate.NameIndex | None = None
+        self.unproduced: dict[str, Asking] = dict(old._state.unproduced)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def position(self, spec: NodeSpec) -> int:
+        """Where `spec` stands in the new node sequence (the order a cold build would see)."""
+        if self._index_of is None:
+            seq = self.sequence
+            self._index_of = dict(zip(map(id, seq), range(len(seq)), strict=True))
+        return self._index_of[id(spec)]
+
+    def asking_order(self, entry: tuple[NodeSpec, Dependency]) -> tuple[int, int]:
+        spec, dep = entry
+        index = next(i for i, d in enumerate(spec.dependencies) if d is dep)
+        return self.position(spec), index
+
+    def writable_succ(self, name: str) -> dict[str, Edge]:
+        if name not in self._own_succ:
+            self._own_succ.add(name)
+            self.succ[name] = dict(self.succ.get(name, {}))
+            self.pred.setdefault(name, {})
+        return self.succ[name]
+
+    def head(self, name: str, definitions: dict[str, list[NodeSpec]]) -> NodeSpec | None:
+        """The spec whose dependencies are `name`'s edges (none for config values)."""
+        specs = definitions.get(name)
+        return specs[0] if specs and name not in self.config else None
+
+    # --- the update ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        removed: Collection[NodeSpec],
+        added: Collection[NodeSpec],
+        problems: tuple[Problem, ...],
+    ) -> Dataflow:
+        old = self.old
+        touched = self._redefine(removed, added)
+        relinked = {
+            name: (self.head(name, old._definitions), self.head(name, self.definitions))
+            for name in touched
+        }
+        relinked = {name: heads for name, heads in relinked.items() if heads[0] is not heads[1]}
+        added_edges, removed_edges, asked = self._relink_edges(relinked)
+        changed_nodes, asking_changed = self._resolve_nodes(touched | asked, relinked)
+        position, order = self._order(added_edges, changed_nodes, relinked)
+        checks = self._checks(touched, relinked, changed_nodes, asking_changed)
+        if position is None and order is None:  # a cycle: find the components again
+            dirty = changed_nodes | relinked.keys()
+            checks = replace(checks, cycles=self._cycles(dirty))
+        return self._dataflow(problems, checks, position, order)
+
+    def _redefine(self, removed: Collection[NodeSpec], added: Collection[NodeSpec]) -> set[str]:
+        """New definition lists for every name a removed or added node has; those names."""
+        gone = {id(spec) for spec in removed}
+        arriving: dict[str, list[NodeSpec]] = {}
+        for spec in added:
+            arriving.setdefault(spec.name, []).append(spec)
+        touched = {spec.name for spec in removed} | arriving.keys()
+        for name in touched:
+            specs = [s for s in self.old._definitions.get(name, ()) if id(s) not in gone]
+            new = arriving.get(name)
+            if new:
+                specs.extend(new)
+                if len(specs) > 1:
+                    specs.sort(key=self.position)
+            if specs:
+                self.definitions[name] = specs
+            else:
+                self.definitions.pop(name, None)
+        return touched
+
+    def _relink_edges(
+        self, relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]]
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], set[str]]:
+        """Replace the incoming edges of nodes whose head changed; added/removed edges, and
+        every name those heads ask for (their askers changed)."""
+        added: list[tuple[str, str]] = []
+        removed: list[tuple[str, str]] = []
+        asked: set[str] = set()
+        for name, (before, after) in relinked.items():
+            incoming_before = self.pred.get(name, {}) if before is not None else {}
+            incoming: dict[str, Edge] = {}
+            for dep in after.dependencies if after is not None else ():
+                incoming[dep.name] = {"optional": dep.optional}
+            for dep_name in incoming_before.keys() - incoming.keys():
+                self.writable_succ(dep_name).pop(name, None)
+                removed.append((dep_name, name))
+            for dep_name, edge in incoming.items():
+                kept = incoming_before.get(dep_name)
+                if kept is not None and kept == edge:
+                    incoming[dep_name] = kept  # both directions share one edge dict
+                    continue
+                self.writable_succ(dep_name)[name] = edge
+                if kept is None:
+                    added.append((dep_name, name))
+            self.pred[name] = incoming
+            self.succ.setdefault(name, {})
+            asked.update(incoming_before)
+            asked.update(incoming)
+        return added, removed, asked
+
+    def _resolve_nodes(
+        self, names: set[str], relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]]
+    ) -> tuple[set[str], set[str]]:
+        """The node each name now stands for; names whose node changed, and names whose askers
+        (the consumers of an input or config value) changed."""
+        from .dataflow import config_node, input_node
+
+        changed: set[str] = set()
+        asking_changed: set[str] = set()
+        old_nodes = self.old.nodes
+        for name in names:
+            before = old_nodes.get(name)
+            asking = self._asking(name, relinked)
+            if asking is not self.unproduced.get(name):
+                asking_changed.add(name)
+                if asking is None:
+                    self.unproduced.pop(name, None)
+                else:
+                    self.unproduced[name] = asking
+            node: NodeSpec | None
+            if name in self.config:
+                node = config_node(name, [d for _, d in asking or ()])
+                if name not in self.definitions and not asking:
+                    node = None
+            elif name in self.definitions:
+                node = self.definitions[name][0]
+            elif asking:
+                node = input_node(name, [d for _, d in asking])
+            else:
+                node = None
+            if before is not None and node is not None and before is not node:
+                if before.kind is node.kind and before == node and before.location == node.location:
+                    node = before  # an equal synthesized node: keep the object, nothing changed
+            if node is before:
+                continue
+            changed.add(name)
+            if node is None:
+                del self.nodes[name], self.node_data[name], self.succ[name], self.pred[name]
+                self._own_succ.discard(name)
+            else:
+                self.nodes[name] = node
+                self.node_data[name] = {"spec": node}
+                self.succ.setdefault(name, {})
+                self.pred.setdefault(name, {})
+        return changed, asking_changed
+
+    def _asking(
+        self, name: str, relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]]
+    ) -> Asking | None:
+        """Who asks for `name` when no function produces it (None when one does).
+
+        Returns the old list object itself when nothing about it changed.
+        """
+        if self.head(name, self.definitions) is not None:
+            return None
+        previous = self.unproduced.get(name)
+        if previous is None or self.head(name, self.old._definitions) is not None:
+            # it was produced before: everyone consuming it now asks
+            fresh: Asking = []
+            for consumer in self.succ.get(name, ()):
+                head = self.head(consumer, self.definitions)
+                if head is not None:
+                    fresh.extend((head, d) for d in head.dependencies if d.name == name)
+        else:
+            gone = {id(before) for before, _ in relinked.values() if before is not None}
+            fresh = [entry for entry in previous if id(entry[0]) not in gone]
+            arrived = False
+            for _, after in relinked.values():
+                if after is not None:
+                    for dep in after.dependencies:
+                        if dep.name == name:
+                            fresh.append((after, dep))
+                            arrived = True
+            if not arrived and len(fresh) == len(previous):
+                return previous
+        if len(fresh) > 1:
+            fresh.sort(key=self.asking_order)
+        return fresh or None
+
+    def _order(
+        self,
+        added_edges: list[tuple[str, str]],
+        changed: set[str],
+        relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
+    ) -> tuple[dict[str, int] | None, list[str] | None]:
+        """A topological order of the new graph: positions kept up to date when the old graph
+        was acyclic, else a full Kahn pass; (None, None) when the new graph has a cycle."""
+        previous = self.old._positions()
+        if previous is not None:
+            position = dict(previous)
+            low = min(previous.values(), default=0)
+            high = max(previous.values(), default=0)
+            for name in changed | relinked.keys():
+                if name not in self.nodes:
+                    position.pop(name, None)
+                elif name not in position:
+                    if self.pred.get(name):
+                        high += 1
+                        position[name] = high
+                    else:  # nothing feeds it: it can go first
+                        low -= 1
+                        position[name] = low
+            if lineage.restore_order(position, self.succ, self.pred, added_edges):
+                return position, None
+        order = lineage.topological_order(self.nodes, self.succ, self.pred)
+        if len(order) == len(self.nodes):
+            return None, order
+        ordered = set(order)
+        self._stuck = [n for n in self.nodes if n not in ordered]
+        return None, None
+
+    def _checks(
+        self,
+        touched: set[str],
+        relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
+        changed: set[str],
+        asking_changed: set[str],
+    ) -> Checks:
+        old = self.old._state.checks
+        duplicates = dict(old.duplicates)
+        for name in touched:
+            found = validate.duplicates_of(name, self.definitions.get(name, ()))
+            _file(duplicates, name, found)
+        return Checks(
+            duplicates=duplicates,
+            cycles={},
+            unknown=self._unknown(changed, asking_changed),
+            edge_types=self._edge_types(relinked, changed),
+            input_types=self._input_types(asking_changed),
+        )
+
+    def _cycles(self, dirty: set[str]) -> dict[frozenset[str], list[Problem]]:
+        """LD001 for every cyclic component; the problems of one no changed node touches are
+        kept from the old dataflow."""
+        graph = _graph(self.node_data, self.succ, self.pred)
+        previous = self.old._state.checks.cycles
+        cycles: dict[frozenset[str], list[Problem]] = {}
+        for component in validate.cyclic_components(graph, self._stuck):
+            key = frozenset(component)
+            kept = previous.get(key)
+            if kept is None or not key.isdisjoint(dirty):
+                kept = validate.cycle_problems(graph, self.nodes, [component])
+            cycles[key] = kept
+        return cycles
+
+    def _unknown(self, changed: set[str], asking_changed: set[str]) -> dict[str, list[Problem]]:
+        """LD002: inputs whose askers changed, and inputs a name that came or went may be a typo
+        of."""
+        old = self.old
+        unknown = dict(old._state.checks.unknown)
+        came = [n for n in changed if self._is_function(n) and not _is_function(old.nodes, n)]
+        went = [n for n in changed if _is_function(old.nodes, n) and not self._is_function(n)]
+        self.typos = old._state.typos
+        if came or went:
+            self.typos = old._typo_index().changed(came, went)
+        recheck = {n for n in asking_changed | changed if n in unknown or n in self.unproduced}
+        if came or went:
+            for name in self.unproduced:
+                if any(validate.may_be_typo_of(name, other) for other in (*came, *went)):
+                    recheck.add(name)
+        for name in recheck:
+            node = self.nodes.get(name)
+            found: list[Problem] = []
+            if node is not None and node.kind is NodeKind.INPUT:
+                if self.typos is None:
+                    self.typos = old._typo_index()
+                found = validate.unknown_input_problems(
+                    name, self.unproduced[name], self.typos, old.declared_inputs
+                )
+            _file(unknown, name, found)
+        return unknown
+
+    def _is_function(self, name: str) -> bool:
+        return _is_function(self.nodes, name)
+
+    def _edge_types(
+        self,
+        relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
+        changed: set[str],
+    ) -> dict[str, list[Problem]]:
+        """LD004 on edges: consumers whose head changed, and consumers of changed producers."""
+        edge_types = dict(self.old._state.checks.edge_types)
+        consumers = set(relinked)
+        old_nodes = self.old.nodes
+        for name in changed:
+            before, after = old_nodes.get(name), self.nodes.get(name)
+            if not _same_producer(before, after):
+                consumers.update(self.succ.get(name, ()))
+        for consumer in consumers:
+            head = self.head(consumer, self.definitions)
+            found: list[Problem] = []
+            if head is not None:
+                for dep in head.dependencies:
+                    producer = self.nodes.get(dep.name)
+                    if (
+                        producer is not None
+                        and producer.kind is NodeKind.FUNCTION
+                        and dep.type is not None
+                        and producer.type is not None
+                        and dep.type.key != producer.type.key
+                    ):
+                        found.extend(validate.edge_type_problems(head, dep, producer))
+            _file(edge_types, consumer, found)
+        return edge_types
+
+    def _input_types(self, asking_changed: set[str]) -> dict[str, list[Problem]]:
+        input_types = dict(self.old._state.checks.input_types)
+        for name in asking_changed:
+            asking = self.unproduced.get(name)
+            _file(input_types, name, validate.input_type_problems(name, asking or ()))
+        return input_types
+
+    def _dataflow(
+        self,
+        problems: tuple[Problem, ...],
+        checks: Checks,
+        position: dict[str, int] | None,
+        order: list[str] | None,
+    ) -> Dataflow:
+        from .dataflow import Dataflow
+
+        old = self.old
+        return Dataflow(
+            _graph(self.node_data, self.succ, self.pred),
+            self.nodes,
+            [*problems, *checks.problems()],
+            old.config,
+            self.definitions,
+            order,
+            old.declared_inputs,
+            state=LinkState(
+                sequence=self.sequence,
+                unproduced=self.unproduced,
+                checks=checks,
+                typos=self.typos,
+                position=position,
+                acyclic=position is not None or order is not None,
+            ),
+        )
+
+
+def _graph(
+    node_data: dict[str, dict[str, Any]],
+    succ: dict[str, dict[str, Edge]],
+    pred: dict[str, dict[str, Edge]],
+) -> Any:
+    import networkx as nx
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph._node = node_data  # type: ignore[attr-defined]
+    graph._adj = succ  # type: ignore[attr-defined]
+    graph._pred = pred  # type: ignore[attr-defined]
+    return graph
+
+
+def _is_function(nodes: dict[str, NodeSpec] | Any, name: str) -> bool:
+    node = nodes.get(name)
+    return node is not None and node.kind is NodeKind.FUNCTION
+
+
+def _same_producer(before: NodeSpec | None, after: NodeSpec | None) -> bool:
+    """Whether edge checks against this producer would read the same (kind, type, location)."""
+    if before is None or after is None:
+        return before is after
+    if before.kind is not after.kind or before.location != after.location:
+        return False
+    if before.type is None or after.type is None:
+        return before.type is after.type
+    return before.type == after.type and before.type.obj is after.type.obj
+
+
+def _file(table: dict[str, list[Problem]], key: str, found: list[Problem]) -> None:
+    if found:
+        table[key] = found
+    else:
+        table.pop(key, None)

@@ -1,0 +1,148 @@
+"""`Dataflow.updated` gives what a cold `Dataflow.build` gives, on random edit sequences.
+
+Names come from a small pool with near-typos (`age`/`agee`), so random edits make duplicates,
+cycles, inputs that appear and vanish, typo warnings and type mismatches all the time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from livedag.engine.dataflow import Dataflow
+from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
+
+NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode"]
+TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]
+_lines = itertools.count(1)
+
+
+@st.composite
+def node_specs(draw: st.DrawFn) -> NodeSpec:
+    line = next(_lines)  # a fresh location: every drawn node is a distinct definition
+    deps = draw(
+        st.lists(
+            st.builds(
+                Dependency,
+                name=st.sampled_from(NAMES),
+                type=st.sampled_from(TYPES),
+                optional=st.booleans(),
+                location=st.just(Location("/m.py", line, 10, line, 12)),
+            ),
+            max_size=3,
+            unique_by=lambda d: d.name,
+        )
+    )
+    return NodeSpec(
+        name=draw(st.sampled_from(NAMES)),
+        type=draw(st.sampled_from(TYPES)),
+        dependencies=tuple(deps),
+        module="m",
+        function="f",
+        location=Location("/m.py", line, 4, line, 7),
+    )
+
+
+# An edit: ("replace" | "insert" | "remove", index into the current list, new node)
+edits = st.lists(
+    st.tuples(st.sampled_from(["replace", "insert", "remove"]), st.integers(0, 20), node_specs()),
+    min_size=1,
+    max_size=12,
+)
+configs = st.sampled_from([{}, {"mode": "batch"}, {"region": "US", "age": 3}])
+declared = st.sampled_from([None, frozenset(), frozenset({"income"})])
+
+
+def apply(nodes: list[NodeSpec], kind: str, index: int, node: NodeSpec) -> list[NodeSpec]:
+    nodes = list(nodes)
+    if kind == "insert" or not nodes:
+        nodes.insert(index % (len(nodes) + 1), node)
+    elif kind == "replace":
+        nodes[index % len(nodes)] = node
+    else:
+        del nodes[index % len(nodes)]
+    return nodes
+
+
+def assert_same(updated: Dataflow, cold: Dataflow) -> None:
+    assert dict(updated.nodes) == dict(cold.nodes)
+    assert {n: s.location for n, s in updated.nodes.items()} == {
+        n: s.location for n, s in cold.nodes.items()
+    }
+    for name in cold.nodes:
+        mine, theirs = updated.definitions(name), cold.definitions(name)
+        if cold.nodes[name].kind is NodeKind.FUNCTION:  # the very specs, in the same order
+            assert [id(s) for s in mine] == [id(s) for s in theirs]
+        else:
+            assert mine == theirs
+    assert dict(updated.graph.nodes(data="spec")) == dict(cold.graph.nodes(data="spec"))
+    assert set(updated.graph.edges(data="optional")) == set(cold.graph.edges(data="optional"))
+    assert set(updated.graph.pred) == set(cold.graph.pred) == set(cold.nodes)
+    assert Counter(updated.problems) == Counter(cold.problems)
+    assert updated.is_acyclic == cold.is_acyclic
+    if cold.is_acyclic:
+        position = {name: i for i, name in enumerate(updated.topological_order())}
+        assert set(position) == set(cold.nodes)
+        assert all(position[u] < position[v] for u, v in updated.graph.edges)
+
+
+def _rule_problem(step: int) -> list[Problem]:
+    from livedag.engine.specs import Severity
+
+    return [Problem("LD008", Severity.INFO, f"step {step}")] if step % 2 else []
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.lists(node_specs(), max_size=8), steps=edits, config=configs, inputs=declared)
+def test_updates_equal_a_cold_build(
+    start: list[NodeSpec], steps: list[Any], config: dict[str, Any], inputs: frozenset[str] | None
+) -> None:
+    nodes = start
+    flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
+    for step, (kind, index, node) in enumerate(steps):
+        before = nodes
+        nodes = apply(nodes, kind, index, node)
+        if step % 2:  # the caller says what changed, as the workspace does
+            kept = {id(n) for n in nodes}
+            was = {id(n) for n in before}
+            removed = [n for n in before if id(n) not in kept]
+            added = [n for n in nodes if id(n) not in was]
+            fresh = flow.updated(nodes, problems=_rule_problem(step), removed=removed, added=added)
+        else:
+            fresh = flow.updated(nodes, problems=_rule_problem(step))
+        cold = Dataflow.build(
+            nodes, config=config, declared_inputs=inputs, problems=_rule_problem(step)
+        )
+        assert_same(fresh, cold)
+        flow = fresh
+
+
+def test_the_old_dataflow_is_left_as_it_was() -> None:
+    a = NodeSpec("a", TypeRef("int"), location=Location("/m.py", 1, 4, 1, 5))
+    b = NodeSpec("b", TypeRef("int"), (Dependency("a", TypeRef("int")),))
+    flow = Dataflow.build([a, b])
+    edges, nodes, problems = set(flow.graph.edges), dict(flow.nodes), list(flow.problems)
+    b2 = NodeSpec("b", TypeRef("int"), (Dependency("b", TypeRef("str")), Dependency("x")))
+    fresh = flow.updated([a, b2])
+    assert not fresh.is_acyclic and ("b", "b") in fresh.graph.edges
+    assert set(flow.graph.edges) == edges and dict(flow.nodes) == nodes
+    assert flow.problems == problems and flow.is_acyclic
+    assert flow.topological_order() == ["a", "b"]
+
+
+def test_a_new_cycle_is_reported_and_its_removal_clears_it() -> None:
+    a = NodeSpec("a", dependencies=(Dependency("c"),))
+    b = NodeSpec("b", dependencies=(Dependency("a"),))
+    c = NodeSpec("c", dependencies=(Dependency("raw"),))
+    flow = Dataflow.build([a, b, c])
+    assert flow.is_acyclic
+    c_loop = NodeSpec("c", dependencies=(Dependency("b"),))
+    looped = flow.updated([a, b, c_loop])
+    assert {p.code for p in looped.problems} == {"LD001"}
+    assert looped.graph.nodes.keys() == {"a", "b", "c"}  # raw has no consumer left
+    fixed = looped.updated([a, b, c])
+    assert fixed.problems == [] and fixed.topological_order() == ["raw", "c", "a", "b"]
+    assert fixed.node("raw") is not None and fixed.node("raw").kind is NodeKind.INPUT
