@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import random
+import shlex
 import statistics
 import sys
 import tempfile
@@ -138,7 +139,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     text = edited.read_text()
     uri = edited.resolve().as_uri()
 
-    client = Client(SERVER, root)
+    client = Client(shlex.split(args.server) if args.server else SERVER, root)
     await client.start()
     caps = {
         "textDocument": {
@@ -227,6 +228,11 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
+    parser.add_argument(
+        "--server",
+        help="command that starts the server (default: this interpreter's livedag server); "
+        'e.g. "python -m cProfile -o /tmp/lsp.prof -m livedag.server.lsp.server" to profile it',
+    )
     print(json.dumps(asyncio.run(run(parser.parse_args()))))
 
 

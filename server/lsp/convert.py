@@ -9,10 +9,13 @@ the conversion only looks at a line's text when it has to.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+import cattrs
 from livedag.engine.specs import Location
 from lsprotocol import types
+from pygls.protocol import default_converter
 
 UTF8 = types.PositionEncodingKind.Utf8
 UTF16 = types.PositionEncodingKind.Utf16
@@ -37,12 +40,13 @@ def path_to_uri(path: str | Path) -> str:
 class SourceLines:
     """One text's lines, split only when a non-ASCII line forces a column conversion."""
 
-    __slots__ = ("text", "ascii", "_lines")
+    __slots__ = ("text", "ascii", "_lines", "_count")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.ascii = text.isascii()
         self._lines: list[str] | None = None
+        self._count: int | None = None
 
     def line(self, index: int) -> str:
         """Line `index` (0-based) without its line break, or "" past the end."""
@@ -53,9 +57,9 @@ class SourceLines:
         return ""
 
     def line_count(self) -> int:
-        if self._lines is None:
-            self._lines = self.text.split("\n")
-        return len(self._lines)
+        if self._count is None:
+            self._count = len(self._lines) if self._lines is not None else self.text.count("\n") + 1
+        return self._count
 
 
 class Positions:
@@ -87,17 +91,33 @@ class Positions:
             units += 2 if ord(char) > 0xFFFF else 1
         return len(text)
 
-    def range(self, location: Location, lines: SourceLines | None) -> types.Range:
+    def span(self, location: Location, lines: SourceLines | None) -> tuple[int, int, int, int]:
+        """Start line, start character, end line, end character, as the client counts them."""
         start_line = max(location.line - 1, 0)
         end_line = max(location.end_line - 1, start_line)
-        start = self.to_client(lines, start_line, max(location.column, 0))
-        end = self.to_client(lines, end_line, max(location.end_column, 0))
+        start = max(location.column, 0)
+        end = max(location.end_column, 0)
+        if lines is not None and not lines.ascii and self.encoding != UTF32:
+            start = self.to_client(lines, start_line, start)
+            end = self.to_client(lines, end_line, end)
         if end_line == start_line and end < start:
             end = start
+        return start_line, start, end_line, end
+
+    def range(self, location: Location, lines: SourceLines | None) -> types.Range:
+        start_line, start, end_line, end = self.span(location, lines)
         return types.Range(
             start=types.Position(line=start_line, character=start),
             end=types.Position(line=end_line, character=end),
         )
+
+    def range_json(self, location: Location, lines: SourceLines | None) -> dict[str, Any]:
+        """`range` as plain JSON, for results sent without the protocol's object model."""
+        start_line, start, end_line, end = self.span(location, lines)
+        return {
+            "start": {"line": start_line, "character": start},
+            "end": {"line": end_line, "character": end},
+        }
 
 
 def location_uri(location: Location) -> str | None:
@@ -107,3 +127,42 @@ def location_uri(location: Location) -> str | None:
 EMPTY_RANGE = types.Range(
     start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
 )
+
+
+class JsonObject(dict[str, Any]):
+    """A result that is plain JSON already: sent as it is, not walked by the protocol converter.
+
+    pygls hands every result to cattrs, which visits each value of a plain dict in Python; for a
+    graph of thousands of nodes that costs more than building the result.
+    """
+
+
+class JsonArray(list[Any]):
+    """A list result that is plain JSON already (see `JsonObject`)."""
+
+
+def json_converter() -> cattrs.Converter:
+    """pygls's converter, passing `JsonObject` and `JsonArray` through untouched.
+
+    `PublishDiagnosticsParams` whose `diagnostics` is a `JsonArray` (of diagnostics already in
+    their JSON form) is sent as it is too; the protocol's own objects are converted as usual.
+    """
+    converter = default_converter()
+    converter.register_unstructure_hook(JsonObject, _as_is)
+    converter.register_unstructure_hook(JsonArray, _as_is)
+    usual = converter.get_unstructure_hook(types.PublishDiagnosticsParams)
+
+    def publish_params(params: types.PublishDiagnosticsParams) -> Any:
+        if not isinstance(params.diagnostics, JsonArray):
+            return usual(params)
+        out: dict[str, Any] = {"uri": params.uri, "diagnostics": params.diagnostics}
+        if params.version is not None:
+            out["version"] = params.version
+        return out
+
+    converter.register_unstructure_hook(types.PublishDiagnosticsParams, publish_params)
+    return converter
+
+
+def _as_is(value: Any) -> Any:
+    return value

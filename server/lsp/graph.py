@@ -19,8 +19,8 @@ from livedag.engine import visualize
 from livedag.engine.specs import NodeSpec
 from pygls.exceptions import JsonRpcInvalidParams
 
-from .convert import uri_to_path
-from .lineage import edges_json, node_json
+from .convert import JsonObject, uri_to_path
+from .lineage import edges_json
 from .session import Session
 
 if TYPE_CHECKING:
@@ -85,12 +85,21 @@ def neighbourhood(graph: Dataflow, focus: str, depth: int | None, direction: str
     return [n for n in graph.nodes if n in names]
 
 
-def render(graph: Dataflow, names: list[str], focus: str | None) -> dict[str, str]:
-    """DOT and Mermaid text of the chosen nodes (drawn by the engine, as everywhere else)."""
-    return {
-        "dot": visualize.to_dot(graph, names, focus=focus),
-        "mermaid": visualize.to_mermaid(graph, names, focus=focus),
-    }
+def render(
+    session: Session, graph: Dataflow, names: list[str], focus: str | None
+) -> dict[str, str]:
+    """DOT and Mermaid text of the chosen nodes (drawn by the engine, as everywhere else).
+
+    Kept while the picture stays the same: an edit inside a function body draws nothing new.
+    """
+
+    def draw() -> dict[str, str]:
+        return {
+            "dot": visualize.to_dot(graph, names, focus=focus),
+            "mermaid": visualize.to_mermaid(graph, names, focus=focus),
+        }
+
+    return session.indexes.render(graph, (tuple(names), focus), draw)
 
 
 def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,15 +116,14 @@ def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]
         names = neighbourhood(graph, focus, depth, direction)
     else:
         names = list(graph.nodes)
-    specs = [graph.nodes[n] for n in names]
-    result: dict[str, Any] = {
-        "dataflow": view.name,
-        "version": session.snapshot.version if session.snapshot else 0,
-        "focus": focus,
-        "nodes": [node_json(n, session.location_json) for n in specs],
-        "edges": edges_json(graph, names),
-    }
-    result.update(render(graph, names, focus))
+    result = JsonObject(
+        dataflow=view.name,
+        version=session.snapshot.version if session.snapshot else 0,
+        focus=focus,
+        nodes=session.node_json.many(graph.nodes[n] for n in names),
+        edges=edges_json(graph, names),
+    )
+    result.update(render(session, graph, names, focus))
     return result
 
 
@@ -136,57 +144,49 @@ def lineage_result(
 
     def nodes(names: Iterable[str]) -> list[dict[str, Any]]:
         chosen = set(names)
-        return [node_json(n, session.location_json) for k, n in graph.nodes.items() if k in chosen]
+        return session.node_json.many(n for k, n in graph.nodes.items() if k in chosen)
 
+    index = session.indexes.of(graph)
     if question in ("upstream", "downstream"):
         name = _param(params, "node", str, required=True)
         _require_node(graph, name)
-        found = graph.upstream_of(name) if question == "upstream" else graph.downstream_of(name)
-        return {"nodes": nodes(found)}
+        found = index.upstream(name) if question == "upstream" else index.downstream(name)
+        return JsonObject(nodes=nodes(found))
     if question == "path":
         source = _param(params, "node", str, required=True)
         target = _param(params, "target", str, required=True)
         _require_node(graph, source)
         _require_node(graph, target)
         paths = graph.paths_between(source, target)
-        return {"nodes": nodes(n for p in paths for n in p), "paths": paths}
+        return JsonObject(nodes=nodes(n for p in paths for n in p), paths=paths)
 
     key, value = _tag_filter(_param(params, "tag", str, required=True))
     reaching = _param(params, "reaching", str)
     if reaching is not None:
         _require_node(graph, reaching)
-    tagged = graph.tagged(lambda tags: key in tags and (value is None or str(tags[key]) == value))
     answers = []
-    for node in tagged:
-        below = graph.downstream_of(node.name)
+    for node in _tagged(graph, key, value):
+        below = index.downstream_bits(node.name)
         if reaching is not None:
-            if reaching not in below and reaching != node.name:
+            if reaching != node.name and not below & index.bit[reaching]:
                 continue
-            below = {reaching} & below
-        owners = {
-            str(spec.user_tags["owner"])
-            for n in below | {node.name}
-            if (spec := graph.node(n)) is not None and "owner" in spec.user_tags
-        }
-        answers.append({"node": node.name, "reaches": sorted(below), "owners": sorted(owners)})
-    return {"nodes": nodes(a["node"] for a in answers), "answers": answers}
-
-
-def _signature(graph: Dataflow) -> int:
-    """What a preview draws; positions are left out so typing above a function redraws nothing."""
-    return hash(
-        frozenset(
-            (
-                n.name,
-                n.kind,
-                n.type.text if n.type is not None else None,
-                n.dependency_names,
-                repr(sorted(n.user_tags.items(), key=lambda kv: kv[0])),
-                n.doc,
-            )
-            for n in graph.nodes.values()
+            below &= index.bit[reaching]
+        owners = index.owners_within(below | index.bit[node.name])
+        answers.append(
+            {"node": node.name, "reaches": index.names_of(below), "owners": sorted(owners)}
         )
-    )
+    return JsonObject(nodes=nodes(a["node"] for a in answers), answers=answers)
+
+
+def _tagged(graph: Dataflow, key: str, value: str | None) -> list[NodeSpec]:
+    """Nodes whose user tag `key` is set (to `value`, when given), in graph order."""
+    found = []
+    for node in graph.nodes.values():
+        if key in node.tags:  # user tags are a subset of tags: most nodes stop here
+            tags = node.user_tags
+            if key in tags and (value is None or str(tags[key]) == value):
+                found.append(node)
+    return found
 
 
 class GraphWatcher:
@@ -212,17 +212,21 @@ class GraphWatcher:
         try:
             altered = []
             names = set()
+            indexes = self.session.indexes
             for view in snapshot.dataflows:
                 names.add(view.name)
                 known = self.signatures.get(view.name)
                 if known is not None and known[0] is view.graph:
                     continue
-                signature = _signature(view.graph)
+                signature = indexes.signature(view.graph)
                 if known is None or known[1] != signature:
                     altered.append(view)
                 self.signatures[view.name] = (view.graph, signature)
             for gone in set(self.signatures) - names:
                 del self.signatures[gone]
+            live = sum(len(view.graph.nodes) for view in snapshot.dataflows)
+            if len(indexes.signatures) > 2 * live + 1000:
+                indexes.signatures.keep_only(view.graph for view in snapshot.dataflows)
             uris = sorted({self.session.uri_of(p) for p in self.changed_paths})
             self.changed_paths = set()
             if altered:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
+from .graph_index import GraphIndex
 from .lineage import facts
 from .locate import Locator, Role, Target
 from .session import Session
 
 if TYPE_CHECKING:
-    from livedag.engine.dataflow import Dataflow
     from livedag.server.workspace import DataflowView
     from pygls.lsp.server import LanguageServer
 
@@ -47,9 +47,9 @@ def _where(node: NodeSpec) -> str:
     return f"defined in `{node.module}` at {place}{made}"
 
 
-def node_markdown(graph: Dataflow, node: NodeSpec) -> str:
+def node_markdown(index: GraphIndex, node: NodeSpec) -> str:
     """Everything hover says about one node."""
-    f = facts(graph, node)
+    f = facts(index, node)
     type_text = node.type.text if node.type is not None else "?"
     lines = [f"```python\n{node.name}: {type_text}\n```", f"*{_where(node)}*"]
     if node.doc:
@@ -76,7 +76,7 @@ def node_markdown(graph: Dataflow, node: NodeSpec) -> str:
     return "\n\n".join(lines)
 
 
-def target_markdown(view: DataflowView, target: Target) -> str | None:
+def target_markdown(index: GraphIndex, view: DataflowView, target: Target) -> str | None:
     graph = view.graph
     if target.role is Role.FUNCTION:
         made = [n for n in (graph.node(name) for name in target.nodes) if n is not None]
@@ -86,7 +86,7 @@ def target_markdown(view: DataflowView, target: Target) -> str | None:
                 "(private, or switched off by its config)"
             )
         main = next((n for n in made if n.name == target.name), made[0])
-        text = node_markdown(graph, main)
+        text = node_markdown(index, main)
         others = [n.name for n in made if n is not main]
         if others:
             text += f"\n\n**Also makes** {_names(others)}"
@@ -98,8 +98,8 @@ def target_markdown(view: DataflowView, target: Target) -> str | None:
             hint = f"; did you mean {_names(close)}?" if close else ""
             return f"No node produces `{target.name}` in dataflow `{view.name}`{hint}"
         header = f"**`{target.name}`** is satisfied by: {_where(node)}\n\n"
-        return header + node_markdown(graph, node)
-    return node_markdown(graph, node) if node is not None else None
+        return header + node_markdown(index, node)
+    return node_markdown(index, node) if node is not None else None
 
 
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
@@ -113,7 +113,7 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         if not found:
             return None
         view, target = found[0]
-        text = target_markdown(view, target)
+        text = target_markdown(session.indexes.of(view.graph), view, target)
         if text is None:
             return None
         if len(cursor.snapshot.dataflows_for(cursor.path)) > 1:

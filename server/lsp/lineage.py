@@ -13,24 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import Location, NodeSpec
 
+from .graph_index import PII_KEYS, GraphIndex, is_pii
+
 if TYPE_CHECKING:
     from livedag.engine.dataflow import Dataflow
 
-PII_KEYS = frozenset({"pii", "contains_pii", "is_pii"})
-_TRUE = frozenset({"true", "yes", "1", "y"})
+    from .session import Session
+
+__all__ = ["PII_KEYS", "Facts", "NodeJsonCache", "edges_json", "facts", "is_pii", "node_json"]
 
 LocationToJson = Callable[[Location], dict[str, Any] | None]
-
-
-def is_pii(tags: Mapping[str, Any]) -> bool:
-    """A node is personal data when tagged `pii=true` (or `data_classification="pii"` and alike)."""
-    for key, value in tags.items():
-        text = str(value).strip().lower()
-        if key.lower() in PII_KEYS and (value is True or text in _TRUE):
-            return True
-        if text == "pii":
-            return True
-    return False
+MAX_CACHED_NODES = 50_000
 
 
 @dataclass(frozen=True)
@@ -44,23 +37,20 @@ class Facts:
     pii: list[str]  # PII-tagged nodes that reach it (itself included)
 
 
-def facts(graph: Dataflow, node: NodeSpec) -> Facts:
+def facts(index: GraphIndex, node: NodeSpec) -> Facts:
+    """The node's lineage facts, from the graph's memoised index (cheap after the first asks)."""
+    graph = index.graph
     g = graph.graph
     name = node.name
     if name not in g:
         return Facts(node, [d.name for d in node.dependencies], [], [], [])
-    ancestors = graph.upstream_of(name)
-    roots = sorted(n for n in ancestors if g.in_degree(n) == 0)
-    sources = [graph.node(n) for n in roots]
-    pii = sorted(
-        n for n in ancestors | {name} if (spec := graph.node(n)) is not None and is_pii(spec.tags)
-    )
+    sources = [graph.nodes[n] for n in index.sources(name)]
     return Facts(
         node,
-        sorted(g.predecessors(name)),
-        sorted(g.successors(name)),
-        [s for s in sources if s is not None],
-        pii,
+        sorted(g.pred[name]),
+        sorted(g.succ[name]),
+        sources,
+        index.pii_reaching(name),
     )
 
 
@@ -79,17 +69,49 @@ def node_json(node: NodeSpec, location_json: LocationToJson) -> dict[str, Any]:
     }
 
 
+class NodeJsonCache:
+    """`node_json` answers, reused while the node and its file's text are the ones they came from.
+
+    Relinking keeps the NodeSpec of every unchanged function, and a node's location can only move
+    when its own file's text changes, so a whole-graph request after a keystroke converts only
+    the nodes of the edited file.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._known: dict[int, tuple[NodeSpec, object, str, dict[str, Any]]] = {}
+
+    def one(self, node: NodeSpec) -> dict[str, Any]:
+        session = self.session
+        loc = node.location
+        lines = session.lines(loc.path) if loc is not None and loc.path else None
+        encoding = session.positions.encoding
+        entry = self._known.get(id(node))
+        if entry is not None and entry[0] is node and entry[1] is lines and entry[2] == encoding:
+            return entry[3]
+        made = node_json(node, session.location_json)
+        self._known[id(node)] = (node, lines, encoding, made)
+        return made
+
+    def many(self, nodes: Iterable[NodeSpec]) -> list[dict[str, Any]]:
+        asked = list(nodes)
+        out = [self.one(n) for n in asked]
+        if len(self._known) > MAX_CACHED_NODES:  # mostly nodes of graphs long gone: start afresh
+            self._known = {id(n): self._known[id(n)] for n in asked}
+        return out
+
+
 def edges_json(graph: Dataflow, names: Iterable[str]) -> list[dict[str, Any]]:
     """The edges among `names`, each marked optional when the consumer has a default for it."""
     chosen = set(names)
+    succ = graph.graph.succ
     out = []
-    for source, target in graph.graph.edges():
-        if source in chosen and target in chosen:
-            consumer = graph.node(target)
-            optional = any(
-                d.optional for d in (consumer.dependencies if consumer else ()) if d.name == source
-            )
-            out.append({"source": source, "target": target, "optional": optional})
+    for source in (n for n in graph.nodes if n in chosen):
+        for target, data in succ[source].items():
+            if target in chosen:
+                out.append(
+                    {"source": source, "target": target, "optional": bool(data.get("optional"))}
+                )
     return out
 
 

@@ -3,22 +3,25 @@
 Hover, definition and references all start by asking what names a node at a position.  The answer
 comes from the locations the graph rules already record (a node's `location` is its `def` name or
 the decorator string that names it; a dependency's `location` is the parameter or the `source(...)`
-string that asks for it), so nothing here knows any decorator.  Each file's spans are indexed once
-per snapshot and dataflow, by line, so a lookup costs a dictionary access and a short scan.
+string that asks for it), so nothing here knows any decorator.  A file's spans are indexed per
+snapshot and dataflow, one function at a time as requests reach it (a bisection finds the
+function under the cursor), so a lookup costs a dictionary access and a short scan.
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
+from livedag.engine.specs import FunctionSpec, Location
+
+from .graph_index import GraphIndex, GraphIndexes
 
 if TYPE_CHECKING:
-    from livedag.engine.dataflow import Dataflow
     from livedag.server.analyzer import ModuleAnalysis
     from livedag.server.workspace import DataflowView, Snapshot
 
@@ -58,122 +61,124 @@ def _width(location: Location) -> tuple[int, int]:
     return (location.end_line - location.line, location.end_column - location.column)
 
 
-@dataclass
-class FileIndex:
-    """The spans of one file that name nodes, for one dataflow."""
-
-    path: Path
-    by_line: dict[int, list[Target]] = field(default_factory=dict)
-
-    def add(self, target: Target) -> None:
-        for line in range(target.location.line, target.location.end_line + 1):
-            self.by_line.setdefault(line, []).append(target)
-
-    def at(self, line: int, column: int) -> Target | None:
-        """The narrowest target at a 1-based line and code-point column."""
-        found = [t for t in self.by_line.get(line, ()) if _contains(t.location, line, column)]
-        if not found:
-            return None
-        return min(found, key=lambda t: _width(t.location))
-
-    def targets(self) -> Iterator[Target]:
-        seen: set[int] = set()
-        for targets in self.by_line.values():
-            for target in targets:
-                if id(target) not in seen:
-                    seen.add(id(target))
-                    yield target
+def _start_line(spec: FunctionSpec) -> int:
+    """The first line of a function's header: its outermost decorator, or else its `def`."""
+    loc = spec.location
+    line = loc.line if loc is not None else 0
+    for call in spec.decorators:
+        if call.location is not None and call.location.line < line:
+            line = call.location.line
+    return line
 
 
 def _key(location: Location) -> tuple[int, int, int, int]:
     return (location.line, location.column, location.end_line, location.end_column)
 
 
-def build_index(path: Path, view: DataflowView, module: ModuleAnalysis | None) -> FileIndex:
-    """Index the node-naming spans of `path` within `view`'s dataflow."""
-    index = FileIndex(path)
-    graph = view.graph
-    path_str = str(path)
-    module_name = module.module if module is not None else None
-    made_by: dict[str, list[str]] = {}  # function name -> nodes it makes (in this file)
-    consumers: dict[tuple[tuple[int, int, int, int], str], list[str]] = {}
-    nodes_here: list[NodeSpec] = []
+class FileIndex:
+    """The spans of one file that name nodes, for one dataflow, built a function at a time.
 
-    for node in _all_definitions(graph):
-        if node.kind is not NodeKind.FUNCTION:
-            continue
-        if module_name is not None and node.module != module_name:
-            continue
-        nodes_here.append(node)
-        if node.function:
-            made_by.setdefault(node.function, []).append(node.name)
-        for dep in node.dependencies:
-            loc = dep.location
-            if loc is not None and _same_path(loc.path, path_str):
-                consumers.setdefault((_key(loc), dep.name), []).append(node.name)
+    A request only ever asks about the function under the cursor, so that function's targets are
+    built when first asked for (functions are in source order: a bisection finds it), and a
+    keystroke in a 4,000-function module costs the next hover one function, not the module.
+    """
 
-    functions = {f.name: f for f in module.functions} if module is not None else {}
-    def_keys: set[tuple[int, int, int, int]] = set()
-    for spec in functions.values():
-        if spec.location is None:
-            continue
-        def_keys.add(_key(spec.location))
-        index.add(
-            Target(Role.FUNCTION, spec.name, spec.location, tuple(made_by.get(spec.name, ())), spec)
-        )
-    for node in nodes_here:
-        loc = node.location
-        if loc is None or not _same_path(loc.path, path_str) or _key(loc) in def_keys:
-            continue
-        index.add(
-            Target(Role.NODE, node.name, loc, (node.name,), functions.get(node.function or ""))
-        )
+    def __init__(self, path: Path, module: ModuleAnalysis | None, index: GraphIndex) -> None:
+        self.path = path
+        self._path_str = str(path)
+        self._module = module
+        self._graph_index = index
+        self._functions: tuple[FunctionSpec, ...] = module.functions if module else ()
+        self._by_function: dict[int, dict[int, list[Target]]] = {}
+        self._drivers: dict[int, list[Target]] = {}
+        for target in _driver_targets(module):
+            self._add(self._drivers, target)
 
-    asked: set[tuple[int, int, int, int]] = set()
-    for (key, name), who in consumers.items():
-        asked.add(key)
-        loc = _location_at(path_str, key)
-        owner = _function_of(graph, who[0], functions)
-        index.add(Target(Role.PARAMETER, name, loc, tuple(dict.fromkeys(who)), owner))
-    # Parameters no node asks for (a function switched off by config, a private helper): the
-    # parameter name is still the node it would ask for.
-    for spec in functions.values():
+    @staticmethod
+    def _add(by_line: dict[int, list[Target]], target: Target) -> None:
+        for line in range(target.location.line, target.location.end_line + 1):
+            by_line.setdefault(line, []).append(target)
+
+    def at(self, line: int, column: int) -> Target | None:
+        """The narrowest target at a 1-based line and code-point column."""
+        candidates = list(self._drivers.get(line, ()))
+        position = bisect.bisect_right(self._functions, line, key=_start_line) - 1
+        if position >= 0:
+            candidates += self._function_targets(position).get(line, ())
+        found = [t for t in candidates if _contains(t.location, line, column)]
+        if not found:
+            return None
+        return min(found, key=lambda t: _width(t.location))
+
+    def targets(self) -> Iterator[Target]:
+        """Every target of the file (builds them all; for tests and tools, not requests)."""
+        tables = [self._drivers] + [self._function_targets(i) for i in range(len(self._functions))]
+        seen: set[int] = set()
+        for table in tables:
+            for targets in table.values():
+                for target in targets:
+                    if id(target) not in seen:
+                        seen.add(id(target))
+                        yield target
+
+    def _function_targets(self, position: int) -> dict[int, list[Target]]:
+        built = self._by_function.get(position)
+        if built is None:
+            built = self._by_function[position] = self._build(self._functions[position])
+        return built
+
+    def _build(self, spec: FunctionSpec) -> dict[int, list[Target]]:
+        """The targets of one function: its name, the nodes it names, what it asks for."""
+        by_line: dict[int, list[Target]] = {}
+        path_str = self._path_str
+        module_name = self._module.module if self._module is not None else None
+        made = self._graph_index.made_by(module_name, spec.name)
+        def_key = _key(spec.location) if spec.location is not None else None
+        if spec.location is not None:
+            nodes = tuple(n.name for n in made)
+            self._add(by_line, Target(Role.FUNCTION, spec.name, spec.location, nodes, spec))
+        consumers: dict[tuple[tuple[int, int, int, int], str], list[str]] = {}
+        for node in made:
+            loc = node.location
+            if loc is not None and _same_path(loc.path, path_str) and _key(loc) != def_key:
+                self._add(by_line, Target(Role.NODE, node.name, loc, (node.name,), spec))
+            for dep in node.dependencies:
+                dep_loc = dep.location
+                if dep_loc is not None and _same_path(dep_loc.path, path_str):
+                    consumers.setdefault((_key(dep_loc), dep.name), []).append(node.name)
+        asked: set[tuple[int, int, int, int]] = set()
+        for (key, name), who in consumers.items():
+            asked.add(key)
+            location = Location(path_str, *key)
+            self._add(
+                by_line, Target(Role.PARAMETER, name, location, tuple(dict.fromkeys(who)), spec)
+            )
+        # Parameters no node asks for (a function switched off by config, a private helper): the
+        # parameter name is still the node it would ask for.
         for param in spec.parameters:
             if param.location is not None and _key(param.location) not in asked:
-                index.add(Target(Role.PARAMETER, param.name, param.location, (), spec))
-
-    if module is not None:
-        for use in module.drivers:
-            for output in use.outputs:
-                loc = getattr(output, "location", None)
-                if loc is not None:
-                    index.add(Target(Role.DRIVER_OUTPUT, str(output), loc))
-            for given in use.inputs:
-                loc = getattr(given, "location", None)
-                if loc is not None:
-                    index.add(Target(Role.DRIVER_INPUT, str(given), loc))
-    return index
+                self._add(by_line, Target(Role.PARAMETER, param.name, param.location, (), spec))
+        return by_line
 
 
-def _all_definitions(graph: Dataflow) -> Iterator[NodeSpec]:
-    """Every node definition, including the second definition of a duplicated name."""
-    duplicated = {p.node for p in graph.problems if p.code == "LD003" and p.node}
-    for name, node in graph.nodes.items():
-        if name in duplicated:
-            yield from graph.definitions(name)
-        else:
-            yield node
+def _driver_targets(module: ModuleAnalysis | None) -> Iterator[Target]:
+    """The strings of the module's driver scripts that request or supply nodes."""
+    if module is None:
+        return
+    for use in module.drivers:
+        for output in use.outputs:
+            loc = getattr(output, "location", None)
+            if loc is not None:
+                yield Target(Role.DRIVER_OUTPUT, str(output), loc)
+        for given in use.inputs:
+            loc = getattr(given, "location", None)
+            if loc is not None:
+                yield Target(Role.DRIVER_INPUT, str(given), loc)
 
 
-def _function_of(
-    graph: Dataflow, node_name: str, functions: dict[str, FunctionSpec]
-) -> FunctionSpec | None:
-    node = graph.node(node_name)
-    return functions.get(node.function or "") if node is not None else None
-
-
-def _location_at(path: str, key: tuple[int, int, int, int]) -> Location:
-    return Location(path, key[0], key[1], key[2], key[3])
+def build_index(path: Path, module: ModuleAnalysis | None, index: GraphIndex) -> FileIndex:
+    """Index the node-naming spans of `path` within one dataflow (lazily, per function)."""
+    return FileIndex(path, module, index)
 
 
 def _same_path(a: str | None, b: str) -> bool:
@@ -183,7 +188,8 @@ def _same_path(a: str | None, b: str) -> bool:
 class Locator:
     """Per-snapshot cache of file indexes, so repeated requests on a file cost a lookup."""
 
-    def __init__(self) -> None:
+    def __init__(self, indexes: GraphIndexes) -> None:
+        self._indexes = indexes
         self._cache: dict[tuple[str, Path], tuple[object, object, FileIndex]] = {}
 
     def index(self, snapshot: Snapshot, view: DataflowView, path: Path) -> FileIndex:
@@ -192,7 +198,7 @@ class Locator:
         cached = self._cache.get(key)
         if cached is not None and cached[0] is view.graph and cached[1] is module:
             return cached[2]
-        built = build_index(path, view, module)
+        built = build_index(path, module, self._indexes.of(view.graph))
         self._cache[key] = (view.graph, module, built)
         return built
 

@@ -108,9 +108,10 @@ async def index_workspace(server: LanguageServer, session: Session) -> None:
         session.indexed.set()
         return
     files = len(snapshot.paths())
-    # The indexed model lives as long as the server: keep the collector from re-scanning it
-    # after every keystroke (full collections otherwise dominate the tail latency).
-    gc.collect()
-    gc.freeze()
     progress.end(f"{files} files in {time.perf_counter() - started:.1f}s")
     session.replace_workspace(workspace, snapshot)
+    # The indexed model lives as long as the server: keep the collector from re-scanning it
+    # after every keystroke (full collections otherwise dominate the tail latency).  This runs
+    # after the first diagnostics are out, as it takes a few hundred ms on a large workspace.
+    gc.collect()
+    gc.freeze()

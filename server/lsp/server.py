@@ -22,7 +22,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from . import diagnostics, documents, graph, hover, navigation, symbols
+from . import diagnostics, documents, graph, hover, navigation, symbols, warmup
+from .convert import json_converter
 from .diagnostics import DiagnosticsPublisher
 from .locate import Locator
 from .progress import index_workspace
@@ -83,11 +84,12 @@ class LivedagServer(LanguageServer):
 
 
 def build_server() -> LivedagServer:
-    server = LivedagServer("livedag", _version())
+    server = LivedagServer("livedag", _version(), converter_factory=json_converter)
     session = Session(server)
-    locator = Locator()
+    locator = Locator(session.indexes)
     publisher = diagnostics.register(server, session)
     graph.register(server, session)
+    warmup.register(session)
     documents.register(server, session)
     hover.register(server, session, locator)
     navigation.register(server, session, locator)

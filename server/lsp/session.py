@@ -25,6 +25,8 @@ from lsprotocol import types
 from lsprotocol.types import Position
 
 from .convert import Positions, SourceLines, path_to_uri, uri_to_path
+from .graph_index import GraphIndexes
+from .lineage import NodeJsonCache
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class Session:
         self.server = server
         self.settings = Settings()
         self.positions = Positions()
+        self.indexes = GraphIndexes()  # per-graph answers shared by every request
+        self.node_json = NodeJsonCache(self)
         self.workspace: Workspace | None = None
         self.snapshot: Snapshot | None = None
         self.indexed = asyncio.Event()
@@ -61,6 +65,7 @@ class Session:
         self.open_versions: dict[str, int] = {}  # uri -> version of the text last analysed
         self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
         self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
+        self._derived_uris: dict[str, str] = {}  # uri_of answers not in _uris (no realpath twice)
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
         self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
@@ -72,15 +77,22 @@ class Session:
         path = uri_to_path(uri)
         if path is None:
             return None
+        key = str(path)
         resolved = os.path.realpath(path)
-        self._uris[str(path)] = uri
-        self._uris[resolved] = uri
+        if self._uris.get(key) != uri or self._uris.get(resolved) != uri:
+            self._uris[key] = uri
+            self._uris[resolved] = uri
+            self._derived_uris.clear()
         return Path(resolved)
 
     def uri_of(self, path: str | Path) -> str:
         """The URI the client knows a file by (the one it opened it with, when it did)."""
         key = str(path)
-        return self._uris.get(key) or self._uris.get(os.path.realpath(key)) or path_to_uri(key)
+        known = self._uris.get(key) or self._derived_uris.get(key)
+        if known is None:
+            known = self._uris.get(os.path.realpath(key)) or path_to_uri(key)
+            self._derived_uris[key] = known
+        return known
 
     def document_text(self, uri: str) -> str | None:
         """The text of an open document, or None when the client has not opened it."""
@@ -156,8 +168,14 @@ class Session:
             self._scheduled = None
         if not self._pending or self.workspace is None or not self.is_indexed:
             return
-        pending, self._pending = self._pending, {}
         before = self.snapshot
+        changed = self._analyse_pending()
+        if self.snapshot is not None:
+            self.notify(before, self.snapshot, changed)
+
+    def _analyse_pending(self) -> set[Path]:
+        """Bring the model up to every recorded change; the files whose text changed."""
+        pending, self._pending = self._pending, {}
         changed: set[Path] = set()
         for path, change in pending.items():
             changed.add(path)
@@ -169,8 +187,7 @@ class Session:
                     f"livedag could not analyse this file ({type(exc).__name__}: {exc}); "
                     "its lineage is left out. The server log has the details."
                 )
-        if self.snapshot is not None:
-            self.notify(before, self.snapshot, changed)
+        return changed
 
     def _analyse(self, path: Path, change: Change) -> None:
         assert self.workspace is not None
@@ -210,14 +227,20 @@ class Session:
         return self.current()
 
     def replace_workspace(self, workspace: Workspace, snapshot: Snapshot) -> None:
-        """Install a freshly indexed workspace, then analyse what was edited meanwhile."""
+        """Install a freshly indexed workspace, analyse what was edited meanwhile, then publish.
+
+        Buffers opened during indexing are analysed before anyone is told, so the first
+        diagnostics of an open document already reflect (and carry the version of) its text.
+        """
         before = self.snapshot
         self.workspace = workspace
         self.snapshot = snapshot
         self.indexed.set()
-        self.notify(before, snapshot, set(snapshot.paths()))
-        if self._pending:
-            self.flush()
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
+        changed = self._analyse_pending() if self._pending else set()
+        self.notify(before, self.snapshot, set(self.snapshot.paths()) | changed)
 
     def set_config(self, config: dict[str, object] | None) -> None:
         if self.workspace is None or not self.is_indexed:
@@ -255,13 +278,9 @@ class Session:
         """A livedag location as a protocol `Location` object in JSON."""
         if not location.path:
             return None
-        rng = self.positions.range(location, self.lines(location.path))
         return {
             "uri": self.uri_of(location.path),
-            "range": {
-                "start": {"line": rng.start.line, "character": rng.start.character},
-                "end": {"line": rng.end.line, "character": rng.end.character},
-            },
+            "range": self.positions.range_json(location, self.lines(location.path)),
         }
 
     def location(self, location: Location | None) -> types.Location | None:

@@ -1,0 +1,286 @@
+"""Answers about one dataflow graph, computed once per graph and shared by every request.
+
+A `Dataflow` never changes once built, and after a keystroke only the dataflows that contain the
+edited file get a new one, so anything a request derives from a graph can be kept for as long as
+that graph lives.  Hover, the lineage requests and the graph preview read from here:
+
+- ancestors and descendants of a node as bit sets (one bit per node, names in sorted order), filled
+  lazily and memoised: in an acyclic graph a node's set is the union of its neighbours' sets, so
+  every node shares the work already done for the nodes it builds on;
+- which ancestors are roots (inputs, config values, loaders) and which are tagged as personal data;
+- the nodes each function of each module makes;
+- a signature of what a preview draws, for "did the picture change" checks and render caching.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.specs import NodeKind, NodeSpec
+
+if TYPE_CHECKING:
+    from livedag.engine.dataflow import Dataflow
+
+PII_KEYS = frozenset({"pii", "contains_pii", "is_pii"})
+_TRUE = frozenset({"true", "yes", "1", "y"})
+MAX_RENDERS = 4  # DOT and Mermaid texts kept (a few MB each for a 4,000-node graph)
+
+
+def is_pii(tags: Mapping[str, Any]) -> bool:
+    """A node is personal data when tagged `pii=true` (or `data_classification="pii"` and alike)."""
+    for key, value in tags.items():
+        text = str(value).strip().lower()
+        if key.lower() in PII_KEYS and (value is True or text in _TRUE):
+            return True
+        if text == "pii":
+            return True
+    return False
+
+
+def node_signature(node: NodeSpec) -> int:
+    """What a preview draws of one node; positions are left out (moving code redraws nothing)."""
+    return hash(
+        (
+            node.name,
+            node.kind,
+            node.type.text if node.type is not None else None,
+            tuple((d.name, d.optional) for d in node.dependencies),
+            repr(sorted(node.user_tags.items(), key=lambda kv: kv[0])),
+            node.doc,
+        )
+    )
+
+
+class SignatureMemo:
+    """Node signatures by NodeSpec identity: relinking keeps the specs of unchanged functions."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[NodeSpec, int]] = {}
+
+    def graph_signature(self, graph: Dataflow) -> int:
+        known = self._known
+        total = 0
+        for node in graph.nodes.values():
+            entry = known.get(id(node))
+            if entry is None or entry[0] is not node:
+                entry = known[id(node)] = (node, node_signature(node))
+            total = (total + entry[1]) & 0xFFFFFFFFFFFFFFFF
+        return hash((len(graph.nodes), total))
+
+    def keep_only(self, graphs: Iterable[Dataflow]) -> None:
+        """Forget specs no longer in any of `graphs` (called when the memo grows)."""
+        alive = {id(n) for g in graphs for n in g.nodes.values()}
+        self._known = {k: v for k, v in self._known.items() if k in alive}
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
+class GraphIndex:
+    """Lazily computed, memoised facts about one graph (see the module docstring)."""
+
+    def __init__(self, graph: Dataflow) -> None:
+        self._graph = weakref.ref(graph)
+        self.names = sorted(graph.nodes)
+        self.bit = {name: 1 << i for i, name in enumerate(self.names)}
+        self.acyclic = graph.is_acyclic
+        self._up: dict[str, int] = {}
+        self._down: dict[str, int] = {}
+        # Roots and PII-tagged nodes among the nodes whose ancestors are known (which include
+        # every ancestor of such a node).
+        self._roots = 0
+        self._pii = 0
+        self._made_by: dict[tuple[str | None, str], list[NodeSpec]] | None = None
+        self._owners: dict[str, str] | None = None
+        self._owner_mask = 0
+        self.signature: int | None = None
+
+    @property
+    def graph(self) -> Dataflow:
+        graph = self._graph()
+        assert graph is not None, "a GraphIndex outlived its graph"
+        return graph
+
+    # --- bit sets ------------------------------------------------------------------------------
+
+    def names_of(self, bits: int) -> list[str]:
+        """The names in a bit set, sorted."""
+        if not bits:
+            return []
+        text = bin(bits)
+        top = len(text) - 1
+        names = self.names
+        found = []
+        at = text.find("1", 2)
+        while at != -1:
+            found.append(names[top - at])
+            at = text.find("1", at + 1)
+        found.reverse()
+        return found
+
+    def _note(self, name: str) -> None:
+        """Record whether a node is a root and whether it is personal data."""
+        graph = self.graph
+        bit = self.bit[name]
+        if not graph.graph.pred[name]:
+            self._roots |= bit
+        spec = graph.nodes.get(name)
+        if spec is not None and spec.tags and is_pii(spec.tags):
+            self._pii |= bit
+
+    def _closure(self, name: str, memo: dict[str, int], upward: bool) -> int:
+        """Bits of every node reachable from `name` against (upward) or along the edges."""
+        found = memo.get(name)
+        if found is not None:
+            return found
+        graph = self.graph
+        # The plain adjacency dicts (networkx's views cost a wrapper object per step).
+        adjacency: dict[str, dict[str, Any]] = graph.graph._pred if upward else graph.graph._succ
+        bit = self.bit
+        if not self.acyclic:  # a cycle: no shared work, just a walk per node
+            if upward:
+                self._note(name)
+            seen = {name}
+            stack = [name]
+            total = 0
+            while stack:
+                for nxt in adjacency[stack.pop()]:
+                    if nxt not in seen:
+                        if upward:
+                            self._note(nxt)
+                        total |= bit[nxt]
+                        seen.add(nxt)
+                        stack.append(nxt)
+            memo[name] = total  # never the node itself, even when it is on a cycle
+            return total
+        # Depth first: a node's set is made once all its neighbours' sets are known.
+        nodes = graph.nodes
+        roots = pii = 0
+        expanding: set[str] = set()
+        work = [name]
+        while work:
+            current = work[-1]
+            if current in memo:
+                work.pop()
+                continue
+            neighbours = adjacency[current]
+            if current in expanding:
+                work.pop()
+                total = 0
+                for nxt in neighbours:
+                    total |= memo[nxt] | bit[nxt]
+                memo[current] = total
+                continue
+            expanding.add(current)
+            if upward:  # each node is expanded once: note what it is on the way
+                if not neighbours:
+                    roots |= bit[current]
+                spec = nodes.get(current)
+                if spec is not None and spec.tags and is_pii(spec.tags):
+                    pii |= bit[current]
+            work.extend(nxt for nxt in neighbours if nxt not in memo)
+        self._roots |= roots
+        self._pii |= pii
+        return memo[name]
+
+    def upstream_bits(self, name: str) -> int:
+        return self._closure(name, self._up, upward=True) if name in self.bit else 0
+
+    def downstream_bits(self, name: str) -> int:
+        return self._closure(name, self._down, upward=False) if name in self.bit else 0
+
+    def upstream(self, name: str) -> list[str]:
+        return self.names_of(self.upstream_bits(name))
+
+    def downstream(self, name: str) -> list[str]:
+        return self.names_of(self.downstream_bits(name))
+
+    def sources(self, name: str) -> list[str]:
+        """The roots `name` rests on (inputs, config values, loaders), sorted."""
+        return self.names_of(self.upstream_bits(name) & self._roots)
+
+    def pii_reaching(self, name: str) -> list[str]:
+        """PII-tagged nodes that reach `name`, itself included, sorted."""
+        if name not in self.bit:
+            return []
+        return self.names_of((self.upstream_bits(name) | self.bit[name]) & self._pii)
+
+    # --- per-graph tables ----------------------------------------------------------------------
+
+    def made_by(self, module: str | None, function: str) -> list[NodeSpec]:
+        """Every node definition (duplicates too) that `function` of `module` makes."""
+        if self._made_by is None:
+            table: dict[tuple[str | None, str], list[NodeSpec]] = {}
+            for node in all_definitions(self.graph):
+                if node.kind is NodeKind.FUNCTION and node.function:
+                    table.setdefault((node.module, node.function), []).append(node)
+            self._made_by = table
+        return self._made_by.get((module, function), [])
+
+    def owners(self) -> dict[str, str]:
+        """The `owner` tag of every node that has one."""
+        if self._owners is None:
+            self._owners = {
+                name: str(node.user_tags["owner"])
+                for name, node in self.graph.nodes.items()
+                if "owner" in node.tags and "owner" in node.user_tags
+            }
+            mask = 0
+            for name in self._owners:
+                mask |= self.bit[name]
+            self._owner_mask = mask
+        return self._owners
+
+    def owners_within(self, bits: int) -> set[str]:
+        """The `owner` tags of the nodes in a bit set."""
+        owners = self.owners()
+        return {owners[name] for name in self.names_of(bits & self._owner_mask)}
+
+
+def all_definitions(graph: Dataflow) -> Iterable[NodeSpec]:
+    """Every node definition, including the second definition of a duplicated name."""
+    duplicated = {p.node for p in graph.problems if p.code == "LD003" and p.node}
+    for name, node in graph.nodes.items():
+        if name in duplicated:
+            yield from graph.definitions(name)
+        else:
+            yield node
+
+
+class GraphIndexes:
+    """One `GraphIndex` per live graph; an index goes away with its graph."""
+
+    def __init__(self) -> None:
+        self._by_graph: weakref.WeakKeyDictionary[Dataflow, GraphIndex] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.signatures = SignatureMemo()
+        self._renders: dict[tuple[Any, ...], dict[str, str]] = {}
+
+    def of(self, graph: Dataflow) -> GraphIndex:
+        index = self._by_graph.get(graph)
+        if index is None:
+            index = self._by_graph[graph] = GraphIndex(graph)
+        return index
+
+    def signature(self, graph: Dataflow) -> int:
+        """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""
+        index = self.of(graph)
+        if index.signature is None:
+            index.signature = self.signatures.graph_signature(graph)
+        return index.signature
+
+    def render(
+        self, graph: Dataflow, key: tuple[Any, ...], draw: Callable[[], dict[str, str]]
+    ) -> dict[str, str]:
+        """`draw()`, reused while the picture (and `key`) stays the same, across graphs too."""
+        full = (self.signature(graph), *key)
+        found = self._renders.pop(full, None)
+        if found is None:
+            found = draw()
+        self._renders[full] = found  # most recently used last
+        while len(self._renders) > MAX_RENDERS:
+            del self._renders[next(iter(self._renders))]
+        return found

@@ -1,0 +1,99 @@
+"""Preparing per-graph answers while the user pauses, so the first request after an edit is fast.
+
+After an edit, the dataflows containing the edited file have new graphs, and the first hover,
+definition or references on them would pay for the graph's indexes (which function makes which
+node, who consumes what, each node's ancestors).  Shortly after the diagnostics are out, this
+builds them in small slices of work, each a few milliseconds, so messages that arrive meanwhile
+(the next keystroke) wait at most one slice.  A newer edit abandons the work for older graphs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .session import Session
+
+if TYPE_CHECKING:
+    from livedag.engine.dataflow import Dataflow
+    from livedag.server.workspace import Snapshot
+
+log = logging.getLogger(__name__)
+
+DELAY_S = 0.02  # idle time after an analysis before warming starts
+SLICE_S = 0.003  # longest stretch of warming before other messages get their turn
+
+
+class Warmer:
+    """A snapshot listener that warms the graphs of the dataflows an edit touched."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._steps: Iterator[None] | None = None
+        self._touched: set[Path] = set()
+        self._everything = False
+
+    def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        self._touched |= changed
+        self._everything = self._everything or before is None
+        self._steps = None
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = asyncio.get_running_loop().call_later(DELAY_S, self._run)
+
+    def _run(self) -> None:
+        self._handle = None
+        snapshot = self.session.snapshot
+        if snapshot is None:
+            return
+        if self._steps is None:
+            self._steps = self._plan(snapshot, self._touched, self._everything)
+            self._touched, self._everything = set(), False
+        deadline = time.perf_counter() + SLICE_S
+        try:
+            for _ in self._steps:
+                if self.session.snapshot is not snapshot:
+                    self._steps = None  # a newer edit: its own notification plans again
+                    return
+                if time.perf_counter() > deadline:
+                    self._handle = asyncio.get_running_loop().call_soon(self._run)
+                    return
+        except Exception:
+            log.warning("warming the graph indexes failed; requests build them", exc_info=True)
+        self._steps = None
+
+    def _plan(self, snapshot: Snapshot, touched: set[Path], everything: bool) -> Iterator[None]:
+        """The slices of work: per dataflow touched, its indexes, then its nodes' ancestors."""
+        for view in snapshot.dataflows:
+            if not everything and not touched.intersection(view.paths):
+                continue
+            yield from self._warm(view.graph, None if everything else _in(touched))
+
+    def _warm(self, graph: Dataflow, wanted: Callable[[str | None], bool] | None) -> Iterator[None]:
+        index = self.session.indexes.of(graph)
+        yield
+        index.made_by(None, "")
+        yield
+        graph.consumers("")  # the engine builds its consumer index on first use
+        yield
+        for name, node in graph.nodes.items():
+            location = node.location
+            if wanted is None or (location is not None and wanted(location.path)):
+                index.upstream_bits(name)
+                yield
+
+
+def _in(paths: set[Path]) -> Callable[[str | None], bool]:
+    names = {str(p) for p in paths}
+    return lambda path: path in names
+
+
+def register(session: Session) -> Warmer:
+    warmer = Warmer(session)
+    session.listeners.append(warmer)
+    return warmer

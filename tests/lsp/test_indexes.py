@@ -1,0 +1,216 @@
+"""The per-graph indexes behind the request paths answer exactly what a walk of the graph does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import STANDARD
+from livedag.engine.dataflow import Dataflow
+from livedag.server.analyzer import analyze_source
+from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
+from livedag.server.lsp.diagnostics import _touched_files
+from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
+from livedag.server.lsp.locate import Role, build_index
+from livedag.server.workspace import Workspace
+from lsprotocol import types
+
+DIAMONDS = """
+import pandas as pd
+from hamilton.function_modifiers import extract_columns, tag
+
+
+@tag(owner="crm", pii="true")
+def people(path: str) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+@extract_columns("age", "email")
+def columns(people: pd.DataFrame) -> pd.DataFrame:
+    return people
+
+
+def left(age: pd.Series, scale: float) -> pd.Series:
+    return age * scale
+
+
+@tag(owner="ds")
+def right(age: pd.Series, email: pd.Series) -> pd.Series:
+    return age
+
+
+def joined(left: pd.Series, right: pd.Series, bonus: int = 1) -> pd.Series:
+    return left + right
+
+
+def unrelated(other: int) -> int:
+    return other
+"""
+
+CYCLE = """
+def a(c: int, x: int) -> int:
+    return c
+
+
+def b(a: int) -> int:
+    return a
+
+
+def c(b: int) -> int:
+    return b
+
+
+def d(c: int) -> int:
+    return c
+"""
+
+
+def _flow(text: str, module: str = "m", path: str | None = None) -> Dataflow:
+    analysis = analyze_source(text, module=module, path=path)
+    return Dataflow.from_functions({module: analysis.functions})
+
+
+def _check_against_walks(graph: Dataflow) -> None:
+    index = GraphIndex(graph)
+    for name in graph.nodes:
+        ancestors = graph.upstream_of(name)
+        assert index.upstream(name) == sorted(ancestors), name
+        assert index.downstream(name) == sorted(graph.downstream_of(name)), name
+        roots = sorted(n for n in ancestors if graph.graph.in_degree(n) == 0)
+        assert index.sources(name) == roots, name
+        pii = sorted(n for n in ancestors | {name} if is_pii(graph.nodes[n].tags))
+        assert index.pii_reaching(name) == pii, name
+
+
+def test_ancestors_descendants_roots_and_pii_match_a_walk() -> None:
+    graph = _flow(DIAMONDS)
+    assert graph.is_acyclic
+    _check_against_walks(graph)
+    index = GraphIndex(graph)
+    assert index.sources("joined") == ["bonus", "path", "scale"]
+    assert index.pii_reaching("joined") == ["people"]
+    assert index.owners_within(index.downstream_bits("people") | index.bit["people"]) == {
+        "crm",
+        "ds",
+    }
+
+
+def test_a_cycle_is_answered_like_a_walk() -> None:
+    graph = _flow(CYCLE)
+    assert not graph.is_acyclic
+    _check_against_walks(graph)
+    assert "a" not in GraphIndex(graph).upstream("a")
+
+
+def test_bit_sets_decode_to_sorted_names() -> None:
+    index = GraphIndex(_flow(DIAMONDS))
+    every = sum(index.bit.values())
+    assert index.names_of(every) == sorted(index.names)
+    assert index.names_of(0) == []
+    last = index.names[-1]
+    assert index.names_of(index.bit[last] | index.bit[index.names[0]]) == [index.names[0], last]
+
+
+def test_signature_ignores_moved_code_but_not_what_a_preview_draws() -> None:
+    indexes = GraphIndexes()
+    base = indexes.signature(_flow(DIAMONDS))
+    assert indexes.signature(_flow("\n\n\n" + DIAMONDS)) == base
+    no_default = DIAMONDS.replace("bonus: int = 1", "bonus: int")
+    assert indexes.signature(_flow(no_default)) != base  # the edge is no longer optional
+    assert indexes.signature(_flow(DIAMONDS.replace('owner="ds"', 'owner="bi"'))) != base
+
+
+def test_pictures_are_reused_while_the_graph_draws_the_same() -> None:
+    indexes = GraphIndexes()
+    drawn: list[int] = []
+
+    def draw() -> dict[str, str]:
+        drawn.append(1)
+        return {"dot": str(len(drawn))}
+
+    first, moved = _flow(DIAMONDS), _flow("\n\n" + DIAMONDS)
+    names = tuple(first.nodes)
+    assert indexes.render(first, (names, None), draw) is indexes.render(moved, (names, None), draw)
+    indexes.render(_flow(DIAMONDS.replace("scale: float", "scale: int")), (names, None), draw)
+    assert len(drawn) == 2
+
+
+def test_file_index_finds_targets_building_only_the_function_asked_about(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    text = DIAMONDS + "".join(
+        f"\n\ndef filler_{i}(joined: pd.Series) -> pd.Series:\n    return joined\n"
+        for i in range(50)
+    )
+    analysis = analyze_source(text, module="m", path=str(path))
+    graph = Dataflow.from_functions({"m": analysis.functions})
+    index = build_index(path, analysis, GraphIndex(graph))
+    lines = text.split("\n")
+
+    def at(needle: str, nth: int = 0) -> tuple[int, int]:
+        found = [(i + 1, line.index(needle)) for i, line in enumerate(lines) if needle in line]
+        return found[nth]
+
+    target = index.at(*at('"email"'))
+    assert target is not None and (target.role, target.name) == (Role.NODE, "email")
+    target = index.at(*at("def columns"))
+    assert target is None  # on `def`, not on the name
+    line, column = at("def columns(")
+    target = index.at(line, column + 6)
+    assert target is not None and target.role is Role.FUNCTION
+    assert set(target.nodes) == {"age", "email", "columns"}
+    line, column = at("email: pd.Series")
+    target = index.at(line, column)
+    assert target is not None and (target.role, target.nodes) == (Role.PARAMETER, ("right",))
+    line, column = at("joined: pd.Series", 7)
+    target = index.at(line, column)
+    assert target is not None and target.nodes == ("filler_7",)
+    assert len(index._by_function) == 3  # the three functions asked about, of 56
+    everything = list(index.targets())
+    assert (
+        len({t.nodes for t in everything if t.role is Role.PARAMETER and t.name == "joined"}) == 50
+    )
+
+
+def test_only_files_whose_problems_changed_are_republished(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    workspace = Workspace([tmp_path])
+    before = workspace.index()
+    model = (tmp_path / "model.py").resolve()
+    features = (tmp_path / "features.py").resolve()
+    body_edit = STANDARD["model.py"].replace("age_normalized + income_scaled", "income_scaled")
+    after = workspace.update(model, body_edit)
+    assert _touched_files(before, after) == set()
+    cycle = STANDARD["features.py"].replace(
+        "def contact(email: pd.Series)", "def contact(email: pd.Series, score: pd.Series)"
+    )
+    cyclic = workspace.update(features, cycle)
+    assert _touched_files(after, cyclic) == {features, model}
+
+
+def test_plain_json_results_pass_the_converter_untouched() -> None:
+    converter = json_converter()
+    result = JsonObject(nodes=[{"id": "a"}])
+    assert converter.unstructure(result) is result
+    diagnostics = JsonArray([{"message": "x", "range": {}}])
+    plain = converter.unstructure(
+        types.PublishDiagnosticsParams(uri="file:///m.py", diagnostics=diagnostics)
+    )
+    assert plain == {"uri": "file:///m.py", "diagnostics": diagnostics}
+    usual = converter.unstructure(
+        types.PublishDiagnosticsParams(
+            uri="file:///m.py",
+            version=3,
+            diagnostics=[
+                types.Diagnostic(
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=1),
+                    ),
+                    message="x",
+                )
+            ],
+        )
+    )
+    assert json.loads(json.dumps(usual))["diagnostics"][0]["message"] == "x"
+    assert usual["version"] == 3
