@@ -209,6 +209,13 @@ class Dataflow:
                     problems=problems,
                 )
             removed, added = diff
+        elif any(
+            not any(spec is mine for mine in self._definitions.get(spec.name, ()))
+            for spec in removed
+        ):  # told to remove a node this dataflow does not hold: trust nothing, build cold
+            return Dataflow.build(
+                nodes, config=self.config, declared_inputs=self.declared_inputs, problems=problems
+            )
         return relink(self, nodes, problems, removed, added)
 
     def _positions(self) -> dict[str, int] | None:

@@ -168,3 +168,78 @@ def _bounded_search(
             found.append(nxt)
             stack.append(nxt)
     return found
+
+
+class RequiredInputs:
+    """`required_inputs(nodes, outputs)` kept up to date across versions of an acyclic graph.
+
+    Counts, for every name, how many dependencies of the functions the outputs need (and the
+    outputs themselves) ask for it, and how many of those are not optional.  The functions
+    needed are those asked for at least once; the inputs required, those asked for without a
+    default.  After an edit only the changed nodes and what their counts reach are revisited,
+    where a full walk visits everything upstream of the outputs.  Counting is exact on acyclic
+    graphs only (a cycle could keep itself counted), so `updated` is for acyclic graphs.
+    """
+
+    def __init__(self, outputs: Iterable[str], nodes: Mapping[str, NodeSpec]):
+        self.outputs = tuple(outputs)
+        self._asked: dict[str, int] = {}
+        self._strictly: dict[str, int] = {}
+        self._counted: set[str] = set()  # functions whose dependencies are in the counts
+        for output in self.outputs:
+            self._ask(output, 1, strict=True)
+        self._settle(nodes, list(self.outputs))
+
+    def needed(self, nodes: Mapping[str, NodeSpec]) -> set[str]:
+        """The inputs required (not provided by the config or the caller: that is for them)."""
+        return {
+            name
+            for name, count in self._strictly.items()
+            if count > 0 and (node := nodes.get(name)) is not None and node.kind is NodeKind.INPUT
+        }
+
+    def updated(
+        self,
+        before: Mapping[str, NodeSpec],
+        after: Mapping[str, NodeSpec],
+        changed: Collection[str],
+    ) -> RequiredInputs:
+        """The counts for `after`, which differs from `before` only in the `changed` nodes."""
+        fresh = RequiredInputs((), {})
+        fresh.outputs = self.outputs
+        fresh._asked = dict(self._asked)
+        fresh._strictly = dict(self._strictly)
+        fresh._counted = set(self._counted)
+        worklist = []
+        for name in changed:
+            if name in fresh._counted:  # take back what its old definition asked for
+                fresh._counted.discard(name)
+                worklist.extend(fresh._ask_for_all(before[name], -1))
+            worklist.append(name)
+        fresh._settle(after, worklist)
+        return fresh
+
+    def _ask(self, name: str, step: int, strict: bool) -> bool:
+        """Count one ask; True when `name` went from asked to not asked or back."""
+        count = self._asked.get(name, 0) + step
+        self._asked[name] = count
+        if strict:
+            self._strictly[name] = self._strictly.get(name, 0) + step
+        return count == 0 or (count == 1 and step > 0)
+
+    def _ask_for_all(self, node: NodeSpec, step: int) -> list[str]:
+        return [d.name for d in node.dependencies if self._ask(d.name, step, not d.optional)]
+
+    def _settle(self, nodes: Mapping[str, NodeSpec], worklist: list[str]) -> None:
+        while worklist:
+            name = worklist.pop()
+            node = nodes.get(name)
+            wanted = (
+                node is not None and node.kind is NodeKind.FUNCTION and self._asked.get(name, 0) > 0
+            )
+            if wanted and name not in self._counted:
+                self._counted.add(name)
+                worklist.extend(self._ask_for_all(node, 1))  # type: ignore[arg-type]
+            elif not wanted and name in self._counted:
+                self._counted.discard(name)
+                worklist.extend(self._ask_for_all(node, -1))  # type: ignore[arg-type]

@@ -1,10 +1,13 @@
-"""From analyzed modules to a `Dataflow`: expansion with a cache, and the driver checks.
+"""From analyzed modules to a `Dataflow`: expansion with a cache, incremental re-linking, and the
+driver checks.
 
 Expansion is the costly part of linking, and after a keystroke only one function has changed.
 The analyzer hands back the *same* FunctionSpec object for a block it did not re-parse, so the
 cache is keyed by object identity (not equality: equality ignores locations, and a function whose
-lines moved must be re-expanded to move its problems).  Module-wide rewrites run first, exactly as
-`expand_module` does them, so the nodes are the ones the runtime makes.
+lines moved must be re-expanded to move its problems).  `expand_module` itself runs the
+module-wide rewrites, with the cache as its function expander, so the nodes are the ones the
+runtime makes.  What a module's expansion was before and is now (`ModuleChange`) tells
+`Dataflow.updated` which nodes to re-link.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.rules import MODULE_REWRITES, Expansion, expand_function
+from livedag.engine.lineage import RequiredInputs
+from livedag.engine.relink import identity_diff
+from livedag.engine.rules import Expansion, expand_function, expand_module
 from livedag.engine.specs import FunctionSpec, NodeKind, NodeSpec, Problem, Severity
 
 
@@ -30,6 +35,15 @@ class _ModuleEntry:
     source: Sequence[FunctionSpec]  # the analyzer's tuple: the same object while nothing changed
     functions: dict[int, tuple[FunctionSpec, Expansion]]
     result: Expansion
+
+
+@dataclass(frozen=True)
+class ModuleChange:
+    """A module whose nodes differ from the last time its dataflow was linked."""
+
+    module_key: str
+    before: Expansion | None  # None: the module is new to this dataflow
+    after: Expansion
 
 
 @dataclass
@@ -48,11 +62,13 @@ class ExpansionCache:
         module_key: str,
         functions: Sequence[FunctionSpec],
         config: Mapping[str, Any],
-    ) -> tuple[Expansion, bool]:
-        """What `expand_module(functions, config)` gives, and whether it differs from last time.
+    ) -> tuple[Expansion, ModuleChange | None]:
+        """What `expand_module(functions, config)` gives, and how it differs from last time.
 
         Only functions whose spec object is new are expanded again.  "Differs" includes moved
         locations: problems must follow their lines even when the graph's shape is the same.
+        An expansion equal to the last one is returned as the last one's very object, so the
+        nodes a dataflow holds stay the nodes this cache knows.
         """
         key = (scope, module_key)
         ckey = config_key(config)
@@ -60,23 +76,25 @@ class ExpansionCache:
         if entry is not None and entry.config != ckey:
             entry = None
         if entry is not None and entry.source is functions:
-            return entry.result, False
+            return entry.result, None
         old = entry.functions if entry is not None else {}
         fresh: dict[int, tuple[FunctionSpec, Expansion]] = {}
-        specs = list(functions)
-        out = Expansion()
-        for rewrite in MODULE_REWRITES:
-            specs = rewrite(specs, out.problems)
-        for spec in specs:
-            if not spec.is_public:
-                continue
+
+        def expand_cached(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             hit = old.get(id(spec))
             if hit is None or hit[0] is not spec:
                 hit = (spec, expand_function(spec, config))
             fresh[id(spec)] = hit
-            out.extend(hit[1])
+            return hit[1]
+
+        out = expand_module(functions, config, expand=expand_cached)
+        change: ModuleChange | None = ModuleChange(
+            module_key, entry.result if entry is not None else None, out
+        )
+        if entry is not None and same_expansion(entry.result, out):
+            out, change = entry.result, None
         self._entries[key] = _ModuleEntry(ckey, functions, fresh, out)
-        return out, entry is None or not same_expansion(entry.result, out)
+        return out, change
 
     def forget(self, module_key: str) -> None:
         for key in [k for k in self._entries if k[1] == module_key]:
@@ -100,22 +118,62 @@ def same_expansion(before: Expansion, after: Expansion) -> bool:
     return True
 
 
+@dataclass
+class Expanded:
+    """Every module's nodes and rule problems, in module order, and which modules changed."""
+
+    nodes: list[NodeSpec]
+    problems: list[Problem]
+    changes: list[ModuleChange]
+
+
 def expand_all(
     scope: str,
     modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
     config: Mapping[str, Any],
     cache: ExpansionCache,
-) -> tuple[list[NodeSpec], list[Problem], bool]:
-    """Every module's nodes and rule problems, and whether any module's changed."""
-    nodes: list[NodeSpec] = []
-    problems: list[Problem] = []
-    changed = False
+) -> Expanded:
+    """Every module's nodes and rule problems, and the modules whose nodes changed."""
+    expanded = Expanded([], [], [])
     for module_key, functions in modules:
-        expansion, differs = cache.expand_module(scope, module_key, functions, config)
-        changed = changed or differs
-        nodes.extend(expansion.nodes)
-        problems.extend(expansion.problems)
-    return nodes, problems, changed
+        expansion, change = cache.expand_module(scope, module_key, functions, config)
+        if change is not None:
+            expanded.changes.append(change)
+        expanded.nodes.extend(expansion.nodes)
+        expanded.problems.extend(expansion.problems)
+    return expanded
+
+
+def relink(
+    previous: Dataflow,
+    expanded: Expanded,
+    *,
+    config: Mapping[str, Any],
+    declared_inputs: Collection[str] | None,
+) -> tuple[Dataflow, set[str] | None]:
+    """The dataflow of `expanded`, re-linked from `previous` when only some modules' nodes
+    changed (the keystroke path), else built cold; and the names of the nodes re-linked (None
+    after a cold build)."""
+    removed: list[NodeSpec] = []
+    added: list[NodeSpec] = []
+    for change in expanded.changes:
+        diff = None
+        if change.before is not None:
+            diff = identity_diff(change.before.nodes, change.after.nodes)
+        if diff is None:
+            graph = Dataflow.build(
+                expanded.nodes,
+                config=config,
+                declared_inputs=declared_inputs,
+                problems=expanded.problems,
+            )
+            return graph, None
+        removed.extend(diff[0])
+        added.extend(diff[1])
+    graph = previous.updated(
+        expanded.nodes, problems=expanded.problems, removed=removed, added=added
+    )
+    return graph, {spec.name for spec in (*removed, *added)}
 
 
 def link(
@@ -127,18 +185,42 @@ def link(
     scope: str = "",
 ) -> Dataflow:
     """One dataflow from `(module key, functions)` pairs."""
-    nodes, problems, _ = expand_all(scope, modules, config, cache)
-    return Dataflow.build(nodes, config=config, declared_inputs=declared_inputs, problems=problems)
+    expanded = expand_all(scope, modules, config, cache)
+    return Dataflow.build(
+        expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
+    )
+
+
+@dataclass(frozen=True)
+class DriverChecks:
+    """LD009/LD010 of one dataflow version, with what the next version needs to update them."""
+
+    graph: Dataflow
+    problems: tuple[Problem, ...]
+    requirements: tuple[RequiredInputs | None, ...]  # per driver use, while the graph is acyclic
 
 
 def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> list[Problem]:
+    """LD009 and LD010 for the driver scripts that run `graph`."""
+    return list(check_drivers(graph, tuple(drivers)).problems)
+
+
+def check_drivers(
+    graph: Dataflow,
+    drivers: Sequence[tuple[Path, Any]],
+    previous: DriverChecks | None = None,
+    changed: Collection[str] | None = None,
+) -> DriverChecks:
     """LD009 and LD010 for the driver scripts that run `graph`.
 
     LD009 sits on the string naming an output nobody defines; LD010 on the execute call whose
-    requested outputs need inputs it does not pass (config values count as supplied).
+    requested outputs need inputs it does not pass (config values count as supplied).  With the
+    checks of the `previous` version and the names of the nodes `changed` since, the inputs the
+    outputs need are updated instead of walked again (the keystroke path).
     """
     out: list[Problem] = []
-    for _path, use in drivers:
+    requirements: list[RequiredInputs | None] = []
+    for index, (_path, use) in enumerate(drivers):
         supplied = {str(name) for name in use.inputs} | {str(k) for k in graph.config}
         wanted: list[str] = []
         for output in use.outputs:
@@ -156,21 +238,46 @@ def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> lis
                     node=str(output),
                 )
             )
-        if not wanted or not _inputs_known(use):
-            continue
-        missing = sorted(graph.required_inputs(wanted) - supplied)
-        if missing:
-            names = ", ".join(repr(m) for m in missing)
-            out.append(
-                Problem(
-                    "LD010",
-                    Severity.WARNING,
-                    f"the requested outputs need input(s) {names} that this call does not "
-                    f"supply; pass them in inputs={{...}} or add them to the config",
-                    use.execute_location or use.location,
-                )
+        requirement = None
+        if wanted and _inputs_known(use):
+            requirement = _requirement(graph, wanted, index, previous, changed)
+            needed = (
+                requirement.needed(graph.nodes)
+                if requirement is not None
+                else graph.required_inputs(wanted)
             )
-    return out
+            missing = sorted(needed - supplied)
+            if missing:
+                names = ", ".join(repr(m) for m in missing)
+                out.append(
+                    Problem(
+                        "LD010",
+                        Severity.WARNING,
+                        f"the requested outputs need input(s) {names} that this call does not "
+                        f"supply; pass them in inputs={{...}} or add them to the config",
+                        use.location,
+                    )
+                )
+        requirements.append(requirement)
+    return DriverChecks(graph, tuple(out), tuple(requirements))
+
+
+def _requirement(
+    graph: Dataflow,
+    wanted: list[str],
+    index: int,
+    previous: DriverChecks | None,
+    changed: Collection[str] | None,
+) -> RequiredInputs | None:
+    """The counts of what `wanted` needs, updated from the previous version when possible."""
+    if not graph.is_acyclic:
+        return None
+    before = None
+    if previous is not None and changed is not None and index < len(previous.requirements):
+        before = previous.requirements[index]
+    if before is not None and before.outputs == tuple(wanted) and previous is not None:
+        return before.updated(previous.graph.nodes, graph.nodes, changed)
+    return RequiredInputs(wanted, graph.nodes)
 
 
 def _inputs_known(use: Any) -> bool:

@@ -22,7 +22,7 @@ from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
 from .discovery import DataflowPlan, ModuleIndex, plan_dataflows, python_files
-from .linking import ExpansionCache, driver_problems, expand_all, link
+from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, link, relink
 from .project import ProjectConfig, load_project_config
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class DataflowView:
     problems_by_path: Mapping[str, tuple[Problem, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # LD009/LD010 with what the next version needs to update them (the keystroke path).
+    driver_checks: DriverChecks | None = field(default=None, compare=False, repr=False)
 
 
 class Snapshot:
@@ -265,27 +267,44 @@ class Workspace:
         return self._publish()
 
     def _link(self, plan: DataflowPlan) -> DataflowView:
-        """The plan's dataflow; the previous one as it is when none of its nodes changed."""
+        """The plan's dataflow: the previous one as it is when none of its nodes changed,
+        re-linked from it when some did, built cold when the plan or config changed."""
         config = {**plan.config, **self._override}
         present = [p for p in plan.paths if p in self._analyses]
-        nodes, problems, changed = expand_all(
+        expanded = expand_all(
             plan.name, ((str(p), self._analyses[p].functions) for p in present), config, self._cache
         )
         previous = self._views.get(plan.name)
-        if (
-            not changed
-            and previous is not None
+        comparable = (
+            previous is not None
             and self._plans.get(plan.name) == plan
             and previous.paths == tuple(present)
             and dict(previous.config) == config
-        ):
-            return previous
-        graph = Dataflow.build(
-            nodes, config=config, declared_inputs=plan.declared_inputs, problems=problems
         )
-        graph.problems.extend(driver_problems(graph, plan.drivers))
+        if comparable and not expanded.changes:
+            assert previous is not None
+            return previous
+        changed: set[str] | None = None
+        if comparable:
+            assert previous is not None
+            graph, changed = relink(
+                previous.graph, expanded, config=config, declared_inputs=plan.declared_inputs
+            )
+        else:
+            graph = Dataflow.build(
+                expanded.nodes,
+                config=config,
+                declared_inputs=plan.declared_inputs,
+                problems=expanded.problems,
+            )
+        drivers = check_drivers(
+            graph,
+            plan.drivers,
+            previous.driver_checks if comparable and previous else None,
+            changed,
+        )
         by_path: dict[str, list[Problem]] = {}
-        for problem in graph.problems:
+        for problem in [*graph.problems, *drivers.problems]:
             if problem.location is not None and problem.location.path:
                 by_path.setdefault(problem.location.path, []).append(problem)
         return DataflowView(
@@ -296,6 +315,7 @@ class Workspace:
             graph=graph,
             drivers=plan.drivers,
             problems_by_path={k: tuple(v) for k, v in by_path.items()},
+            driver_checks=drivers,
         )
 
     def _publish(self) -> Snapshot:

@@ -35,15 +35,28 @@ MODULE_REWRITES: list[ModuleRewrite] = []
 MODULE_REWRITES.append(macros.apply_mutations)
 
 
-def expand_module(functions: Sequence[FunctionSpec], config: Mapping[str, Any]) -> Expansion:
-    """Nodes of one module: every public function in it, private ones only as references."""
+# How one function is expanded; `expand_module` takes another one (a cache) in its place.
+FunctionExpander = Callable[[FunctionSpec, Mapping[str, Any]], Expansion]
+
+
+def expand_module(
+    functions: Sequence[FunctionSpec],
+    config: Mapping[str, Any],
+    *,
+    expand: FunctionExpander = expand_function,
+) -> Expansion:
+    """Nodes of one module: every public function in it, private ones only as references.
+
+    `expand` is called for each public function after the module-wide rewrites; the language
+    server passes a memoizing one, so only the functions that changed are expanded again.
+    """
     specs = list(functions)
     out = Expansion()
     for rewrite in MODULE_REWRITES:
         specs = rewrite(specs, out.problems)
     for spec in specs:
         if spec.is_public:
-            out.extend(expand_function(spec, config))
+            out.extend(expand(spec, config))
     return out
 
 
@@ -52,6 +65,7 @@ __all__ = [
     "RULES",
     "DecoratorError",
     "Expansion",
+    "FunctionExpander",
     "Phase",
     "RuleContext",
     "Unknowable",

@@ -13,10 +13,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from livedag.engine.dataflow import Dataflow
+from livedag.engine.lineage import RequiredInputs, required_inputs
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
 
 NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode"]
 TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]
+OUTPUTS = ("score", "income_mean", "region")
 _lines = itertools.count(1)
 
 
@@ -102,17 +104,24 @@ def test_updates_equal_a_cold_build(
 ) -> None:
     nodes = start
     flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
+    required = RequiredInputs(OUTPUTS, flow.nodes) if flow.is_acyclic else None
     for step, (kind, index, node) in enumerate(steps):
         before = nodes
         nodes = apply(nodes, kind, index, node)
+        kept = {id(n) for n in nodes}
+        was = {id(n) for n in before}
+        removed = [n for n in before if id(n) not in kept]
+        added = [n for n in nodes if id(n) not in was]
         if step % 2:  # the caller says what changed, as the workspace does
-            kept = {id(n) for n in nodes}
-            was = {id(n) for n in before}
-            removed = [n for n in before if id(n) not in kept]
-            added = [n for n in nodes if id(n) not in was]
             fresh = flow.updated(nodes, problems=_rule_problem(step), removed=removed, added=added)
         else:
             fresh = flow.updated(nodes, problems=_rule_problem(step))
+        if required is not None and fresh.is_acyclic:
+            changed = {n.name for n in (*removed, *added)}
+            required = required.updated(flow.nodes, fresh.nodes, changed)
+            assert required.needed(fresh.nodes) == required_inputs(fresh.nodes, OUTPUTS)
+        else:
+            required = RequiredInputs(OUTPUTS, fresh.nodes) if fresh.is_acyclic else None
         cold = Dataflow.build(
             nodes, config=config, declared_inputs=inputs, problems=_rule_problem(step)
         )

@@ -1,0 +1,97 @@
+"""Parameter edits re-link a dataflow incrementally: the result equals a fresh index, and the
+snapshot a reader holds does not move."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from livedag.server import linking
+from livedag.server.workspace import Snapshot, Workspace
+
+Project = Callable[..., Path]
+
+FEATURES = """
+    def raw_total(raw: int) -> int:
+        return raw
+
+    def doubled(raw_total: int) -> int:
+        return raw_total * 2
+
+    def report(doubled: int, raw_total: int) -> str:
+        return str(doubled)
+"""
+RUN = """
+    from hamilton import driver
+    import features
+
+    dr = driver.Builder().with_modules(features).build()
+    dr.execute(["report"], inputs={"raw": 1})
+"""
+
+EDITS = [
+    # a new required input: LD010 on the driver
+    ("def doubled(raw_total: int)", "def doubled(raw_total: int, scale: int)"),
+    # a typo of an existing node: LD002 warning
+    ("def doubled(raw_total: int)", "def doubled(raw_totl: int)"),
+    # a cycle through two functions: LD001
+    ("def raw_total(raw: int)", "def raw_total(report: int)"),
+    # a type mismatch: LD004
+    ("def report(doubled: int,", "def report(doubled: str,"),
+    # a new function defining an input, and a duplicate
+    (
+        "def report(",
+        "def raw(x: int) -> int:\n    return x\n\n\ndef doubled(raw: int) -> int:\n"
+        "    return raw\n\n\ndef report(",
+    ),
+    # a rename: consumers of the old name now ask for an input
+    ("def raw_total(raw: int)", "def raw_sum(raw: int)"),
+]
+
+
+def _all(snapshot: Snapshot) -> Counter[object]:
+    return Counter(p for path in snapshot.paths() for p in snapshot.problems_for(path))
+
+
+@pytest.mark.parametrize(("old", "new"), EDITS)
+def test_an_edit_relinks_to_what_a_fresh_index_gives(
+    project: Project, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    root = project(features=FEATURES, run=RUN)
+    features = root / "features.py"
+    workspace = Workspace([root])
+    before = workspace.index()
+    held = (before.dataflows[0].graph, set(before.dataflows[0].graph.graph.edges), _all(before))
+    relinked = []
+    monkeypatch.setattr(
+        linking.Dataflow, "updated", _spy(linking.Dataflow.updated, relinked), raising=True
+    )
+    text = features.read_text()
+    assert old in text
+    edited = workspace.update(features, text.replace(old, new))
+    assert relinked, "the edit was expected to re-link incrementally"
+
+    features.write_text(text.replace(old, new))
+    fresh = Workspace([root]).index()
+    mine, theirs = edited.dataflows[0].graph, fresh.dataflows[0].graph
+    assert dict(mine.nodes) == dict(theirs.nodes)
+    assert set(mine.graph.edges(data="optional")) == set(theirs.graph.edges(data="optional"))
+    assert _all(edited) == _all(fresh)
+    assert _all(edited) != _all(before)  # every edit here changes some problem
+
+    graph, edges, problems = held  # the snapshot a reader took before the edit is unchanged
+    assert before.dataflows[0].graph is graph and set(graph.graph.edges) == edges
+    assert _all(before) == problems
+
+    restored = workspace.update(features, text)
+    assert _all(restored) == _all(before)
+
+
+def _spy(method: Callable[..., object], calls: list[object]) -> Callable[..., object]:
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return method(*args, **kwargs)
+
+    return spy
