@@ -1,14 +1,19 @@
 """Workspace benchmark: cold index, one-function edits, `livedag lint`, memory.
 
     .venv/bin/python bench/bench_workspace.py [--modules 40] [--functions 100] [--edits 200]
+        [--no-driver] [--freeze] [--no-lint]
+
+One 4,000-function module: `--modules 1 --functions 4000`.
 
 Generates a workspace with `../shared/bench/gen_dataflow.py` (each module builds on the previous
 module's nodes) plus a driver script that runs all modules as one dataflow, then measures:
 
 - cold `Workspace.index()` (the whole workspace: read, analyze, expand, link) and its node count;
-- `Workspace.update()` after a one-function edit in a middle module, p50/p95 over `--edits`
-  edits (body edits that keep the line count, and signature edits that change a dependency);
-- `livedag lint` as a subprocess on the generated workspace and on the bundled example;
+- `Workspace.update()` after a one-function edit in a middle module, wall min/median/p95 and CPU
+  over `--edits` edits of each kind: body (same line count), parameter (a new dependency), new
+  function (appended), rename (its consumers now ask for an input);
+- `livedag lint` as a subprocess on the generated workspace and on the bundled example (wall and
+  CPU over `--lint-runs` runs);
 - peak RSS of a process that indexed the workspace.
 
 Figures are printed, never asserted: this is run by hand and reported in the issue notes.
@@ -17,6 +22,7 @@ Figures are printed, never asserted: this is run by hand and reported in the iss
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import statistics
@@ -59,7 +65,37 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def bench_in_process(root: Path, paths: list[Path], edits: int) -> None:
+def _edits(text: str, edits: int) -> dict[str, list[str]]:
+    """Each kind of one-function edit, `edits` times, each made to the original text."""
+    lines = text.splitlines(keepends=True)
+    returns = [i for i, line in enumerate(lines) if line.startswith("    return ")]
+    defs = [
+        i for i, line in enumerate(lines) if line.startswith("def ") and "(x: pd.Series" not in line
+    ]
+    some_node = lines[defs[0]][4:].split("(")[0].split("__")[0]
+    kinds: dict[str, list[str]] = {"body": [], "parameter": [], "new function": [], "rename": []}
+    for n in range(edits):
+        edited = lines.copy()
+        i = returns[(n * 7) % len(returns)]
+        edited[i] = edited[i].rstrip("\n") + f" + {n % 3}\n"
+        kinds["body"].append("".join(edited))
+        edited = lines.copy()
+        i = defs[(n * 5) % len(defs)]
+        edited[i] = edited[i].replace("(", f"(extra_{n % 4}: int, ", 1)
+        kinds["parameter"].append("".join(edited))
+        added = (
+            f"\n\ndef bench_new_{n}({some_node}: pd.Series) -> pd.Series:\n"
+            f"    return {some_node} * 2\n"
+        )
+        kinds["new function"].append(text + added)
+        edited = lines.copy()
+        name = edited[i][4:].split("(")[0]
+        edited[i] = edited[i].replace(f"def {name}(", f"def {name}_renamed{n % 3}(", 1)
+        kinds["rename"].append("".join(edited))
+    return kinds
+
+
+def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) -> None:
     from livedag.server.workspace import Workspace
 
     start = time.perf_counter()
@@ -72,52 +108,46 @@ def bench_in_process(root: Path, paths: list[Path], edits: int) -> None:
         f"cold index: {cold * 1000:.0f} ms for {len(snapshot.paths())} files, "
         f"{len(snapshot.dataflows)} dataflow(s), {nodes} nodes, {problems} problems"
     )
+    if freeze:  # what the language server does once the index is published
+        gc.collect()
+        gc.freeze()
 
     target = paths[len(paths) // 2]
     text = target.read_text()
-    lines = text.splitlines(keepends=True)
-    returns = [i for i, line in enumerate(lines) if line.startswith("    return ")]
-    defs = [
-        i for i, line in enumerate(lines) if line.startswith("def ") and "(x: pd.Series" not in line
-    ]
-    body_times: list[float] = []
-    for n in range(edits):
-        i = returns[(n * 7) % len(returns)]
-        edited = lines.copy()
-        edited[i] = edited[i].rstrip("\n") + f" + {n % 3}\n"
-        start = time.perf_counter()
-        workspace.update(target, "".join(edited))
-        body_times.append(time.perf_counter() - start)
-    sig_times: list[float] = []
-    for n in range(edits):
-        i = defs[(n * 5) % len(defs)]
-        edited = lines.copy()
-        edited[i] = edited[i].replace("(", f"(extra_{n % 4}: int, ", 1)
-        start = time.perf_counter()
-        workspace.update(target, "".join(edited))
-        sig_times.append(time.perf_counter() - start)
-    workspace.update(target, text)
-    for label, samples in (("body edit", body_times), ("signature edit", sig_times)):
+    print(f"edits in {target.name} ({text.count(chr(10) + 'def ')} functions), wall / CPU ms:")
+    for label, texts in _edits(text, edits).items():
+        wall: list[float] = []
+        cpu: list[float] = []
+        for edited in texts:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            workspace.update(target, edited)
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+        workspace.update(target, text)
         print(
-            f"update after one-function {label}: p50 {statistics.median(samples) * 1000:.2f} ms, "
-            f"p95 {_percentile(samples, 0.95) * 1000:.2f} ms, max {max(samples) * 1000:.2f} ms "
-            f"({len(samples)} edits)"
+            f"  {label:>12}: wall min {min(wall):6.2f}  median {statistics.median(wall):6.2f}  "
+            f"p95 {_percentile(wall, 0.95):6.2f}  max {max(wall):7.2f} | CPU median "
+            f"{statistics.median(cpu):6.2f}  p95 {_percentile(cpu, 0.95):6.2f}  ({len(wall)} edits)"
         )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {rss_mb:.0f} MB")
 
 
-def time_lint(label: str, path: Path, runs: int = 3) -> None:
+def time_lint(label: str, path: Path, runs: int = 5) -> None:
     livedag = Path(sys.executable).with_name("livedag")
     command = [str(livedag), "lint", "--severity", "error", str(path)]
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         samples.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     print(
-        f"livedag lint {label}: best {min(samples):.2f} s, median "
-        f"{statistics.median(samples):.2f} s (exit {done.returncode}; whole process, "
+        f"livedag lint {label}: wall min {min(samples):.2f} s, median "
+        f"{statistics.median(samples):.2f} s, max {max(samples):.2f} s; CPU median "
+        f"{statistics.median(cpu):.2f} s ({runs} runs, exit {done.returncode}; whole process, "
         f"interpreter start included)"
     )
 
@@ -139,6 +169,9 @@ def main() -> None:
     parser.add_argument("--functions", type=int, default=100)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--no-driver", action="store_true", help="every module its own dataflow")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the cold index")
+    parser.add_argument("--lint-runs", type=int, default=5)
+    parser.add_argument("--no-lint", action="store_true", help="skip RSS and lint subprocesses")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -147,10 +180,12 @@ def main() -> None:
             f"workspace: {args.modules} modules x {args.functions} functions"
             f"{'' if args.no_driver else ', one driver over all of them'}"
         )
-        bench_in_process(root, paths, args.edits)
+        bench_in_process(root, paths, args.edits, args.freeze)
+        if args.no_lint:
+            return
         rss_of_index(root)
-        time_lint("on the generated workspace", root)
-        time_lint("on the bundled example", REPO / "examples")
+        time_lint("on the generated workspace", root, args.lint_runs)
+        time_lint("on the bundled example", REPO / "examples", args.lint_runs)
 
 
 if __name__ == "__main__":

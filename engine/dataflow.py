@@ -218,11 +218,16 @@ class Dataflow:
             )
         return relink(self, nodes, problems, removed, added)
 
+    def unproduced_names(self) -> Collection[str]:
+        """Names no function produces: the external inputs and the config values asked for."""
+        return self._state.unproduced.keys()
+
     def _positions(self) -> dict[str, int] | None:
         """Each node's place in a topological order (None with a cycle), for `relink`."""
         state = self._state
         if state.position is None and self._order is not None:
             state.position = dict(zip(self._order, range(len(self._order)), strict=True))
+            state.bounds = (0, len(self._order) - 1)
         return state.position
 
     def _typo_index(self) -> validate.NameIndex:

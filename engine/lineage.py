@@ -190,12 +190,22 @@ class RequiredInputs:
             self._ask(output, 1, strict=True)
         self._settle(nodes, list(self.outputs))
 
-    def needed(self, nodes: Mapping[str, NodeSpec]) -> set[str]:
-        """The inputs required (not provided by the config or the caller: that is for them)."""
+    def needed(
+        self, nodes: Mapping[str, NodeSpec], inputs: Iterable[str] | None = None
+    ) -> set[str]:
+        """The inputs required (not provided by the config or the caller: that is for them).
+
+        `inputs`, the names no function produces when the caller knows them, spares a pass
+        over every name counted.
+        """
+        candidates = self._strictly if inputs is None else inputs
+        strictly = self._strictly
         return {
             name
-            for name, count in self._strictly.items()
-            if count > 0 and (node := nodes.get(name)) is not None and node.kind is NodeKind.INPUT
+            for name in candidates
+            if strictly.get(name, 0) > 0
+            and (node := nodes.get(name)) is not None
+            and node.kind is NodeKind.INPUT
         }
 
     def updated(

@@ -96,6 +96,7 @@ class LinkState:
     typos: validate.NameIndex | None  # over function names and config keys, once needed
     position: dict[str, int] | None  # a topological order kept up to date, when acyclic
     acyclic: bool
+    bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out
 
 
 class _Relinker:
@@ -114,6 +115,7 @@ class _Relinker:
         self.pred: dict[str, dict[str, Edge]] = dict(graph._pred)  # type: ignore[attr-defined]
         self._own_succ: set[str] = set()
         self._stuck: list[str] = []
+        self.bounds = (0, 0)
         self.typos: validate.NameIndex | None = None
         self.unproduced: dict[str, Asking] = dict(old._state.unproduced)
 
@@ -307,8 +309,7 @@ class _Relinker:
         previous = self.old._positions()
         if previous is not None:
             position = dict(previous)
-            low = min(previous.values(), default=0)
-            high = max(previous.values(), default=0)
+            low, high = self.old._state.bounds
             for name in changed | relinked.keys():
                 if name not in self.nodes:
                     position.pop(name, None)
@@ -320,6 +321,7 @@ class _Relinker:
                         low -= 1
                         position[name] = low
             if lineage.restore_order(position, self.succ, self.pred, added_edges):
+                self.bounds = (low, high)
                 return position, None
         order = lineage.topological_order(self.nodes, self.succ, self.pred)
         if len(order) == len(self.nodes):
@@ -454,6 +456,7 @@ class _Relinker:
                 typos=self.typos,
                 position=position,
                 acyclic=position is not None or order is not None,
+                bounds=self.bounds,
             ),
         )
 

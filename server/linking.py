@@ -242,7 +242,7 @@ def check_drivers(
         if wanted and _inputs_known(use):
             requirement = _requirement(graph, wanted, index, previous, changed)
             needed = (
-                requirement.needed(graph.nodes)
+                requirement.needed(graph.nodes, graph.unproduced_names())
                 if requirement is not None
                 else graph.required_inputs(wanted)
             )
