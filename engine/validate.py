@@ -282,16 +282,21 @@ def unknown_input_problems(
     index: NameIndex,
     declared_inputs: Collection[str] | None,
 ) -> list[Problem]:
-    """LD002 for one name nobody produces, at every place that asks for it."""
+    """LD002 for one name nobody produces, at every place that asks for it.
+
+    A parameter with a default needs no producer (the default applies), so even with declared
+    inputs it is only flagged when it looks like a typo of a node.
+    """
     if declared_inputs is not None and name in declared_inputs:
         return []
     guesses = index.likely_typos(name)
-    if declared_inputs is None and not guesses:
+    strict = declared_inputs is not None and any(not dep.optional for _, dep in asking)
+    if not strict and not guesses:
         return []
     hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
     problems = []
     for spec, dep in asking:
-        if declared_inputs is not None:
+        if declared_inputs is not None and not dep.optional:
             severity = Severity.ERROR
             message = (
                 f"'{spec.name}' depends on '{name}', which is neither produced by a function, "
@@ -299,12 +304,14 @@ def unknown_input_problems(
                 + (hint[0].upper() + hint[1:] + " " if hint else "")
                 + f"Define '{name}' or add it to the declared inputs"
             )
-        else:
+        elif guesses:
             severity = Severity.WARNING
             message = (
                 f"'{spec.name}' depends on '{name}', which no function produces: {hint} "
                 f"If '{name}' is meant to be an external input, ignore this"
             )
+        else:
+            continue  # an optional parameter beside a required one: its default applies
         problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
     return problems
 
