@@ -104,7 +104,7 @@ class NodeJsonCache:
 def edges_json(graph: Dataflow, names: Iterable[str]) -> list[dict[str, Any]]:
     """The edges among `names`, each marked optional when the consumer has a default for it."""
     chosen = set(names)
-    succ = graph.graph.succ
+    succ: dict[str, dict[str, Any]] = graph.graph._succ  # the plain dicts: no view per step
     out = []
     for source in (n for n in graph.nodes if n in chosen):
         for target, data in succ[source].items():

@@ -7,14 +7,15 @@ with the nodes its decorators make from it as children (`@extract_columns` colum
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
+from livedag.engine.specs import FunctionSpec, Location, NodeSpec
 from lsprotocol import types
 
-from .convert import uri_to_path
+from .convert import JsonArray, SourceLines, uri_to_path
 from .session import Session
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
 MAX_WORKSPACE_SYMBOLS = 500
+_ASCII = "ascii"  # the text key of every ASCII file: its columns need no conversion
+_FUNCTION = int(types.SymbolKind.Function)
+_VARIABLE = int(types.SymbolKind.Variable)
 
 
 def _span(spec: FunctionSpec) -> Location | None:
@@ -47,72 +51,126 @@ def _type_text(node: NodeSpec) -> str | None:
     return node.type.text if node.type is not None else None
 
 
-def nodes_by_function(snapshot: Snapshot, path: Path, module: str) -> dict[str, list[NodeSpec]]:
+def nodes_by_function(
+    session: Session, snapshot: Snapshot, path: Path, module: str
+) -> Callable[[str], Sequence[NodeSpec]]:
     """The nodes each function of a module makes, in the file's primary dataflow."""
     views = snapshot.dataflows_for(path)
-    out: dict[str, list[NodeSpec]] = {}
     if not views:
+        return lambda function: ()
+    table = session.indexes.of(views[0].graph).made_by_table()
+    return lambda function: table.get((module, function), ())
+
+
+class SymbolCache:
+    """Each function's symbol, reused while the function, its nodes and its lines are the same.
+
+    The analyzer keeps the FunctionSpec of an unchanged block and relinking keeps its nodes; a
+    block that moved has its `def` on another line (its locations all move together), so those
+    three checks say whether last time's symbol still holds.
+    """
+
+    def __init__(self) -> None:
+        self._by_path: dict[Path, dict[int, tuple[Any, ...]]] = {}
+
+    def symbols(
+        self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
+    ) -> JsonArray:
+        analysis = snapshot.module(path)
+        out = JsonArray()
+        if analysis is None:
+            return out
+        made = nodes_by_function(session, snapshot, path, analysis.module)
+        text_key: object = _ASCII if lines is None or lines.ascii else lines
+        encoding = session.positions.encoding
+        known = self._by_path.get(path, {})
+        kept: dict[int, tuple[Any, ...]] = {}
+        for spec in analysis.functions:
+            loc = spec.location
+            if loc is None or not spec.is_public:
+                continue
+            nodes = made(spec.name)
+            entry = known.get(id(spec))
+            if not (
+                entry is not None
+                and entry[0] is spec
+                and entry[2] == loc.line
+                and entry[3] == loc.column
+                and entry[4] is text_key
+                and entry[5] == encoding
+                and len(entry[1]) == len(nodes)
+                and all(map(operator.is_, entry[1], nodes))
+            ):
+                symbol = _symbol(session, spec, nodes, lines)
+                entry = (spec, tuple(nodes), loc.line, loc.column, text_key, encoding, symbol)
+            kept[id(spec)] = entry
+            if entry[6] is not None:
+                out.append(entry[6])
+        self._by_path[path] = kept
         return out
-    for node in views[0].graph.nodes.values():
-        if node.module == module and node.function and node.kind is NodeKind.FUNCTION:
-            out.setdefault(node.function, []).append(node)
-    return out
+
+
+def _symbol(
+    session: Session, spec: FunctionSpec, nodes: Sequence[NodeSpec], lines: SourceLines | None
+) -> dict[str, Any] | None:
+    """One public function's `DocumentSymbol`, with the nodes it makes as children."""
+    span = _span(spec)
+    if span is None or spec.location is None:
+        return None
+    range_json = session.positions.range_json
+    own = next((n for n in nodes if n.name == spec.name), None)
+    children = []
+    if len(nodes) != 1 or own is None:
+        for node in nodes:
+            loc = node.location if node.location and _inside(node.location, span) else None
+            rng = range_json(loc or spec.location, lines)
+            child: dict[str, Any] = {
+                "name": node.name,
+                "kind": _VARIABLE,
+                "range": rng,
+                "selectionRange": rng,
+            }
+            if node.type is not None:
+                child["detail"] = node.type.text
+            children.append(child)
+    symbol: dict[str, Any] = {
+        "name": spec.name,
+        "kind": _FUNCTION,
+        "range": range_json(span, lines),
+        "selectionRange": range_json(spec.location, lines),
+    }
+    detail = _type_text(own) if own else ("no node under this config" if not nodes else None)
+    if detail is not None:
+        symbol["detail"] = detail
+    if children:
+        symbol["children"] = children
+    return symbol
 
 
 def document_symbols(
-    session: Session, snapshot: Snapshot, path: Path
-) -> list[types.DocumentSymbol]:
-    analysis = snapshot.module(path)
-    if analysis is None:
-        return []
-    lines = session.lines(path)
-    made = nodes_by_function(snapshot, path, analysis.module)
-    out = []
-    for spec in analysis.functions:
-        span = _span(spec)
-        if not spec.is_public or span is None or spec.location is None:
-            continue
-        nodes = made.get(spec.name, [])
-        children = []
-        if [n.name for n in nodes] != [spec.name]:
-            for node in nodes:
-                loc = node.location if node.location and _inside(node.location, span) else None
-                rng = session.positions.range(loc or spec.location, lines)
-                children.append(
-                    types.DocumentSymbol(
-                        name=node.name,
-                        kind=types.SymbolKind.Variable,
-                        range=rng,
-                        selection_range=rng,
-                        detail=_type_text(node),
-                    )
-                )
-        own = next((n for n in nodes if n.name == spec.name), None)
-        detail = _type_text(own) if own else ("no node under this config" if not nodes else None)
-        out.append(
-            types.DocumentSymbol(
-                name=spec.name,
-                kind=types.SymbolKind.Function,
-                range=session.positions.range(span, lines),
-                selection_range=session.positions.range(spec.location, lines),
-                detail=detail,
-                children=children or None,
-            )
-        )
-    return out
+    session: Session, snapshot: Snapshot, path: Path, cache: SymbolCache | None = None
+) -> JsonArray:
+    """Each public function with the nodes it makes, as `DocumentSymbol`s in JSON form.
+
+    Built as plain JSON, and per function only when it changed: a 4,000-function module
+    otherwise spends most of the request in the protocol's object model.
+    """
+    return (cache or SymbolCache()).symbols(session, snapshot, path, session.lines(path))
 
 
 def _flatten(
-    symbols: Sequence[types.DocumentSymbol], uri: str, container: str | None = None
-) -> Iterator[types.SymbolInformation]:
+    symbols: Sequence[dict[str, Any]], uri: str, container: str | None = None
+) -> Iterator[dict[str, Any]]:
     for s in symbols:
-        yield types.SymbolInformation(
-            name=s.name,
-            kind=s.kind,
-            location=types.Location(uri=uri, range=s.selection_range),
-            container_name=container,
-        )
-        yield from _flatten(s.children or [], uri, s.name)
+        info: dict[str, Any] = {
+            "name": s["name"],
+            "kind": s["kind"],
+            "location": {"uri": uri, "range": s["selectionRange"]},
+        }
+        if container is not None:
+            info["containerName"] = container
+        yield info
+        yield from _flatten(s.get("children") or [], uri, s["name"])
 
 
 def _matches(query: str, name: str) -> bool:
@@ -122,15 +180,17 @@ def _matches(query: str, name: str) -> bool:
 
 
 def register(server: LanguageServer, session: Session) -> None:
+    cache = SymbolCache()
+
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(
         ls: LanguageServer, params: types.DocumentSymbolParams
-    ) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
+    ) -> JsonArray | None:
         snapshot = await session.current_when_ready()
         path = uri_to_path(params.text_document.uri)
         if snapshot is None or path is None:
             return None
-        symbols = document_symbols(session, snapshot, path)
+        symbols = document_symbols(session, snapshot, path, cache)
         caps = ls.client_capabilities.text_document
         hierarchical = bool(
             caps
@@ -139,7 +199,7 @@ def register(server: LanguageServer, session: Session) -> None:
         )
         if hierarchical:
             return symbols
-        return list(_flatten(symbols, params.text_document.uri))
+        return JsonArray(_flatten(symbols, params.text_document.uri))
 
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
