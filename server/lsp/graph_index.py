@@ -211,9 +211,15 @@ class GraphIndex:
         """`made_by` for every function at once: (module, function) -> its nodes."""
         if self._made_by is None:
             table: dict[tuple[str | None, str], list[NodeSpec]] = {}
+            function_kind = NodeKind.FUNCTION
             for node in all_definitions(self.graph):
-                if node.kind is NodeKind.FUNCTION and node.function:
-                    table.setdefault((node.module, node.function), []).append(node)
+                if node.kind is function_kind and node.function:
+                    key = (node.module, node.function)
+                    found = table.get(key)
+                    if found is None:
+                        table[key] = [node]
+                    else:
+                        found.append(node)
             self._made_by = table
         return self._made_by
 
@@ -240,11 +246,15 @@ class GraphIndex:
 def all_definitions(graph: Dataflow) -> Iterable[NodeSpec]:
     """Every node definition, including the second definition of a duplicated name."""
     duplicated = {p.node for p in graph.problems if p.code == "LD003" and p.node}
+    if not duplicated:
+        return graph.nodes.values()
+    found: list[NodeSpec] = []
     for name, node in graph.nodes.items():
         if name in duplicated:
-            yield from graph.definitions(name)
+            found.extend(graph.definitions(name))
         else:
-            yield node
+            found.append(node)
+    return found
 
 
 class GraphIndexes:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_EVERY_S = 0.1
+FREEZE_QUIET_S = 0.3  # no text change for this long: a pause, the collector may run
+FREEZE_WAIT_MAX_S = 10.0
 
 
 def supports_progress(server: LanguageServer) -> bool:
@@ -110,8 +112,21 @@ async def index_workspace(server: LanguageServer, session: Session) -> None:
     files = len(snapshot.paths())
     progress.end(f"{files} files in {time.perf_counter() - started:.1f}s")
     session.replace_workspace(workspace, snapshot)
-    # The indexed model lives as long as the server: keep the collector from re-scanning it
-    # after every keystroke (full collections otherwise dominate the tail latency).  This runs
-    # after the first diagnostics are out, as it takes a few hundred ms on a large workspace.
+    await freeze_when_quiet(session)
+
+
+async def freeze_when_quiet(session: Session) -> None:
+    """Move the indexed model out of the collector's sight, at the first pause in typing.
+
+    The model lives as long as the server, and full collections re-scanning it after keystrokes
+    would dominate the tail latency.  Collecting once takes a few hundred ms on a large
+    workspace, so it waits until no text has changed for a moment (or for `FREEZE_WAIT_MAX_S`).
+    """
+    waited = 0.0
+    while waited < FREEZE_WAIT_MAX_S:
+        await asyncio.sleep(FREEZE_QUIET_S)
+        waited += FREEZE_QUIET_S
+        if time.monotonic() - session.last_change >= FREEZE_QUIET_S:
+            break
     gc.collect()
     gc.freeze()

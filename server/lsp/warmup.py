@@ -4,7 +4,8 @@ After an edit, the dataflows containing the edited file have new graphs, and the
 definition or references on them would pay for the graph's indexes (which function makes which
 node, who consumes what, each node's ancestors).  Shortly after the diagnostics are out, this
 builds them in small slices of work, each a few milliseconds, so messages that arrive meanwhile
-(the next keystroke) wait at most one slice.  A newer edit abandons the work for older graphs.
+(the next keystroke) wait at most one slice; the work per edit is capped, and a newer edit
+abandons the work for older graphs.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DELAY_S = 0.02  # idle time after an analysis before warming starts
+DELAY_S = 0.1  # quiet time after an analysis before warming starts (typing bursts warm once)
 SLICE_S = 0.003  # longest stretch of warming before other messages get their turn
+BUDGET_S = 0.04  # most warming per edit; requests compute whatever is left, lazily
+NODES_PER_STEP = 32
 
 
 class Warmer:
@@ -37,6 +40,8 @@ class Warmer:
         self._steps: Iterator[None] | None = None
         self._touched: set[Path] = set()
         self._everything = False
+        self._spent = 0.0  # warming done for the current plan
+        self._slice_start = 0.0
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._touched |= changed
@@ -54,13 +59,21 @@ class Warmer:
         if self._steps is None:
             self._steps = self._plan(snapshot, self._touched, self._everything)
             self._touched, self._everything = set(), False
-        deadline = time.perf_counter() + SLICE_S
+            self._spent = 0.0
+        self._slice_start = time.perf_counter()
+        started = time.perf_counter()
         try:
             for _ in self._steps:
                 if self.session.snapshot is not snapshot:
                     self._steps = None  # a newer edit: its own notification plans again
                     return
-                if time.perf_counter() > deadline:
+                now = time.perf_counter()
+                self._spent += now - started
+                started = now
+                if self._spent > BUDGET_S:
+                    break
+                if now - self._slice_start > SLICE_S:
+                    self._slice_start = now
                     self._handle = asyncio.get_running_loop().call_soon(self._run)
                     return
         except Exception:
@@ -81,11 +94,14 @@ class Warmer:
         yield
         graph.consumers("")  # the engine builds its consumer index on first use
         yield
+        done = 0
         for name, node in graph.nodes.items():
             location = node.location
             if wanted is None or (location is not None and wanted(location.path)):
                 index.upstream_bits(name)
-                yield
+                done += 1
+                if done % NODES_PER_STEP == 0:
+                    yield
 
 
 def _in(paths: set[Path]) -> Callable[[str | None], bool]:
