@@ -210,13 +210,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "modules": args.modules,
         "functions_per_module": args.functions,
         "first_diagnostics_s": round(first, 3),
+        "keystroke_diagnostics_min_ms": _pct(keystroke, 0.0),
         "keystroke_diagnostics_p50_ms": _pct(keystroke, 0.5),
         "keystroke_diagnostics_p95_ms": _pct(keystroke, 0.95),
     }
     for method, samples in queries.items():
         if samples:
+            out[f"{method}_min_ms"] = _pct(samples, 0.0)
             out[f"{method}_p50_ms"] = _pct(samples, 0.5)
             out[f"{method}_p95_ms"] = _pct(samples, 0.95)
+    if args.samples:
+        out["keystroke_samples_ms"] = [round(1000 * k, 1) for k in keystroke]
     out["mean_keystroke_ms"] = round(1000 * statistics.fmean(keystroke), 2)
     return out
 
@@ -228,6 +232,7 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
+    parser.add_argument("--samples", action="store_true", help="also print every keystroke time")
     parser.add_argument(
         "--server",
         help="command that starts the server (default: this interpreter's livedag server); "

@@ -15,7 +15,6 @@ import asyncio
 import enum
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +67,6 @@ class Session:
         self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
         self._derived_uris: dict[str, str] = {}  # uri_of answers not in _uris (no realpath twice)
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
-        self.last_change = 0.0  # time.monotonic() of the last text change received
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
         self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
 
@@ -150,7 +148,6 @@ class Session:
     # --- analysis ------------------------------------------------------------------------------
 
     def schedule(self) -> None:
-        self.last_change = time.monotonic()
         if self._scheduled is not None or not self.is_indexed:
             return
         loop = asyncio.get_running_loop()
