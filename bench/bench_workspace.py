@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,34 +66,34 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _edits(text: str, edits: int) -> dict[str, list[str]]:
-    """Each kind of one-function edit, `edits` times, each made to the original text."""
+def _edits(text: str, kind: str, edits: int) -> Iterator[str]:
+    """One kind of one-function edit, `edits` times, each made to the original text."""
     lines = text.splitlines(keepends=True)
     returns = [i for i, line in enumerate(lines) if line.startswith("    return ")]
     defs = [
         i for i, line in enumerate(lines) if line.startswith("def ") and "(x: pd.Series" not in line
     ]
     some_node = lines[defs[0]][4:].split("(")[0].split("__")[0]
-    kinds: dict[str, list[str]] = {"body": [], "parameter": [], "new function": [], "rename": []}
     for n in range(edits):
         edited = lines.copy()
-        i = returns[(n * 7) % len(returns)]
-        edited[i] = edited[i].rstrip("\n") + f" + {n % 3}\n"
-        kinds["body"].append("".join(edited))
-        edited = lines.copy()
         i = defs[(n * 5) % len(defs)]
-        edited[i] = edited[i].replace("(", f"(extra_{n % 4}: int, ", 1)
-        kinds["parameter"].append("".join(edited))
-        added = (
-            f"\n\ndef bench_new_{n}({some_node}: pd.Series) -> pd.Series:\n"
-            f"    return {some_node} * 2\n"
-        )
-        kinds["new function"].append(text + added)
-        edited = lines.copy()
-        name = edited[i][4:].split("(")[0]
-        edited[i] = edited[i].replace(f"def {name}(", f"def {name}_renamed{n % 3}(", 1)
-        kinds["rename"].append("".join(edited))
-    return kinds
+        if kind == "body":
+            r = returns[(n * 7) % len(returns)]
+            edited[r] = edited[r].rstrip("\n") + f" + {n % 3}\n"
+        elif kind == "parameter":
+            edited[i] = edited[i].replace("(", f"(extra_{n % 4}: int, ", 1)
+        elif kind == "new function":
+            edited.append(
+                f"\n\ndef bench_new_{n}({some_node}: pd.Series) -> pd.Series:\n"
+                f"    return {some_node} * 2\n"
+            )
+        else:
+            name = edited[i][4:].split("(")[0]
+            edited[i] = edited[i].replace(f"def {name}(", f"def {name}_renamed{n % 3}(", 1)
+        yield "".join(edited)
+
+
+EDIT_KINDS = ("body", "parameter", "new function", "rename")
 
 
 def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) -> None:
@@ -115,10 +116,10 @@ def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) ->
     target = paths[len(paths) // 2]
     text = target.read_text()
     print(f"edits in {target.name} ({text.count(chr(10) + 'def ')} functions), wall / CPU ms:")
-    for label, texts in _edits(text, edits).items():
+    for label in EDIT_KINDS:
         wall: list[float] = []
         cpu: list[float] = []
-        for edited in texts:
+        for edited in _edits(text, label, edits):
             start, start_cpu = time.perf_counter(), time.process_time()
             workspace.update(target, edited)
             wall.append((time.perf_counter() - start) * 1000)

@@ -19,7 +19,6 @@ from typing import Any
 
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.lineage import RequiredInputs
-from livedag.engine.relink import identity_diff
 from livedag.engine.rules import Expansion, expand_function, expand_module
 from livedag.engine.specs import FunctionSpec, NodeKind, NodeSpec, Problem, Severity
 
@@ -33,17 +32,24 @@ def config_key(config: Mapping[str, Any]) -> str:
 class _ModuleEntry:
     config: str
     source: Sequence[FunctionSpec]  # the analyzer's tuple: the same object while nothing changed
-    functions: dict[int, tuple[FunctionSpec, Expansion]]
+    # id(spec) -> (spec, its expansion, its place among the module's public functions)
+    functions: dict[int, tuple[FunctionSpec, Expansion, int]]
     result: Expansion
 
 
 @dataclass(frozen=True)
 class ModuleChange:
-    """A module whose nodes differ from the last time its dataflow was linked."""
+    """A module whose nodes or rule problems differ from the last time its dataflow was linked.
+
+    `removed` and `added` are the nodes that differ, by identity; `relinkable` is False when they
+    do not say it all (the module is new to the dataflow, or kept functions changed places), and
+    the dataflow must be built cold.
+    """
 
     module_key: str
-    before: Expansion | None  # None: the module is new to this dataflow
-    after: Expansion
+    removed: list[NodeSpec]
+    added: list[NodeSpec]
+    relinkable: bool
 
 
 @dataclass
@@ -65,10 +71,10 @@ class ExpansionCache:
     ) -> tuple[Expansion, ModuleChange | None]:
         """What `expand_module(functions, config)` gives, and how it differs from last time.
 
-        Only functions whose spec object is new are expanded again.  "Differs" includes moved
-        locations: problems must follow their lines even when the graph's shape is the same.
-        An expansion equal to the last one is returned as the last one's very object, so the
-        nodes a dataflow holds stay the nodes this cache knows.
+        Only functions whose spec object is new are expanded again, and a re-expansion equal to
+        the one its function had (a body edit) is replaced by that one, so the nodes keep their
+        identity and nothing downstream sees a change.  "Equal" includes locations: problems
+        must follow their lines even when the graph's shape is the same.
         """
         key = (scope, module_key)
         ckey = config_key(config)
@@ -78,21 +84,49 @@ class ExpansionCache:
         if entry is not None and entry.source is functions:
             return entry.result, None
         old = entry.functions if entry is not None else {}
-        fresh: dict[int, tuple[FunctionSpec, Expansion]] = {}
+        fresh: dict[int, tuple[FunctionSpec, Expansion, int]] = {}
+        by_name: dict[str, tuple[FunctionSpec, Expansion, int]] | None = None
+        added: list[NodeSpec] = []
+        places: list[int] = []  # where each kept expansion stood last time, in today's order
 
         def expand_cached(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
+            nonlocal by_name
             hit = old.get(id(spec))
-            if hit is None or hit[0] is not spec:
-                hit = (spec, expand_function(spec, config))
-            fresh[id(spec)] = hit
-            return hit[1]
+            if hit is not None and hit[0] is spec:  # the keystroke path: keep it cheap
+                places.append(hit[2])
+                fresh[id(spec)] = (spec, hit[1], len(fresh))
+                return hit[1]
+            expansion = expand_function(spec, config)
+            if by_name is None:  # the old functions whose spec object is gone, by name
+                present = set(map(id, functions))
+                by_name = {v[0].name: v for k, v in old.items() if k not in present}
+            was = by_name.pop(spec.name, None)
+            if was is not None and same_expansion(was[1], expansion):
+                places.append(was[2])
+                expansion = was[1]
+            else:
+                added.extend(expansion.nodes)
+            fresh[id(spec)] = (spec, expansion, len(fresh))
+            return expansion
 
         out = expand_module(functions, config, expand=expand_cached)
-        change: ModuleChange | None = ModuleChange(
-            module_key, entry.result if entry is not None else None, out
-        )
-        if entry is not None and same_expansion(entry.result, out):
-            out, change = entry.result, None
+        kept = {id(expansion) for _, expansion, _ in fresh.values()}
+        removed = [
+            node
+            for _, expansion, _ in old.values()
+            if id(expansion) not in kept
+            for node in expansion.nodes
+        ]
+        change = None
+        in_order = entry is not None and places == sorted(places)
+        if (
+            not in_order
+            or removed
+            or added
+            or entry is None
+            or out.problems != entry.result.problems
+        ):
+            change = ModuleChange(module_key, removed, added, in_order)
         self._entries[key] = _ModuleEntry(ckey, functions, fresh, out)
         return out, change
 
@@ -157,10 +191,7 @@ def relink(
     removed: list[NodeSpec] = []
     added: list[NodeSpec] = []
     for change in expanded.changes:
-        diff = None
-        if change.before is not None:
-            diff = identity_diff(change.before.nodes, change.after.nodes)
-        if diff is None:
+        if not change.relinkable:
             graph = Dataflow.build(
                 expanded.nodes,
                 config=config,
@@ -168,8 +199,8 @@ def relink(
                 problems=expanded.problems,
             )
             return graph, None
-        removed.extend(diff[0])
-        added.extend(diff[1])
+        removed.extend(change.removed)
+        added.extend(change.added)
     graph = previous.updated(
         expanded.nodes, problems=expanded.problems, removed=removed, added=added
     )

@@ -95,3 +95,48 @@ def _spy(method: Callable[..., object], calls: list[object]) -> Callable[..., ob
         return method(*args, **kwargs)
 
     return spy
+
+
+def test_moving_functions_relinks_to_what_a_fresh_index_gives(project: Project) -> None:
+    root = project(features=FEATURES, run=RUN)
+    features = root / "features.py"
+    workspace = Workspace([root])
+    workspace.index()
+    text = features.read_text()
+    first, rest = text.split("\n\ndef doubled", 1)
+    moved = "def doubled" + rest.rstrip("\n") + "\n\n\n" + first + "\n"
+    edited = workspace.update(features, moved)
+    features.write_text(moved)
+    fresh = Workspace([root]).index()
+    mine, theirs = edited.dataflows[0].graph, fresh.dataflows[0].graph
+    assert dict(mine.nodes) == dict(theirs.nodes)
+    assert {n: s.location for n, s in mine.nodes.items()} == {
+        n: s.location for n, s in theirs.nodes.items()
+    }
+    assert _all(edited) == _all(fresh)
+
+
+def test_kept_functions_in_a_new_order_are_not_relinked() -> None:
+    from livedag.server.analyzer import analyze_source
+
+    source = "def a(x: int) -> int:\n    return x\n\n\ndef b(a: int) -> int:\n    return a\n"
+    functions = analyze_source(source, module="m").functions
+    cache = linking.ExpansionCache()
+    _, first = cache.expand_module("flow", "m", functions, {})
+    assert first is not None and not first.relinkable  # new to the dataflow
+    _, same = cache.expand_module("flow", "m", tuple(functions), {})
+    assert same is None
+    _, swapped = cache.expand_module("flow", "m", tuple(reversed(functions)), {})
+    assert swapped is not None and not swapped.relinkable
+    assert swapped.removed == [] and swapped.added == []
+
+
+def test_a_body_edit_keeps_the_dataflow_object(project: Project) -> None:
+    root = project(features=FEATURES, run=RUN)
+    features = root / "features.py"
+    workspace = Workspace([root])
+    before = workspace.index()
+    text = features.read_text()
+    after = workspace.update(features, text.replace("return raw_total * 2", "return raw_total * 3"))
+    assert after.version > before.version
+    assert after.dataflows[0] is before.dataflows[0]
