@@ -97,6 +97,7 @@ class GraphIndex:
         self._made_by: dict[tuple[str | None, str], list[NodeSpec]] | None = None
         self._owners: dict[str, str] | None = None
         self._owner_mask = 0
+        self._closest: dict[str, list[str]] = {}
         self.signature: int | None = None
 
     @property
@@ -222,6 +223,13 @@ class GraphIndex:
                         found.append(node)
             self._made_by = table
         return self._made_by
+
+    def closest_names(self, name: str) -> list[str]:
+        """The graph's "did you mean" names for `name`, asked of the engine once per graph."""
+        found = self._closest.get(name)
+        if found is None:
+            found = self._closest[name] = self.graph.closest_names(name)
+        return found
 
     def owners(self) -> dict[str, str]:
         """The `owner` tag of every node that has one."""

@@ -94,7 +94,7 @@ def target_markdown(index: GraphIndex, view: DataflowView, target: Target) -> st
     node = graph.node(target.name)
     if target.role in (Role.PARAMETER, Role.DRIVER_OUTPUT, Role.DRIVER_INPUT):
         if node is None:
-            close = graph.closest_names(target.name)
+            close = index.closest_names(target.name)
             hint = f"; did you mean {_names(close)}?" if close else ""
             return f"No node produces `{target.name}` in dataflow `{view.name}`{hint}"
         header = f"**`{target.name}`** is satisfied by: {_where(node)}\n\n"

@@ -79,18 +79,18 @@ class NodeJsonCache:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._known: dict[int, tuple[NodeSpec, object, str, dict[str, Any]]] = {}
+        self._known: dict[int, tuple[NodeSpec, object, object, dict[str, Any]]] = {}
 
     def one(self, node: NodeSpec) -> dict[str, Any]:
         session = self.session
         loc = node.location
         lines = session.lines(loc.path) if loc is not None and loc.path else None
-        encoding = session.positions.encoding
+        way = (session.positions.encoding, session.uri_generation)
         entry = self._known.get(id(node))
-        if entry is not None and entry[0] is node and entry[1] is lines and entry[2] == encoding:
+        if entry is not None and entry[0] is node and entry[1] is lines and entry[2] == way:
             return entry[3]
         made = node_json(node, session.location_json)
-        self._known[id(node)] = (node, lines, encoding, made)
+        self._known[id(node)] = (node, lines, way, made)
         return made
 
     def many(self, nodes: Iterable[NodeSpec]) -> list[dict[str, Any]]:

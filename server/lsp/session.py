@@ -66,6 +66,7 @@ class Session:
         self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
         self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
         self._derived_uris: dict[str, str] = {}  # uri_of answers not in _uris (no realpath twice)
+        self.uri_generation = 0  # bumped whenever uri_of may answer differently
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
         self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
@@ -83,6 +84,7 @@ class Session:
             self._uris[key] = uri
             self._uris[resolved] = uri
             self._derived_uris.clear()
+            self.uri_generation += 1
         return Path(resolved)
 
     def uri_of(self, path: str | Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
 from livedag.server.lsp.diagnostics import _touched_files
 from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
 from livedag.server.lsp.locate import Role, build_index
+from livedag.server.lsp.session import Session
+from livedag.server.lsp.symbols import SymbolCache, document_symbols
+from livedag.server.lsp.warmup import Warmer
 from livedag.server.workspace import Workspace
 from lsprotocol import types
 
@@ -214,3 +218,68 @@ def test_plain_json_results_pass_the_converter_untouched() -> None:
     )
     assert json.loads(json.dumps(usual))["diagnostics"][0]["message"] == "x"
     assert usual["version"] == 3
+
+
+def _session(root: Path) -> tuple[Session, Workspace]:
+    workspace = Workspace([root])
+    session = Session(None)  # no client: nothing is sent
+    session.workspace, session.snapshot = workspace, workspace.index()
+    return session, workspace
+
+
+def test_node_json_is_reused_until_its_file_changes(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    session, workspace = _session(tmp_path)
+    model = (tmp_path / "model.py").resolve()
+    graph = session.snapshot.dataflows_for(model)[0].graph
+    people, score = graph.nodes["people"], graph.nodes["score"]
+    first = session.node_json.many([people, score])
+    assert first[1]["location"]["range"]["start"] == {"line": 5, "character": 4}
+    session.snapshot = workspace.update(model, "\n\n" + STANDARD["model.py"])
+    graph = session.snapshot.dataflows_for(model)[0].graph
+    again = session.node_json.many([graph.nodes["people"], graph.nodes["score"]])
+    assert again[0] is first[0]  # features.py did not change
+    assert again[1]["location"]["range"]["start"] == {"line": 7, "character": 4}
+    session.positions.encoding = types.PositionEncodingKind.Utf8
+    assert session.node_json.one(graph.nodes["people"]) is not first[0]
+
+
+def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    session, workspace = _session(tmp_path)
+    features = (tmp_path / "features.py").resolve()
+    cache = SymbolCache()
+    before = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
+    children = {c["name"] for c in before["people_columns"]["children"]}
+    assert children == {"people_columns", "age", "income", "email"}
+    edited = STANDARD["features.py"].replace("return email", "return email.str.lower()")
+    session.snapshot = workspace.update(features, edited)
+    after = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
+    assert after["people"] is before["people"] and after["scaled"] is before["scaled"]
+    moved = edited.replace('"""Features of people."""', '"""Features\n\nof people."""')
+    session.snapshot = workspace.update(features, moved)
+    shifted = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
+    assert shifted["scaled"] is not before["scaled"]
+    line = before["scaled"]["selectionRange"]["start"]["line"]
+    assert shifted["scaled"]["selectionRange"]["start"]["line"] == line + 2
+
+
+def test_warming_prepares_the_indexes_of_the_touched_dataflow(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    session, _ = _session(tmp_path)
+    snapshot = session.snapshot
+    assert snapshot is not None
+    graph = snapshot.dataflows[0].graph
+
+    async def warm() -> None:
+        warmer = Warmer(session)
+        warmer(None, snapshot, set())
+        warmer._run()  # what the timer would do after a pause
+
+    asyncio.run(warm())
+    index = session.indexes.of(graph)
+    assert index._made_by is not None
+    assert set(index._up) == set(graph.nodes)  # every ancestor set, within the budget
