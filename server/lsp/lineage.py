@@ -103,11 +103,12 @@ class NodeJsonCache:
 
 def edges_json(graph: Dataflow, names: Iterable[str]) -> list[dict[str, Any]]:
     """The edges among `names`, each marked optional when the consumer has a default for it."""
-    chosen = set(names)
+    order = list(names)  # callers give them in graph order
+    chosen = set(order)
     succ: dict[str, dict[str, Any]] = graph.graph._succ  # the plain dicts: no view per step
     out = []
-    for source in (n for n in graph.nodes if n in chosen):
-        for target, data in succ[source].items():
+    for source in order:
+        for target, data in succ.get(source, {}).items():
             if target in chosen:
                 out.append(
                     {"source": source, "target": target, "optional": bool(data.get("optional"))}

@@ -174,9 +174,11 @@ def _flatten(
 
 
 def _matches(query: str, name: str) -> bool:
-    """Case-insensitive subsequence match, as editors' symbol pickers expect."""
+    """Case-insensitive subsequence match, as editors' symbol pickers expect (`query` lowered)."""
+    if not query:
+        return True
     it = iter(name.lower())
-    return all(ch in it for ch in query.lower())
+    return all(ch in it for ch in query)
 
 
 def register(server: LanguageServer, session: Session) -> None:
@@ -204,31 +206,30 @@ def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
         ls: LanguageServer, params: types.WorkspaceSymbolParams
-    ) -> list[types.SymbolInformation] | None:
+    ) -> JsonArray | None:
         snapshot = await session.current_when_ready()
         if snapshot is None:
             return None
-        out: list[types.SymbolInformation] = []
+        out = JsonArray()
         seen: set[tuple[str, object]] = set()
+        query = params.query.lower()
         for view in snapshot.dataflows:
             for node in view.graph.nodes.values():
-                if node.location is None or not _matches(params.query, node.name):
+                loc = node.location
+                if loc is None or not loc.path or not _matches(query, node.name):
                     continue
-                key = (node.name, (node.location.path, node.location.line, node.location.column))
-                location = session.location(node.location)
-                if key in seen or location is None:
+                key = (node.name, (loc.path, loc.line, loc.column))
+                if key in seen:
                     continue
                 seen.add(key)
-                out.append(
-                    types.SymbolInformation(
-                        name=node.name,
-                        kind=types.SymbolKind.Function
-                        if node.function == node.name
-                        else types.SymbolKind.Variable,
-                        location=location,
-                        container_name=node.module,
-                    )
-                )
+                symbol: dict[str, Any] = {
+                    "name": node.name,
+                    "kind": _FUNCTION if node.function == node.name else _VARIABLE,
+                    "location": session.location_json(loc),
+                }
+                if node.module is not None:
+                    symbol["containerName"] = node.module
+                out.append(symbol)
                 if len(out) >= MAX_WORKSPACE_SYMBOLS:
                     return out
         return out
