@@ -10,7 +10,9 @@ then `livedag serve` is started as an editor would start it and measured from th
   publishes that file's diagnostics;
 - keystroke: each edit appends a function asking for a likely typo of an existing node, so every
   version has a new diagnostic; the time is until `publishDiagnostics` for that version arrives;
-- hover / definition / references on parameters of the edited module, p50/p95.
+- hover / definition / references on parameters of the edited module, min/p50/p95;
+- with --custom also documentSymbol, livedag/graph (focused and whole) and livedag/lineage
+  (upstream, and "tagged owner": every owner's reach, megabytes of JSON) on that module.
 
 Figures are printed as one JSON line, never asserted.
 """
@@ -204,6 +206,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.perf_counter()
             await client.request(f"textDocument/{method}", params)
             queries[method].append(time.perf_counter() - t0)
+    if args.custom:
+        await _custom_requests(client, uri, names, args.queries, queries)
     await client.stop()
 
     out: dict[str, Any] = {
@@ -225,6 +229,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+async def _custom_requests(
+    client: Client, uri: str, names: list[str], count: int, queries: dict[str, list[float]]
+) -> None:
+    """documentSymbol and the graph preview's requests, on the document after the edits."""
+    known = await client.request("livedag/graph", {"uri": uri})
+    present = [n for n in names if n in {node["name"] for node in known["nodes"]}]
+    small = (
+        ("documentSymbol", "textDocument/documentSymbol", lambda n: {"textDocument": {"uri": uri}}),
+        ("graph_focus", "livedag/graph", lambda n: {"uri": uri, "node": n, "depth": 2}),
+        (
+            "lineage_upstream",
+            "livedag/lineage",
+            lambda n: {"uri": uri, "question": "upstream", "node": n},
+        ),
+    )
+    for name in itertools.islice(itertools.cycle(present), count):
+        for key, method, params in small:
+            t0 = time.perf_counter()
+            await client.request(method, params(name))
+            queries.setdefault(key, []).append(time.perf_counter() - t0)
+    # The whole dataflow and every owner's reach are megabytes of JSON: a few of each.
+    for key, method, whole in (
+        ("graph_whole", "livedag/graph", {"uri": uri}),
+        (
+            "lineage_tagged_owner",
+            "livedag/lineage",
+            {"uri": uri, "question": "tagged", "tag": "owner"},
+        ),
+    ):
+        for _ in range(5):
+            t0 = time.perf_counter()
+            await client.request(method, whole)
+            queries.setdefault(key, []).append(time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=40)
@@ -233,6 +272,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
     parser.add_argument("--samples", action="store_true", help="also print every keystroke time")
+    parser.add_argument(
+        "--custom",
+        action="store_true",
+        help="also time documentSymbol, livedag/graph and livedag/lineage",
+    )
     parser.add_argument(
         "--server",
         help="command that starts the server (default: this interpreter's livedag server); "

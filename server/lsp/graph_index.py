@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PII_KEYS = frozenset({"pii", "contains_pii", "is_pii"})
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FLAGS = bytes.maketrans(b"01", b"\x00\x01")
-MAX_RENDERS = 4  # DOT and Mermaid texts kept (a few MB each for a 4,000-node graph)
+MAX_RENDER_CHARS = 8_000_000  # DOT and Mermaid text kept (a 4,000-node graph draws ~2 MB)
 
 
 def is_pii(tags: Mapping[str, Any]) -> bool:
@@ -297,6 +297,8 @@ class GraphIndexes:
         if found is None:
             found = draw()
         self._renders[full] = found  # most recently used last
-        while len(self._renders) > MAX_RENDERS:
-            del self._renders[next(iter(self._renders))]
+        size = sum(len(text) for texts in self._renders.values() for text in texts.values())
+        while size > MAX_RENDER_CHARS and len(self._renders) > 1:
+            oldest = next(iter(self._renders))
+            size -= sum(len(text) for text in self._renders.pop(oldest).values())
         return found
