@@ -218,6 +218,10 @@ class Dataflow:
             )
         return relink(self, nodes, problems, removed, added)
 
+    def nodes_on_cycles(self) -> set[str]:
+        """Every node of a cyclic component (LD001); empty when the graph is acyclic."""
+        return {name for component in self._state.checks.cycles for name in component}
+
     def unproduced_names(self) -> Collection[str]:
         """Names no function produces: the external inputs and the config values asked for."""
         return self._state.unproduced.keys()

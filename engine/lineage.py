@@ -177,8 +177,9 @@ class RequiredInputs:
     outputs themselves) ask for it, and how many of those are not optional.  The functions
     needed are those asked for at least once; the inputs required, those asked for without a
     default.  After an edit only the changed nodes and what their counts reach are revisited,
-    where a full walk visits everything upstream of the outputs.  Counting is exact on acyclic
-    graphs only (a cycle could keep itself counted), so `updated` is for acyclic graphs.
+    where a full walk visits everything upstream of the outputs.  Counting alone could let a
+    cycle nobody needs any more keep itself counted; `updated` walks afresh when a node on a
+    cycle is still counted.
     """
 
     def __init__(self, outputs: Iterable[str], nodes: Mapping[str, NodeSpec]):
@@ -213,8 +214,14 @@ class RequiredInputs:
         before: Mapping[str, NodeSpec],
         after: Mapping[str, NodeSpec],
         changed: Collection[str],
+        on_cycles: Iterable[str] = (),
     ) -> RequiredInputs:
-        """The counts for `after`, which differs from `before` only in the `changed` nodes."""
+        """The counts for `after`, which differs from `before` only in the `changed` nodes.
+
+        `on_cycles` names the nodes on `after`'s cycles.  Nodes counted but no longer needed
+        can only hold each other up around a cycle; when none of them is counted, the counts
+        are exact, else they are found by a fresh walk.
+        """
         fresh = RequiredInputs((), {})
         fresh.outputs = self.outputs
         fresh._asked = dict(self._asked)
@@ -227,6 +234,8 @@ class RequiredInputs:
                 worklist.extend(fresh._ask_for_all(before[name], -1))
             worklist.append(name)
         fresh._settle(after, worklist)
+        if any(name in fresh._counted for name in on_cycles):
+            return RequiredInputs(self.outputs, after)
         return fresh
 
     def _ask(self, name: str, step: int, strict: bool) -> bool:

@@ -114,7 +114,7 @@ class _Relinker:
         self.succ: dict[str, dict[str, Edge]] = dict(graph._adj)  # type: ignore[attr-defined]
         self.pred: dict[str, dict[str, Edge]] = dict(graph._pred)  # type: ignore[attr-defined]
         self._own_succ: set[str] = set()
-        self._stuck: list[str] = []
+        self._stuck: list[str] | None = []
         self.bounds = (0, 0)
         self.typos: validate.NameIndex | None = None
         self.unproduced: dict[str, Asking] = dict(old._state.unproduced)
@@ -162,7 +162,7 @@ class _Relinker:
         relinked = {name: heads for name, heads in relinked.items() if heads[0] is not heads[1]}
         added_edges, removed_edges, asked = self._relink_edges(relinked)
         changed_nodes, asking_changed = self._resolve_nodes(touched | asked, relinked)
-        position, order = self._order(added_edges, changed_nodes, relinked)
+        position, order = self._order(added_edges, removed_edges, changed_nodes, relinked)
         checks = self._checks(touched, relinked, changed_nodes, asking_changed)
         if position is None and order is None:  # a cycle: find the components again
             dirty = changed_nodes | relinked.keys()
@@ -301,6 +301,7 @@ class _Relinker:
     def _order(
         self,
         added_edges: list[tuple[str, str]],
+        removed_edges: list[tuple[str, str]],
         changed: set[str],
         relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
     ) -> tuple[dict[str, int] | None, list[str] | None]:
@@ -323,12 +324,30 @@ class _Relinker:
             if lineage.restore_order(position, self.succ, self.pred, added_edges):
                 self.bounds = (low, high)
                 return position, None
+        elif self._same_components(added_edges, removed_edges):
+            self._stuck = None  # the old cyclic components stand as they are
+            return None, None
         order = lineage.topological_order(self.nodes, self.succ, self.pred)
         if len(order) == len(self.nodes):
             return None, order
         ordered = set(order)
         self._stuck = [n for n in self.nodes if n not in ordered]
         return None, None
+
+    def _same_components(
+        self, added_edges: list[tuple[str, str]], removed_edges: list[tuple[str, str]]
+    ) -> bool:
+        """Whether the old graph's cyclic components are the new graph's too, by cheap tests:
+        no removed edge lay inside one, and no added edge can close a cycle because its source
+        has no producer or its target no consumer.  (A cycle appears or disappears only
+        through a changed edge.)"""
+        component_of = {n: key for key in self.old._state.checks.cycles for n in key}
+        for u, v in removed_edges:
+            if u in component_of and component_of[u] is component_of.get(v):
+                return False
+        return all(
+            u != v and (not self.pred.get(u) or not self.succ.get(v)) for u, v in added_edges
+        )
 
     def _checks(
         self,
@@ -356,7 +375,11 @@ class _Relinker:
         graph = _graph(self.node_data, self.succ, self.pred)
         previous = self.old._state.checks.cycles
         cycles: dict[frozenset[str], list[Problem]] = {}
-        for component in validate.cyclic_components(graph, self._stuck):
+        if self._stuck is None:
+            components = [sorted(key) for key in previous]
+        else:
+            components = validate.cyclic_components(graph, self._stuck)
+        for component in components:
             key = frozenset(component)
             kept = previous.get(key)
             if kept is None or not key.isdisjoint(dirty):

@@ -85,24 +85,27 @@ class ExpansionCache:
             return entry.result, None
         old = entry.functions if entry is not None else {}
         fresh: dict[int, tuple[FunctionSpec, Expansion, int]] = {}
-        by_name: dict[str, tuple[FunctionSpec, Expansion, int]] | None = None
+        by_name: dict[str, int] | None = None  # function name -> its old key
         added: list[NodeSpec] = []
         places: list[int] = []  # where each kept expansion stood last time, in today's order
+        reused: set[int] = set()  # old keys whose expansion an equal re-expansion took over
 
         def expand_cached(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             nonlocal by_name
             hit = old.get(id(spec))
             if hit is not None and hit[0] is spec:  # the keystroke path: keep it cheap
                 places.append(hit[2])
-                fresh[id(spec)] = (spec, hit[1], len(fresh))
+                index = len(fresh)
+                fresh[id(spec)] = hit if hit[2] == index else (spec, hit[1], index)
                 return hit[1]
             expansion = expand_function(spec, config)
             if by_name is None:  # the old functions whose spec object is gone, by name
-                present = set(map(id, functions))
-                by_name = {v[0].name: v for k, v in old.items() if k not in present}
-            was = by_name.pop(spec.name, None)
-            if was is not None and same_expansion(was[1], expansion):
+                by_name = {old[k][0].name: k for k in old.keys() - set(map(id, functions))}
+            was_key = by_name.pop(spec.name, None)
+            was = old[was_key] if was_key is not None else None
+            if was_key is not None and was is not None and same_expansion(was[1], expansion):
                 places.append(was[2])
+                reused.add(was_key)
                 expansion = was[1]
             else:
                 added.extend(expansion.nodes)
@@ -110,13 +113,10 @@ class ExpansionCache:
             return expansion
 
         out = expand_module(functions, config, expand=expand_cached)
-        kept = {id(expansion) for _, expansion, _ in fresh.values()}
-        removed = [
-            node
-            for _, expansion, _ in old.values()
-            if id(expansion) not in kept
-            for node in expansion.nodes
-        ]
+        removed: list[NodeSpec] = []
+        if len(places) < len(old):  # some old expansion was not reused: its nodes are gone
+            gone = old.keys() - fresh.keys() - reused
+            removed = [node for key in gone for node in old[key][1].nodes]
         change = None
         in_order = entry is not None and places == sorted(places)
         if (
@@ -228,7 +228,7 @@ class DriverChecks:
 
     graph: Dataflow
     problems: tuple[Problem, ...]
-    requirements: tuple[RequiredInputs | None, ...]  # per driver use, while the graph is acyclic
+    requirements: tuple[RequiredInputs | None, ...]  # per driver use (None: nothing to count)
 
 
 def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> list[Problem]:
@@ -272,11 +272,7 @@ def check_drivers(
         requirement = None
         if wanted and _inputs_known(use):
             requirement = _requirement(graph, wanted, index, previous, changed)
-            needed = (
-                requirement.needed(graph.nodes, graph.unproduced_names())
-                if requirement is not None
-                else graph.required_inputs(wanted)
-            )
+            needed = requirement.needed(graph.nodes, graph.unproduced_names())
             missing = sorted(needed - supplied)
             if missing:
                 names = ", ".join(repr(m) for m in missing)
@@ -299,15 +295,14 @@ def _requirement(
     index: int,
     previous: DriverChecks | None,
     changed: Collection[str] | None,
-) -> RequiredInputs | None:
+) -> RequiredInputs:
     """The counts of what `wanted` needs, updated from the previous version when possible."""
-    if not graph.is_acyclic:
-        return None
     before = None
     if previous is not None and changed is not None and index < len(previous.requirements):
         before = previous.requirements[index]
     if before is not None and before.outputs == tuple(wanted) and previous is not None:
-        return before.updated(previous.graph.nodes, graph.nodes, changed)
+        cycles = graph.nodes_on_cycles()
+        return before.updated(previous.graph.nodes, graph.nodes, changed, cycles)
     return RequiredInputs(wanted, graph.nodes)
 
 

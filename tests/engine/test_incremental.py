@@ -104,7 +104,7 @@ def test_updates_equal_a_cold_build(
 ) -> None:
     nodes = start
     flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
-    required = RequiredInputs(OUTPUTS, flow.nodes) if flow.is_acyclic else None
+    required = RequiredInputs(OUTPUTS, flow.nodes)
     for step, (kind, index, node) in enumerate(steps):
         before = nodes
         nodes = apply(nodes, kind, index, node)
@@ -116,12 +116,9 @@ def test_updates_equal_a_cold_build(
             fresh = flow.updated(nodes, problems=_rule_problem(step), removed=removed, added=added)
         else:
             fresh = flow.updated(nodes, problems=_rule_problem(step))
-        if required is not None and fresh.is_acyclic:
-            changed = {n.name for n in (*removed, *added)}
-            required = required.updated(flow.nodes, fresh.nodes, changed)
-            assert required.needed(fresh.nodes) == required_inputs(fresh.nodes, OUTPUTS)
-        else:
-            required = RequiredInputs(OUTPUTS, fresh.nodes) if fresh.is_acyclic else None
+        changed = {n.name for n in (*removed, *added)}
+        required = required.updated(flow.nodes, fresh.nodes, changed, fresh.nodes_on_cycles())
+        assert required.needed(fresh.nodes) == required_inputs(fresh.nodes, OUTPUTS)
         cold = Dataflow.build(
             nodes, config=config, declared_inputs=inputs, problems=_rule_problem(step)
         )

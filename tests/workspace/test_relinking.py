@@ -3,11 +3,14 @@ snapshot a reader holds does not move."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from livedag.server import linking
 from livedag.server.workspace import Snapshot, Workspace
 
@@ -140,3 +143,50 @@ def test_a_body_edit_keeps_the_dataflow_object(project: Project) -> None:
     after = workspace.update(features, text.replace("return raw_total * 2", "return raw_total * 3"))
     assert after.version > before.version
     assert after.dataflows[0] is before.dataflows[0]
+
+
+NAMES = ["raw_total", "doubled", "report", "scale", "raw"]
+TYPES = ["int", "float", "str"]
+functions = st.lists(
+    st.tuples(
+        st.sampled_from(NAMES),
+        st.lists(st.sampled_from(NAMES), max_size=2, unique=True),
+        st.sampled_from(TYPES),
+        st.integers(0, 2),  # the body, so that some edits change nothing but the body
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def _source(defs: list[tuple[str, list[str], str, int]]) -> str:
+    blocks = []
+    for name, params, returns, body in defs:
+        signature = ", ".join(f"{p}: {returns}" for p in params)
+        blocks.append(f"def {name}({signature}) -> {returns}:\n    return {body}\n")
+    return "\n\n".join(blocks)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(versions=st.lists(functions, min_size=2, max_size=5))
+def test_random_module_edits_relink_to_what_a_fresh_index_gives(
+    tmp_path_factory: pytest.TempPathFactory, versions: list[list[tuple[str, list[str], str, int]]]
+) -> None:
+    root = tmp_path_factory.mktemp("flow")
+    (root / "run.py").write_text(
+        textwrap.dedent(RUN).lstrip().replace('["report"]', '["report", "doubled"]')
+    )
+    features = root / "features.py"
+    features.write_text(_source(versions[0]))
+    workspace = Workspace([root])
+    workspace.index()
+    for defs in versions[1:]:
+        edited = workspace.update(features, _source(defs))
+        features.write_text(_source(defs))
+        fresh = Workspace([root]).index()
+        mine, theirs = edited.dataflows[0].graph, fresh.dataflows[0].graph
+        assert dict(mine.nodes) == dict(theirs.nodes)
+        assert set(mine.graph.edges(data="optional")) == set(theirs.graph.edges(data="optional"))
+        assert _all(edited) == _all(fresh)
