@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from livedag.engine.specs import Location, Problem, Severity
 from lsprotocol import types
 
-from .convert import JsonArray
+from .convert import JsonArray, SourceLines
 from .session import Session
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ class DiagnosticsPublisher:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.published: dict[Path, tuple[Any, ...]] = {}
+        # Each problem's diagnostic, by problem identity: relinking keeps the problems of what
+        # an edit did not touch, so a keystroke converts only the problems it changed or moved.
+        self._converted: dict[int, tuple[Problem, tuple[Any, ...], dict[str, Any]]] = {}
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         candidates = changed | set(self.session.file_notes)
@@ -55,6 +58,10 @@ class DiagnosticsPublisher:
                 self.publish(after, path, force=path in changed)
             except Exception:
                 log.error("publishing diagnostics for %s failed", path, exc_info=True)
+        live = sum(len(key[0]) for key in self.published.values())
+        if len(self._converted) > 2 * live + 1000:  # forget problems no file has any more
+            kept = {id(p) for key in self.published.values() for p in key[0]}
+            self._converted = {k: v for k, v in self._converted.items() if k in kept}
 
     def republish_all(self) -> None:
         """Publish every file whose diagnostics read differently now (the severities changed)."""
@@ -80,7 +87,7 @@ class DiagnosticsPublisher:
         self.published[path] = key
         overrides = self.session.settings.severities
         diagnostics = JsonArray(
-            self.diagnostic(p)
+            self.converted(p)
             for p in problems
             if p.code not in overrides or overrides[p.code] is not None
         )
@@ -98,6 +105,38 @@ class DiagnosticsPublisher:
                 uri=self.session.uri_of(path), diagnostics=diagnostics, version=version
             )
         )
+
+    def converted(self, problem: Problem) -> dict[str, Any]:
+        """`diagnostic(problem)`, reused while the problem and where it points are unchanged."""
+        session = self.session
+        location = problem.location
+        fingerprint = (
+            (location.line, location.column, location.end_line, location.end_column)
+            if location is not None
+            else None,
+            tuple(
+                (
+                    r.location.path,
+                    r.location.line,
+                    r.location.column,
+                    r.location.end_line,
+                    r.location.end_column,
+                    _text_key(session.lines(r.location.path)),
+                )
+                for r in problem.related
+                if r.location.path
+            ),
+            _text_key(session.lines(location.path)) if location and location.path else None,
+            session.positions.encoding,
+            session.uri_generation,
+            session.settings.severities,
+        )
+        known = self._converted.get(id(problem))
+        if known is not None and known[0] is problem and known[1] == fingerprint:
+            return known[2]
+        made = self.diagnostic(problem)
+        self._converted[id(problem)] = (problem, fingerprint, made)
+        return made
 
     def diagnostic(self, problem: Problem) -> dict[str, Any]:
         """A problem as a protocol `Diagnostic`, in its JSON form (see `convert.JsonArray`)."""
@@ -130,6 +169,11 @@ class DiagnosticsPublisher:
         if related:
             out["relatedInformation"] = related
         return out
+
+
+def _text_key(lines: SourceLines | None) -> object:
+    """What a column conversion depends on: nothing for ASCII text, else the text itself."""
+    return None if lines is None or lines.ascii else lines
 
 
 def _touched_files(before: Snapshot, after: Snapshot) -> set[Path]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import STANDARD
 from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
-from livedag.server.lsp.diagnostics import _touched_files
+from livedag.server.lsp.diagnostics import DiagnosticsPublisher, _touched_files
 from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
 from livedag.server.lsp.locate import Role, build_index
 from livedag.server.lsp.session import Session
@@ -283,3 +284,49 @@ def test_warming_prepares_the_indexes_of_the_touched_dataflow(tmp_path: Path) ->
     index = session.indexes.of(graph)
     assert index._made_by is not None
     assert set(index._up) == set(graph.nodes)  # every ancestor set, within the budget
+
+
+class _Recorder:
+    """Stands in for the server: keeps what would have been published."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Any]]] = []  # uri, diagnostics in JSON form
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        self.sent.append((params.uri, list(params.diagnostics)))
+
+
+def test_diagnostics_are_converted_again_only_when_their_problem_changed_or_moved(
+    tmp_path: Path,
+) -> None:
+    typo = "\n\ndef extra(agee: pd.Series) -> pd.Series:\n    return agee\n"
+    files = {**STANDARD, "model.py": STANDARD["model.py"] + typo}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    recorder = _Recorder()
+    workspace = Workspace([tmp_path])
+    session = Session(recorder)
+    session.workspace, session.snapshot = workspace, workspace.index()
+    publisher = DiagnosticsPublisher(session)
+    model = (tmp_path / "model.py").resolve()
+    session.open_versions[model.as_uri()] = 1
+    session.remember_uri(model.as_uri())
+    publisher(None, session.snapshot, {model})
+    (first,) = [diagnostics for uri, diagnostics in recorder.sent if uri == model.as_uri()]
+    (warning,) = [d for d in first if d["code"] == "LD002"]
+
+    def republish(text: str) -> dict[str, Any]:
+        before = session.snapshot
+        session.snapshot = workspace.update(model, text)
+        recorder.sent.clear()
+        publisher(before, session.snapshot, {model})
+        ((_, sent),) = recorder.sent
+        (found,) = [d for d in sent if d["code"] == "LD002"]
+        return dict(found)
+
+    (problem,) = [p for p in session.snapshot.problems_for(model) if p.code == "LD002"]
+    assert publisher.converted(problem) is warning  # converted once, then reused
+    body_edit = files["model.py"].replace("age_normalized + income_scaled", "income_scaled")
+    assert republish(body_edit) == warning
+    moved = republish("\n\n" + body_edit)  # the same problem object may have moved with its block
+    assert moved["range"]["start"]["line"] == warning["range"]["start"]["line"] + 2
