@@ -19,6 +19,7 @@ from .convert import JsonArray, SourceLines, uri_to_path
 from .session import Session
 
 if TYPE_CHECKING:
+    from livedag.server.analyzer import ModuleAnalysis
     from livedag.server.workspace import Snapshot
     from pygls.lsp.server import LanguageServer
 
@@ -72,14 +73,33 @@ class SymbolCache:
 
     def __init__(self) -> None:
         self._by_path: dict[Path, dict[int, tuple[Any, ...]]] = {}
+        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray]] = {}
 
     def symbols(
         self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
     ) -> JsonArray:
         analysis = snapshot.module(path)
-        out = JsonArray()
         if analysis is None:
-            return out
+            return JsonArray()
+        views = snapshot.dataflows_for(path)
+        # The same analysis, graph and text as last time: the same answer, as it is.
+        asked = (analysis, views[0].graph if views else None, lines, session.positions.encoding)
+        last = self._answers.get(path)
+        if last is not None and all(map(operator.is_, last[0], asked)):
+            return last[1]
+        out = self._build(session, snapshot, path, lines, analysis)
+        self._answers[path] = (asked, out)
+        return out
+
+    def _build(
+        self,
+        session: Session,
+        snapshot: Snapshot,
+        path: Path,
+        lines: SourceLines | None,
+        analysis: ModuleAnalysis,
+    ) -> JsonArray:
+        out = JsonArray()
         made = nodes_by_function(session, snapshot, path, analysis.module)
         text_key: object = _ASCII if lines is None or lines.ascii else lines
         encoding = session.positions.encoding
