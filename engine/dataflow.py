@@ -2,7 +2,9 @@
 
 Both front ends end here: the runtime driver builds one from imported modules, the language server
 from source text on every keystroke, so `Dataflow.build` is kept linear and cheap (a Kahn pass finds
-whether there is a cycle at all; only the nodes it cannot order go through SCC analysis).
+whether there is a cycle at all; only the nodes it cannot order go through SCC analysis), and
+`Dataflow.updated` re-links a new version from an old one, re-validating only what the changed
+nodes can affect (`relink`).
 
 Hamilton semantics kept here:
 - a dependency nobody produces is an external input (kind INPUT), or a config value (kind CONFIG)
@@ -20,7 +22,8 @@ from typing import Any
 import networkx as nx
 
 from . import lineage, validate
-from .relink import Checks, LinkState, identity_diff, relink
+from .link_state import Checks, LinkState, identity_diff
+from .relink import relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
 
 # Tag on a synthesized INPUT node that every consumer may leave out (all have defaults).

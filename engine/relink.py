@@ -21,58 +21,17 @@ is a valid one, not necessarily the same.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import lineage, validate
+from .link_state import Asking, Checks, LinkState
 from .specs import Dependency, NodeKind, NodeSpec, Problem
 
 if TYPE_CHECKING:
     from .dataflow import Dataflow
 
-Asking = list[tuple[NodeSpec, Dependency]]
 Edge = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Checks:
-    """A dataflow's own problems, filed by what they depend on, so an update can keep most."""
-
-    duplicates: dict[str, list[Problem]]  # LD003 by name
-    cycles: dict[frozenset[str], list[Problem]]  # LD001 by cyclic component
-    unknown: dict[str, list[Problem]]  # LD002 by the input's name
-    edge_types: dict[str, list[Problem]]  # LD004 by consuming node
-    input_types: dict[str, list[Problem]]  # LD004 by input or config name
-
-    def problems(self) -> list[Problem]:
-        return [
-            p
-            for table in (
-                self.duplicates,
-                self.cycles,
-                self.unknown,
-                self.edge_types,
-                self.input_types,
-            )
-            for found in table.values()
-            for p in found
-        ]
-
-
-def identity_diff(
-    before: Sequence[NodeSpec], after: Sequence[NodeSpec]
-) -> tuple[list[NodeSpec], list[NodeSpec]] | None:
-    """(removed, added) by object identity, or None when kept nodes changed their order."""
-    old = dict(zip(map(id, before), range(len(before)), strict=True))
-    new = dict(zip(map(id, after), range(len(after)), strict=True))
-    if len(old) != len(before) or len(new) != len(after):
-        return None  # one object listed twice: no identity to go by
-    removed = [spec for spec in before if id(spec) not in new]
-    added = [spec for spec in after if id(spec) not in old]
-    kept = [new[id(spec)] for spec in before if id(spec) in new]
-    if any(a > b for a, b in zip(kept, kept[1:], strict=False)):
-        return None
-    return removed, added
 
 
 def relink(
@@ -84,19 +43,6 @@ def relink(
 ) -> Dataflow:
     """`old` with `removed` nodes taken out and `added` ones linked in (see the module doc)."""
     return _Relinker(old, tuple(nodes)).run(removed, added, tuple(problems))
-
-
-@dataclass
-class LinkState:
-    """What a Dataflow keeps so that the next version can be made from it by `relink`."""
-
-    sequence: tuple[NodeSpec, ...]  # the nodes as given, in order
-    unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
-    checks: Checks
-    typos: validate.NameIndex | None  # over function names and config keys, once needed
-    position: dict[str, int] | None  # a topological order kept up to date, when acyclic
-    acyclic: bool
-    bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out
 
 
 class _Relinker:

@@ -1,4 +1,5 @@
-"""Benchmark: `Dataflow.build` on a synthetic 4,000-node / ~8,000-edge dataflow.
+"""Benchmark: `Dataflow.build` on a synthetic 4,000-node / ~8,000-edge dataflow, and
+`Dataflow.updated` after one node's dependencies change (the keystroke path).
 
 Run: .venv/bin/python tests/engine/bench_build.py [nodes]
 Not a test (no timing assertions in the suite); prints min/median over repeated builds.
@@ -6,6 +7,7 @@ Not a test (no timing assertions in the suite); prints min/median over repeated 
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 import sys
@@ -66,6 +68,24 @@ def main() -> None:
             f"median {statistics.median(timings):.1f} ms; "
             f"CPU median {statistics.median(cpu):.1f} ms"
         )
+    rng = random.Random(11)
+    timings, cpu = [], []
+    for n in range(200):  # each time one node asks for one more, existing, upstream node
+        i = rng.randrange(100, count)
+        old = nodes[i]
+        extra = Dependency(f"feature_{rng.randrange(i):05d}", TYPES[n % 3])
+        edited = list(nodes)
+        edited[i] = dataclasses.replace(old, dependencies=(*old.dependencies, extra))
+        start, start_cpu = time.perf_counter(), time.process_time()
+        flow.updated(edited, removed=[old], added=[edited[i]])
+        timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    timings.sort()
+    print(
+        f"Dataflow.updated (one node's dependencies): wall min {timings[0]:.2f} ms, "
+        f"median {statistics.median(timings):.2f} ms, p95 {timings[189]:.2f} ms; "
+        f"CPU median {statistics.median(cpu):.2f} ms"
+    )
 
 
 if __name__ == "__main__":
