@@ -283,14 +283,14 @@ class Dataflow:
     def consumers(self, name: str) -> list[tuple[NodeSpec, Dependency]]:
         """Every node that asks for `name`, with the dependency (and so the place) that asks.
 
-        Duplicate definitions ask too; functions replaced by a config value do not.
+        Duplicate definitions ask too; functions replaced by a config value do not.  In the
+        order the nodes were given.
         """
-        if self._consumers is None:  # built on first use: the keystroke path never needs it
+        if self._consumers is None:  # built on first use; `updated` carries it over once built
             index: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
-            for defined, specs in self._definitions.items():
-                if defined in self.config:
-                    continue
-                for spec in specs:
+            config = self.config
+            for spec in self._state.sequence:
+                if spec.name not in config:
                     for dep in spec.dependencies:
                         index.setdefault(dep.name, []).append((spec, dep))
             self._consumers = index

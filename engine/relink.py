@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .dataflow import Dataflow
 
 Edge = dict[str, Any]
+Consumers = dict[str, list[tuple[NodeSpec, Dependency]]]
 
 
 def relink(
@@ -63,6 +64,8 @@ class _Relinker:
         self._stuck: list[str] | None = []
         self.bounds = (0, 0)
         self.typos: validate.NameIndex | None = None
+        self.removed: Collection[NodeSpec] = ()
+        self.added: Collection[NodeSpec] = ()
         self.unproduced: dict[str, Asking] = dict(old._state.unproduced)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -100,6 +103,7 @@ class _Relinker:
         problems: tuple[Problem, ...],
     ) -> Dataflow:
         old = self.old
+        self.removed, self.added = removed, added
         touched = self._redefine(removed, added)
         relinked = {
             name: (self.head(name, old._definitions), self.head(name, self.definitions))
@@ -410,7 +414,7 @@ class _Relinker:
         from .dataflow import Dataflow
 
         old = self.old
-        return Dataflow(
+        flow = Dataflow(
             _graph(self.node_data, self.succ, self.pred),
             self.nodes,
             [*problems, *checks.problems()],
@@ -428,6 +432,37 @@ class _Relinker:
                 bounds=self.bounds,
             ),
         )
+        if old._consumers is not None:
+            flow._consumers = self._consumers(old._consumers)
+        return flow
+
+    def _consumers(self, before: Consumers) -> Consumers:
+        """The old dataflow's consumer index with the removed and added nodes' asks changed, in
+        the order a fresh index has (node order, then dependency order)."""
+        index = dict(before)
+        gone = {id(spec) for spec in self.removed}
+        asked = {d.name for spec in (*self.removed, *self.added) for d in spec.dependencies}
+        for name in asked:
+            entries = [e for e in index.get(name, ()) if id(e[0]) not in gone]
+            arrived = [
+                (spec, d)
+                for spec in self.added
+                if spec.name not in self.config
+                for d in spec.dependencies
+                if d.name == name
+            ]
+            if arrived:
+                entries.extend(arrived)
+                entries.sort(key=self._consumer_order)
+            if entries:
+                index[name] = entries
+            else:
+                index.pop(name, None)
+        return index
+
+    def _consumer_order(self, entry: tuple[NodeSpec, Dependency]) -> tuple[int, int]:
+        spec, dep = entry
+        return self.position(spec), next(i for i, d in enumerate(spec.dependencies) if d is dep)
 
 
 def _graph(

@@ -84,6 +84,9 @@ def assert_same(updated: Dataflow, cold: Dataflow) -> None:
     assert set(updated.graph.edges(data="optional")) == set(cold.graph.edges(data="optional"))
     assert set(updated.graph.pred) == set(cold.graph.pred) == set(cold.nodes)
     assert Counter(updated.problems) == Counter(cold.problems)
+    for name in cold.nodes:  # the consumer index, carried over or built afresh, in cold order
+        mine, theirs = updated.consumers(name), cold.consumers(name)
+        assert [(id(s), id(d)) for s, d in mine] == [(id(s), id(d)) for s, d in theirs]
     assert updated.is_acyclic == cold.is_acyclic
     if cold.is_acyclic:
         position = {name: i for i, name in enumerate(updated.topological_order())}
@@ -122,6 +125,8 @@ def test_updates_equal_a_cold_build(
         cold = Dataflow.build(
             nodes, config=config, declared_inputs=inputs, problems=_rule_problem(step)
         )
+        if step % 3 == 0:
+            fresh.consumers("")  # built now, so the next update carries it over
         assert_same(fresh, cold)
         flow = fresh
 
