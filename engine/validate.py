@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -169,17 +169,22 @@ class NameIndex:
 
     A one-character edit leaves either the first or the last three characters of a name intact,
     so names are bucketed by both; a query compares only against its two buckets.  Building
-    costs two dict probes per name, which the keystroke path can afford.
+    costs two dict probes per name, which the keystroke path can afford.  When names share a
+    prefix (`customer_...`) a bucket holds most of them; the query then spells out its own
+    one-edit variants instead (a few hundred set probes, however many names there are).
     """
 
     def __init__(self, names: Iterable[str]):
         self._by_prefix: dict[str, list[str]] = {}
         self._by_suffix: dict[str, list[str]] = {}
         self._folded: dict[str, list[str]] = {}
+        self._names: set[str] = set()
         for name in names:
             self._by_prefix.setdefault(name[:3], []).append(name)
             self._by_suffix.setdefault(name[-3:], []).append(name)
             self._folded.setdefault(_fold(name), []).append(name)
+            self._names.add(name)
+        self._alphabet = "".join(sorted(set().union(*self._names))) if self._names else ""
 
     def changed(self, added: Iterable[str], removed: Iterable[str]) -> NameIndex:
         """A new index with `added` names in and `removed` ones out; this one is left as it is.
@@ -191,6 +196,9 @@ class NameIndex:
         fresh._by_prefix = dict(self._by_prefix)
         fresh._by_suffix = dict(self._by_suffix)
         fresh._folded = dict(self._folded)
+        added, removed = list(added), list(removed)
+        fresh._names = (self._names - set(removed)) | set(added)
+        fresh._alphabet = "".join(sorted(set(self._alphabet).union(*added)))
         for name in removed:
             for table, key in fresh._keys(name):
                 bucket = [n for n in table.get(key, ()) if n != name]
@@ -214,10 +222,34 @@ class NameIndex:
         """Existing names the user probably meant when writing `name` (may be empty)."""
         found = set(self._folded.get(_fold(name), ()))
         if len(name) >= 4:
-            for bucket in (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ())):
-                found.update(c for c in bucket if _one_edit_apart(name, c))
+            buckets = (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ()))
+            variants = (2 * len(name) + 1) * len(self._alphabet)
+            if (len(buckets[0]) + len(buckets[1])) * 8 > variants:  # spelling them out is cheaper
+                head, tail = name[:3], name[-3:]
+                found.update(
+                    c
+                    for c in _one_edit_variants(name, self._alphabet)
+                    if c in self._names and (c[:3] == head or c[-3:] == tail)
+                )
+            else:
+                for bucket in buckets:
+                    found.update(c for c in bucket if _one_edit_apart(name, c))
         found.discard(name)
         return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
+
+
+def _one_edit_variants(name: str, alphabet: str) -> Iterator[str]:
+    """Every string one deletion, insertion, substitution or adjacent swap away from `name`."""
+    for i in range(len(name) + 1):
+        head, tail = name[:i], name[i:]
+        if tail:
+            yield head + tail[1:]
+            if len(tail) > 1:
+                yield head + tail[1] + tail[0] + tail[2:]
+        for char in alphabet:
+            yield head + char + tail
+            if tail:
+                yield head + char + tail[1:]
 
 
 def may_be_typo_of(name: str, target: str) -> bool:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.lineage import RequiredInputs, required_inputs
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
+from livedag.engine.validate import NameIndex, _fold, _one_edit_apart
 
 NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode"]
 TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]
@@ -157,3 +158,48 @@ def test_a_new_cycle_is_reported_and_its_removal_clears_it() -> None:
     fixed = looped.updated([a, b, c])
     assert fixed.problems == [] and fixed.topological_order() == ["raw", "c", "a", "b"]
     assert fixed.node("raw") is not None and fixed.node("raw").kind is NodeKind.INPUT
+
+
+names = st.text(alphabet="ab_Xc1", min_size=1, max_size=7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    existing=st.lists(names, max_size=30),
+    added=st.lists(names, max_size=5),
+    removed=st.lists(names, max_size=5),
+    query=names,
+)
+def test_the_typo_index_finds_what_a_full_scan_finds(
+    existing: list[str], added: list[str], removed: list[str], query: str
+) -> None:
+    index = NameIndex(existing).changed(added, removed)
+    current = (set(existing) - set(removed)) | set(added)
+    expected = {
+        c
+        for c in current
+        if c != query
+        and (
+            _fold(c) == _fold(query)
+            or (
+                len(query) >= 4
+                and (c[:3] == query[:3] or c[-3:] == query[-3:])
+                and _one_edit_apart(query, c)
+            )
+        )
+    }
+    assert set(index.likely_typos(query)) == expected
+    # many names sharing a prefix: the query spells out its variants instead of scanning
+    crowded = NameIndex([*current, *(f"{query[:3]}{i:04d}" for i in range(300))])
+    found = set(crowded.likely_typos(query))
+    assert found - {f"{query[:3]}{i:04d}" for i in range(300)} == expected
+
+
+def test_a_crowded_index_finds_swaps_insertions_deletions_and_substitutions() -> None:
+    crowded = [f"customer_{i:04d}" for i in range(500)]
+    index = NameIndex([*crowded, "customer_age", "customer_region"])
+    assert index.likely_typos("customer_aeg") == ["customer_age"]  # swapped
+    assert index.likely_typos("customer_agee") == ["customer_age"]  # inserted
+    assert index.likely_typos("customer_regon") == ["customer_region"]  # deleted
+    assert index.likely_typos("customer_rexion") == ["customer_region"]  # substituted
+    assert index.likely_typos("Customer_Age") == ["customer_age"]  # case
