@@ -4,8 +4,10 @@ Writers (`index`, `update`, `remove`, `set_config_override`) run one at a time a
 publishing a new immutable `Snapshot`; readers (hover, lint, the graph view) take `snapshot` and
 never wait for analysis.  An update re-analyzes the changed blocks of one file (the analyzer's
 `ModuleSource`), re-expands only the functions whose spec changed (`linking.ExpansionCache`), and
-re-links only the dataflows that contain the file; membership is planned again only when a file
-comes or goes, a driver script changes, or pyproject.toml does.
+re-links only the dataflows that contain the file: incrementally from the previous graph
+(`Dataflow.updated`, which leaves the previous one as readers saw it), or not at all when the
+nodes came out the same (a body edit).  Membership is planned again only when a file comes or
+goes, a driver script changes, or pyproject.toml does; those, and config changes, build cold.
 """
 
 from __future__ import annotations
