@@ -54,6 +54,8 @@ class _Relinker:
         self.config = old.config
         self.sequence = sequence
         self._index_of: dict[int, int] | None = None
+        self._ids: list[int] | None = None
+        self._lookups = 0
         self.definitions = dict(old._definitions)
         self.nodes = dict(old.nodes)
         graph = old.graph
@@ -71,11 +73,20 @@ class _Relinker:
     # --- helpers ------------------------------------------------------------------------------
 
     def position(self, spec: NodeSpec) -> int:
-        """Where `spec` stands in the new node sequence (the order a cold build would see)."""
-        if self._index_of is None:
+        """Where `spec` stands in the new node sequence (the order a cold build would see).
+
+        A few lookups search a list of ids (in C); many build an index once.
+        """
+        if self._index_of is not None:
+            return self._index_of[id(spec)]
+        self._lookups += 1
+        if self._lookups > 32:
             seq = self.sequence
             self._index_of = dict(zip(map(id, seq), range(len(seq)), strict=True))
-        return self._index_of[id(spec)]
+            return self._index_of[id(spec)]
+        if self._ids is None:
+            self._ids = list(map(id, self.sequence))
+        return self._ids.index(id(spec))
 
     def asking_order(self, entry: tuple[NodeSpec, Dependency]) -> tuple[int, int]:
         spec, dep = entry
