@@ -1,7 +1,7 @@
 """Workspace benchmark: cold index, one-function edits, `livedag lint`, memory.
 
     .venv/bin/python bench/bench_workspace.py [--modules 40] [--functions 100] [--edits 200]
-        [--no-driver] [--freeze] [--no-lint]
+        [--no-driver] [--freeze] [--cycle] [--no-lint]
 
 One 4,000-function module: `--modules 1 --functions 4000`.
 
@@ -171,12 +171,21 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--no-driver", action="store_true", help="every module its own dataflow")
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the cold index")
+    parser.add_argument(
+        "--cycle", action="store_true", help="a two-node cycle (LD001) in the first module"
+    )
     parser.add_argument("--lint-runs", type=int, default=5)
     parser.add_argument("--no-lint", action="store_true", help="skip RSS and lint subprocesses")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         paths = generate(root, args.modules, args.functions, with_driver=not args.no_driver)
+        if args.cycle:  # edits elsewhere then re-link a graph that keeps a cycle
+            with paths[0].open("a") as module:
+                module.write(
+                    "\n\ndef cyc_a(cyc_b: pd.Series) -> pd.Series:\n    return cyc_b\n"
+                    "\n\ndef cyc_b(cyc_a: pd.Series) -> pd.Series:\n    return cyc_a\n"
+                )
         print(
             f"workspace: {args.modules} modules x {args.functions} functions"
             f"{'' if args.no_driver else ', one driver over all of them'}"
