@@ -68,6 +68,13 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="config the dataflow is built with (VALUE read as JSON when it parses); repeatable",
     )
+    parser.add_argument(
+        "--resolve-imports",
+        choices=["decorators", "all", "none"],
+        default="decorators",
+        help="ask jedi what names imported from installed packages are: only those used as "
+        "decorators (default; they shape the graph), all (types too: slower), or none",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
 def _single(args: argparse.Namespace) -> Any:
     from .workspace import build_single_dataflow
 
-    built = build_single_dataflow(_existing(args.paths), parse_config(args.config))
+    built = build_single_dataflow(
+        _existing(args.paths), parse_config(args.config), resolve_imports=args.resolve_imports
+    )
     _refuse_unreadable(built.unreadable)
     return built
 
@@ -192,6 +201,10 @@ def run_lint(args: argparse.Namespace) -> int:
     workspace = Workspace(paths, config_override=parse_config(args.config) or None)
     snapshot = workspace.index()
     _refuse_unreadable(workspace.unreadable)
+    if args.resolve_imports != "none":
+        wanted = None if args.resolve_imports == "all" else workspace.external_decorator_names()
+        if wanted is None or wanted:
+            snapshot = workspace.resolve_external_names(wanted) or snapshot
     project = workspace.project
     select = frozenset(parse_codes(args.select, "--select")) if args.select else project.select
     ignore = project.ignore | frozenset(parse_codes(args.ignore or (), "--ignore"))

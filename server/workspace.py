@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -156,24 +156,47 @@ class Workspace:
                     self._views[name] = self._link(plan)
             return self._publish()
 
-    def resolve_external_names(self) -> Snapshot | None:
+    def resolve_external_names(self, names: Collection[str] | None = None) -> Snapshot | None:
         """Ask jedi about names imported from outside the workspace (slow: call it when idle).
 
-        Returns the new snapshot when some module's analysis changed because of it, else None.
+        `names` limits it to those (e.g. `external_decorator_names()`).  Returns the new snapshot
+        when some module's analysis changed because of it, else None.
         """
         with self._lock:
-            pending = {n for a in self._analyses.values() for n in a.pending_names}
-            if not pending:
-                return None
-            self._external.resolve(pending)
-            changed = set()
-            for path, source in self._sources.items():
-                if self._analyses[path].pending_names & pending:
-                    fresh = source.refresh()
-                    if fresh is not None and fresh is not self._analyses[path]:
-                        self._analyses[path] = fresh
-                        changed.add(path)
+            changed = self._resolve_pending(names)
             return self._replan(force=False, changed=changed) if changed else None
+
+    def external_decorator_names(self) -> set[str]:
+        """Unresolved names that stand where a decorator does: they decide the graph's shape.
+
+        (A team's installed helper package re-exporting `extract_columns`, say.)  The other
+        pending names are types, which only refine the LD004 comparison.
+        """
+        with self._lock:
+            return {
+                call.name
+                for analysis in self._analyses.values()
+                if analysis.pending_names
+                for spec in analysis.functions
+                for call in spec.decorators
+                if not call.known and call.name in analysis.pending_names
+            }
+
+    def _resolve_pending(self, names: Collection[str] | None) -> set[Path]:
+        pending = {n for a in self._analyses.values() for n in a.pending_names}
+        if names is not None:
+            pending &= set(names)
+        if not pending:
+            return set()
+        self._external.resolve(pending)
+        changed = set()
+        for path, source in self._sources.items():
+            if self._analyses[path].pending_names & pending:
+                fresh = source.refresh()
+                if fresh is not None and fresh is not self._analyses[path]:
+                    self._analyses[path] = fresh
+                    changed.add(path)
+        return changed
 
     def remove(self, path: Path) -> Snapshot:
         """Forget `path` (deleted, or closed and gone from disk)."""
@@ -390,15 +413,23 @@ class SingleDataflow:
 
 
 def build_single_dataflow(
-    paths: Sequence[Path], config: Mapping[str, Any] | None = None
+    paths: Sequence[Path],
+    config: Mapping[str, Any] | None = None,
+    *,
+    resolve_imports: str = "decorators",
 ) -> SingleDataflow:
     """One dataflow of every module under `paths`, built with `config`.
 
     Driver scripts found inside given folders are left out (their `main()` is not a node); a
-    file named explicitly is always taken.
+    file named explicitly is always taken.  `resolve_imports` says which names imported from
+    installed packages jedi is asked about: "decorators", "all" or "none".
     """
     workspace = Workspace(paths)
     workspace._read_all()
+    if resolve_imports != "none":
+        wanted = None if resolve_imports == "all" else workspace.external_decorator_names()
+        if wanted is None or wanted:
+            workspace._resolve_pending(wanted)
     explicit = {Path(p).resolve() for p in paths}
     members = [
         path
