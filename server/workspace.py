@@ -159,11 +159,17 @@ class Workspace:
     def resolve_external_names(self, names: Collection[str] | None = None) -> Snapshot | None:
         """Ask jedi about names imported from outside the workspace (slow: call it when idle).
 
-        `names` limits it to those (e.g. `external_decorator_names()`).  Returns the new snapshot
+        `names` limits it to those (e.g. `external_decorator_names()`).  jedi runs without the
+        workspace lock, so updates from keystrokes go on meanwhile.  Returns the new snapshot
         when some module's analysis changed because of it, else None.
         """
         with self._lock:
-            changed = self._resolve_pending(names)
+            pending = self._pending_names(names)
+        if not pending:
+            return None
+        self._external.resolve(pending)
+        with self._lock:
+            changed = self._refresh_external(pending)
             return self._replan(force=False, changed=changed) if changed else None
 
     def external_decorator_names(self) -> set[str]:
@@ -182,16 +188,15 @@ class Workspace:
                 if not call.known and call.name in analysis.pending_names
             }
 
-    def _resolve_pending(self, names: Collection[str] | None) -> set[Path]:
+    def _pending_names(self, names: Collection[str] | None) -> set[str]:
         pending = {n for a in self._analyses.values() for n in a.pending_names}
-        if names is not None:
-            pending &= set(names)
-        if not pending:
-            return set()
-        self._external.resolve(pending)
+        return pending & set(names) if names is not None else pending
+
+    def _refresh_external(self, resolved: set[str]) -> set[Path]:
+        """Re-analyse the modules that were waiting on `resolved` names; the paths that changed."""
         changed = set()
         for path, source in self._sources.items():
-            if self._analyses[path].pending_names & pending:
+            if self._analyses[path].pending_names & resolved:
                 fresh = source.refresh()
                 if fresh is not None and fresh is not self._analyses[path]:
                     self._analyses[path] = fresh
@@ -428,8 +433,10 @@ def build_single_dataflow(
     workspace._read_all()
     if resolve_imports != "none":
         wanted = None if resolve_imports == "all" else workspace.external_decorator_names()
-        if wanted is None or wanted:
-            workspace._resolve_pending(wanted)
+        pending = workspace._pending_names(wanted)
+        if pending:
+            workspace._external.resolve(pending)
+            workspace._refresh_external(pending)
     explicit = {Path(p).resolve() for p in paths}
     members = [
         path

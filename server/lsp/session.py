@@ -70,6 +70,8 @@ class Session:
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
         self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
+        self._refining: asyncio.Task[None] | None = None  # jedi, for names from installed packages
+        self._asked_jedi: set[str] = set()
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -174,6 +176,49 @@ class Session:
         changed = self._analyse_pending()
         if self.snapshot is not None:
             self.notify(before, self.snapshot, changed)
+            if any((m := self.snapshot.module(p)) is not None and m.pending_names for p in changed):
+                self.refine_soon()
+
+    # --- names from installed packages ---------------------------------------------------------
+
+    def refine_soon(self) -> None:
+        """Ask jedi, in the background, about decorators imported from installed packages.
+
+        The graph is published first with them unknown; when jedi answers (about a second), the
+        affected modules are re-analysed and whatever changed is published again.  A keystroke
+        never waits for jedi.
+        """
+        if self._refining is None or self._refining.done():
+            self._refining = asyncio.get_running_loop().create_task(self._refine())
+
+    async def _refine(self) -> None:
+        while True:
+            workspace = self.workspace
+            if workspace is None:
+                return
+            wanted = workspace.external_decorator_names() - self._asked_jedi
+            if not wanted:
+                return
+            self._asked_jedi |= wanted  # a name jedi cannot place is not asked again
+            try:
+                refined = await asyncio.to_thread(workspace.resolve_external_names, wanted)
+            except Exception:
+                log.error("resolving %s with jedi failed", sorted(wanted), exc_info=True)
+                return
+            if self.workspace is not workspace:
+                return  # re-indexed meanwhile: that indexing refines itself
+            if refined is None:
+                continue
+            self.flush()  # edits that arrived meanwhile first, then the refined model
+            latest = (
+                refined
+                if self.snapshot is None
+                else max((refined, self.snapshot), key=lambda snap: snap.version)
+            )
+            before = self.snapshot
+            if before is not latest:
+                self.snapshot = latest
+                self.notify(before, latest, set())
 
     def _analyse_pending(self) -> set[Path]:
         """Bring the model up to every recorded change; the files whose text changed."""
@@ -243,6 +288,7 @@ class Session:
             self._scheduled = None
         changed = self._analyse_pending() if self._pending else set()
         self.notify(before, self.snapshot, set(self.snapshot.paths()) | changed)
+        self.refine_soon()
 
     def set_config(self, config: dict[str, object] | None) -> None:
         if self.workspace is None or not self.is_indexed:
