@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import (
+from lsp_harness import (
     RUN,
     STANDARD,
     codes,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from conftest import TIMEOUT, _start, open_file
+from lsp_harness import TIMEOUT, open_file, start
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 # A package the server's Python can import but that lies outside the workspace, as an installed
@@ -45,7 +45,7 @@ ENV = {**os.environ, "PYTHONPATH": str(SITE)}
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient, tmp_path: Path):
     (tmp_path / "flow.py").write_text(FLOW)
-    await _start(lsp_client, tmp_path, "visual_studio_code")
+    await start(lsp_client, tmp_path, "visual_studio_code")
     yield
     await lsp_client.shutdown_session()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MODEL, open_file, replace_text, until
+from lsp_harness import MODEL, open_file, replace_text, until
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 

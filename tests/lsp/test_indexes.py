@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import STANDARD
 from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
@@ -18,6 +17,7 @@ from livedag.server.lsp.session import Session
 from livedag.server.lsp.symbols import SymbolCache, document_symbols
 from livedag.server.lsp.warmup import Warmer
 from livedag.server.workspace import Workspace
+from lsp_harness import STANDARD
 from lsprotocol import types
 
 DIAMONDS = """

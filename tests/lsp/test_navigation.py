@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FEATURES, MODEL, RUN, open_file, position
+from lsp_harness import FEATURES, MODEL, RUN, open_file, position
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 

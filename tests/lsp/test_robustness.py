@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FEATURES, diagnostics_until, open_file, position, replace_text
+from lsp_harness import FEATURES, diagnostics_until, open_file, position, replace_text
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
