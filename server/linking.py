@@ -14,12 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, compress, count
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
 
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.lineage import RequiredInputs
-from livedag.engine.rules import Expansion, expand_function, expand_module
+from livedag.engine.rules import (
+    Expansion,
+    expand_function,
+    expand_module,
+    takes_part_in_rewrites,
+)
 from livedag.engine.specs import FunctionSpec, NodeKind, NodeSpec, Problem, Severity
 
 
@@ -32,9 +39,24 @@ def config_key(config: Mapping[str, Any]) -> str:
 class _ModuleEntry:
     config: str
     source: Sequence[FunctionSpec]  # the analyzer's tuple: the same object while nothing changed
-    # id(spec) -> (spec, its expansion, its place among the module's public functions)
-    functions: dict[int, tuple[FunctionSpec, Expansion, int]]
     result: Expansion
+    # id(spec) -> (spec, its expansion, its place among the module's public functions); built
+    # from `aligned` only when a module rewrite takes part
+    functions: dict[int, tuple[FunctionSpec, Expansion, int]] | None
+    # when no function takes part in a module rewrite: each source function's expansion, in
+    # order (None for a private function), so an edit patches it instead of walking them all
+    aligned: list[Expansion | None] | None
+
+    def by_id(self) -> dict[int, tuple[FunctionSpec, Expansion, int]]:
+        if self.functions is None:
+            assert self.aligned is not None
+            public = [
+                (spec, expansion)
+                for spec, expansion in zip(self.source, self.aligned, strict=True)
+                if expansion is not None
+            ]
+            self.functions = {id(s): (s, e, i) for i, (s, e) in enumerate(public)}
+        return self.functions
 
 
 @dataclass(frozen=True)
@@ -83,56 +105,135 @@ class ExpansionCache:
             entry = None
         if entry is not None and entry.source is functions:
             return entry.result, None
-        old = entry.functions if entry is not None else {}
-        fresh: dict[int, tuple[FunctionSpec, Expansion, int]] = {}
-        by_name: dict[str, int] | None = None  # function name -> its old key
-        added: list[NodeSpec] = []
-        places: list[int] = []  # where each kept expansion stood last time, in today's order
-        reused: set[int] = set()  # old keys whose expansion an equal re-expansion took over
-
-        def expand_cached(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
-            nonlocal by_name
-            hit = old.get(id(spec))
-            if hit is not None and hit[0] is spec:  # the keystroke path: keep it cheap
-                places.append(hit[2])
-                index = len(fresh)
-                fresh[id(spec)] = hit if hit[2] == index else (spec, hit[1], index)
-                return hit[1]
-            expansion = expand_function(spec, config)
-            if by_name is None:  # the old functions whose spec object is gone, by name
-                by_name = {old[k][0].name: k for k in old.keys() - set(map(id, functions))}
-            was_key = by_name.pop(spec.name, None)
-            was = old[was_key] if was_key is not None else None
-            if was_key is not None and was is not None and same_expansion(was[1], expansion):
-                places.append(was[2])
-                reused.add(was_key)
-                expansion = was[1]
-            else:
-                added.extend(expansion.nodes)
-            fresh[id(spec)] = (spec, expansion, len(fresh))
-            return expansion
-
-        out = expand_module(functions, config, expand=expand_cached)
-        removed: list[NodeSpec] = []
-        if len(places) < len(old):  # some old expansion was not reused: its nodes are gone
-            gone = old.keys() - fresh.keys() - reused
-            removed = [node for key in gone for node in old[key][1].nodes]
-        change = None
-        in_order = entry is not None and places == sorted(places)
-        if (
-            not in_order
-            or removed
-            or added
-            or entry is None
-            or out.problems != entry.result.problems
-        ):
-            change = ModuleChange(module_key, removed, added, in_order)
-        self._entries[key] = _ModuleEntry(ckey, functions, fresh, out)
-        return out, change
+        patched = None
+        if entry is not None and entry.aligned is not None:
+            patched = _patch(module_key, entry, functions, config)
+        if patched is None:
+            patched = _expand_all(module_key, entry, functions, config)
+        self._entries[key] = patched[0]
+        return patched[0].result, patched[1]
 
     def forget(self, module_key: str) -> None:
         for key in [k for k in self._entries if k[1] == module_key]:
             del self._entries[key]
+
+
+def _expand_all(
+    module_key: str,
+    entry: _ModuleEntry | None,
+    functions: Sequence[FunctionSpec],
+    config: Mapping[str, Any],
+) -> tuple[_ModuleEntry, ModuleChange | None]:
+    """The whole module through the module rewrites, with the cache as function expander."""
+    old = entry.by_id() if entry is not None else {}
+    fresh: dict[int, tuple[FunctionSpec, Expansion, int]] = {}
+    by_name: dict[str, int] | None = None  # function name -> its old key
+    added: list[NodeSpec] = []
+    places: list[int] = []  # where each kept expansion stood last time, in today's order
+    reused: set[int] = set()  # old keys whose expansion an equal re-expansion took over
+
+    def expand_cached(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
+        nonlocal by_name
+        hit = old.get(id(spec))
+        if hit is not None and hit[0] is spec:  # the keystroke path: keep it cheap
+            places.append(hit[2])
+            index = len(fresh)
+            fresh[id(spec)] = hit if hit[2] == index else (spec, hit[1], index)
+            return hit[1]
+        expansion = expand_function(spec, config)
+        if by_name is None:  # the old functions whose spec object is gone, by name
+            by_name = {old[k][0].name: k for k in old.keys() - set(map(id, functions))}
+        was_key = by_name.pop(spec.name, None)
+        was = old[was_key] if was_key is not None else None
+        if was_key is not None and was is not None and same_expansion(was[1], expansion):
+            places.append(was[2])
+            reused.add(was_key)
+            expansion = was[1]
+        else:
+            added.extend(expansion.nodes)
+        fresh[id(spec)] = (spec, expansion, len(fresh))
+        return expansion
+
+    out = expand_module(functions, config, expand=expand_cached)
+    removed: list[NodeSpec] = []
+    if len(places) < len(old):  # some old expansion was not reused: its nodes are gone
+        gone = old.keys() - fresh.keys() - reused
+        removed = [node for key in gone for node in old[key][1].nodes]
+    change = None
+    in_order = entry is not None and places == sorted(places)
+    if not in_order or removed or added or entry is None or out.problems != entry.result.problems:
+        change = ModuleChange(module_key, removed, added, in_order)
+    aligned: list[Expansion | None] | None = None
+    if not any(map(takes_part_in_rewrites, functions)):  # the rewrites left every spec alone
+        aligned = [fresh[id(s)][1] if s.is_public else None for s in functions]
+    return _ModuleEntry(config_key(config), functions, out, fresh, aligned), change
+
+
+def _patch(
+    module_key: str,
+    entry: _ModuleEntry,
+    functions: Sequence[FunctionSpec],
+    config: Mapping[str, Any],
+) -> tuple[_ModuleEntry, ModuleChange | None] | None:
+    """The keystroke path when no module rewrite takes part: only the functions between the
+    unchanged head and tail (by identity) are looked at, and the module's nodes are re-joined
+    from the per-function expansions.  None when an edited function takes part in a rewrite."""
+    assert entry.aligned is not None
+    source = entry.source
+    shortest = min(len(source), len(functions))
+    head = next(compress(count(), map(is_not, functions, source)), shortest)
+    tail = next(compress(count(), map(is_not, reversed(functions), reversed(source))), shortest)
+    tail = min(tail, shortest - head)
+    old_end, new_end = len(source) - tail, len(functions) - tail
+    edited = functions[head:new_end]
+    if any(map(takes_part_in_rewrites, edited)):
+        return None
+    before = source[head:old_end]
+    before_expansions = entry.aligned[head:old_end]
+    at = {id(spec): i for i, spec in enumerate(before)}
+    kept = {at[id(s)] for s in edited if id(s) in at and before[at[id(s)]] is s}
+    by_name = {s.name: i for i, s in enumerate(before) if i not in kept and s.is_public}
+    taken: set[int] = set()  # old places whose expansion is kept or taken over
+    places: list[int] = []
+    added: list[NodeSpec] = []
+    middle: list[Expansion | None] = []
+    for spec in edited:
+        if not spec.is_public:
+            middle.append(None)
+            continue
+        i = at.get(id(spec))
+        if i is not None and i in kept and before_expansions[i] is not None:
+            expansion = before_expansions[i]
+        else:
+            expansion = expand_function(spec, config)
+            i = by_name.pop(spec.name, None)
+            was = before_expansions[i] if i is not None else None
+            if was is not None and same_expansion(was, expansion):
+                expansion = was
+            else:
+                i = None
+                added.extend(expansion.nodes)
+        if i is not None:
+            places.append(i)
+            taken.add(i)
+        middle.append(expansion)
+    removed = [
+        node
+        for i, was in enumerate(before_expansions)
+        if was is not None and i not in taken
+        for node in was.nodes
+    ]
+    aligned = entry.aligned[:head] + middle + entry.aligned[old_end:]
+    present = list(filter(None, aligned))
+    out = Expansion(
+        list(chain.from_iterable(map(attrgetter("nodes"), present))),
+        list(chain.from_iterable(map(attrgetter("problems"), present))),
+    )
+    change = None
+    in_order = places == sorted(places)
+    if not in_order or removed or added or out.problems != entry.result.problems:
+        change = ModuleChange(module_key, removed, added, in_order)
+    return _ModuleEntry(entry.config, functions, out, None, aligned), change
 
 
 def same_expansion(before: Expansion, after: Expansion) -> bool:

@@ -9,6 +9,7 @@ modules (`livedag.engine.introspect`) and source text (`livedag.server`) — cal
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..specs import FunctionSpec, Problem
@@ -28,11 +29,28 @@ from . import (  # noqa: F401
 from .lifecycle import expand_function, function_node, select_targets
 from .registry import RULES, DecoratorError, Expansion, Phase, RuleContext, Unknowable, rule
 
-# Module-wide rewrites, registered by rule modules that need to see all of a module's functions.
-# A rewrite returns the module's functions changed and appends what it could not do to `problems`.
-ModuleRewrite = Callable[[Sequence[FunctionSpec], list[Problem]], list[FunctionSpec]]
+
+@dataclass(frozen=True)
+class ModuleRewrite:
+    """A module-wide rewrite, registered by a rule module that must see all of a module's functions.
+
+    `apply` returns the module's functions changed and appends what it could not do to `problems`.
+    `takes_part` says cheaply whether one function can make the rewrite do anything; when no
+    function of a module takes part, `apply` must return the functions unchanged and add no
+    problem, so that a caller re-expanding a few edited functions may skip the rewrite.
+    """
+
+    apply: Callable[[Sequence[FunctionSpec], list[Problem]], list[FunctionSpec]]
+    takes_part: Callable[[FunctionSpec], bool]
+
+
 MODULE_REWRITES: list[ModuleRewrite] = []
-MODULE_REWRITES.append(macros.apply_mutations)
+MODULE_REWRITES.append(ModuleRewrite(macros.apply_mutations, macros.mutates))
+
+
+def takes_part_in_rewrites(spec: FunctionSpec) -> bool:
+    """Whether some module-wide rewrite may change the module because of `spec`."""
+    return any(rewrite.takes_part(spec) for rewrite in MODULE_REWRITES)
 
 
 # How one function is expanded; `expand_module` takes another one (a cache) in its place.
@@ -53,7 +71,7 @@ def expand_module(
     specs = list(functions)
     out = Expansion()
     for rewrite in MODULE_REWRITES:
-        specs = rewrite(specs, out.problems)
+        specs = rewrite.apply(specs, out.problems)
     for spec in specs:
         if spec.is_public:
             out.extend(expand(spec, config))
@@ -66,6 +84,7 @@ __all__ = [
     "DecoratorError",
     "Expansion",
     "FunctionExpander",
+    "ModuleRewrite",
     "Phase",
     "RuleContext",
     "Unknowable",
@@ -74,4 +93,5 @@ __all__ = [
     "function_node",
     "rule",
     "select_targets",
+    "takes_part_in_rewrites",
 ]

@@ -360,6 +360,11 @@ def _mutate_targets(call: Call, mutator: FunctionSpec) -> list[tuple[FunctionRef
     return out
 
 
+def mutates(spec: FunctionSpec) -> bool:
+    """Whether `spec` is a `@mutate` function, the only kind `apply_mutations` acts on."""
+    return any(call.name == "mutate" for call in spec.decorators)
+
+
 def apply_mutations(
     functions: Sequence[FunctionSpec], problems: list[Problem]
 ) -> list[FunctionSpec]:
