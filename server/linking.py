@@ -12,7 +12,7 @@ runtime makes.  What a module's expansion was before and is now (`ModuleChange`)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, count
 from operator import attrgetter, is_not
@@ -224,16 +224,46 @@ def _patch(
         for node in was.nodes
     ]
     aligned = entry.aligned[:head] + middle + entry.aligned[old_end:]
-    present = list(filter(None, aligned))
-    out = Expansion(
-        list(chain.from_iterable(map(attrgetter("nodes"), present))),
-        list(chain.from_iterable(map(attrgetter("problems"), present))),
-    )
+    spliced = _Splice(entry.aligned, head, old_end, middle)
+    out = Expansion(spliced(entry.result.nodes, _NODES), spliced(entry.result.problems, _PROBLEMS))
     change = None
     in_order = places == sorted(places)
     if not in_order or removed or added or out.problems != entry.result.problems:
         change = ModuleChange(module_key, removed, added, in_order)
     return _ModuleEntry(entry.config, functions, out, None, aligned), change
+
+
+_NODES = attrgetter("nodes")
+_PROBLEMS = attrgetter("problems")
+
+
+@dataclass(frozen=True)
+class _Splice:
+    """Replaces the part of a module-wide list (its nodes, or its problems) that came from the
+    functions `aligned[head:end]` with what `middle` makes of them.  Where that part starts is
+    counted from the nearer end of the module, so an edit near either end stays cheap."""
+
+    aligned: list[Expansion | None]
+    head: int
+    end: int
+    middle: list[Expansion | None]
+
+    def __call__(self, whole: list[Any], part: Callable[[Expansion], list[Any]]) -> list[Any]:
+        def size(expansions: Iterable[Expansion | None]) -> int:
+            return sum(map(len, map(part, filter(None, expansions))))
+
+        old_middle = size(self.aligned[self.head : self.end])
+        if self.head <= len(self.aligned) - self.end:
+            start = size(self.aligned[: self.head])
+            stop = start + old_middle
+        else:
+            stop = len(whole) - size(self.aligned[self.end :])
+            start = stop - old_middle
+        return [
+            *whole[:start],
+            *chain.from_iterable(map(part, filter(None, self.middle))),
+            *whole[stop:],
+        ]
 
 
 def same_expansion(before: Expansion, after: Expansion) -> bool:
