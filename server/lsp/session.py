@@ -72,6 +72,7 @@ class Session:
         self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
         self._refining: asyncio.Task[None] | None = None  # jedi, for names from installed packages
         self._asked_jedi: set[str] = set()
+        self._seen_pending: set[str] = set()  # outside names already looked at (keystrokes skip)
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -176,8 +177,12 @@ class Session:
         changed = self._analyse_pending()
         if self.snapshot is not None:
             self.notify(before, self.snapshot, changed)
-            if any((m := self.snapshot.module(p)) is not None and m.pending_names for p in changed):
-                self.refine_soon()
+            seen = self._seen_pending
+            if any(
+                (m := self.snapshot.module(p)) is not None and not m.pending_names <= seen
+                for p in changed
+            ):
+                self.refine_soon()  # an edit imported something new from outside the workspace
 
     # --- names from installed packages ---------------------------------------------------------
 
@@ -196,6 +201,11 @@ class Session:
             workspace = self.workspace
             if workspace is None:
                 return
+            snapshot = workspace.snapshot
+            for path in snapshot.paths():
+                module = snapshot.module(path)
+                if module is not None:
+                    self._seen_pending |= module.pending_names
             wanted = workspace.external_decorator_names() - self._asked_jedi
             if not wanted:
                 return
