@@ -302,12 +302,9 @@ class Driver:
         """DOT text of the named nodes and everything upstream of them."""
         self._check_names(node_names)
         shown = self.flow.upstream_of(*node_names) | set(node_names)
-        dot = visualize.to_dot(
-            self.flow, shown, outputs=node_names, orient=orient, show_legend=show_legend
+        return self._display(
+            shown, node_names, output_file_path, render_kwargs, orient, show_legend, keep_dot
         )
-        if output_file_path is not None:
-            visualize.render(dot, output_file_path, render_kwargs, keep_dot=keep_dot)
-        return dot
 
     def display_downstream_of(
         self,
@@ -321,8 +318,22 @@ class Driver:
         """DOT text of the named nodes and everything downstream of them."""
         self._check_names(node_names)
         shown = self.flow.downstream_of(*node_names) | set(node_names)
+        return self._display(
+            shown, node_names, output_file_path, render_kwargs, orient, show_legend, keep_dot
+        )
+
+    def _display(
+        self,
+        shown: set[str],
+        outputs: tuple[str, ...],
+        output_file_path: str | Path | None,
+        render_kwargs: Mapping[str, Any] | None,
+        orient: str,
+        show_legend: bool,
+        keep_dot: bool,
+    ) -> str:
         dot = visualize.to_dot(
-            self.flow, shown, outputs=node_names, orient=orient, show_legend=show_legend
+            self.flow, shown, outputs=outputs, orient=orient, show_legend=show_legend
         )
         if output_file_path is not None:
             visualize.render(dot, output_file_path, render_kwargs, keep_dot=keep_dot)
