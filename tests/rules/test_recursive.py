@@ -34,6 +34,7 @@ from livedag.engine.specs import (
     TypeRef,
     Unknown,
 )
+from rulekit import execute
 
 INT = TypeRef("int")
 SERIES = TypeRef("pd.Series", "pandas.Series")
@@ -62,22 +63,8 @@ def codes(out: Expansion) -> list[str]:
 
 
 def run(nodes: Iterable[NodeSpec], inputs: Mapping[str, Any], output: str) -> Any:
-    by_name = {n.name: n for n in nodes}
-    known: dict[str, Any] = dict(inputs)
-
-    def value_of(name: str) -> Any:
-        if name not in known:
-            node = by_name[name]
-            assert node.compute is not None, f"{name} has no compute"
-            kwargs = {
-                d.name: value_of(d.name)
-                for d in node.dependencies
-                if d.name in by_name or d.name in known or not d.optional
-            }
-            known[name] = node.compute(**kwargs)
-        return known[name]
-
-    return value_of(output)
+    """Evaluate `output` from the nodes' compute functions, as a driver would."""
+    return execute(list(nodes), output, inputs)
 
 
 FEATURES = ModuleRef(
