@@ -21,7 +21,12 @@ function = st.tuples(
     st.sampled_from(["", "", "", "@tag(owner='a')\n", "", "", "@mutate(doubled)\n"]),
     st.integers(0, 2),  # the body, so that some edits change nothing but the body
 )
-versions = st.lists(st.lists(function, min_size=1, max_size=6), min_size=2, max_size=6)
+# Names are unique within a version: a function defined twice after body edits exposes the known
+# stale-anchor bug recorded as a strict xfail in test_relinking.py
+# (test_nodes_follow_their_function_after_a_body_edit_and_a_move).
+versions = st.lists(
+    st.lists(function, min_size=1, max_size=6, unique_by=lambda f: f[0]), min_size=2, max_size=6
+)
 
 
 def _source(defs: list[tuple[str, list[str], str, int]]) -> str:
