@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import lineage, validate
 from .link_state import Asking, Checks, LinkState
-from .specs import Dependency, NodeKind, NodeSpec, Problem
+from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
 
 if TYPE_CHECKING:
     from .dataflow import Dataflow
@@ -211,7 +211,11 @@ class _Relinker:
             else:
                 node = None
             if before is not None and node is not None and before is not node:
-                if before.kind is node.kind and before == node and before.location == node.location:
+                if (
+                    before.kind is node.kind
+                    and before == node
+                    and same_place(before.location, node.location)
+                ):
                     node = before  # an equal synthesized node: keep the object, nothing changed
             if node is before:
                 continue
@@ -499,7 +503,7 @@ def _same_producer(before: NodeSpec | None, after: NodeSpec | None) -> bool:
     """Whether edge checks against this producer would read the same (kind, type, location)."""
     if before is None or after is None:
         return before is after
-    if before.kind is not after.kind or before.location != after.location:
+    if before.kind is not after.kind or not same_place(before.location, after.location):
         return False
     if before.type is None or after.type is None:
         return before.type is after.type

@@ -33,6 +33,17 @@ class Location:
     def __str__(self) -> str:
         return f"{self.path or '<unknown>'}:{self.line}:{self.column + 1}"
 
+    def stays_with(self, other: Location | None) -> bool:
+        """Equal now and bound to stay equal: a front end whose locations move with the text
+        (the editor's) says whether two of them move together.  Caches that keep an old object
+        in place of an equal new one ask this, not `==`."""
+        return self == other
+
+
+def same_place(a: Location | None, b: Location | None) -> bool:
+    """`a.stays_with(b)`, for locations that may be missing."""
+    return a is b or (a is not None and a.stays_with(b))
+
 
 class LocatedStr(str):
     """A string literal that remembers where it was written.

@@ -27,7 +27,14 @@ from livedag.engine.rules import (
     expand_module,
     takes_part_in_rewrites,
 )
-from livedag.engine.specs import FunctionSpec, NodeKind, NodeSpec, Problem, Severity
+from livedag.engine.specs import (
+    FunctionSpec,
+    NodeKind,
+    NodeSpec,
+    Problem,
+    Severity,
+    same_place,
+)
 
 
 def config_key(config: Mapping[str, Any]) -> str:
@@ -161,7 +168,13 @@ def _expand_all(
         removed = [node for key in gone for node in old[key][1].nodes]
     change = None
     in_order = entry is not None and places == sorted(places)
-    if not in_order or removed or added or entry is None or out.problems != entry.result.problems:
+    if (
+        not in_order
+        or removed
+        or added
+        or entry is None
+        or not same_problems(out.problems, entry.result.problems)
+    ):
         change = ModuleChange(module_key, removed, added, in_order)
     aligned: list[Expansion | None] | None = None
     if not any(map(takes_part_in_rewrites, functions)):  # the rewrites left every spec alone
@@ -228,7 +241,7 @@ def _patch(
     out = Expansion(spliced(entry.result.nodes, _NODES), spliced(entry.result.problems, _PROBLEMS))
     change = None
     in_order = places == sorted(places)
-    if not in_order or removed or added or out.problems != entry.result.problems:
+    if not in_order or removed or added or not same_problems(out.problems, entry.result.problems):
         change = ModuleChange(module_key, removed, added, in_order)
     return _ModuleEntry(entry.config, functions, out, None, aligned), change
 
@@ -266,17 +279,25 @@ class _Splice:
         ]
 
 
+def same_problems(before: Sequence[Problem], after: Sequence[Problem]) -> bool:
+    """Equal problems at locations that will stay equal."""
+    return before == after and all(
+        same_place(a.location, b.location) for a, b in zip(before, after, strict=True)
+    )
+
+
 def same_expansion(before: Expansion, after: Expansion) -> bool:
-    """Equal nodes and problems, locations included (NodeSpec equality leaves them out)."""
-    if len(before.nodes) != len(after.nodes) or before.problems != after.problems:
+    """Equal nodes and problems, at locations that will stay equal (NodeSpec equality leaves
+    locations out; an edited block keeps its anchor, a different block does not)."""
+    if len(before.nodes) != len(after.nodes) or not same_problems(before.problems, after.problems):
         return False
     for old, new in zip(before.nodes, after.nodes, strict=True):
         if old is new:
             continue
-        if old != new or old.location != new.location:
+        if old != new or not same_place(old.location, new.location):
             return False
-        if any(
-            a.location != b.location
+        if not all(
+            same_place(a.location, b.location)
             for a, b in zip(old.dependencies, new.dependencies, strict=True)
         ):
             return False

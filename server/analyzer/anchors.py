@@ -83,6 +83,9 @@ class AnchoredLocation(Location):
             f"end_line={self.end_line}, end_column={self.end_column})"
         )
 
+    def stays_with(self, other: Location | None) -> bool:
+        return self == other and self._anchor is getattr(other, "_anchor", None)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (Location, self._key())
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import gc
 import itertools
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -271,6 +272,7 @@ class ModuleSource:
         kept = {id(b) for b in replaced}
         removed = [b for b in old_region if id(b) not in kept]
         added = [b for b in replaced if not b.analyzed]
+        _hand_over_anchors(removed, added)
 
         if delta:
             for block in blocks[last + 1 :]:
@@ -468,3 +470,37 @@ def analyze_source(
 ) -> ModuleAnalysis:
     """Analyze `text` once (for repeated analysis of an edited buffer, keep a `ModuleSource`)."""
     return ModuleSource(module, path, resolver).update(text)
+
+
+def _hand_over_anchors(removed: Sequence[Block], added: Sequence[Block]) -> None:
+    """A re-parsed block takes over the anchor of the block it replaces (the same definition,
+    edited), so locations made from the old block, still held by nodes an equal re-expansion
+    kept, keep moving with the text.  Blocks are paired by the names they define; a lone
+    replacement (a rename) is paired as it stands.  Broken blocks keep their own anchors."""
+    old = [b for b in removed if b.syntax_error is None]
+    new = [b for b in added if b.syntax_error is None and b.source is not None]
+    if not old or not new:
+        return
+    by_name: dict[str, Block] = {}
+    for block in old:
+        for binding in block.bindings:
+            by_name.setdefault(binding.name, block)
+    pairs: list[tuple[Block, Block]] = []
+    taken: set[int] = set()
+    for block in new:
+        for stmt in block.statements or ():
+            match = by_name.get(getattr(stmt, "name", ""))
+            if match is not None and id(match) not in taken:
+                taken.add(id(match))
+                pairs.append((match, block))
+                break
+    rest_old = [b for b in old if id(b) not in taken]
+    rest_new = [b for b in new if all(b is not n for _, n in pairs)]
+    if len(rest_old) == 1 and len(rest_new) == 1:
+        pairs.append((rest_old[0], rest_new[0]))
+    for was, block in pairs:
+        anchor = was.anchor
+        anchor.start = block.anchor.start
+        block.anchor = anchor
+        assert block.source is not None
+        block.source = dataclasses.replace(block.source, anchor=anchor)

@@ -150,11 +150,6 @@ def test_a_body_edit_keeps_the_dataflow_object(project: Project) -> None:
     assert after.dataflows[0] is before.dataflows[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: after a body edit the graph keeps the equal older NodeSpec, whose location "
-    "is anchored to the replaced block, so a later move above it leaves the node's lines stale",
-)
 def test_nodes_follow_their_function_after_a_body_edit_and_a_move(project: Project) -> None:
     """A body edit re-parses the block (a new anchor); nodes must not keep the old block's lines."""
     root = project(features=FEATURES, run=RUN)
