@@ -13,6 +13,7 @@ import gc
 import itertools
 import logging
 from collections.abc import Collection, Iterable, Sequence
+from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
@@ -55,6 +56,9 @@ class ModuleSource:
         self._blocks: list[Block] = []
         self._bindings: dict[str, list[Binding]] = {}
         self._readers: dict[str, dict[int, Block]] = {}  # name -> blocks that read it
+        # Blocks with problems, drivers, outside names or imports: what `_collect` gathers
+        # besides functions, kept as blocks are analyzed so a keystroke does not scan them all.
+        self._notable: dict[int, Block] = {}
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ class ModuleSource:
         self._normalized = normalize_newlines(text)
         self._lines = split_lines(text)
         self._blocks = parse_region(self._lines, 0, self.path)
-        self._bindings, self._readers = {}, {}
+        self._bindings, self._readers, self._notable = {}, {}, {}
         for block in self._blocks:
             self._structure(block)
         for block in self._blocks:
@@ -286,6 +290,7 @@ class ModuleSource:
         removed_ids = {id(b) for b in removed}
         for block in removed:
             block.removed = True
+            self._notable.pop(id(block), None)
             for name in block.reads | block.value_reads:
                 self._readers.get(name, {}).pop(id(block), None)
         for name in touched:
@@ -368,6 +373,7 @@ class ModuleSource:
     def _analyze(self, block: Block) -> None:
         if block.analyzed or block.statements is None or block.source is None:
             block.analyzed = True
+            self._note(block)
             return
         ctx = BlockContext(self)
         block.ctx = ctx
@@ -399,12 +405,25 @@ class ModuleSource:
         block.workspace_modules = frozenset(ctx.workspace_modules)
         block.pending = frozenset(ctx.pending)
         block.analyzed = True
+        self._note(block)
         if not any(bd.kind is BindingKind.CONSTANT for bd in block.bindings):
             block.statements = None  # keep memory low; re-parsed if needed again
 
+    def _note(self, block: Block) -> None:
+        """Keep `_notable` current for a block just analyzed."""
+        if (
+            block.problems
+            or block.drivers is not None
+            or block.pending
+            or any(bd.kind is BindingKind.IMPORT for bd in block.bindings)
+        ):
+            self._notable[id(block)] = block
+        else:
+            self._notable.pop(id(block), None)
+
     def _collect(self, text: str) -> ModuleAnalysis:
-        blocks = self._blocks
-        functions = tuple(itertools.chain.from_iterable(b.functions for b in blocks))
+        functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
+        blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
         problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
         facts = [b.drivers for b in blocks if b.drivers is not None]
         pending = frozenset(itertools.chain.from_iterable(b.pending for b in blocks if b.pending))
@@ -419,6 +438,9 @@ class ModuleSource:
         return ModuleAnalysis(
             self.module, self.path, text, functions, problems, imports, drivers, pending
         )
+
+
+_FUNCTIONS = attrgetter("functions")
 
 
 def _common_prefix(a: str, b: str) -> int:

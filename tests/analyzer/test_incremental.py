@@ -69,6 +69,8 @@ def assert_same_as_fresh(analysis: ModuleAnalysis, text: str) -> None:
         (p.code, p.location) for p in fresh.problems
     ]
     assert analysis.imports == fresh.imports
+    assert analysis.drivers == fresh.drivers
+    assert analysis.pending_names == fresh.pending_names
 
 
 def test_editing_one_function_keeps_the_others_identical() -> None:
@@ -142,6 +144,9 @@ EDITS = st.lists(
                 "import numpy as np",
                 "# comment",
                 "x = (",
+                "from hamilton import driver",
+                "dr = driver.Driver({}, m)",
+                "from team_helpers import ec",
             ]
         ),
     ),
