@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from operator import attrgetter
 from pathlib import PurePath
@@ -56,9 +57,12 @@ class ModuleSource:
         self._blocks: list[Block] = []
         self._bindings: dict[str, list[Binding]] = {}
         self._readers: dict[str, dict[int, Block]] = {}  # name -> blocks that read it
-        # Blocks with problems, drivers, outside names or imports: what `_collect` gathers
-        # besides functions, kept as blocks are analyzed so a keystroke does not scan them all.
+        # Blocks with problems, drivers or imports, and how many blocks wait for each outside
+        # name: what `_collect` gathers besides functions, kept current as blocks are analyzed
+        # so that a keystroke does not scan every block.
         self._notable: dict[int, Block] = {}
+        self._pending: Counter[str] = Counter()
+        self._pending_of: dict[int, frozenset[str]] = {}
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -87,7 +91,8 @@ class ModuleSource:
                 self._cold(text)
             except Exception:
                 logger.exception("analysis of %s failed", self.path)
-                self._blocks, self._bindings = [], {}
+                self._blocks, self._bindings, self._notable = [], {}, {}
+                self._pending, self._pending_of = Counter(), {}
         self._text = text
         self._analysis = self._collect(text)
         return self._analysis
@@ -225,6 +230,7 @@ class ModuleSource:
         self._lines = split_lines(text)
         self._blocks = parse_region(self._lines, 0, self.path)
         self._bindings, self._readers, self._notable = {}, {}, {}
+        self._pending, self._pending_of = Counter(), {}
         for block in self._blocks:
             self._structure(block)
         for block in self._blocks:
@@ -234,14 +240,9 @@ class ModuleSource:
             self._analyze(block)
 
     def _incremental(self, text: str) -> None:
-        new_lines = split_lines(text)
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
-        limit = min(len(old_lines), len(new_lines))
-        prefix = min(old_text.count("\n", 0, _common_prefix(old_text, new_text)), limit)
-        common_tail = _common_suffix(old_text, new_text)
-        suffix = old_text.count("\n", len(old_text) - common_tail, max(len(old_text) - 1, 0))
-        suffix = min(suffix, limit - prefix)
+        prefix, suffix, new_lines = _changed_lines(old_text, new_text, old_lines)
         old_end = len(old_lines) - suffix
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
@@ -291,6 +292,7 @@ class ModuleSource:
         for block in removed:
             block.removed = True
             self._notable.pop(id(block), None)
+            self._count_pending(block, frozenset())
             for name in block.reads | block.value_reads:
                 self._readers.get(name, {}).pop(id(block), None)
         for name in touched:
@@ -410,23 +412,35 @@ class ModuleSource:
             block.statements = None  # keep memory low; re-parsed if needed again
 
     def _note(self, block: Block) -> None:
-        """Keep `_notable` current for a block just analyzed."""
+        """Keep `_notable` and the outside-name counts current for a block just analyzed."""
         if (
             block.problems
             or block.drivers is not None
-            or block.pending
             or any(bd.kind is BindingKind.IMPORT for bd in block.bindings)
         ):
             self._notable[id(block)] = block
         else:
             self._notable.pop(id(block), None)
+        self._count_pending(block, block.pending)
+
+    def _count_pending(self, block: Block, pending: frozenset[str]) -> None:
+        counted = self._pending_of.get(id(block), frozenset())
+        if counted is pending:
+            return
+        if counted:
+            self._pending.subtract(counted)
+        if pending:
+            self._pending.update(pending)
+            self._pending_of[id(block)] = pending
+        else:
+            self._pending_of.pop(id(block), None)
 
     def _collect(self, text: str) -> ModuleAnalysis:
         functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
         blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
         problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
         facts = [b.drivers for b in blocks if b.drivers is not None]
-        pending = frozenset(itertools.chain.from_iterable(b.pending for b in blocks if b.pending))
+        pending = frozenset(name for name, count in self._pending.items() if count > 0)
         imports = {
             bd.name: bd.qualified
             for b in blocks
@@ -441,6 +455,40 @@ class ModuleSource:
 
 
 _FUNCTIONS = attrgetter("functions")
+
+
+def _changed_lines(
+    old_text: str, new_text: str, old_lines: list[str]
+) -> tuple[int, int, list[str]]:
+    """How many lines at the start and at the end an edit left alone, and the new text's lines.
+
+    Only the lines between those are split again; the others are the old line strings.  Line
+    counts are taken with C-speed `str.count` over the shorter side of each boundary.
+    """
+    old_len, new_len = len(old_text), len(new_text)
+    head = _common_prefix(old_text, new_text)
+    tail = min(_common_suffix(old_text, new_text), old_len - head, new_len - head)
+    ends_with_newline = old_text.endswith("\n")
+    # Every old line ends with a line feed, except a last one that does not.
+    newlines = len(old_lines) if ends_with_newline or not old_lines else len(old_lines) - 1
+    if head <= old_len // 2:
+        prefix = old_text.count("\n", 0, head)
+    else:
+        prefix = newlines - old_text.count("\n", head, old_len)
+    # Lines starting inside the common tail (the text's last character not counted).
+    before_last = newlines - (1 if ends_with_newline else 0)
+    if tail <= old_len // 2:
+        suffix = old_text.count("\n", old_len - tail, max(old_len - 1, 0))
+    else:
+        suffix = before_last - old_text.count("\n", 0, old_len - tail)
+    suffix = max(min(suffix, len(old_lines) - prefix), 0)
+    start = new_text.rfind("\n", 0, head) + 1  # where line `prefix` starts, in both texts
+    if suffix:
+        end = old_text.find("\n", old_len - tail, max(old_len - 1, 0)) + 1 + new_len - old_len
+    else:
+        end = new_len
+    middle = split_lines(new_text[start:end])
+    return prefix, suffix, [*old_lines[:prefix], *middle, *old_lines[len(old_lines) - suffix :]]
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -62,6 +62,26 @@ class SourceLines:
         return self._count
 
 
+def code_points(line: str, character: int, encoding: str) -> int:
+    """How many code points of `line` (without its line break) come before client column
+    `character`: the line's length past its end, and a column inside a character (half a
+    surrogate pair, the middle of a UTF-8 sequence) counts as after that character."""
+    if line.isascii() or encoding == UTF32:
+        return min(character, len(line))
+    if encoding == UTF8:
+        encoded = line.encode("utf-8")[:character]
+        count = len(encoded.decode("utf-8", errors="ignore"))
+        if count < len(line) and len(line[:count].encode("utf-8")) < len(encoded):
+            count += 1
+        return count
+    units = 0
+    for index, char in enumerate(line):
+        if units >= character:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(line)
+
+
 class Positions:
     """Converts columns between code points and the client's position encoding."""
 
@@ -81,15 +101,7 @@ class Positions:
         """Code-point column of a client column on 0-based `line`."""
         if lines is None or lines.ascii or self.encoding == UTF32:
             return character
-        text = lines.line(line)
-        if self.encoding == UTF8:
-            return len(text.encode("utf-8")[:character].decode("utf-8", errors="ignore"))
-        units = 0
-        for index, char in enumerate(text):
-            if units >= character:
-                return index
-            units += 2 if ord(char) > 0xFFFF else 1
-        return len(text)
+        return code_points(lines.line(line), character, self.encoding)
 
     def span(self, location: Location, lines: SourceLines | None) -> tuple[int, int, int, int]:
         """Start line, start character, end line, end character, as the client counts them."""

@@ -21,14 +21,16 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from . import diagnostics, documents, graph, hover, navigation, symbols, warmup
+from . import collector, diagnostics, documents, graph, hover, navigation, symbols, warmup
 from .convert import json_converter
 from .diagnostics import DiagnosticsPublisher
 from .locate import Locator
 from .progress import index_workspace
 from .session import Session
 from .settings import Settings, parse_settings
+from .texts import OpenTexts
 
 log = logging.getLogger("livedag.server.lsp")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,8 +72,42 @@ def _logged(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+class LivedagProtocol(LanguageServerProtocol):
+    """pygls's protocol, with open documents kept in `OpenTexts` (see `texts`) instead of
+    pygls's workspace, whose incremental change is a pass over every line in Python."""
+
+    _server: LivedagServer
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        document = params.text_document
+        self._server.texts.open(document.uri, document.text, document.version)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        document = params.text_document
+        if not self._server.texts.change(document.uri, document.version, params.content_changes):
+            log.warning("didChange for %s, which was never opened: ignored", document.uri)
+            return
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        self._server.texts.close(params.text_document.uri)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
 class LivedagServer(LanguageServer):
     """pygls's server, with every registered handler isolated and logged."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.texts = OpenTexts()
+        kwargs.setdefault("protocol_cls", LivedagProtocol)
+        super().__init__(*args, **kwargs)
 
     def feature(self, feature_name: str, options: Any | None = None) -> Callable[[F], F]:
         register = super().feature(feature_name, options)
@@ -90,6 +126,7 @@ def build_server() -> LivedagServer:
     publisher = diagnostics.register(server, session)
     graph.register(server, session)
     warmup.register(session)
+    collector.register(session)
     documents.register(server, session)
     hover.register(server, session, locator)
     navigation.register(server, session, locator)
@@ -135,6 +172,7 @@ def _register_lifecycle(
         session.positions.encoding = str(
             ls.server_capabilities.position_encoding or types.PositionEncodingKind.Utf16
         )
+        ls.texts.encoding = session.positions.encoding
         tell(pending_errors)
         pending_errors.clear()
         in_background(index_workspace(ls, session))

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from livedag.server.workspace import Snapshot, Workspace
     from pygls.lsp.server import LanguageServer
 
+    from .texts import OpenTexts
+
 log = logging.getLogger(__name__)
 
 
@@ -103,11 +105,8 @@ class Session:
         """The text of an open document, or None when the client has not opened it."""
         if uri not in self.open_versions:
             return None
-        try:
-            return self.server.workspace.get_text_document(uri).source
-        except Exception:  # a document pygls does not hold: treat as not open
-            log.debug("no text for %s", uri, exc_info=True)
-            return None
+        texts: OpenTexts | None = getattr(self.server, "texts", None)
+        return texts.text(uri) if texts is not None else None
 
     def version_of(self, path: str | Path) -> int | None:
         """Version of the open document's text the current snapshot reflects; None if not open."""

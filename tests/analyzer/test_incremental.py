@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from livedag.engine.specs import FunctionSpec
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
+from livedag.server.analyzer.blocks import split_lines
+from livedag.server.analyzer.module import _changed_lines
 
 BASE = textwrap.dedent(
     '''
@@ -178,3 +180,21 @@ def test_any_edit_sequence_equals_a_fresh_analysis_when_the_text_parses(
         except SyntaxError:
             continue
         assert_same_as_fresh(analysis, current)
+
+
+line_texts = st.lists(
+    st.sampled_from(["a", "\n", "b\n", "\x0c", "é", "def f():\n", " "]), max_size=14
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(old=line_texts.map("".join), new=line_texts.map("".join))
+def test_only_the_changed_lines_are_split_again(old: str, new: str) -> None:
+    """The lines an edit left alone at either end are counted right, and the new line list is
+    what splitting the whole new text gives."""
+    old_lines = split_lines(old)
+    prefix, suffix, lines = _changed_lines(old, new, old_lines)
+    assert lines == split_lines(new)
+    assert old_lines[:prefix] == lines[:prefix]
+    assert old_lines[len(old_lines) - suffix :] == lines[len(lines) - suffix :]
+    assert prefix + suffix <= min(len(old_lines), len(lines))
