@@ -225,6 +225,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             out[f"{method}_p95_ms"] = _pct(samples, 0.95)
     if args.samples:
         out["keystroke_samples_ms"] = [round(1000 * k, 1) for k in keystroke]
+        for method, samples in queries.items():
+            out[f"{method}_samples_ms"] = [round(1000 * q, 1) for q in samples]
     out["mean_keystroke_ms"] = round(1000 * statistics.fmean(keystroke), 2)
     return out
 
@@ -271,7 +273,7 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
-    parser.add_argument("--samples", action="store_true", help="also print every keystroke time")
+    parser.add_argument("--samples", action="store_true", help="also print every keystroke and request time")
     parser.add_argument(
         "--custom",
         action="store_true",

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TICK_S = 0.25  # how often the collector looks
-QUIET_S = 0.2  # no analysis for this long: a pause, collect the young generations
-YOUNG_MIN = 2_000  # fewer new objects than this are not worth a collection
+TICK_S = 0.1  # how often the collector looks
+QUIET_S = 0.03  # no analysis for this long (between two keystrokes): collect the young
+YOUNG_MIN = 20_000  # fewer new objects than this are not worth a collection
 HARD_YOUNG = 500_000  # this many new objects are collected even while typing
 RECENT_EVERY = 8  # young collections before everything since the last freeze is collected
 RECENT_QUIET_S = 1.0
