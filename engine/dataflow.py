@@ -229,7 +229,7 @@ class Dataflow:
         """Names no function produces: the external inputs and the config values asked for."""
         return self._state.unproduced.keys()
 
-    def _positions(self) -> dict[str, int] | None:
+    def _positions(self) -> dict[str, float] | None:
         """Each node's place in a topological order (None with a cycle), for `relink`."""
         state = self._state
         if state.position is None and self._order is not None:

@@ -107,7 +107,7 @@ def topological_order(
 
 
 def restore_order(
-    position: dict[str, int],
+    position: dict[str, float],
     successors: Mapping[str, Iterable[str]],
     predecessors: Mapping[str, Iterable[str]],
     added_edges: Iterable[tuple[str, str]],
@@ -143,8 +143,8 @@ def restore_order(
 def _bounded_search(
     start: str,
     adjacency: Mapping[str, Iterable[str]],
-    position: Mapping[str, int],
-    within: tuple[int, int],
+    position: Mapping[str, float],
+    within: tuple[float, float],
     skipped: Collection[tuple[str, str]],
     forward: bool,
 ) -> list[str]:

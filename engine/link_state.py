@@ -66,6 +66,8 @@ class LinkState:
     unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
     checks: Checks
     typos: validate.NameIndex | None  # over function names and config keys, once needed
-    position: dict[str, int] | None  # a topological order kept up to date, when acyclic
+    position: (
+        dict[str, float] | None
+    )  # a topological order kept up to date, when acyclic (a new node may get a fraction)
     acyclic: bool
     bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out

@@ -20,7 +20,7 @@ is a valid one, not necessarily the same.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -269,7 +269,7 @@ class _Relinker:
         removed_edges: list[tuple[str, str]],
         changed: set[str],
         relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
-    ) -> tuple[dict[str, int] | None, list[str] | None]:
+    ) -> tuple[dict[str, float] | None, list[str] | None]:
         """A topological order of the new graph: positions kept up to date when the old graph
         was acyclic, else a full Kahn pass; (None, None) when the new graph has a cycle."""
         previous = self.old._positions()
@@ -280,7 +280,10 @@ class _Relinker:
                 if name not in self.nodes:
                     position.pop(name, None)
                 elif name not in position:
-                    if self.pred.get(name):
+                    between = _slot_between(name, position, self.pred, self.succ)
+                    if between is not None:  # after what feeds it, before what it feeds
+                        position[name] = between
+                    elif self.pred.get(name):
                         high += 1
                         position[name] = high
                     else:  # nothing feeds it: it can go first
@@ -423,7 +426,7 @@ class _Relinker:
         self,
         problems: tuple[Problem, ...],
         checks: Checks,
-        position: dict[str, int] | None,
+        position: dict[str, float] | None,
         order: list[str] | None,
     ) -> Dataflow:
         from .dataflow import Dataflow
@@ -497,6 +500,25 @@ def _graph(
 def _is_function(nodes: dict[str, NodeSpec] | Any, name: str) -> bool:
     node = nodes.get(name)
     return node is not None and node.kind is NodeKind.FUNCTION
+
+
+def _slot_between(
+    name: str,
+    position: Mapping[str, float],
+    pred: Mapping[str, Mapping[str, Any]],
+    succ: Mapping[str, Mapping[str, Any]],
+) -> float | None:
+    """A position for a new node between the last node it depends on and the first that
+    depends on it, when there is room: then none of its edges points backward, and ordering
+    costs nothing (a node put at the end instead makes every consumer edge a backward one,
+    each a search through the order).  None when it has no consumer yet or no room."""
+    after = [position[p] for p in pred.get(name, ()) if p in position]
+    before = [position[s] for s in succ.get(name, ()) if s in position]
+    if not before:
+        return None
+    low, high = (max(after) if after else min(before) - 1), min(before)
+    middle = (low + high) / 2
+    return middle if low < middle < high else None
 
 
 def _same_producer(before: NodeSpec | None, after: NodeSpec | None) -> bool:

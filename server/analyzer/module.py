@@ -239,10 +239,10 @@ class ModuleSource:
         for block in self._blocks:
             self._analyze(block)
 
-    def _incremental(self, text: str) -> None:
+    def _incremental(self, text: str, splits: int = 0) -> None:
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
-        prefix, suffix, new_lines = _changed_lines(old_text, new_text, old_lines)
+        prefix, suffix, new_lines, start = _changed_lines(old_text, new_text, old_lines)
         old_end = len(old_lines) - suffix
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
@@ -252,6 +252,14 @@ class ModuleSource:
 
         first = block_at(min(prefix, len(old_lines) - 1))
         last = max(block_at(max(old_end - 1, prefix)), first)
+        if last - first > SPLIT_BLOCKS and splits < MAX_SPLITS:
+            # Changes far apart (a replace-all, an edit plus an undo elsewhere): take the first
+            # alone, then the rest, rather than re-parse every block between them.
+            between = _first_change_only(old_text, new_text, blocks[first + 1 : last], start)
+            if between is not None:
+                self._incremental(between, splits + 1)
+                self._incremental(new_text, splits + 1)
+                return
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
         while first > 0 and blocks[first - 1].syntax_error is not None:
             first -= 1
@@ -455,12 +463,40 @@ class ModuleSource:
 
 
 _FUNCTIONS = attrgetter("functions")
+SPLIT_BLOCKS = 4  # a changed region spanning more blocks than this is split if it can be
+MAX_SPLITS = 16
+
+
+def _first_change_only(
+    old_text: str, new_text: str, following: Sequence[Block], start: int
+) -> str | None:
+    """`old_text` with only its first change made: the new text up to the first unchanged
+    block after that change, the old text from there on.  None when no such block is found.
+
+    Any text is a correct intermediate step (the next update brings the analysis to the new
+    text), so a wrong match costs time, never correctness.
+    """
+    for block in following[:3]:
+        needle = block.text
+        if len(needle) < 32 or block.syntax_error is not None:
+            continue
+        at_old = old_text.find(needle, start)
+        at_new = new_text.find(needle, start)
+        if at_old < 0 or at_new < 0:
+            continue
+        if (at_old and old_text[at_old - 1] != "\n") or (at_new and new_text[at_new - 1] != "\n"):
+            continue
+        between = new_text[:at_new] + old_text[at_old:]
+        if between != old_text and between != new_text:
+            return between
+    return None
 
 
 def _changed_lines(
     old_text: str, new_text: str, old_lines: list[str]
-) -> tuple[int, int, list[str]]:
-    """How many lines at the start and at the end an edit left alone, and the new text's lines.
+) -> tuple[int, int, list[str], int]:
+    """How many lines at the start and at the end an edit left alone, the new text's lines, and
+    where the first changed line starts (the same offset in both texts).
 
     Only the lines between those are split again; the others are the old line strings.  Line
     counts are taken with C-speed `str.count` over the shorter side of each boundary.
@@ -488,7 +524,8 @@ def _changed_lines(
     else:
         end = new_len
     middle = split_lines(new_text[start:end])
-    return prefix, suffix, [*old_lines[:prefix], *middle, *old_lines[len(old_lines) - suffix :]]
+    lines = [*old_lines[:prefix], *middle, *old_lines[len(old_lines) - suffix :]]
+    return prefix, suffix, lines, start
 
 
 def _common_prefix(a: str, b: str) -> int:

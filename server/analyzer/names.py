@@ -52,6 +52,10 @@ class _Vocabulary:
         self.names: frozenset[str] = frozenset()
         self.families: frozenset[str] = frozenset()
         self.enums: frozenset[str] = frozenset()
+        # Answers per qualified name (a driver script asks about the same 40 module names on
+        # every refresh); forgotten when the rules change.
+        self.canonical: dict[str, str | None] = {}
+        self.namespace: dict[str, bool] = {}
 
     def refresh(self) -> _Vocabulary:
         if self._size != len(RULES):
@@ -66,10 +70,12 @@ class _Vocabulary:
                 if isinstance(obj, type) and issubclass(obj, enum.Enum)
             )
             self._size = len(RULES)
+            self.canonical, self.namespace = {}, {}
         return self
 
 
 _VOCABULARY = _Vocabulary()
+_MAX_ANSWERS = 50_000  # names remembered; a workspace has far fewer distinct ones
 
 
 def is_enum_member(name: str) -> bool:
@@ -89,6 +95,15 @@ def is_canonical(name: str) -> bool:
 
 def canonical_name(qualified: str) -> str | None:
     """The canonical Hamilton name `qualified` refers to, or None if it is not Hamilton's API."""
+    known = _VOCABULARY.refresh().canonical
+    if qualified not in known:
+        if len(known) > _MAX_ANSWERS:
+            known.clear()
+        known[qualified] = _canonical_name(qualified)
+    return known[qualified]
+
+
+def _canonical_name(qualified: str) -> str | None:
     for prefix in API_PREFIXES:
         if qualified.startswith(prefix) and qualified[len(prefix) : len(prefix) + 1] == ".":
             rest = qualified[len(prefix) + 1 :]
@@ -99,6 +114,15 @@ def canonical_name(qualified: str) -> str | None:
 
 def is_api_namespace(qualified: str) -> bool:
     """Whether `qualified` is a Hamilton API module or a canonical name's prefix (`fm.config`)."""
+    known = _VOCABULARY.refresh().namespace
+    if qualified not in known:
+        if len(known) > _MAX_ANSWERS:
+            known.clear()
+        known[qualified] = _is_api_namespace(qualified)
+    return known[qualified]
+
+
+def _is_api_namespace(qualified: str) -> bool:
     if qualified in API_PREFIXES or any(p.startswith(qualified + ".") for p in API_PREFIXES):
         return True
     for prefix in API_PREFIXES:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from livedag.engine.specs import FunctionSpec
-from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
+from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module
 from livedag.server.analyzer.blocks import split_lines
 from livedag.server.analyzer.module import _changed_lines
 
@@ -129,28 +130,27 @@ def test_breaking_and_fixing_a_function() -> None:
     assert_same_as_fresh(source.update(BASE), BASE)
 
 
+EDIT_TEXTS = [
+    "",
+    "X = 1",
+    "def g(a_total: int) -> int:\n    return a_total",
+    "    pass",
+    "@tag(owner='z')",
+    'OWNER = "ops"',
+    "COLS = ['q']",
+    "def broken(:",
+    "import numpy as np",
+    "# comment",
+    "x = (",
+    "from hamilton import driver",
+    "dr = driver.Driver({}, m)",
+    "from team_helpers import ec",
+]
 EDITS = st.lists(
     st.tuples(
         st.sampled_from(["insert", "delete", "replace"]),
         st.integers(min_value=0, max_value=200),
-        st.sampled_from(
-            [
-                "",
-                "X = 1",
-                "def g(a_total: int) -> int:\n    return a_total",
-                "    pass",
-                "@tag(owner='z')",
-                'OWNER = "ops"',
-                "COLS = ['q']",
-                "def broken(:",
-                "import numpy as np",
-                "# comment",
-                "x = (",
-                "from hamilton import driver",
-                "dr = driver.Driver({}, m)",
-                "from team_helpers import ec",
-            ]
-        ),
+        st.sampled_from(EDIT_TEXTS),
     ),
     min_size=1,
     max_size=6,
@@ -193,8 +193,56 @@ def test_only_the_changed_lines_are_split_again(old: str, new: str) -> None:
     """The lines an edit left alone at either end are counted right, and the new line list is
     what splitting the whole new text gives."""
     old_lines = split_lines(old)
-    prefix, suffix, lines = _changed_lines(old, new, old_lines)
+    prefix, suffix, lines, start = _changed_lines(old, new, old_lines)
     assert lines == split_lines(new)
+    assert start == len("".join(old_lines[:prefix]))
     assert old_lines[:prefix] == lines[:prefix]
     assert old_lines[len(old_lines) - suffix :] == lines[len(lines) - suffix :]
     assert prefix + suffix <= min(len(old_lines), len(lines))
+
+
+LONG = "from hamilton.function_modifiers import tag\n\n" + "\n\n".join(
+    f"@tag(owner='t{i}')\ndef f{i}(f{i - 1}: int) -> int:\n    return f{i - 1} + {i}\n"
+    for i in range(1, 31)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=10_000), st.sampled_from(EDIT_TEXTS)),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_changes_far_apart_in_one_update_equal_a_fresh_analysis(
+    edits: list[tuple[int, str]],
+) -> None:
+    """Several separate changes arriving as one new text (a replace-all, an undo elsewhere)."""
+    source = ModuleSource("m", "/m.py")
+    source.update(LONG)
+    lines = LONG.split("\n")
+    for at, text in sorted(edits, reverse=True):  # from the bottom, so positions hold
+        lines[at % len(lines)] = text
+    current = "\n".join(lines)
+    analysis = source.update(current)
+    try:
+        ast.parse(current)
+    except SyntaxError:
+        return
+    assert_same_as_fresh(analysis, current)
+
+
+def test_two_distant_edits_reparse_only_the_edited_functions(monkeypatch: Any) -> None:
+    source = ModuleSource("m", "/m.py")
+    source.update(LONG)
+    parsed: list[int] = []
+    real = module.parse_region
+    monkeypatch.setattr(
+        module, "parse_region", lambda lines, *a: parsed.append(len(lines)) or real(lines, *a)
+    )
+    text = LONG.replace("return f1 + 2", "return f1 + 20").replace("f29 + 30", "f29 + 300")
+    analysis = source.update(text)
+    assert sum(parsed) < 40  # the two edited functions and their neighbours, not all 30
+    monkeypatch.undo()
+    assert_same_as_fresh(analysis, text)
