@@ -273,7 +273,9 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
-    parser.add_argument("--samples", action="store_true", help="also print every keystroke and request time")
+    parser.add_argument(
+        "--samples", action="store_true", help="also print every keystroke and request time"
+    )
     parser.add_argument(
         "--custom",
         action="store_true",

@@ -1,7 +1,7 @@
 """Workspace benchmark: cold index, one-function edits, `livedag lint`, memory.
 
     .venv/bin/python bench/bench_workspace.py [--modules 40] [--functions 100] [--edits 200]
-        [--no-driver] [--freeze] [--cycle] [--no-lint]
+        [--no-driver] [--gc server|interpreter] [--cycle] [--no-lint]
 
 One 4,000-function module: `--modules 1 --functions 4000`.
 
@@ -11,7 +11,12 @@ module's nodes) plus a driver script that runs all modules as one dataflow, then
 - cold `Workspace.index()` (the whole workspace: read, analyze, expand, link) and its node count;
 - `Workspace.update()` after a one-function edit in a middle module, wall min/median/p95 and CPU
   over `--edits` edits of each kind: body (same line count), parameter (a new dependency), new
-  function (appended), rename (its consumers now ask for an input);
+  function (appended), rename (its consumers now ask for an input).  Each edit is made to the
+  original text, so each update also undoes the previous edit (two functions change);
+- garbage collection as the language server does it (`--gc server`, the default): the indexed
+  heap frozen, automatic collection off, a young collection between edits (untimed: the server
+  collects in the user's pauses); `--gc interpreter` leaves CPython's collector on, inside the
+  timed edits;
 - `livedag lint` as a subprocess on the generated workspace and on the bundled example (wall and
   CPU over `--lint-runs` runs);
 - peak RSS of a process that indexed the workspace.
@@ -96,7 +101,7 @@ def _edits(text: str, kind: str, edits: int) -> Iterator[str]:
 EDIT_KINDS = ("body", "parameter", "new function", "rename")
 
 
-def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) -> None:
+def bench_in_process(root: Path, paths: list[Path], edits: int, gc_mode: str) -> None:
     from livedag.server.workspace import Workspace
 
     start = time.perf_counter()
@@ -109,13 +114,16 @@ def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) ->
         f"cold index: {cold * 1000:.0f} ms for {len(snapshot.paths())} files, "
         f"{len(snapshot.dataflows)} dataflow(s), {nodes} nodes, {problems} problems"
     )
-    if freeze:  # what the language server does once the index is published
+    server_gc = gc_mode == "server"
+    if server_gc:  # what the language server does once the index is published (lsp/collector)
         gc.collect()
         gc.freeze()
+        gc.disable()
 
     target = paths[len(paths) // 2]
     text = target.read_text()
-    print(f"edits in {target.name} ({text.count(chr(10) + 'def ')} functions), wall / CPU ms:")
+    functions = text.count(chr(10) + "def ")
+    print(f"edits in {target.name} ({functions} functions), wall / CPU ms, gc: {gc_mode}:")
     for label in EDIT_KINDS:
         wall: list[float] = []
         cpu: list[float] = []
@@ -124,6 +132,8 @@ def bench_in_process(root: Path, paths: list[Path], edits: int, freeze: bool) ->
             workspace.update(target, edited)
             wall.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
+            if server_gc:
+                gc.collect(1)  # the server's young collection in the pause after a keystroke
         workspace.update(target, text)
         print(
             f"  {label:>12}: wall min {min(wall):6.2f}  median {statistics.median(wall):6.2f}  "
@@ -170,7 +180,12 @@ def main() -> None:
     parser.add_argument("--functions", type=int, default=100)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--no-driver", action="store_true", help="every module its own dataflow")
-    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the cold index")
+    parser.add_argument(
+        "--gc",
+        choices=("server", "interpreter"),
+        default="server",
+        help="garbage collection as the language server does it (default), or CPython's own",
+    )
     parser.add_argument(
         "--cycle", action="store_true", help="a two-node cycle (LD001) in the first module"
     )
@@ -190,7 +205,8 @@ def main() -> None:
             f"workspace: {args.modules} modules x {args.functions} functions"
             f"{'' if args.no_driver else ', one driver over all of them'}"
         )
-        bench_in_process(root, paths, args.edits, args.freeze)
+        bench_in_process(root, paths, args.edits, args.gc)
+        gc.enable()
         if args.no_lint:
             return
         rss_of_index(root)
