@@ -90,9 +90,13 @@ class Snapshot:
             if analysis is not None:
                 found.extend(analysis.problems)
             key = str(path)
-            for view in self._members.get(path, ()):
+            views = self._members.get(path, ())
+            for view in views:
                 found.extend(view.problems_by_path.get(key, ()))
-            cached = self._problems[path] = sorted(_unique(found), key=_problem_order)
+            # Several dataflows holding this module report its problems once each; one
+            # dataflow's problems are distinct objects already (comparing them costs more).
+            once = _unique(found) if len(views) > 1 else list({id(p): p for p in found}.values())
+            cached = self._problems[path] = sorted(once, key=_problem_order)
         return list(cached)
 
     def all_problems(self) -> list[Problem]:

@@ -11,6 +11,7 @@ objects per keystroke cost more than finding the problems.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,9 +44,11 @@ class DiagnosticsPublisher:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.published: dict[Path, tuple[Any, ...]] = {}
-        # Each problem's diagnostic, by problem identity: relinking keeps the problems of what
-        # an edit did not touch, so a keystroke converts only the problems it changed or moved.
-        self._converted: dict[int, tuple[Problem, tuple[Any, ...], dict[str, Any]]] = {}
+        # Each problem's diagnostic (and its JSON text), by problem identity: relinking keeps
+        # the problems of what an edit did not touch, so a keystroke converts and encodes only
+        # the problems it changed or moved.
+        self._converted: dict[int, tuple[Problem, tuple[Any, ...], dict[str, Any], str]] = {}
+        self._epoch: tuple[Any, ...] | None = None  # what every conversion depends on
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         candidates = changed | set(self.session.file_notes)
@@ -86,28 +89,49 @@ class DiagnosticsPublisher:
             return
         self.published[path] = key
         overrides = self.session.settings.severities
-        diagnostics = JsonArray(
+        self._check_epoch()
+        converted = [
             self.converted(p)
             for p in problems
             if p.code not in overrides or overrides[p.code] is not None
-        )
+        ]
         if note is not None:
-            diagnostics.append(
-                {
-                    "range": self.session.positions.range_json(NOWHERE, None),
-                    "message": note,
-                    "severity": int(types.DiagnosticSeverity.Warning),
-                    "source": SOURCE,
-                }
+            diagnostic = {
+                "range": self.session.positions.range_json(NOWHERE, None),
+                "message": note,
+                "severity": int(types.DiagnosticSeverity.Warning),
+                "source": SOURCE,
+            }
+            converted.append((diagnostic, json.dumps(diagnostic, separators=(",", ":"))))
+        uri = self.session.uri_of(path)
+        protocol = getattr(self.session.server, "protocol", None)
+        send_encoded = getattr(protocol, "send_encoded", None)
+        if send_encoded is not None:  # the JSON text of each diagnostic, joined
+            version_json = "" if version is None else f',"version":{int(version)}'
+            params = (
+                f'{{"uri":{json.dumps(uri)}{version_json},"diagnostics":['
+                + ",".join(text for _, text in converted)
+                + "]}"
             )
+            if send_encoded(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params):
+                return
         self.session.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=self.session.uri_of(path), diagnostics=diagnostics, version=version
+                uri=uri, diagnostics=JsonArray(d for d, _ in converted), version=version
             )
         )
 
-    def converted(self, problem: Problem) -> dict[str, Any]:
-        """`diagnostic(problem)`, reused while the problem and where it points are unchanged."""
+    def _check_epoch(self) -> None:
+        """Forget every conversion when what they all depend on changed."""
+        session = self.session
+        epoch = (session.positions.encoding, session.uri_generation, session.settings.severities)
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._converted.clear()
+
+    def converted(self, problem: Problem) -> tuple[dict[str, Any], str]:
+        """`diagnostic(problem)` and its JSON text, reused while the problem and where it
+        points are unchanged (call `_check_epoch` first)."""
         session = self.session
         location = problem.location
         fingerprint = (
@@ -125,18 +149,18 @@ class DiagnosticsPublisher:
                 )
                 for r in problem.related
                 if r.location.path
-            ),
+            )
+            if problem.related
+            else (),
             _text_key(session.lines(location.path)) if location and location.path else None,
-            session.positions.encoding,
-            session.uri_generation,
-            session.settings.severities,
         )
         known = self._converted.get(id(problem))
         if known is not None and known[0] is problem and known[1] == fingerprint:
-            return known[2]
+            return known[2], known[3]
         made = self.diagnostic(problem)
-        self._converted[id(problem)] = (problem, fingerprint, made)
-        return made
+        text = json.dumps(made, separators=(",", ":"))
+        self._converted[id(problem)] = (problem, fingerprint, made, text)
+        return made, text
 
     def diagnostic(self, problem: Problem) -> dict[str, Any]:
         """A problem as a protocol `Diagnostic`, in its JSON form (see `convert.JsonArray`)."""

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import functools
 import inspect
+import json
 import logging
 import os
 import sys
@@ -99,6 +100,25 @@ class LivedagProtocol(LanguageServerProtocol):
         self._server.texts.close(params.text_document.uri)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    def send_encoded(self, method: str, params_json: str) -> bool:
+        """Send a notification whose params are JSON text already (diagnostics whose JSON is
+        cached per problem: a keystroke encodes only the new ones).  False when this transport
+        cannot; the caller then sends it the usual way."""
+        writer = getattr(self, "writer", None)
+        if writer is None:
+            return False
+        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params_json}}}'
+        data = body.encode("utf-8")
+        if getattr(self, "_include_headers", True):
+            data = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data
+        try:
+            written = writer.write(data)
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except BrokenPipeError:
+            log.error("the client has gone: could not send %s", method)
+        return True
 
 
 class LivedagServer(LanguageServer):

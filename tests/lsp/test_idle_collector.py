@@ -66,10 +66,10 @@ def test_nothing_is_collected_while_typing(
     idle = IdleCollector(session=None)  # type: ignore[arg-type]
     _edit(idle, 100.0, monkeypatch)
     fake_gc.calls.clear()
-    for step in range(20):  # a keystroke every 50 ms, each allocating
+    for step in range(20):  # keystrokes closer together than a pause, each allocating
         fake_gc.young += 10_000
         _edit(idle, 100.0 + 0.05 * step, monkeypatch)
-        assert idle.collect_if_due(100.0 + 0.05 * step + 0.04) is None
+        assert idle.collect_if_due(100.0 + 0.05 * step + collector.QUIET_S / 2) is None
     assert fake_gc.calls == []
     assert idle.collect_if_due(100.0 + 0.05 * 19 + collector.QUIET_S + 0.01) == "young"
 

@@ -325,7 +325,7 @@ def test_diagnostics_are_converted_again_only_when_their_problem_changed_or_move
         return dict(found)
 
     (problem,) = [p for p in session.snapshot.problems_for(model) if p.code == "LD002"]
-    assert publisher.converted(problem) is warning  # converted once, then reused
+    assert publisher.converted(problem)[0] is warning  # converted once, then reused
     body_edit = files["model.py"].replace("age_normalized + income_scaled", "income_scaled")
     assert republish(body_edit) == warning
     moved = republish("\n\n" + body_edit)  # the same problem object may have moved with its block
