@@ -14,6 +14,10 @@ then `livedag serve` is started as an editor would start it and measured from th
 - with --custom also documentSymbol, livedag/graph (focused and whole) and livedag/lineage
   (upstream, and "tagged owner": every owner's reach, megabytes of JSON) on that module.
 
+Also, over the keystrokes: the server's CPU time per keystroke (from /proc, idle-time work such as
+warming and garbage collection included) and the share of the machine's time stolen by its host
+(a virtual machine's neighbours), which explains wall-clock spikes no code change can remove.
+
 Figures are printed as one JSON line, never asserted.
 """
 
@@ -124,6 +128,24 @@ class Client:
         self.reader.cancel()
 
 
+def _process_cpu_s(pid: int) -> float | None:
+    """CPU seconds a process has used so far (Linux), None where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _machine_ticks() -> tuple[int, int] | None:
+    """(steal, total) CPU ticks of the machine so far (Linux), None elsewhere."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return values[7], sum(values)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _pos(text: str, offset: int) -> dict[str, int]:
     line = text.count("\n", 0, offset)
     return {"line": line, "character": offset - (text.rfind("\n", 0, offset) + 1)}
@@ -172,6 +194,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     names = [f"{prefix}_f{i}" for i in range(1, args.functions, 7)]
     rnd = random.Random(3)
     keystroke = []
+    cpu_before, ticks_before = _process_cpu_s(client.proc.pid), _machine_ticks()
     for edit in range(args.edits):
         dep = rnd.choice(names)
         old_len = len(text)
@@ -193,6 +216,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         arrived = await client.note("textDocument/publishDiagnostics", uri, version, t0)
         keystroke.append(arrived - t0)
         await asyncio.sleep(args.gap)  # a typist's pause, so edits are measured one by one
+    cpu_after, ticks_after = _process_cpu_s(client.proc.pid), _machine_ticks()
 
     queries: dict[str, list[float]] = {"hover": [], "definition": [], "references": []}
     offsets = [text.index(f"({name}: pd.Series") + 2 for name in names if f"({name}: pd" in text]
@@ -218,6 +242,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "keystroke_diagnostics_p50_ms": _pct(keystroke, 0.5),
         "keystroke_diagnostics_p95_ms": _pct(keystroke, 0.95),
     }
+    if cpu_before is not None and cpu_after is not None:  # includes the server's idle work
+        out["server_cpu_per_keystroke_ms"] = round(1000 * (cpu_after - cpu_before) / args.edits, 2)
+    if ticks_before and ticks_after and ticks_after[1] > ticks_before[1]:
+        steal = (ticks_after[0] - ticks_before[0]) / (ticks_after[1] - ticks_before[1])
+        out["machine_steal_percent"] = round(100 * steal, 1)
     for method, samples in queries.items():
         if samples:
             out[f"{method}_min_ms"] = _pct(samples, 0.0)

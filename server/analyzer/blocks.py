@@ -52,6 +52,7 @@ class Block:
     drivers: DriverFacts | None = None
     reads: frozenset[str] = frozenset()
     value_reads: frozenset[str] = frozenset()  # names its constants' and classes' values read
+    value_modules: frozenset[str] = frozenset()  # workspace modules those values depend on
     workspace_modules: frozenset[str] = frozenset()
     pending: frozenset[str] = frozenset()
     constants: dict[str, Any] = field(default_factory=dict)

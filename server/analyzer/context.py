@@ -49,7 +49,11 @@ class BlockContext:
         self.path = scope.path
         self.resolver = scope.resolver
         self.reads: set[str] = set()
-        self.workspace_modules: set[str] = set()
+        self.workspace_modules: set[str] = set()  # whose contents it read
+        # Workspace modules it only named (a module passed whole, checked to exist): what it
+        # makes of them depends on their contents only when a function or a cached value keeps
+        # the module's functions, so `ModuleSource` decides whether these count.
+        self.module_refs: set[str] = set()
         self.pending: set[str] = set()
 
     def lookup(self, name: str, line: int) -> Binding | None:
@@ -79,8 +83,12 @@ class BlockContext:
         except Exception:  # a resolver bug must not break analysis of this file
             return None
         if found is not None:
-            self.workspace_modules.add(module)
+            self.module_refs.add(module)
         return found
+
+    def uses_module(self, module: str) -> None:
+        """What this block makes depends on `module`'s contents (one of its functions)."""
+        self.workspace_modules.add(module)
 
     def module_constant(self, module: str, name: str) -> Any:
         if self.resolver is None:

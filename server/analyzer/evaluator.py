@@ -265,6 +265,7 @@ class Evaluator:
             if cut < len(parts) - 1:
                 return self.unknown(node, f"`{qualified}` is an attribute of an attribute")
             name = parts[cut]
+            self.ctx.uses_module(module)
             target = self.ctx.resolve_name(module, name)
             if target and target != qualified:
                 return self.interpret(target, node, hops + 1)

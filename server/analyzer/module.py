@@ -102,10 +102,16 @@ class ModuleSource:
         blocks waiting for names jedi has resolved since."""
         if self._analysis is None or self._text is None:
             return None
+        wanted = set(modules or ())
         stale = [
             b
             for b in self._blocks
-            if (b.workspace_modules and (modules is None or b.workspace_modules & set(modules)))
+            if (
+                (b.workspace_modules or b.value_modules)
+                and (
+                    modules is None or not wanted.isdisjoint(b.workspace_modules | b.value_modules)
+                )
+            )
             or (b.pending and self.external is not None and self.external.knows_any(b.pending))
         ]
         if not stale:
@@ -161,9 +167,10 @@ class ModuleSource:
                 value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
             finally:
                 del block.constants[binding.name]
-            cached = (value, own.reads, own.workspace_modules, own.pending)
+            modules = own.workspace_modules | own.module_refs  # the value may keep functions
+            cached = (value, own.reads, modules, own.pending)
             block.constants[binding.name] = cached
-            self._read_by_value(block, own.reads)
+            self._read_by_value(block, own.reads, modules)
         value, reads, modules, pending = cached
         ctx.absorb(reads, modules, pending)
         if value is _IN_PROGRESS:
@@ -194,15 +201,21 @@ class ModuleSource:
                     value = TypeRef(binding.name, qualified)
             finally:
                 del block.constants[key]
-            cached = (value, own.reads, own.workspace_modules, own.pending)
+            modules = own.workspace_modules | own.module_refs
+            cached = (value, own.reads, modules, own.pending)
             block.constants[key] = cached
-            self._read_by_value(block, own.reads)
+            self._read_by_value(block, own.reads, modules)
         value, reads, modules, pending = cached
         ctx.absorb(reads, modules, pending)
         return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
 
-    def _read_by_value(self, block: Block, names: Collection[str]) -> None:
-        """`block`'s cached values read `names`: a change to one must drop the cache."""
+    def _read_by_value(
+        self, block: Block, names: Collection[str], modules: Collection[str] = ()
+    ) -> None:
+        """`block`'s cached values read `names` (and workspace `modules`): a change to one
+        must drop the cache."""
+        if modules and not block.value_modules.issuperset(modules):
+            block.value_modules = block.value_modules | frozenset(modules)
         if names:
             block.value_reads = block.value_reads | frozenset(names)
             for name in names:
@@ -412,7 +425,10 @@ class ModuleSource:
         block.reads = frozenset(ctx.reads)
         for name in block.reads:
             self._readers.setdefault(name, {})[id(block)] = block
-        block.workspace_modules = frozenset(ctx.workspace_modules)
+        # A module only named counts for functions (a `@subdag(module)` keeps its functions),
+        # not for a driver script's `with_modules(...)`, which keeps its name only.
+        used = ctx.workspace_modules | ctx.module_refs if block.functions else ctx.workspace_modules
+        block.workspace_modules = frozenset(used)
         block.pending = frozenset(ctx.pending)
         block.analyzed = True
         self._note(block)

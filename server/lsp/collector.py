@@ -7,7 +7,7 @@ Reference counting frees almost everything anyway; the collector is only needed 
 
 So once the workspace is indexed, the server freezes the indexed heap (`gc.freeze`: those
 objects are never scanned again), turns automatic collection off, and collects itself when the
-user pauses:
+user pauses (no message from the client for a while: requests count as activity too):
 
 - a young collection (generations 0 and 1) after each pause in typing;
 - after several of those, a collection of everything allocated since the last freeze, which is
@@ -39,8 +39,8 @@ TICK_S = 0.1  # how often the collector looks
 QUIET_S = 0.03  # no analysis for this long (between two keystrokes): collect the young
 YOUNG_MIN = 20_000  # fewer new objects than this are not worth a collection
 HARD_YOUNG = 500_000  # this many new objects are collected even while typing
-RECENT_EVERY = 8  # young collections before everything since the last freeze is collected
-RECENT_QUIET_S = 1.0
+RECENT_EVERY = 20  # young collections before everything since the last freeze is collected
+RECENT_QUIET_S = 2.0
 WHOLE_EVERY_S = 300.0  # the whole heap, at most this often
 WHOLE_QUIET_S = 5.0  # and only after a pause this long
 
@@ -61,6 +61,10 @@ class IdleCollector:
         self._last_activity = time.monotonic()
         if not self.installed:
             self.install()
+
+    def touch(self) -> None:
+        """A message arrived: the user is not pausing (requests count, not only edits)."""
+        self._last_activity = time.monotonic()
 
     def install(self) -> None:
         """Freeze what indexing built and take collection over from the interpreter."""

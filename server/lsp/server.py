@@ -79,6 +79,11 @@ class LivedagProtocol(LanguageServerProtocol):
 
     _server: LivedagServer
 
+    def handle_message(self, message: Any) -> Any:
+        for listener in self._server.message_listeners:
+            listener()
+        return super().handle_message(message)
+
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
         document = params.text_document
@@ -126,6 +131,7 @@ class LivedagServer(LanguageServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.texts = OpenTexts()
+        self.message_listeners: list[Callable[[], None]] = []  # told of every message received
         kwargs.setdefault("protocol_cls", LivedagProtocol)
         super().__init__(*args, **kwargs)
 
@@ -146,7 +152,8 @@ def build_server() -> LivedagServer:
     publisher = diagnostics.register(server, session)
     graph.register(server, session)
     warmup.register(session)
-    collector.register(session)
+    idle = collector.register(session)
+    server.message_listeners.append(idle.touch)
     documents.register(server, session)
     hover.register(server, session, locator)
     navigation.register(server, session, locator)

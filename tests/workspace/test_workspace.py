@@ -217,3 +217,43 @@ def test_a_constant_from_another_module_is_followed_when_it_changes(project: Pro
     snap = ws.update(root / "columns.py", 'NAMES = ["age", "plan"]\n')
     flow = _view(snap, "module:base_frame").graph
     assert "plan" in flow.nodes and "email" not in flow.nodes
+
+
+def test_a_constant_kept_by_a_local_constant_is_followed_too(project: Project) -> None:
+    """`COLS = columns.NAMES`: the value is cached with `COLS`, and must be dropped when
+    `columns.py` changes, not only the decorated function re-read."""
+    root = project(
+        base_frame="""
+            import pandas as pd
+            from hamilton.function_modifiers import extract_columns
+            import columns
+
+            COLS = columns.NAMES
+
+            @extract_columns(*COLS)
+            def frame(raw: pd.DataFrame) -> pd.DataFrame:
+                return raw
+        """,
+        columns='NAMES = ["age", "email"]\n',
+    )
+    ws = Workspace([root])
+    assert {"age", "email"} <= set(_view(ws.index(), "module:base_frame").graph.nodes)
+    snap = ws.update(root / "columns.py", 'NAMES = ["age", "plan"]\n')
+    flow = _view(snap, "module:base_frame").graph
+    assert "plan" in flow.nodes and "email" not in flow.nodes
+
+
+def test_a_driver_script_is_not_analysed_again_when_a_module_it_lists_changes(
+    project: Project,
+) -> None:
+    """`with_modules(loading, features)` keeps module names only: an edit inside `features`
+    leaves the driver's analysis as it was (it used to be re-read on every keystroke)."""
+    root = project(loading=LOADING, features=FEATURES, run=RUN)
+    ws = Workspace([root])
+    before = ws.index().module(root / "run.py")
+    text = (root / "features.py").read_text().replace("clean / 2", "clean / 3")
+    after = ws.update(
+        root / "features.py", text + "\n\ndef more(scaled: float) -> float:\n    return scaled\n"
+    )
+    assert after.module(root / "run.py") is before
+    assert "more" in _view(after, f"driver:{(root / 'run.py').resolve()}").graph.nodes
