@@ -189,6 +189,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
     )
     first = await client.note("textDocument/publishDiagnostics", uri, 1, started) - started
+    await asyncio.sleep(args.settle)  # the user reads before typing (background work may run)
 
     prefix = edited.stem
     names = [f"{prefix}_f{i}" for i in range(1, args.functions, 7)]
@@ -302,6 +303,12 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between edits")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between the first diagnostics and the first keystroke (default 0: at once)",
+    )
     parser.add_argument(
         "--samples", action="store_true", help="also print every keystroke and request time"
     )

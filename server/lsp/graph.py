@@ -189,8 +189,12 @@ def _tagged(graph: Dataflow, key: str, value: str | None) -> list[NodeSpec]:
     return found
 
 
+GRAPH_CHANGED_DELAY_S = 0.1  # a preview redraws at most ten times a second while typing
+
+
 class GraphWatcher:
-    """Sends `livedag/graphChanged` after diagnostics, coalescing bursts of edits."""
+    """Sends `livedag/graphChanged` shortly after diagnostics, once for a burst of edits (its
+    check walks every node of the changed graphs, which a keystroke should not wait behind)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -202,7 +206,7 @@ class GraphWatcher:
         self.changed_paths |= changed
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.check)
+            asyncio.get_running_loop().call_later(GRAPH_CHANGED_DELAY_S, self.check)
 
     def check(self) -> None:
         self._scheduled = False

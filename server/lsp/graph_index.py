@@ -98,7 +98,6 @@ class GraphIndex:
         self._owners: dict[str, str] | None = None
         self._owner_mask = 0
         self._closest: dict[str, list[str]] = {}
-        self.signature: int | None = None
 
     @property
     def graph(self) -> Dataflow:
@@ -273,6 +272,11 @@ class GraphIndexes:
             weakref.WeakKeyDictionary()
         )
         self.signatures = SignatureMemo()
+        # Kept apart from the indexes: the graph-changed check needs a signature after every
+        # edit, and building an index (names, bit masks) just to hold it cost milliseconds.
+        self._signature_of: weakref.WeakKeyDictionary[Dataflow, int] = (
+            weakref.WeakKeyDictionary()
+        )
         self._renders: dict[tuple[Any, ...], dict[str, str]] = {}
 
     def of(self, graph: Dataflow) -> GraphIndex:
@@ -283,10 +287,10 @@ class GraphIndexes:
 
     def signature(self, graph: Dataflow) -> int:
         """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""
-        index = self.of(graph)
-        if index.signature is None:
-            index.signature = self.signatures.graph_signature(graph)
-        return index.signature
+        signature = self._signature_of.get(graph)
+        if signature is None:
+            signature = self._signature_of[graph] = self.signatures.graph_signature(graph)
+        return signature
 
     def render(
         self, graph: Dataflow, key: tuple[Any, ...], draw: Callable[[], dict[str, str]]
