@@ -274,9 +274,7 @@ class GraphIndexes:
         self.signatures = SignatureMemo()
         # Kept apart from the indexes: the graph-changed check needs a signature after every
         # edit, and building an index (names, bit masks) just to hold it cost milliseconds.
-        self._signature_of: weakref.WeakKeyDictionary[Dataflow, int] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._signature_of: weakref.WeakKeyDictionary[Dataflow, int] = weakref.WeakKeyDictionary()
         self._renders: dict[tuple[Any, ...], dict[str, str]] = {}
 
     def of(self, graph: Dataflow) -> GraphIndex:
