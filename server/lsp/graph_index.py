@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import NodeKind, NodeSpec
@@ -55,6 +56,9 @@ def node_signature(node: NodeSpec) -> int:
     )
 
 
+_SIGNATURE = itemgetter(1)
+
+
 class SignatureMemo:
     """Node signatures by NodeSpec identity: relinking keeps the specs of unchanged functions."""
 
@@ -62,14 +66,21 @@ class SignatureMemo:
         self._known: dict[int, tuple[NodeSpec, int]] = {}
 
     def graph_signature(self, graph: Dataflow) -> int:
+        # An entry keeps its node alive, so an id found here is that node: the lookups run
+        # in C, and only nodes not seen before are hashed in Python.
         known = self._known
-        total = 0
-        for node in graph.nodes.values():
-            entry = known.get(id(node))
-            if entry is None or entry[0] is not node:
-                entry = known[id(node)] = (node, node_signature(node))
-            total = (total + entry[1]) & 0xFFFFFFFFFFFFFFFF
-        return hash((len(graph.nodes), total))
+        nodes = list(graph.nodes.values())
+        entries: list[Any] = list(map(known.get, map(id, nodes)))
+        i = 0
+        while True:
+            try:
+                i = entries.index(None, i)
+            except ValueError:
+                break
+            node = nodes[i]
+            entries[i] = known[id(node)] = (node, node_signature(node))
+        total: int = sum(map(_SIGNATURE, entries)) & 0xFFFFFFFFFFFFFFFF
+        return hash((len(nodes), total))
 
     def keep_only(self, graphs: Iterable[Dataflow]) -> None:
         """Forget specs no longer in any of `graphs` (called when the memo grows)."""
