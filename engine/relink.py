@@ -20,6 +20,7 @@ is a valid one, not necessarily the same.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -276,13 +277,24 @@ class _Relinker:
         if previous is not None:
             position = dict(previous)
             low, high = self.old._state.bounds
+            taken: set[float] | None = None  # every position given out, when a slot is sought
             for name in changed | relinked.keys():
                 if name not in self.nodes:
-                    position.pop(name, None)
+                    position.pop(name, None)  # (`taken` may keep its value: merely unused)
                 elif name not in position:
                     between = _slot_between(name, position, self.pred, self.succ)
+                    if between is not None:
+                        if taken is None:
+                            taken = set(position.values())
+                        if between in taken:  # positions must stay distinct
+                            between = None
                     if between is not None:  # after what feeds it, before what it feeds
                         position[name] = between
+                        assert taken is not None
+                        taken.add(between)
+                        # The bounds stay outside every position, so `low - 1` and
+                        # `high + 1` are never taken.
+                        low, high = min(low, math.floor(between)), max(high, math.ceil(between))
                     elif self.pred.get(name):
                         high += 1
                         position[name] = high
