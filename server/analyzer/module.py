@@ -63,6 +63,9 @@ class ModuleSource:
         self._notable: dict[int, Block] = {}
         self._pending: Counter[str] = Counter()
         self._pending_of: dict[int, frozenset[str]] = {}
+        # Every block's functions in order, as last collected; an edit splices its region in
+        # (None: gather them from every block again).
+        self._functions: tuple[FunctionSpec, ...] | None = None
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -92,6 +95,7 @@ class ModuleSource:
             except Exception:
                 logger.exception("analysis of %s failed", self.path)
                 self._blocks, self._bindings, self._notable = [], {}, {}
+                self._functions = None
                 self._pending, self._pending_of = Counter(), {}
         self._text = text
         self._analysis = self._collect(text)
@@ -117,6 +121,7 @@ class ModuleSource:
         if not stale:
             return self._analysis
         self._reanalyze(stale, set())
+        self._functions = None
         self._analysis = self._collect(self._text)
         return self._analysis
 
@@ -243,6 +248,7 @@ class ModuleSource:
         self._lines = split_lines(text)
         self._blocks = parse_region(self._lines, 0, self.path)
         self._bindings, self._readers, self._notable = {}, {}, {}
+        self._functions = None
         self._pending, self._pending_of = Counter(), {}
         for block in self._blocks:
             self._structure(block)
@@ -332,10 +338,22 @@ class ModuleSource:
         for block in added:
             self._analyze(block)
         changed = {name for name in touched if self._meanings(name) != before[name]}
-        self._reanalyze([], changed)
+        old_functions, self._functions = self._functions, None
+        if self._reanalyze([], changed) or old_functions is None:
+            return  # blocks outside the region changed too: gather every block's functions
+        # Only the region's functions changed: splice them in, counting the functions before
+        # (or after) it from the nearer end of the module.
+        region = sum(map(len, map(_FUNCTIONS, old_region)))
+        if first <= len(blocks) - 1 - last:
+            start = sum(map(len, map(_FUNCTIONS, blocks[:first])))
+        else:
+            start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
+        middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
+        self._functions = old_functions[:start] + middle + old_functions[start + region :]
 
-    def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> None:
-        """Re-analyze `stale` and every block reading a name in `changed`, until nothing moves."""
+    def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> int:
+        """Re-analyze `stale` and every block reading a name in `changed`, until nothing moves;
+        how many blocks were analyzed again."""
         queue = list(stale)
         seen: set[int] = set()
         while queue or changed:
@@ -365,6 +383,7 @@ class ModuleSource:
                 self._analyze(block)
                 changed |= {bd.name for bd in block.bindings if before.get(bd.name) != bd.meaning()}
             queue = []
+        return len(seen)
 
     def _rebind(self, block: Block) -> None:
         """Point the binding index at `block`'s freshly made bindings."""
@@ -460,7 +479,10 @@ class ModuleSource:
             self._pending_of.pop(id(block), None)
 
     def _collect(self, text: str) -> ModuleAnalysis:
-        functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
+        functions = self._functions
+        if functions is None:
+            functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
+            self._functions = functions
         blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
         problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
         facts = [b.drivers for b in blocks if b.drivers is not None]
