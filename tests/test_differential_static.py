@@ -35,7 +35,9 @@ def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     analysis = analyze_source(
         path.read_text(), module=module, path=str(path), resolver=DiskResolver(TESTS)
     )
-    assert not analysis.problems, analysis.problems
+    # A function defined twice is reported (LD003) and, as in Python, only the last one counts.
+    unexpected = [p for p in analysis.problems if p.code != "LD003"]
+    assert not unexpected, unexpected
     return summarize(expand_module(analysis.functions, config).nodes)
 
 

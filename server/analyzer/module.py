@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
-from livedag.engine.specs import FunctionSpec, TypeRef, Unknown
+from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
 from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
 from .classes import class_type, functional_type, is_typed_dict_call
@@ -66,6 +66,7 @@ class ModuleSource:
         # Every block's functions in order, as last collected; an edit splices its region in
         # (None: gather them from every block again).
         self._functions: tuple[FunctionSpec, ...] | None = None
+        self._redefined: set[str] = set()  # functions defined again in a later block
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ class ModuleSource:
             except Exception:
                 logger.exception("analysis of %s failed", self.path)
                 self._blocks, self._bindings, self._notable = [], {}, {}
-                self._functions = None
+                self._functions, self._redefined = None, set()
                 self._pending, self._pending_of = Counter(), {}
         self._text = text
         self._analysis = self._collect(text)
@@ -255,6 +256,9 @@ class ModuleSource:
         for block in self._blocks:
             for binding in block.bindings:
                 self._bindings.setdefault(binding.name, []).append(binding)
+        self._redefined = {
+            name for name, found in self._bindings.items() if _defined_in_several_blocks(found)
+        }
         for block in self._blocks:
             self._analyze(block)
 
@@ -332,6 +336,10 @@ class ModuleSource:
                 self._bindings[name] = survivors
             else:
                 self._bindings.pop(name, None)
+            if survivors and _defined_in_several_blocks(survivors):
+                self._redefined.add(name)
+            else:
+                self._redefined.discard(name)
         self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
         self._lines = new_lines
         self._normalized = new_text
@@ -478,6 +486,45 @@ class ModuleSource:
         else:
             self._pending_of.pop(id(block), None)
 
+    def _without_shadowed(
+        self, functions: tuple[FunctionSpec, ...]
+    ) -> tuple[tuple[FunctionSpec, ...], tuple[Problem, ...]]:
+        """`functions` without those a later `def` of the same name replaces (Python keeps the
+        last, so Hamilton never sees the others), and an LD003 at each one left out."""
+        dropped: set[int] = set()
+        problems: list[Problem] = []
+        for name in sorted(self._redefined):
+            found = [bd for bd in self._bindings.get(name, ()) if bd.kind is BindingKind.FUNCTION]
+            if not found:
+                continue
+            kept = found[-1]
+            kept_spec = self._spec_of(kept)
+            related: tuple[Related, ...] = ()
+            if kept_spec is not None and kept_spec.location is not None:
+                related = (Related(kept_spec.location, "the definition Python keeps"),)
+            for binding in found:
+                spec = self._spec_of(binding)
+                if binding.block is kept.block or spec is None:
+                    continue
+                dropped.add(id(spec))
+                problems.append(
+                    Problem(
+                        "LD003",
+                        Severity.ERROR,
+                        f"`{name}` is defined again further down; Python keeps only the last "
+                        "definition, so this one is not in the graph. Remove or rename one.",
+                        spec.location,
+                        related,
+                        node=name,
+                    )
+                )
+        return tuple(f for f in functions if id(f) not in dropped), tuple(problems)
+
+    @staticmethod
+    def _spec_of(binding: Binding) -> FunctionSpec | None:
+        functions = binding.block.functions
+        return functions[binding.index] if binding.index < len(functions) else None
+
     def _collect(self, text: str) -> ModuleAnalysis:
         functions = self._functions
         if functions is None:
@@ -485,6 +532,9 @@ class ModuleSource:
             self._functions = functions
         blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
         problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
+        if self._redefined:
+            functions, shadowed = self._without_shadowed(functions)
+            problems += shadowed
         facts = [b.drivers for b in blocks if b.drivers is not None]
         pending = frozenset(name for name, count in self._pending.items() if count > 0)
         imports = {
@@ -498,6 +548,12 @@ class ModuleSource:
         return ModuleAnalysis(
             self.module, self.path, text, functions, problems, imports, drivers, pending
         )
+
+
+def _defined_in_several_blocks(bindings: Sequence[Binding]) -> bool:
+    """Whether functions of this name are defined in more than one top-level block."""
+    blocks = {id(bd.block) for bd in bindings if bd.kind is BindingKind.FUNCTION}
+    return len(blocks) > 1
 
 
 _FUNCTIONS = attrgetter("functions")

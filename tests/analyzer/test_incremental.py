@@ -246,3 +246,21 @@ def test_two_distant_edits_reparse_only_the_edited_functions(monkeypatch: Any) -
     assert sum(parsed) < 40  # the two edited functions and their neighbours, not all 30
     monkeypatch.undo()
     assert_same_as_fresh(analysis, text)
+
+
+def test_a_function_defined_again_replaces_the_first_as_in_python() -> None:
+    first = "def margin(revenue: float) -> float:\n    return revenue\n"
+    second = "def margin(revenue: float, cost: float) -> float:\n    return revenue - cost\n"
+    text = f"{first}\n\n{second}"
+    source = ModuleSource("m", "/m.py")
+    analysis = source.update(text)
+    (margin,) = analysis.functions
+    assert [p.name for p in margin.parameters] == ["revenue", "cost"]
+    (problem,) = analysis.problems
+    assert problem.code == "LD003" and problem.location is not None
+    assert problem.location.line == 1 and problem.related[0].location.line == 5
+    assert_same_as_fresh(analysis, text)
+    # Deleting the second definition brings the first back, with nothing to report.
+    analysis = source.update(first)
+    assert [p.name for p in analysis.functions[0].parameters] == ["revenue"]
+    assert analysis.problems == ()
