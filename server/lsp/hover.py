@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
+from .convert import JsonObject
 from .graph_index import GraphIndex
 from .lineage import facts
 from .locate import Locator, Role, Target
@@ -104,7 +105,7 @@ def target_markdown(index: GraphIndex, view: DataflowView, target: Target) -> st
 
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover | None:
+    async def hover(ls: LanguageServer, params: types.HoverParams) -> JsonObject | None:
         await session.current_when_ready()
         cursor = session.cursor(params.text_document.uri, params.position)
         if cursor is None:
@@ -118,7 +119,7 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
             return None
         if len(cursor.snapshot.dataflows_for(cursor.path)) > 1:
             text += f"\n\n---\ndataflow `{view.name}`"
-        return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-            range=session.positions.range(target.location, session.lines(cursor.path)),
+        return JsonObject(  # a `Hover`, already in its JSON form (see `convert.JsonObject`)
+            contents={"kind": "markdown", "value": text},
+            range=session.positions.range_json(target.location, session.lines(cursor.path)),
         )

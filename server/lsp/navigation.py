@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import Location
 from lsprotocol import types
 
+from .convert import JsonArray
 from .locate import Locator, Role, Target
 from .session import Session
 
@@ -70,14 +71,13 @@ def _unique(locations: Iterable[Location]) -> list[Location]:
 
 
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
-    def to_protocol(locations: Iterable[Location]) -> list[types.Location]:
-        out = [session.location(loc) for loc in _unique(locations)]
-        return [loc for loc in out if loc is not None]
+    def to_protocol(locations: Iterable[Location]) -> JsonArray:
+        """Protocol `Location`s in their JSON form (see `convert.JsonArray`)."""
+        out = [session.location_json(loc) for loc in _unique(locations)]
+        return JsonArray(loc for loc in out if loc is not None)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    async def definition(
-        ls: LanguageServer, params: types.DefinitionParams
-    ) -> list[types.Location] | None:
+    async def definition(ls: LanguageServer, params: types.DefinitionParams) -> JsonArray | None:
         await session.current_when_ready()
         cursor = session.cursor(params.text_document.uri, params.position)
         if cursor is None:
@@ -89,7 +89,7 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def find_references(
         ls: LanguageServer, params: types.ReferenceParams
-    ) -> list[types.Location] | None:
+    ) -> JsonArray | None:
         await session.current_when_ready()
         cursor = session.cursor(params.text_document.uri, params.position)
         if cursor is None:

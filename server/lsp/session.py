@@ -68,6 +68,7 @@ class Session:
         self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
         self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
         self._derived_uris: dict[str, str] = {}  # uri_of answers not in _uris (no realpath twice)
+        self._remembered: dict[str, Path] = {}  # remember_uri answers (forgotten on disk events)
         self.uri_generation = 0  # bumped whenever uri_of may answer differently
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
@@ -80,6 +81,9 @@ class Session:
 
     def remember_uri(self, uri: str) -> Path | None:
         """The file behind `uri` (symlinks resolved, as the workspace model keys files)."""
+        known = self._remembered.get(uri)
+        if known is not None and self._uris.get(str(known)) == uri:
+            return known  # every request names its document: no file-system calls for it
         path = uri_to_path(uri)
         if path is None:
             return None
@@ -90,7 +94,8 @@ class Session:
             self._uris[resolved] = uri
             self._derived_uris.clear()
             self.uri_generation += 1
-        return Path(resolved)
+        self._remembered[uri] = Path(resolved)
+        return self._remembered[uri]
 
     def uri_of(self, path: str | Path) -> str:
         """The URI the client knows a file by (the one it opened it with, when it did)."""
@@ -143,6 +148,7 @@ class Session:
 
     def file_changed_on_disk(self, path: Path, deleted: bool) -> None:
         """A watched file changed; an open buffer's text still wins over the disk."""
+        self._remembered.clear()  # a symbolic link may point elsewhere now
         path = Path(os.path.realpath(path))
         if self.open_versions.get(self.uri_of(path)) is not None:
             return
