@@ -10,6 +10,8 @@ decorator module exports): the analyzer holds no list of decorator meanings of i
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import TypeVar
 
 from livedag.engine import function_modifiers as api
 from livedag.engine.rules import RULES
@@ -75,6 +77,7 @@ class _Vocabulary:
 
 
 _VOCABULARY = _Vocabulary()
+T = TypeVar("T")
 _MAX_ANSWERS = 50_000  # names remembered; a workspace has far fewer distinct ones
 
 
@@ -93,14 +96,18 @@ def is_canonical(name: str) -> bool:
     return head in vocabulary.enums or head in vocabulary.families
 
 
-def canonical_name(qualified: str) -> str | None:
-    """The canonical Hamilton name `qualified` refers to, or None if it is not Hamilton's API."""
-    known = _VOCABULARY.refresh().canonical
+def _remembered(known: dict[str, T], qualified: str, answer: Callable[[str], T]) -> T:
+    """`answer(qualified)`, remembered in `known` (bounded: cleared when it grows too big)."""
     if qualified not in known:
         if len(known) > _MAX_ANSWERS:
             known.clear()
-        known[qualified] = _canonical_name(qualified)
+        known[qualified] = answer(qualified)
     return known[qualified]
+
+
+def canonical_name(qualified: str) -> str | None:
+    """The canonical Hamilton name `qualified` refers to, or None if it is not Hamilton's API."""
+    return _remembered(_VOCABULARY.refresh().canonical, qualified, _canonical_name)
 
 
 def _canonical_name(qualified: str) -> str | None:
@@ -114,12 +121,7 @@ def _canonical_name(qualified: str) -> str | None:
 
 def is_api_namespace(qualified: str) -> bool:
     """Whether `qualified` is a Hamilton API module or a canonical name's prefix (`fm.config`)."""
-    known = _VOCABULARY.refresh().namespace
-    if qualified not in known:
-        if len(known) > _MAX_ANSWERS:
-            known.clear()
-        known[qualified] = _is_api_namespace(qualified)
-    return known[qualified]
+    return _remembered(_VOCABULARY.refresh().namespace, qualified, _is_api_namespace)
 
 
 def _is_api_namespace(qualified: str) -> bool:

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import cattrs
 from livedag.engine.specs import Location
+from livedag.server.analyzer import from_utf16_column
 from lsprotocol import types
 from pygls.protocol import default_converter
 
@@ -74,12 +75,7 @@ def code_points(line: str, character: int, encoding: str) -> int:
         if count < len(line) and len(line[:count].encode("utf-8")) < len(encoded):
             count += 1
         return count
-    units = 0
-    for index, char in enumerate(line):
-        if units >= character:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return len(line)
+    return from_utf16_column(line, character)
 
 
 class Positions:

@@ -76,6 +76,15 @@ def assert_same_as_fresh(analysis: ModuleAnalysis, text: str) -> None:
     assert analysis.pending_names == fresh.pending_names
 
 
+def assert_same_as_fresh_if_it_parses(analysis: ModuleAnalysis, text: str) -> None:
+    """A text that does not parse has no single right answer to compare with."""
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return
+    assert_same_as_fresh(analysis, text)
+
+
 def test_editing_one_function_keeps_the_others_identical() -> None:
     source = ModuleSource("m", "/m.py")
     before = by_name(source.update(BASE))
@@ -174,12 +183,7 @@ def test_any_edit_sequence_equals_a_fresh_analysis_when_the_text_parses(
         elif at < len(lines):
             lines[at] = text
         current = "\n".join(lines)
-        analysis = source.update(current)
-        try:
-            ast.parse(current)
-        except SyntaxError:
-            continue
-        assert_same_as_fresh(analysis, current)
+        assert_same_as_fresh_if_it_parses(source.update(current), current)
 
 
 line_texts = st.lists(
@@ -225,12 +229,7 @@ def test_changes_far_apart_in_one_update_equal_a_fresh_analysis(
     for at, text in sorted(edits, reverse=True):  # from the bottom, so positions hold
         lines[at % len(lines)] = text
     current = "\n".join(lines)
-    analysis = source.update(current)
-    try:
-        ast.parse(current)
-    except SyntaxError:
-        return
-    assert_same_as_fresh(analysis, current)
+    assert_same_as_fresh_if_it_parses(source.update(current), current)
 
 
 def test_two_distant_edits_reparse_only_the_edited_functions(monkeypatch: Any) -> None:
