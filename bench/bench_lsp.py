@@ -137,6 +137,17 @@ def _process_cpu_s(pid: int) -> float | None:
         return None
 
 
+def _peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident memory so far, in MB (Linux), None where /proc cannot tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _machine_ticks() -> tuple[int, int] | None:
     """(steal, total) CPU ticks of the machine so far (Linux), None elsewhere."""
     try:
@@ -233,6 +244,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             queries[method].append(time.perf_counter() - t0)
     if args.custom:
         await _custom_requests(client, uri, names, args.queries, queries)
+    peak_rss = _peak_rss_mb(client.proc.pid)
     await client.stop()
 
     out: dict[str, Any] = {
@@ -245,6 +257,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if cpu_before is not None and cpu_after is not None:  # includes the server's idle work
         out["server_cpu_per_keystroke_ms"] = round(1000 * (cpu_after - cpu_before) / args.edits, 2)
+    if peak_rss is not None:
+        out["server_peak_rss_mb"] = peak_rss
     if ticks_before and ticks_after and ticks_after[1] > ticks_before[1]:
         steal = (ticks_after[0] - ticks_before[0]) / (ticks_after[1] - ticks_before[1])
         out["machine_steal_percent"] = round(100 * steal, 1)
