@@ -25,7 +25,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import collector, diagnostics, documents, graph, hover, navigation, symbols, warmup
-from .convert import json_converter
+from .convert import EncodedJson, json_converter
 from .diagnostics import DiagnosticsPublisher
 from .locate import Locator
 from .progress import index_workspace
@@ -110,10 +110,22 @@ class LivedagProtocol(LanguageServerProtocol):
         """Send a notification whose params are JSON text already (diagnostics whose JSON is
         cached per problem: a keystroke encodes only the new ones).  False when this transport
         cannot; the caller then sends it the usual way."""
+        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params_json}}}'
+        return self._write_body(body, method)
+
+    def _send_data(self, data: Any) -> None:
+        """pygls's, except that a response whose result is `EncodedJson` is sent as it is."""
+        result = getattr(data, "result", None)
+        if isinstance(result, EncodedJson) and getattr(data, "error", None) is None:
+            body = f'{{"jsonrpc":"2.0","id":{json.dumps(data.id)},"result":{result.text}}}'
+            if self._write_body(body, "a response"):
+                return
+        super()._send_data(data)
+
+    def _write_body(self, body: str, what: str) -> bool:
         writer = getattr(self, "writer", None)
         if writer is None:
             return False
-        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params_json}}}'
         data = body.encode("utf-8")
         if getattr(self, "_include_headers", True):
             data = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data
@@ -122,7 +134,7 @@ class LivedagProtocol(LanguageServerProtocol):
             if inspect.isawaitable(written):
                 asyncio.ensure_future(written)
         except BrokenPipeError:
-            log.error("the client has gone: could not send %s", method)
+            log.error("the client has gone: could not send %s", what)
         return True
 
 

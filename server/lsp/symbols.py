@@ -7,6 +7,7 @@ with the nodes its decorators make from it as children (`@extract_columns` colum
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from livedag.engine.specs import FunctionSpec, Location, NodeSpec
 from lsprotocol import types
 
-from .convert import JsonArray, SourceLines, uri_to_path
+from .convert import EncodedJson, JsonArray, SourceLines, uri_to_path
 from .session import Session
 
 if TYPE_CHECKING:
@@ -73,13 +74,26 @@ class SymbolCache:
 
     def __init__(self) -> None:
         self._by_path: dict[Path, dict[int, tuple[Any, ...]]] = {}
-        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray]] = {}
+        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray, list[str]]] = {}
+        self._encoded: dict[Path, tuple[JsonArray, EncodedJson]] = {}
+
+    def encoded(
+        self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
+    ) -> EncodedJson:
+        """`symbols(...)` as JSON text, joined from each function symbol's cached text."""
+        symbols = self.symbols(session, snapshot, path, lines)
+        known = self._encoded.get(path)
+        if known is None or known[0] is not symbols:
+            texts = self._answers[path][2] if path in self._answers else []
+            known = self._encoded[path] = (symbols, EncodedJson(f"[{','.join(texts)}]"))
+        return known[1]
 
     def symbols(
         self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
     ) -> JsonArray:
         analysis = snapshot.module(path)
         if analysis is None:
+            self._answers.pop(path, None)
             return JsonArray()
         views = snapshot.dataflows_for(path)
         # The same analysis, graph and text as last time: the same answer, as it is.
@@ -87,8 +101,8 @@ class SymbolCache:
         last = self._answers.get(path)
         if last is not None and all(map(operator.is_, last[0], asked)):
             return last[1]
-        out = self._build(session, snapshot, path, lines, analysis)
-        self._answers[path] = (asked, out)
+        out, texts = self._build(session, snapshot, path, lines, analysis)
+        self._answers[path] = (asked, out, texts)
         return out
 
     def _build(
@@ -98,8 +112,9 @@ class SymbolCache:
         path: Path,
         lines: SourceLines | None,
         analysis: ModuleAnalysis,
-    ) -> JsonArray:
+    ) -> tuple[JsonArray, list[str]]:
         out = JsonArray()
+        texts: list[str] = []
         made = nodes_by_function(session, snapshot, path, analysis.module)
         text_key: object = _ASCII if lines is None or lines.ascii else lines
         encoding = session.positions.encoding
@@ -122,12 +137,14 @@ class SymbolCache:
                 and all(map(operator.is_, entry[1], nodes))
             ):
                 symbol = _symbol(session, spec, nodes, lines)
-                entry = (spec, tuple(nodes), loc.line, loc.column, text_key, encoding, symbol)
+                text = json.dumps(symbol, separators=(",", ":")) if symbol is not None else ""
+                entry = (spec, tuple(nodes), loc.line, loc.column, text_key, encoding, symbol, text)
             kept[id(spec)] = entry
             if entry[6] is not None:
                 out.append(entry[6])
+                texts.append(entry[7])
         self._by_path[path] = kept
-        return out
+        return out, texts
 
 
 def _symbol(
@@ -178,6 +195,13 @@ def document_symbols(
     return (cache or SymbolCache()).symbols(session, snapshot, path, session.lines(path))
 
 
+def encoded_document_symbols(
+    session: Session, snapshot: Snapshot, path: Path, cache: SymbolCache
+) -> EncodedJson:
+    """`document_symbols` as JSON text (each function's symbol encoded once)."""
+    return cache.encoded(session, snapshot, path, session.lines(path))
+
+
 def _flatten(
     symbols: Sequence[dict[str, Any]], uri: str, container: str | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -207,12 +231,11 @@ def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(
         ls: LanguageServer, params: types.DocumentSymbolParams
-    ) -> JsonArray | None:
+    ) -> JsonArray | EncodedJson | None:
         snapshot = await session.current_when_ready()
         path = uri_to_path(params.text_document.uri)
         if snapshot is None or path is None:
             return None
-        symbols = document_symbols(session, snapshot, path, cache)
         caps = ls.client_capabilities.text_document
         hierarchical = bool(
             caps
@@ -220,7 +243,8 @@ def register(server: LanguageServer, session: Session) -> None:
             and caps.document_symbol.hierarchical_document_symbol_support
         )
         if hierarchical:
-            return symbols
+            return encoded_document_symbols(session, snapshot, path, cache)
+        symbols = document_symbols(session, snapshot, path, cache)
         return JsonArray(_flatten(symbols, params.text_document.uri))
 
     @server.feature(types.WORKSPACE_SYMBOL)

@@ -14,7 +14,7 @@ from livedag.server.lsp.diagnostics import DiagnosticsPublisher, _touched_files
 from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
 from livedag.server.lsp.locate import Role, build_index
 from livedag.server.lsp.session import Session
-from livedag.server.lsp.symbols import SymbolCache, document_symbols
+from livedag.server.lsp.symbols import SymbolCache, document_symbols, encoded_document_symbols
 from livedag.server.lsp.warmup import Warmer
 from livedag.server.workspace import Workspace
 from lsp_harness import STANDARD
@@ -265,6 +265,10 @@ def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: 
     assert shifted["scaled"] is not before["scaled"]
     line = before["scaled"]["selectionRange"]["start"]["line"]
     assert shifted["scaled"]["selectionRange"]["start"]["line"] == line + 2
+    # The JSON text sent to the client is the symbols, encoded once and reused while unchanged.
+    encoded = encoded_document_symbols(session, session.snapshot, features, cache)
+    assert json.loads(encoded.text) == list(shifted.values())
+    assert encoded_document_symbols(session, session.snapshot, features, cache) is encoded
 
 
 def test_warming_prepares_the_indexes_of_the_touched_dataflow(tmp_path: Path) -> None:
