@@ -113,13 +113,6 @@ class Positions:
             end = start
         return start_line, start, end_line, end
 
-    def range(self, location: Location, lines: SourceLines | None) -> types.Range:
-        start_line, start, end_line, end = self.span(location, lines)
-        return types.Range(
-            start=types.Position(line=start_line, character=start),
-            end=types.Position(line=end_line, character=end),
-        )
-
     def range_json(self, location: Location, lines: SourceLines | None) -> dict[str, Any]:
         """`range` as plain JSON, for results sent without the protocol's object model."""
         start_line, start, end_line, end = self.span(location, lines)
@@ -127,15 +120,6 @@ class Positions:
             "start": {"line": start_line, "character": start},
             "end": {"line": end_line, "character": end},
         }
-
-
-def location_uri(location: Location) -> str | None:
-    return path_to_uri(location.path) if location.path else None
-
-
-EMPTY_RANGE = types.Range(
-    start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
-)
 
 
 class JsonObject(dict[str, Any]):

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import Location
-from lsprotocol import types
 from lsprotocol.types import Position
 
 from .convert import Positions, SourceLines, path_to_uri, uri_to_path
@@ -345,14 +344,6 @@ class Session:
             "uri": self.uri_of(location.path),
             "range": self.positions.range_json(location, self.lines(location.path)),
         }
-
-    def location(self, location: Location | None) -> types.Location | None:
-        if location is None or not location.path:
-            return None
-        return types.Location(
-            uri=self.uri_of(location.path),
-            range=self.positions.range(location, self.lines(location.path)),
-        )
 
 
 @dataclass(frozen=True)

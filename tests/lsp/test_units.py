@@ -52,8 +52,8 @@ def test_columns_convert_between_code_points_and_client_units() -> None:
     assert utf32.to_client(lines, 0, col) == col
     for positions in (utf16, utf8, utf32):
         assert positions.from_client(lines, 0, positions.to_client(lines, 0, col)) == col
-    rng = utf16.range(Location("f.py", 2, 0, 2, 5), lines)
-    assert (rng.start.line, rng.start.character, rng.end.character) == (1, 0, 5)
+    rng = utf16.range_json(Location("f.py", 2, 0, 2, 5), lines)
+    assert (rng["start"]["line"], rng["start"]["character"], rng["end"]["character"]) == (1, 0, 5)
     assert utf16.to_client(lines, 99, 3) == 3  # past the end: unchanged, never an error
 
 
