@@ -13,7 +13,7 @@ import gc
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
@@ -623,34 +623,27 @@ def _changed_lines(
 
 
 def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix, found with C-speed slice comparisons."""
-    n = min(len(a), len(b))
-    lo, step = 0, 4096
-    while lo < n:
-        hi = min(lo + step, n)
-        if a[lo:hi] != b[lo:hi]:
-            while hi - lo > 1:  # the first difference is in [lo, hi)
-                mid = (lo + hi) // 2
-                if a[lo:mid] == b[lo:mid]:
-                    lo = mid
-                else:
-                    hi = mid
-            return lo
-        lo, step = hi, step * 2
-    return n
+    """Length of the common prefix."""
+    return _agreeing(min(len(a), len(b)), lambda lo, hi: a[lo:hi] == b[lo:hi])
 
 
 def _common_suffix(a: str, b: str) -> int:
     """Length of the common suffix."""
-    n = min(len(a), len(b))
     la, lb = len(a), len(b)
+    return _agreeing(min(la, lb), lambda lo, hi: a[la - hi : la - lo] == b[lb - hi : lb - lo])
+
+
+def _agreeing(n: int, same: Callable[[int, int], bool]) -> int:
+    """How far (at most `n`) two texts agree, where `same(lo, hi)` compares their characters
+    lo..hi counted from the end the search starts at: C-speed slice comparisons over growing
+    spans, then halving inside the first span that differs."""
     lo, step = 0, 4096
     while lo < n:
         hi = min(lo + step, n)
-        if a[la - hi : la - lo] != b[lb - hi : lb - lo]:
-            while hi - lo > 1:
+        if not same(lo, hi):
+            while hi - lo > 1:  # the first difference is in [lo, hi)
                 mid = (lo + hi) // 2
-                if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+                if same(lo, mid):
                     lo = mid
                 else:
                     hi = mid

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,18 +250,19 @@ def register(server: LanguageServer, session: Session) -> GraphWatcher:
     watcher = GraphWatcher(session)
     session.listeners.append(watcher)
 
-    @server.feature(GRAPH)
-    async def livedag_graph(ls: LanguageServer, params: Any) -> dict[str, Any] | None:
+    async def answer(params: Any, build: Callable[..., dict[str, Any]]) -> dict[str, Any] | None:
+        """`build(session, view, args)` for the dataflow of the request's `uri`, if any."""
         args = plain(params) or {}
         uri = _param(args, "uri", str, required=True)
         view = _view(await session.current_when_ready(), uri)
-        return graph_result(session, view, args) if view is not None else None
+        return build(session, view, args) if view is not None else None
+
+    @server.feature(GRAPH)
+    async def livedag_graph(ls: LanguageServer, params: Any) -> dict[str, Any] | None:
+        return await answer(params, graph_result)
 
     @server.feature(LINEAGE)
     async def livedag_lineage(ls: LanguageServer, params: Any) -> dict[str, Any] | None:
-        args = plain(params) or {}
-        uri = _param(args, "uri", str, required=True)
-        view = _view(await session.current_when_ready(), uri)
-        return lineage_result(session, view, args) if view is not None else None
+        return await answer(params, lineage_result)
 
     return watcher

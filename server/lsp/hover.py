@@ -106,14 +106,10 @@ def target_markdown(index: GraphIndex, view: DataflowView, target: Target) -> st
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: LanguageServer, params: types.HoverParams) -> JsonObject | None:
-        await session.current_when_ready()
-        cursor = session.cursor(params.text_document.uri, params.position)
-        if cursor is None:
+        pointed = await locator.at_cursor(session, params.text_document.uri, params.position)
+        if pointed is None or not pointed[1]:
             return None
-        found = locator.at(cursor.snapshot, cursor.path, cursor.line, cursor.column)
-        if not found:
-            return None
-        view, target = found[0]
+        cursor, ((view, target), *_) = pointed
         text = target_markdown(session.indexes.of(view.graph), view, target)
         if text is None:
             return None

@@ -24,6 +24,9 @@ from .graph_index import GraphIndex, GraphIndexes
 if TYPE_CHECKING:
     from livedag.server.analyzer import ModuleAnalysis
     from livedag.server.workspace import DataflowView, Snapshot
+    from lsprotocol.types import Position
+
+    from .session import Cursor, Session
 
 
 class Role(enum.Enum):
@@ -201,6 +204,17 @@ class Locator:
         built = build_index(path, module, self._indexes.of(view.graph))
         self._cache[key] = (view.graph, module, built)
         return built
+
+    async def at_cursor(
+        self, session: Session, uri: str, position: Position
+    ) -> tuple[Cursor, list[tuple[DataflowView, Target]]] | None:
+        """A request's position and what it points at, against the latest text; None when the
+        position is outside the document."""
+        await session.current_when_ready()
+        cursor = session.cursor(uri, position)
+        if cursor is None:
+            return None
+        return cursor, self.at(cursor.snapshot, cursor.path, cursor.line, cursor.column)
 
     def at(
         self, snapshot: Snapshot, path: Path, line: int, column: int

@@ -78,23 +78,19 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: LanguageServer, params: types.DefinitionParams) -> JsonArray | None:
-        await session.current_when_ready()
-        cursor = session.cursor(params.text_document.uri, params.position)
-        if cursor is None:
+        pointed = await locator.at_cursor(session, params.text_document.uri, params.position)
+        if pointed is None:
             return None
-        found = locator.at(cursor.snapshot, cursor.path, cursor.line, cursor.column)
-        locations = [loc for view, target in found for loc in definitions(view, target)]
+        locations = [loc for view, target in pointed[1] for loc in definitions(view, target)]
         return to_protocol(locations) or None
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def find_references(
         ls: LanguageServer, params: types.ReferenceParams
     ) -> JsonArray | None:
-        await session.current_when_ready()
-        cursor = session.cursor(params.text_document.uri, params.position)
-        if cursor is None:
+        pointed = await locator.at_cursor(session, params.text_document.uri, params.position)
+        if pointed is None:
             return None
-        found = locator.at(cursor.snapshot, cursor.path, cursor.line, cursor.column)
         include = bool(params.context and params.context.include_declaration)
-        locations = [loc for view, t in found for loc in references(view, t, include)]
+        locations = [loc for view, t in pointed[1] for loc in references(view, t, include)]
         return to_protocol(locations) or None
