@@ -1,6 +1,7 @@
-"""The `livedag` command: graph, lint and lineage from source text, and the language server.
+"""The `livedag` command: dataflows, graph, lint and lineage from source text, and the server.
 
-Nothing here imports or runs the user's code: every answer comes from the static analyzer.  Exit
+Nothing here imports or runs the user's code: every answer comes from the static analyzer, over
+the dataflows `lint` and the editor see (`selection.py` says which one a command works on).  Exit
 status: 0 done, 1 `lint` found problems at or above the threshold, 2 the command could not do what
 was asked (bad arguments, unreadable files, bad `[tool.livedag]`), with a one-line reason.
 """
@@ -19,6 +20,7 @@ from livedag.engine.specs import Severity
 
 from . import lineage
 from .project import SEVERITY_ORDER, ProjectConfigError, parse_codes, parse_severity
+from .selection import ALL, NamedDataflow, Scope, SelectionError, open_scope
 
 
 class UsageError(Exception):
@@ -61,6 +63,15 @@ def _existing(paths: Sequence[str]) -> list[Path]:
     return out
 
 
+def _add_dataflow(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument(
+        "--dataflow",
+        metavar="NAME",
+        help="the dataflow to work on, as `livedag dataflows` names it: a [tool.livedag] name, "
+        "a driver script's path (path:line when it builds several) or a module" + extra,
+    )
+
+
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -85,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"livedag {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    graph = commands.add_parser("graph", help="print the dataflow of the given modules")
+    graph = commands.add_parser("graph", help="print one dataflow of the given paths")
+    _add_dataflow(graph, "; `all` prints each")
     _add_config(graph)
     graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
     graph.add_argument("paths", nargs="+", metavar="PATH", help="Python files or folders")
@@ -100,9 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[s.value for s in Severity],
         help="report and fail at or above this (default: [tool.livedag] severity, else warning)",
     )
+    _add_dataflow(lint, " (default: every file under PATH)")
     _add_config(lint)
     lint.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     lint.set_defaults(run=run_lint)
+
+    flows = commands.add_parser(
+        "dataflows", help="list the dataflows of the given paths, with modules, config, drivers"
+    )
+    flows.add_argument("--format", choices=["text", "json"], default="text")
+    _add_config(flows)
+    flows.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    flows.set_defaults(run=run_dataflows)
 
     ask = commands.add_parser("lineage", help="lineage questions over the static graph")
     questions = ask.add_subparsers(dest="question", metavar="QUESTION", required=True)
@@ -120,9 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tagged.add_argument("tag", metavar="KEY=VALUE")
     tagged.add_argument(
-        "--reaching", metavar="TAG", help="for each, the downstream nodes carrying tag TAG"
+        "--reaching",
+        metavar="TAG",
+        help="for each, the downstream nodes carrying tag TAG (KEY=VALUE or KEY) and their owners",
     )
     for sub in (up, down, path, tagged):
+        _add_dataflow(sub, " (default: the one dataflow that has the node)")
         _add_config(sub)
         sub.add_argument("--format", choices=["text", "json"], default="text")
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH")
@@ -152,7 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (UsageError, ProjectConfigError, lineage.UnknownNode) as exc:
+    except (
+        UsageError,
+        ProjectConfigError,
+        SelectionError,
+        lineage.UnknownNode,
+        lineage.BadQuestion,
+    ) as exc:
         print(f"livedag {args.command}: {exc}", file=sys.stderr)
         return 2
 
@@ -160,14 +190,13 @@ def main(argv: list[str] | None = None) -> int:
 # --- commands ------------------------------------------------------------------------------------
 
 
-def _single(args: argparse.Namespace) -> Any:
-    from .workspace import build_single_dataflow
-
-    built = build_single_dataflow(
+def _scope(args: argparse.Namespace) -> Scope:
+    """The workspace of the command's paths, read as `lint` reads it."""
+    scope = open_scope(
         _existing(args.paths), parse_config(args.config), resolve_imports=args.resolve_imports
     )
-    _refuse_unreadable(built.unreadable)
-    return built
+    _refuse_unreadable(scope.workspace.unreadable)
+    return scope
 
 
 def _refuse_unreadable(unreadable: dict[Path, str] | Any) -> None:
@@ -180,14 +209,43 @@ def _refuse_unreadable(unreadable: dict[Path, str] | Any) -> None:
 def run_graph(args: argparse.Namespace) -> int:
     from .output import graph as fmt
 
-    built = _single(args)
-    if args.format == "dot":
-        sys.stdout.write(fmt.to_dot(built.graph))
-    elif args.format == "mermaid":
-        sys.stdout.write(fmt.to_mermaid(built.graph))
+    scope = _scope(args)
+    every = args.dataflow == ALL
+    flows = scope.pick(args.dataflow, allow_all=True)
+    if not flows:
+        raise UsageError(scope.no_dataflow())
+    if len(flows) > 1 and not every:
+        raise UsageError(scope.ambiguous(flows, "graph"))
+    if args.format in ("dot", "mermaid"):
+        draw = fmt.to_dot if args.format == "dot" else fmt.to_mermaid
+        comment = "//" if args.format == "dot" else "%%"
+        pictures = [
+            (f"{comment} dataflow: {flow.name}\n" if every else "") + draw(flow.view.graph)
+            for flow in flows
+        ]
+        sys.stdout.write("\n".join(pictures))
+        return 0
+    documents = [
+        {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
+        for flow in flows
+    ]
+    json.dump({"dataflows": documents} if every else documents[0], sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_dataflows(args: argparse.Namespace) -> int:
+    """`livedag dataflows`: what every other command can be pointed at with --dataflow."""
+    from .output.dataflows import to_json, to_text
+
+    scope = _scope(args)
+    listed = [(flow, scope.problems_of(flow)) for flow in scope.dataflows]
+    if args.format == "json":
+        sys.stdout.write(to_json(listed, scope.root))
     else:
-        json.dump(fmt.graph_json(built.graph, built.problems), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(to_text(listed, scope.root))
+        if not listed:
+            print(scope.no_dataflow(), file=sys.stderr)
     return 0
 
 
@@ -195,23 +253,20 @@ def run_lint(args: argparse.Namespace) -> int:
     from .output import graph as graph_fmt
     from .output import problems as fmt
     from .output.sarif import to_sarif
-    from .workspace import Workspace
 
-    paths = _existing(args.paths)
-    workspace = Workspace(paths, config_override=parse_config(args.config) or None)
-    snapshot = workspace.index()
-    _refuse_unreadable(workspace.unreadable)
-    if args.resolve_imports != "none":
-        wanted = None if args.resolve_imports == "all" else workspace.external_decorator_names()
-        if wanted is None or wanted:
-            snapshot = workspace.resolve_external_names(wanted) or snapshot
-    project = workspace.project
+    scope = _scope(args)
+    snapshot = scope.snapshot
+    project = scope.workspace.project
     select = frozenset(parse_codes(args.select, "--select")) if args.select else project.select
     ignore = project.ignore | frozenset(parse_codes(args.ignore or (), "--ignore"))
     threshold = parse_severity(args.severity, "--severity") if args.severity else project.severity
+    if args.dataflow is None:
+        problems = [p for path in scope.files() for p in snapshot.problems_for(path)]
+    else:
+        problems = [p for flow in scope.pick(args.dataflow) for p in scope.problems_of(flow)]
     found = [
         p
-        for p in snapshot.all_problems()
+        for p in problems
         if (select is None or p.code in select)
         and p.code not in ignore
         and SEVERITY_ORDER[p.severity] >= SEVERITY_ORDER[threshold]
@@ -232,58 +287,61 @@ def run_lint(args: argparse.Namespace) -> int:
 def run_lineage(args: argparse.Namespace) -> int:
     from .output.graph import node_json
 
-    built = _single(args)
-    graph = built.graph
-    result: dict[str, Any]
-    lines: list[str]
-    if args.question in ("upstream", "downstream"):
-        ask = lineage.upstream if args.question == "upstream" else lineage.downstream
-        names = ask(graph, args.node, args.depth)
-        result, lines = {}, names
-    elif args.question == "path":
-        found = lineage.paths(graph, args.source, args.target)
-        names = sorted({n for p in found for n in p})
-        result = {"paths": found}
-        lines = [" -> ".join(p) for p in found]
-        if not found:
-            print(f"no path from {args.source!r} down to {args.target!r}", file=sys.stderr)
-    else:
-        match = _tag(args.tag)
-        if args.reaching:
-            answers = lineage.reaching(graph, match, _tag(args.reaching))
-            names = sorted({a.node for a in answers} | {n for a in answers for n in a.reaches})
-            result = {
-                "answers": [
-                    {"node": a.node, "reaches": list(a.reaches), "owners": list(a.owners)}
-                    for a in answers
-                ]
-            }
-            lines = [_reach_line(graph, a, args.reaching) for a in answers]
-        else:
-            names = lineage.tagged(graph, match)
-            result, lines = {}, names
+    question = lineage.Question.make(
+        args.question,
+        node=getattr(args, "node", None) or getattr(args, "source", None),
+        target=getattr(args, "target", None),
+        depth=getattr(args, "depth", None),
+        tag=getattr(args, "tag", None),
+        reaching=getattr(args, "reaching", None),
+    )
+    scope = _scope(args)
+    flow = _lineage_dataflow(scope, args.dataflow, question)
+    graph = flow.view.graph
+    found = lineage.answer(graph, question)
     if args.format == "json":
-        document = {"nodes": [node_json(graph.nodes[n]) for n in names], **result}
+        document = {"dataflow": flow.name, **found.json(lambda n: node_json(graph.nodes[n]))}
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
+        return 0
+    if found.paths is not None:
+        lines = [" -> ".join(p) for p in found.paths]
+        if not found.paths:
+            print(f"no path from {question.node!r} down to {question.target!r}", file=sys.stderr)
+    elif found.answers is not None and question.reaching is not None:
+        lines = [_reach_line(graph, a, question.reaching) for a in found.answers]
+    elif found.answers is not None:
+        lines = [a.node for a in found.answers]
     else:
-        sys.stdout.write("".join(line + "\n" for line in lines))
+        lines = list(found.nodes)
+    sys.stdout.write("".join(line + "\n" for line in lines))
     return 0
 
 
-def _tag(text: str) -> lineage.TagMatch:
-    try:
-        return lineage.TagMatch.parse(text)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+def _lineage_dataflow(scope: Scope, name: str | None, question: lineage.Question) -> NamedDataflow:
+    """The dataflow to ask: the one picked, else the only one of the paths, else the only one
+    that has the question's nodes (a lineage question names its node, which says where it is)."""
+    flows = scope.pick(name)
+    if not flows:
+        raise UsageError(scope.no_dataflow())
+    asked = question.nodes_named
+    if len(flows) == 1 or not asked:
+        return scope.one(name, "lineage")
+    having = [f for f in flows if all(f.view.graph.node(n) is not None for n in asked)]
+    if len(having) == 1:
+        return having[0]
+    if having:
+        raise UsageError(scope.ambiguous(having, "lineage"))
+    missing = next(n for n in asked if not any(f.view.graph.node(n) for f in flows))
+    close = sorted({c for f in flows for c in f.view.graph.closest_names(missing)})
+    raise lineage.UnknownNode(missing, close[:3])
 
 
-def _reach_line(graph: Any, answer: lineage.Reach, tag: str) -> str:
-    key = lineage.TagMatch.parse(tag).key
+def _reach_line(graph: Any, answer: lineage.Reach, tag: lineage.TagMatch) -> str:
     shown = []
     for name in answer.reaches:
-        value = graph.nodes[name].user_tags.get(key)
-        shown.append(name if value in (None, name) else f"{name} ({key}={value})")
+        value = graph.nodes[name].user_tags.get(tag.key)
+        shown.append(name if value in (None, name) else f"{name} ({tag.key}={value})")
     owners = f"; owners: {', '.join(answer.owners)}" if answer.owners else ""
     return f"{answer.node} -> {', '.join(shown) or 'nothing'}{owners}"
 
