@@ -3,28 +3,33 @@
 Nothing here imports or runs the user's code: every answer comes from the static analyzer, over
 the dataflows `lint` and the editor see (`selection.py` says which one a command works on).  Exit
 status: 0 done, 1 `lint` found problems at or above the threshold, 2 the command could not do what
-was asked (bad arguments, unreadable files, bad `[tool.livedag]`), with a one-line reason.
+was asked (bad arguments, unreadable files, nothing to read, bad `[tool.livedag]`), with a one-line
+reason (`console.py`); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any
 
 from livedag.engine.specs import Severity
 
 from . import lineage
+from .console import (
+    OneLineParser,
+    UsageError,
+    note,
+    out,
+    out_json,
+    parse_config,
+    scope_of,
+)
 from .project import SEVERITY_ORDER, ProjectConfigError, parse_codes, parse_severity
-from .selection import ALL, NamedDataflow, Scope, SelectionError, open_scope
+from .selection import ALL, SelectionError
 
-
-class UsageError(Exception):
-    """The command cannot run as asked; the message says what to change."""
+__all__ = ["UsageError", "build_parser", "main", "parse_config"]
 
 
 def _version() -> str:
@@ -35,32 +40,6 @@ def _version() -> str:
 
 
 # --- arguments -----------------------------------------------------------------------------------
-
-
-def parse_config(items: Sequence[str] | None) -> dict[str, Any]:
-    """`KEY=VALUE` pairs; VALUE is JSON when it parses as JSON (`true`, `3`), else a string."""
-    config: dict[str, Any] = {}
-    for item in items or ():
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--config expects KEY=VALUE, got {item!r}")
-        try:
-            config[key] = json.loads(raw)
-        except ValueError:
-            config[key] = raw
-    return config
-
-
-def _existing(paths: Sequence[str]) -> list[Path]:
-    out = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise UsageError(f"cannot read {raw}: no such file or directory")
-        if path.is_file() and path.suffix != ".py":
-            raise UsageError(f"{raw} is not a Python file; give .py files or folders")
-        out.append(path)
-    return out
 
 
 def _add_dataflow(parser: argparse.ArgumentParser, extra: str = "") -> None:
@@ -77,7 +56,7 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         "--config",
         action="append",
         metavar="KEY=VALUE",
-        help="config the dataflow is built with (VALUE read as JSON when it parses); repeatable",
+        help="config laid over each dataflow's own (VALUE read as JSON when it parses); repeatable",
     )
     parser.add_argument(
         "--resolve-imports",
@@ -89,7 +68,7 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="livedag",
         description="Live lineage for Hamilton-style dataflows, read from source, never run.",
     )
@@ -100,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataflow(graph, "; `all` prints each")
     _add_config(graph)
     graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
-    graph.add_argument("paths", nargs="+", metavar="PATH", help="Python files or folders")
+    graph.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     graph.set_defaults(run=run_graph)
 
     lint = commands.add_parser("lint", help="report every LD problem; exit 1 if any")
@@ -169,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     if extra and hasattr(args, "paths") and not any(e.startswith("-") for e in extra):
         args.paths = extra if args.paths == ["."] else [*args.paths, *extra]
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        command = f"livedag {args.command}" if args.command else "livedag"
+        note(f"{command}: unrecognized arguments: {' '.join(extra)} (see `{command} --help`)")
+        return 2
     if args.command is None:
         parser.print_help()
         return 0
@@ -183,33 +164,20 @@ def main(argv: list[str] | None = None) -> int:
         lineage.UnknownNode,
         lineage.BadQuestion,
     ) as exc:
-        print(f"livedag {args.command}: {exc}", file=sys.stderr)
+        note(f"livedag {args.command}: {exc}")
         return 2
+    except KeyboardInterrupt:
+        note(f"livedag {args.command}: interrupted")
+        return 130
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
-def _scope(args: argparse.Namespace) -> Scope:
-    """The workspace of the command's paths, read as `lint` reads it."""
-    scope = open_scope(
-        _existing(args.paths), parse_config(args.config), resolve_imports=args.resolve_imports
-    )
-    _refuse_unreadable(scope.workspace.unreadable)
-    return scope
-
-
-def _refuse_unreadable(unreadable: dict[Path, str] | Any) -> None:
-    if unreadable:
-        path, reason = next(iter(sorted(unreadable.items())))
-        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
-        raise UsageError(f"cannot read {path}: {reason}{more}")
-
-
 def run_graph(args: argparse.Namespace) -> int:
     from .output import graph as fmt
 
-    scope = _scope(args)
+    scope = scope_of(args)
     every = args.dataflow == ALL
     flows = scope.pick(args.dataflow, allow_all=True)
     if not flows:
@@ -223,14 +191,13 @@ def run_graph(args: argparse.Namespace) -> int:
             (f"{comment} dataflow: {flow.name}\n" if every else "") + draw(flow.view.graph)
             for flow in flows
         ]
-        sys.stdout.write("\n".join(pictures))
+        out("\n".join(pictures))
         return 0
     documents = [
         {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
         for flow in flows
     ]
-    json.dump({"dataflows": documents} if every else documents[0], sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    out_json({"dataflows": documents} if every else documents[0])
     return 0
 
 
@@ -238,14 +205,14 @@ def run_dataflows(args: argparse.Namespace) -> int:
     """`livedag dataflows`: what every other command can be pointed at with --dataflow."""
     from .output.dataflows import to_json, to_text
 
-    scope = _scope(args)
+    scope = scope_of(args)
     listed = [(flow, scope.problems_of(flow)) for flow in scope.dataflows]
     if args.format == "json":
-        sys.stdout.write(to_json(listed, scope.root))
+        out(to_json(listed, scope.root))
     else:
-        sys.stdout.write(to_text(listed, scope.root))
-        if not listed:
-            print(scope.no_dataflow(), file=sys.stderr)
+        out(to_text(listed, scope.root))
+    if not listed:
+        note(f"livedag dataflows: {scope.no_dataflow()}")
     return 0
 
 
@@ -254,16 +221,22 @@ def run_lint(args: argparse.Namespace) -> int:
     from .output import problems as fmt
     from .output.sarif import to_sarif
 
-    scope = _scope(args)
+    scope = scope_of(args)
     snapshot = scope.snapshot
     project = scope.workspace.project
-    select = frozenset(parse_codes(args.select, "--select")) if args.select else project.select
-    ignore = project.ignore | frozenset(parse_codes(args.ignore or (), "--ignore"))
+    where = f"{project.pyproject} [tool.livedag]"
+    select = _known_codes(parse_codes(args.select, "--select"), "--select") if args.select else None
+    if select is None and project.select is not None:
+        select = _known_codes(project.select, f"{where} select")
+    ignore = _known_codes(project.ignore, f"{where} ignore") | _known_codes(
+        parse_codes(args.ignore or (), "--ignore"), "--ignore"
+    )
     threshold = parse_severity(args.severity, "--severity") if args.severity else project.severity
     if args.dataflow is None:
         problems = [p for path in scope.files() for p in snapshot.problems_for(path)]
     else:
-        problems = [p for flow in scope.pick(args.dataflow) for p in scope.problems_of(flow)]
+        flows = scope.pick(args.dataflow, allow_all=True)
+        problems = [p for flow in flows for p in scope.problems_of(flow)]
     found = [
         p
         for p in problems
@@ -272,78 +245,40 @@ def run_lint(args: argparse.Namespace) -> int:
         and SEVERITY_ORDER[p.severity] >= SEVERITY_ORDER[threshold]
     ]
     found.sort(key=graph_fmt.problem_order)
+    if not scope.dataflows:
+        note(f"livedag lint: {scope.no_dataflow()}; only syntax was checked")
     if args.format == "json":
-        sys.stdout.write(fmt.to_json(found))
+        out(fmt.to_json(found))
     elif args.format == "sarif":
-        sys.stdout.write(to_sarif(found, version=_version()))
+        out(to_sarif(found, version=_version()))
     elif args.format == "github":
-        sys.stdout.write(fmt.to_github(found))
+        out(fmt.to_github(found))
     else:
-        sys.stdout.write(fmt.to_text(found))
-        print(fmt.summary(found), file=sys.stderr)
+        out(fmt.to_text(found))
+        note(fmt.summary(found))
     return 1 if found else 0
 
 
+def _known_codes(codes: Iterable[str], where: str) -> frozenset[str]:
+    """The codes, each one livedag reports (a typo would silently select or ignore nothing)."""
+    from .output.codes import CODES
+
+    chosen = frozenset(codes)
+    if where == "--select" and not chosen:
+        raise UsageError("--select needs at least one code, e.g. --select LD001,LD002")
+    unknown = sorted(chosen - set(CODES))
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"the codes are {', '.join(sorted(CODES))}"
+        )
+    return chosen
+
+
 def run_lineage(args: argparse.Namespace) -> int:
-    from .output.graph import node_json
+    from .lineage_command import run
 
-    question = lineage.Question.make(
-        args.question,
-        node=getattr(args, "node", None) or getattr(args, "source", None),
-        target=getattr(args, "target", None),
-        depth=getattr(args, "depth", None),
-        tag=getattr(args, "tag", None),
-        reaching=getattr(args, "reaching", None),
-    )
-    scope = _scope(args)
-    flow = _lineage_dataflow(scope, args.dataflow, question)
-    graph = flow.view.graph
-    found = lineage.answer(graph, question)
-    if args.format == "json":
-        document = {"dataflow": flow.name, **found.json(lambda n: node_json(graph.nodes[n]))}
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    if found.paths is not None:
-        lines = [" -> ".join(p) for p in found.paths]
-        if not found.paths:
-            print(f"no path from {question.node!r} down to {question.target!r}", file=sys.stderr)
-    elif found.answers is not None and question.reaching is not None:
-        lines = [_reach_line(graph, a, question.reaching) for a in found.answers]
-    elif found.answers is not None:
-        lines = [a.node for a in found.answers]
-    else:
-        lines = list(found.nodes)
-    sys.stdout.write("".join(line + "\n" for line in lines))
-    return 0
-
-
-def _lineage_dataflow(scope: Scope, name: str | None, question: lineage.Question) -> NamedDataflow:
-    """The dataflow to ask: the one picked, else the only one of the paths, else the only one
-    that has the question's nodes (a lineage question names its node, which says where it is)."""
-    flows = scope.pick(name)
-    if not flows:
-        raise UsageError(scope.no_dataflow())
-    asked = question.nodes_named
-    if len(flows) == 1 or not asked:
-        return scope.one(name, "lineage")
-    having = [f for f in flows if all(f.view.graph.node(n) is not None for n in asked)]
-    if len(having) == 1:
-        return having[0]
-    if having:
-        raise UsageError(scope.ambiguous(having, "lineage"))
-    missing = next(n for n in asked if not any(f.view.graph.node(n) for f in flows))
-    close = sorted({c for f in flows for c in f.view.graph.closest_names(missing)})
-    raise lineage.UnknownNode(missing, close[:3])
-
-
-def _reach_line(graph: Any, answer: lineage.Reach, tag: lineage.TagMatch) -> str:
-    shown = []
-    for name in answer.reaches:
-        value = graph.nodes[name].user_tags.get(tag.key)
-        shown.append(name if value in (None, name) else f"{name} ({tag.key}={value})")
-    owners = f"; owners: {', '.join(answer.owners)}" if answer.owners else ""
-    return f"{answer.node} -> {', '.join(shown) or 'nothing'}{owners}"
+    return run(args)
 
 
 def run_serve(args: argparse.Namespace) -> int:

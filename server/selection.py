@@ -216,16 +216,21 @@ def open_scope(paths: Sequence[Path], config: dict[str, Any] | None, resolve_imp
     given = tuple(p.resolve() for p in paths)
     workspace, snapshot = _index(given, config, resolve_imports)
     if not snapshot.paths() and not workspace.unreadable:
-        raise SelectionError(f"no Python files in {' '.join(_shown(p) for p in given)}")
+        raise SelectionError(
+            f"no Python files in {' '.join(_shown(p) for p in given)}; "
+            "give the folder that holds your dataflow's modules (or their .py files)"
+        )
     context = _driver_folders(given, snapshot)
     if context:
         workspace, snapshot = _index((*given, *context), config, resolve_imports)
     named = user_names(snapshot.dataflows, workspace.project.root)
-    chosen = [f for f in named if _belongs(f.view, given)]
-    # A module with no node (a helper, a data generator) is no dataflow to anyone: it would
-    # only make every command ask which dataflow was meant.
-    with_nodes = [f for f in chosen if f.view.graph.nodes]
-    return Scope(given, workspace, snapshot, with_nodes or chosen)
+    # A module of its own with no node (a helper, a data generator) is no dataflow to anyone:
+    # it would only make every command ask which one was meant.  A driver or [tool.livedag]
+    # says a dataflow is there, nodes or not (an empty one is worth seeing, and its problems).
+    chosen = [
+        f for f in named if _belongs(f.view, given) and (f.kind != "module" or f.view.graph.nodes)
+    ]
+    return Scope(given, workspace, snapshot, chosen)
 
 
 def _index(
