@@ -27,7 +27,7 @@ from .console import (
     scope_of,
 )
 from .project import SEVERITY_ORDER, ProjectConfigError, parse_codes, parse_severity
-from .selection import ALL, SelectionError
+from .selection import ALL, NamedDataflow, Scope, SelectionError
 
 __all__ = ["UsageError", "build_parser", "main", "parse_config"]
 
@@ -184,6 +184,8 @@ def run_graph(args: argparse.Namespace) -> int:
         raise UsageError(scope.no_dataflow())
     if len(flows) > 1 and not every:
         raise UsageError(scope.ambiguous(flows, "graph"))
+    for flow in flows:
+        warn_missing(scope, flow, "graph")
     if args.format in ("dot", "mermaid"):
         draw = fmt.to_dot if args.format == "dot" else fmt.to_mermaid
         comment = "//" if args.format == "dot" else "%%"
@@ -201,12 +203,20 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def warn_missing(scope: Scope, flow: NamedDataflow, command: str) -> None:
+    """Say so when a driver of `flow` names modules that were not read: their nodes are missing."""
+    for script in scope.missing_for(flow):
+        note(f"livedag {command}: {scope.not_found(script)}; {flow.name} lacks their nodes")
+
+
 def run_dataflows(args: argparse.Namespace) -> int:
     """`livedag dataflows`: what every other command can be pointed at with --dataflow."""
     from .output.dataflows import to_json, to_text
 
     scope = scope_of(args)
     listed = [(flow, scope.problems_of(flow)) for flow in scope.dataflows]
+    for flow in scope.dataflows:
+        warn_missing(scope, flow, "dataflows")
     if args.format == "json":
         out(to_json(listed, scope.root))
     else:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .cli import warn_missing
     from .output.graph import node_json
 
     question = lineage.Question.make(
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     )
     scope = scope_of(args)
     flow = _dataflow(scope, args.dataflow, question)
+    warn_missing(scope, flow, "lineage")
     graph = flow.view.graph
     try:
         found = lineage.answer(graph, question)

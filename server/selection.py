@@ -16,8 +16,8 @@ decide the dataflows, exactly as for `lint` and the editor) and then works on so
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,10 @@ class Scope:
     workspace: Workspace
     snapshot: Snapshot
     dataflows: list[NamedDataflow]
+    # Modules a driver script names that no file read stands for: its dataflow lacks their
+    # nodes (or, when it lacks them all, there is none).  By script, in the order named.
+    missing: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    searched_up_to: Path | None = None  # the highest folder a driver's modules were looked for in
 
     @property
     def root(self) -> Path:
@@ -149,10 +153,25 @@ class Scope:
         )
 
     def no_dataflow(self) -> str:
+        for script in self.given:
+            if self.missing.get(script):
+                return self.not_found(script) + "; give the folder that holds them too"
         return (
             f"the Python files in {self.shown_paths} make no dataflow: livedag looks for "
             "driver scripts, [tool.livedag] dataflows and modules of Hamilton functions"
         )
+
+    def not_found(self, script: Path) -> str:
+        names = ", ".join(self.missing.get(script, ()))
+        top = self.searched_up_to or script.parent
+        return (
+            f"{_shown(script)} uses module(s) {names}, found neither next to it nor in the "
+            f"folders above it (up to {_shown(top)})"
+        )
+
+    def missing_for(self, flow: NamedDataflow) -> list[Path]:
+        """The flow's driver scripts that name modules no file read stands for."""
+        return [p for p in dict.fromkeys(p for p, _ in flow.view.drivers) if self.missing.get(p)]
 
     def listing(self, flows: Sequence[NamedDataflow] | None = None) -> str:
         names = [f.name for f in (self.dataflows if flows is None else flows)]
@@ -220,17 +239,23 @@ def open_scope(paths: Sequence[Path], config: dict[str, Any] | None, resolve_imp
             f"no Python files in {' '.join(_shown(p) for p in given)}; "
             "give the folder that holds your dataflow's modules (or their .py files)"
         )
-    context = _driver_folders(given, snapshot)
+    project = workspace.project
+    stop = project.root if project.pyproject is not None else Path.cwd().resolve()
+    context = _driver_context(given, snapshot, stop)
     if context:
         workspace, snapshot = _index((*given, *context), config, resolve_imports)
     named = user_names(snapshot.dataflows, workspace.project.root)
     # A module of its own with no node (a helper, a data generator) is no dataflow to anyone:
     # it would only make every command ask which one was meant.  A driver or [tool.livedag]
     # says a dataflow is there, nodes or not (an empty one is worth seeing, and its problems).
+    builders = {p for view in snapshot.dataflows for p, _ in view.drivers}
     chosen = [
-        f for f in named if _belongs(f.view, given) and (f.kind != "module" or f.view.graph.nodes)
+        f
+        for f in named
+        if _belongs(f.view, given, builders) and (f.kind != "module" or f.view.graph.nodes)
     ]
-    return Scope(given, workspace, snapshot, chosen)
+    missing = _missing_modules(given, snapshot, chosen)
+    return Scope(given, workspace, snapshot, chosen, missing, stop)
 
 
 def _index(
@@ -249,25 +274,96 @@ def _index(
     return workspace, snapshot
 
 
-def _driver_folders(given: Iterable[Path], snapshot: Snapshot) -> list[Path]:
-    """Folders of given driver scripts that no given folder covers already."""
+def _driver_context(given: Sequence[Path], snapshot: Snapshot, stop: Path) -> list[Path]:
+    """What a driver script given as a file needs read besides itself.
+
+    Its folder: Python puts it first on `sys.path`, so its modules sit there.  And a module it
+    imports from a package above it (`from shop import features`, run with the project root on
+    the path), looked for in the folders from its own up to `stop` (the project root).
+    """
     folders = [p for p in given if p.is_dir()]
     found: list[Path] = []
-    for path in given:
-        analysis = snapshot.module(path) if path.is_file() else None
+
+    def add(path: Path) -> None:
+        if not any(_under(path, f) for f in folders) and path not in found:
+            found.append(path)
+
+    for script in given:
+        analysis = snapshot.module(script) if script.is_file() else None
         if analysis is None or not analysis.drivers:
             continue
-        folder = path.parent
-        if not any(_under(folder, f) for f in folders) and folder not in found:
-            found.append(folder)
+        add(script.parent)
+        above = (
+            [f for f in script.parent.parents if _under(f, stop)] if _under(script, stop) else []
+        )
+        for use in analysis.drivers:
+            for name in use.modules:
+                if _module_file(script.parent, name) is not None:
+                    continue
+                hit = next((m for f in above if (m := _module_file(f, name)) is not None), None)
+                if hit is not None:
+                    add(hit)
     return found
 
 
-def _belongs(view: DataflowView, given: Sequence[Path]) -> bool:
-    files = [*view.paths, *(p for p, _ in view.drivers)]
+def _module_file(folder: Path, name: str) -> Path | None:
+    """The file module `name` is, imported with `folder` on the path, if there is one."""
+    base = folder.joinpath(*name.split("."))
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _missing_modules(
+    given: Sequence[Path], snapshot: Snapshot, chosen: Sequence[NamedDataflow]
+) -> dict[Path, tuple[str, ...]]:
+    """For the given driver scripts and those of the chosen dataflows: module names they use
+    that no member of their dataflow stands for."""
+    built: list[tuple[Path, Any, DataflowView]] = [
+        (path, use, view) for view in snapshot.dataflows for path, use in view.drivers
+    ]
+    scripts = [p for p in given if p.is_file()]
+    scripts += [p for flow in chosen for p, _ in flow.view.drivers]
+    missing: dict[Path, tuple[str, ...]] = {}
+    for script in dict.fromkeys(scripts):
+        analysis = snapshot.module(script)
+        if analysis is None:
+            continue
+        lost: list[str] = []
+        for use in analysis.drivers:
+            # equal, not the same object: a re-analysis keeps a dataflow whose plan is equal
+            view = next((v for p, u, v in built if p == script and u == use), None)
+            lost += [n for n in use.modules if view is None or not _member(n, script, view)]
+        if lost:
+            missing[script] = tuple(dict.fromkeys(lost))
+    return missing
+
+
+def _member(named: str, script: Path, view: DataflowView) -> bool:
+    """Whether module `named` (as `script` imports it) is one of the view's: the file next to
+    the script (a symlink counts as its target), or a module of that name or dotted tail
+    (`shop.features` imported as `features`)."""
+    near = _module_file(script.parent, named)
+    if near is not None and near in {p.resolve() for p in view.paths}:
+        return True
+    return any(
+        named == member or member.endswith("." + named) or named.endswith("." + member)
+        for member in view.modules
+    )
+
+
+def _belongs(view: DataflowView, given: Sequence[Path], builders: set[Path]) -> bool:
+    """Whether the view is a dataflow of the given paths: it has a file under a given folder,
+    or a given file builds it, or (a given file that builds none) holds it."""
+    drivers = [p for p, _ in view.drivers]
+    files = [*view.paths, *drivers]
     for path in given:
         if path.is_dir():
             if any(_under(f, path) for f in files):
+                return True
+        elif path in builders:  # a driver script means what it builds, not what it is part of
+            if path in drivers:
                 return True
         elif path in files:
             return True

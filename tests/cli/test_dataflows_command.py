@@ -191,3 +191,68 @@ def test_pictures_of_every_dataflow_say_which_is_which(
     assert result.code == 0, result.err
     headers = [line for line in result.out.splitlines() if line.startswith(comment + " dataflow:")]
     assert headers == [f"{comment} dataflow: {name}" for name in NAMES]
+
+
+def _script_and_package(root: Path, imports: str, modules: str) -> Path:
+    """scripts/run.py using `shop/flow.py` of a package at the project root."""
+    (root / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    (root / "shop").mkdir()
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "flow.py").write_text("def a(raw: int) -> int:\n    return raw\n")
+    (root / "scripts").mkdir()
+    script = root / "scripts" / "run.py"
+    script.write_text(
+        f"from hamilton import driver\n{imports}\n\n"
+        f"dr = driver.Builder().with_modules({modules}).build()\n"
+    )
+    return script
+
+
+def test_a_driver_script_finds_its_modules_in_a_package_above_it(
+    livedag: Run, tmp_path: Path
+) -> None:
+    script = _script_and_package(tmp_path, "from shop import flow", "flow")
+    result = livedag("graph", str(script))
+    assert result.code == 0 and result.err == "", result.err
+    doc = json.loads(result.out)
+    assert doc["dataflow"] == "scripts/run.py"
+    assert {n["name"] for n in doc["nodes"]} == {"a", "raw"}
+
+
+def test_modules_a_driver_names_but_nobody_has_are_reported(livedag: Run, tmp_path: Path) -> None:
+    script = _script_and_package(tmp_path, "from shop import flow\nimport gone", "flow, gone")
+    partial = livedag("graph", str(script))
+    assert partial.code == 0
+    assert "scripts/run.py uses module(s) gone, found neither next to it" in partial.err
+    assert "lacks their nodes" in partial.err
+    listed = livedag("dataflows", str(tmp_path))
+    assert "uses module(s) gone" in listed.err
+    script.write_text(
+        "from hamilton import driver\nimport gone\n\n"
+        "dr = driver.Builder().with_modules(gone).build()\n"
+    )
+    nothing = livedag("graph", str(script))
+    assert nothing.code == 2 and nothing.err.count("\n") == 1
+    assert "uses module(s) gone" in nothing.err and "give the folder that holds them" in nothing.err
+
+
+def test_a_module_that_is_also_a_driver_means_what_it_builds(livedag: Run, tmp_path: Path) -> None:
+    """summary.py runs itself as a script and is also one of app.py's modules."""
+    (tmp_path / "clean.py").write_text("def cleaned(raw: list) -> list:\n    return raw\n")
+    (tmp_path / "summary.py").write_text(
+        "from hamilton import driver\n\nimport clean\n\n\n"
+        "def total(cleaned: list) -> int:\n    return len(cleaned)\n\n\n"
+        'if __name__ == "__main__":\n'
+        "    import summary\n\n"
+        "    dr = driver.Builder().with_modules(clean, summary).build()\n"
+    )
+    (tmp_path / "app.py").write_text(_driver("summary, clean"))
+    result = livedag("graph", str(tmp_path / "summary.py"))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["dataflow"] == "summary.py"
+    assert sorted(
+        f["name"]
+        for f in json.loads(livedag("dataflows", "--format", "json", str(tmp_path)).out)[
+            "dataflows"
+        ]
+    ) == ["app.py", "summary.py"]
