@@ -4,9 +4,11 @@ Every `livedag` command reads its paths into one `Workspace` (drivers, `[tool.li
 decide the dataflows, exactly as for `lint` and the editor) and then works on some of them:
 
 - the dataflows *of the given paths*: every dataflow with a module or driver under a given
-  folder, and the dataflows a given file belongs to (a driver script: the dataflow it builds);
-- a driver script given as a file brings its own folder along as context, since its modules sit
-  next to it (that is where Python finds them when the script runs);
+  folder, the dataflows a given driver script builds (even when it is a module of another
+  too), and those a given module file belongs to;
+- a driver script given as a file brings its folder along (Python finds its modules there when
+  it runs) and modules it imports from a package above it, up to the project root; a module it
+  names that no file read stands for is `missing`, and said so;
 - `--dataflow NAME` picks one of them by its user-facing name: a `[tool.livedag]` dataflow's
   name, a driver script's path relative to the project root (`path:line` when one script builds
   several), or the module of a module's own dataflow.  A driver's or a module's path (relative
