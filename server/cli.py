@@ -1,28 +1,35 @@
-"""The `livedag` command: graph, lint and lineage from source text, and the language server.
+"""The `livedag` command: dataflows, graph, lint and lineage from source text, and the server.
 
-Nothing here imports or runs the user's code: every answer comes from the static analyzer.  Exit
+Nothing here imports or runs the user's code: every answer comes from the static analyzer, over
+the dataflows `lint` and the editor see (`selection.py` says which one a command works on).  Exit
 status: 0 done, 1 `lint` found problems at or above the threshold, 2 the command could not do what
-was asked (bad arguments, unreadable files, bad `[tool.livedag]`), with a one-line reason.
+was asked (bad arguments, unreadable files, nothing to read, bad `[tool.livedag]`), with a one-line
+reason (`console.py`); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any
 
 from livedag.engine.specs import Severity
 
 from . import lineage
+from .console import (
+    OneLineParser,
+    UsageError,
+    note,
+    out,
+    out_json,
+    parse_config,
+    scope_of,
+)
 from .project import SEVERITY_ORDER, ProjectConfigError, parse_codes, parse_severity
+from .selection import ALL, NamedDataflow, Scope, SelectionError
 
-
-class UsageError(Exception):
-    """The command cannot run as asked; the message says what to change."""
+__all__ = ["UsageError", "build_parser", "main", "parse_config"]
 
 
 def _version() -> str:
@@ -35,30 +42,13 @@ def _version() -> str:
 # --- arguments -----------------------------------------------------------------------------------
 
 
-def parse_config(items: Sequence[str] | None) -> dict[str, Any]:
-    """`KEY=VALUE` pairs; VALUE is JSON when it parses as JSON (`true`, `3`), else a string."""
-    config: dict[str, Any] = {}
-    for item in items or ():
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--config expects KEY=VALUE, got {item!r}")
-        try:
-            config[key] = json.loads(raw)
-        except ValueError:
-            config[key] = raw
-    return config
-
-
-def _existing(paths: Sequence[str]) -> list[Path]:
-    out = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise UsageError(f"cannot read {raw}: no such file or directory")
-        if path.is_file() and path.suffix != ".py":
-            raise UsageError(f"{raw} is not a Python file; give .py files or folders")
-        out.append(path)
-    return out
+def _add_dataflow(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument(
+        "--dataflow",
+        metavar="NAME",
+        help="the dataflow to work on, as `livedag dataflows` names it: a [tool.livedag] name, "
+        "a driver script's path (path:line when it builds several) or a module" + extra,
+    )
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +56,7 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         "--config",
         action="append",
         metavar="KEY=VALUE",
-        help="config the dataflow is built with (VALUE read as JSON when it parses); repeatable",
+        help="config laid over each dataflow's own (VALUE read as JSON when it parses); repeatable",
     )
     parser.add_argument(
         "--resolve-imports",
@@ -78,17 +68,18 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="livedag",
         description="Live lineage for Hamilton-style dataflows, read from source, never run.",
     )
     parser.add_argument("--version", action="version", version=f"livedag {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    graph = commands.add_parser("graph", help="print the dataflow of the given modules")
+    graph = commands.add_parser("graph", help="print one dataflow of the given paths")
+    _add_dataflow(graph, "; `all` prints each")
     _add_config(graph)
     graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
-    graph.add_argument("paths", nargs="+", metavar="PATH", help="Python files or folders")
+    graph.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     graph.set_defaults(run=run_graph)
 
     lint = commands.add_parser("lint", help="report every LD problem; exit 1 if any")
@@ -100,9 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[s.value for s in Severity],
         help="report and fail at or above this (default: [tool.livedag] severity, else warning)",
     )
+    _add_dataflow(lint, " (default: every file under PATH)")
     _add_config(lint)
     lint.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     lint.set_defaults(run=run_lint)
+
+    flows = commands.add_parser(
+        "dataflows", help="list the dataflows of the given paths, with modules, config, drivers"
+    )
+    flows.add_argument("--format", choices=["text", "json"], default="text")
+    _add_config(flows)
+    flows.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    flows.set_defaults(run=run_dataflows)
 
     ask = commands.add_parser("lineage", help="lineage questions over the static graph")
     questions = ask.add_subparsers(dest="question", metavar="QUESTION", required=True)
@@ -120,9 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tagged.add_argument("tag", metavar="KEY=VALUE")
     tagged.add_argument(
-        "--reaching", metavar="TAG", help="for each, the downstream nodes carrying tag TAG"
+        "--reaching",
+        metavar="TAG",
+        help="for each, the downstream nodes carrying tag TAG (KEY=VALUE or KEY) and their owners",
     )
     for sub in (up, down, path, tagged):
+        _add_dataflow(sub, " (default: the one dataflow that has the node)")
         _add_config(sub)
         sub.add_argument("--format", choices=["text", "json"], default="text")
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH")
@@ -145,49 +148,81 @@ def main(argv: list[str] | None = None) -> int:
     if extra and hasattr(args, "paths") and not any(e.startswith("-") for e in extra):
         args.paths = extra if args.paths == ["."] else [*args.paths, *extra]
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        command = f"livedag {args.command}" if args.command else "livedag"
+        note(f"{command}: unrecognized arguments: {' '.join(extra)} (see `{command} --help`)")
+        return 2
     if args.command is None:
         parser.print_help()
         return 0
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (UsageError, ProjectConfigError, lineage.UnknownNode) as exc:
-        print(f"livedag {args.command}: {exc}", file=sys.stderr)
+    except (
+        UsageError,
+        ProjectConfigError,
+        SelectionError,
+        lineage.UnknownNode,
+        lineage.BadQuestion,
+    ) as exc:
+        note(f"livedag {args.command}: {exc}")
         return 2
+    except KeyboardInterrupt:
+        note(f"livedag {args.command}: interrupted")
+        return 130
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
-def _single(args: argparse.Namespace) -> Any:
-    from .workspace import build_single_dataflow
-
-    built = build_single_dataflow(
-        _existing(args.paths), parse_config(args.config), resolve_imports=args.resolve_imports
-    )
-    _refuse_unreadable(built.unreadable)
-    return built
-
-
-def _refuse_unreadable(unreadable: dict[Path, str] | Any) -> None:
-    if unreadable:
-        path, reason = next(iter(sorted(unreadable.items())))
-        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
-        raise UsageError(f"cannot read {path}: {reason}{more}")
-
-
 def run_graph(args: argparse.Namespace) -> int:
     from .output import graph as fmt
 
-    built = _single(args)
-    if args.format == "dot":
-        sys.stdout.write(fmt.to_dot(built.graph))
-    elif args.format == "mermaid":
-        sys.stdout.write(fmt.to_mermaid(built.graph))
+    scope = scope_of(args)
+    every = args.dataflow == ALL
+    flows = scope.pick(args.dataflow, allow_all=True)
+    if not flows:
+        raise UsageError(scope.no_dataflow())
+    if len(flows) > 1 and not every:
+        raise UsageError(scope.ambiguous(flows, "graph"))
+    for flow in flows:
+        warn_missing(scope, flow, "graph")
+    if args.format in ("dot", "mermaid"):
+        draw = fmt.to_dot if args.format == "dot" else fmt.to_mermaid
+        comment = "//" if args.format == "dot" else "%%"
+        pictures = [
+            (f"{comment} dataflow: {flow.name}\n" if every else "") + draw(flow.view.graph)
+            for flow in flows
+        ]
+        out("\n".join(pictures))
+        return 0
+    documents = [
+        {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
+        for flow in flows
+    ]
+    out_json({"dataflows": documents} if every else documents[0])
+    return 0
+
+
+def warn_missing(scope: Scope, flow: NamedDataflow, command: str) -> None:
+    """Say so when a driver of `flow` names modules that were not read: their nodes are missing."""
+    for script in scope.missing_for(flow):
+        note(f"livedag {command}: {scope.not_found(script)}; {flow.name} lacks their nodes")
+
+
+def run_dataflows(args: argparse.Namespace) -> int:
+    """`livedag dataflows`: what every other command can be pointed at with --dataflow."""
+    from .output.dataflows import to_json, to_text
+
+    scope = scope_of(args)
+    listed = [(flow, scope.problems_of(flow)) for flow in scope.dataflows]
+    for flow in scope.dataflows:
+        warn_missing(scope, flow, "dataflows")
+    if args.format == "json":
+        out(to_json(listed, scope.root))
     else:
-        json.dump(fmt.graph_json(built.graph, built.problems), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        out(to_text(listed, scope.root))
+    if not listed:
+        note(f"livedag dataflows: {scope.no_dataflow()}")
     return 0
 
 
@@ -195,97 +230,65 @@ def run_lint(args: argparse.Namespace) -> int:
     from .output import graph as graph_fmt
     from .output import problems as fmt
     from .output.sarif import to_sarif
-    from .workspace import Workspace
 
-    paths = _existing(args.paths)
-    workspace = Workspace(paths, config_override=parse_config(args.config) or None)
-    snapshot = workspace.index()
-    _refuse_unreadable(workspace.unreadable)
-    if args.resolve_imports != "none":
-        wanted = None if args.resolve_imports == "all" else workspace.external_decorator_names()
-        if wanted is None or wanted:
-            snapshot = workspace.resolve_external_names(wanted) or snapshot
-    project = workspace.project
-    select = frozenset(parse_codes(args.select, "--select")) if args.select else project.select
-    ignore = project.ignore | frozenset(parse_codes(args.ignore or (), "--ignore"))
+    scope = scope_of(args)
+    snapshot = scope.snapshot
+    project = scope.workspace.project
+    where = f"{project.pyproject} [tool.livedag]"
+    select = _known_codes(parse_codes(args.select, "--select"), "--select") if args.select else None
+    if select is None and project.select is not None:
+        select = _known_codes(project.select, f"{where} select")
+    ignore = _known_codes(project.ignore, f"{where} ignore") | _known_codes(
+        parse_codes(args.ignore or (), "--ignore"), "--ignore"
+    )
     threshold = parse_severity(args.severity, "--severity") if args.severity else project.severity
+    if args.dataflow is None:
+        problems = [p for path in scope.files() for p in snapshot.problems_for(path)]
+    else:
+        flows = scope.pick(args.dataflow, allow_all=True)
+        problems = [p for flow in flows for p in scope.problems_of(flow)]
     found = [
         p
-        for p in snapshot.all_problems()
+        for p in problems
         if (select is None or p.code in select)
         and p.code not in ignore
         and SEVERITY_ORDER[p.severity] >= SEVERITY_ORDER[threshold]
     ]
     found.sort(key=graph_fmt.problem_order)
+    if not scope.dataflows:
+        note(f"livedag lint: {scope.no_dataflow()}; only syntax was checked")
     if args.format == "json":
-        sys.stdout.write(fmt.to_json(found))
+        out(fmt.to_json(found))
     elif args.format == "sarif":
-        sys.stdout.write(to_sarif(found, version=_version()))
+        out(to_sarif(found, version=_version()))
     elif args.format == "github":
-        sys.stdout.write(fmt.to_github(found))
+        out(fmt.to_github(found))
     else:
-        sys.stdout.write(fmt.to_text(found))
-        print(fmt.summary(found), file=sys.stderr)
+        out(fmt.to_text(found))
+        note(fmt.summary(found))
     return 1 if found else 0
 
 
+def _known_codes(codes: Iterable[str], where: str) -> frozenset[str]:
+    """The codes, each one livedag reports (a typo would silently select or ignore nothing)."""
+    from .output.codes import CODES
+
+    chosen = frozenset(codes)
+    if where == "--select" and not chosen:
+        raise UsageError("--select needs at least one code, e.g. --select LD001,LD002")
+    unknown = sorted(chosen - set(CODES))
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"the codes are {', '.join(sorted(CODES))}"
+        )
+    return chosen
+
+
 def run_lineage(args: argparse.Namespace) -> int:
-    from .output.graph import node_json
+    from .lineage_command import run
 
-    built = _single(args)
-    graph = built.graph
-    result: dict[str, Any]
-    lines: list[str]
-    if args.question in ("upstream", "downstream"):
-        ask = lineage.upstream if args.question == "upstream" else lineage.downstream
-        names = ask(graph, args.node, args.depth)
-        result, lines = {}, names
-    elif args.question == "path":
-        found = lineage.paths(graph, args.source, args.target)
-        names = sorted({n for p in found for n in p})
-        result = {"paths": found}
-        lines = [" -> ".join(p) for p in found]
-        if not found:
-            print(f"no path from {args.source!r} down to {args.target!r}", file=sys.stderr)
-    else:
-        match = _tag(args.tag)
-        if args.reaching:
-            answers = lineage.reaching(graph, match, _tag(args.reaching))
-            names = sorted({a.node for a in answers} | {n for a in answers for n in a.reaches})
-            result = {
-                "answers": [
-                    {"node": a.node, "reaches": list(a.reaches), "owners": list(a.owners)}
-                    for a in answers
-                ]
-            }
-            lines = [_reach_line(graph, a, args.reaching) for a in answers]
-        else:
-            names = lineage.tagged(graph, match)
-            result, lines = {}, names
-    if args.format == "json":
-        document = {"nodes": [node_json(graph.nodes[n]) for n in names], **result}
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write("".join(line + "\n" for line in lines))
-    return 0
-
-
-def _tag(text: str) -> lineage.TagMatch:
-    try:
-        return lineage.TagMatch.parse(text)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _reach_line(graph: Any, answer: lineage.Reach, tag: str) -> str:
-    key = lineage.TagMatch.parse(tag).key
-    shown = []
-    for name in answer.reaches:
-        value = graph.nodes[name].user_tags.get(key)
-        shown.append(name if value in (None, name) else f"{name} ({key}={value})")
-    owners = f"; owners: {', '.join(answer.owners)}" if answer.owners else ""
-    return f"{answer.node} -> {', '.join(shown) or 'nothing'}{owners}"
+    return run(args)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
 from .discovery import DataflowPlan, ModuleIndex, plan_dataflows, python_files
-from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, link, relink
+from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, relink
 from .project import ProjectConfig, load_project_config
 
 if TYPE_CHECKING:
@@ -409,59 +409,6 @@ def _read(path: Path, failures: dict[Path, str]) -> str | None:
         failures[path] = reason
         log.warning("livedag: cannot read %s (%s); it is left out of the graph", path, reason)
         return None
-
-
-@dataclass(frozen=True)
-class SingleDataflow:
-    """What `livedag graph` and `livedag lineage` work on: one dataflow of the given modules."""
-
-    graph: Dataflow
-    problems: tuple[Problem, ...]  # the graph's and the modules' own (syntax errors)
-    paths: tuple[Path, ...]
-    unreadable: Mapping[Path, str]
-
-
-def build_single_dataflow(
-    paths: Sequence[Path],
-    config: Mapping[str, Any] | None = None,
-    *,
-    resolve_imports: str = "decorators",
-) -> SingleDataflow:
-    """One dataflow of every module under `paths`, built with `config`.
-
-    Driver scripts found inside given folders are left out (their `main()` is not a node); a
-    file named explicitly is always taken.  `resolve_imports` says which names imported from
-    installed packages jedi is asked about: "decorators", "all" or "none".
-    """
-    workspace = Workspace(paths)
-    workspace._read_all()
-    if resolve_imports != "none":
-        wanted = None if resolve_imports == "all" else workspace.external_decorator_names()
-        pending = workspace._pending_names(wanted)
-        if pending:
-            workspace._external.resolve(pending)
-            workspace._refresh_external(pending)
-    explicit = {Path(p).resolve() for p in paths}
-    members = [
-        path
-        for path, analysis in sorted(workspace._analyses.items())
-        if path in explicit or not _is_driver_script(analysis, workspace._modules.name_of[path])
-    ]
-    graph = link(
-        ((str(p), workspace._analyses[p].functions) for p in members),
-        config=dict(config or {}),
-        declared_inputs=None,
-        cache=ExpansionCache(),
-    )
-    problems = [p for path in members for p in workspace._analyses[path].problems]
-    problems.extend(graph.problems)
-    return SingleDataflow(
-        graph, tuple(_unique(problems)), tuple(members), dict(workspace.unreadable)
-    )
-
-
-def _is_driver_script(analysis: ModuleAnalysis, module: str) -> bool:
-    return bool(analysis.drivers) and not any(module in use.modules for use in analysis.drivers)
 
 
 def _problem_key(problem: Problem) -> tuple[Any, ...]:

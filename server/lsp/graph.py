@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from livedag.engine import visualize
 from livedag.engine.specs import NodeSpec
 from pygls.exceptions import JsonRpcInvalidParams
 
+from .. import lineage
 from .convert import JsonObject, uri_to_path
 from .lineage import edges_json
 from .session import Session
@@ -34,7 +35,6 @@ GRAPH = "livedag/graph"
 LINEAGE = "livedag/lineage"
 GRAPH_CHANGED = "livedag/graphChanged"
 DIRECTIONS = ("both", "upstream", "downstream")
-QUESTIONS = ("upstream", "downstream", "path", "tagged")
 
 
 def plain(value: Any) -> Any:
@@ -70,9 +70,7 @@ def _view(snapshot: Snapshot | None, uri: str) -> DataflowView | None:
 def _require_node(graph: Dataflow, name: str) -> NodeSpec:
     node = graph.node(name)
     if node is None:
-        close = graph.closest_names(name)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise JsonRpcInvalidParams(f"no node named {name!r} in this dataflow{hint}")
+        raise JsonRpcInvalidParams(str(lineage.UnknownNode(name, graph.closest_names(name))))
     return node
 
 
@@ -127,66 +125,24 @@ def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]
     return result
 
 
-def _tag_filter(text: str) -> tuple[str, str | None]:
-    key, sep, value = text.partition("=")
-    if not key:
-        raise JsonRpcInvalidParams("'tag' must look like KEY=VALUE (or KEY for any value)")
-    return key, (value if sep else None)
-
-
 def lineage_result(
     session: Session, view: DataflowView, params: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """The command's own answer (`livedag.server.lineage`), with the server's node objects."""
     graph = view.graph
-    question = _param(params, "question", str, required=True)
-    if question not in QUESTIONS:
-        raise JsonRpcInvalidParams(f"'question' must be one of {', '.join(QUESTIONS)}")
-
-    def nodes(names: Iterable[str]) -> list[dict[str, Any]]:
-        chosen = set(names)
-        return session.node_json.many(n for k, n in graph.nodes.items() if k in chosen)
-
-    index = session.indexes.of(graph)
-    if question in ("upstream", "downstream"):
-        name = _param(params, "node", str, required=True)
-        _require_node(graph, name)
-        found = index.upstream(name) if question == "upstream" else index.downstream(name)
-        return JsonObject(nodes=nodes(found))
-    if question == "path":
-        source = _param(params, "node", str, required=True)
-        target = _param(params, "target", str, required=True)
-        _require_node(graph, source)
-        _require_node(graph, target)
-        paths = graph.paths_between(source, target)
-        return JsonObject(nodes=nodes(n for p in paths for n in p), paths=paths)
-
-    key, value = _tag_filter(_param(params, "tag", str, required=True))
-    reaching = _param(params, "reaching", str)
-    if reaching is not None:
-        _require_node(graph, reaching)
-    answers = []
-    for node in _tagged(graph, key, value):
-        below = index.downstream_bits(node.name)
-        if reaching is not None:
-            if reaching != node.name and not below & index.bit[reaching]:
-                continue
-            below &= index.bit[reaching]
-        owners = index.owners_within(below | index.bit[node.name])
-        answers.append(
-            {"node": node.name, "reaches": index.names_of(below), "owners": sorted(owners)}
+    try:
+        question = lineage.Question.make(
+            _param(params, "question", str, required=True),
+            node=_param(params, "node", str),
+            target=_param(params, "target", str),
+            depth=_param(params, "depth", int),
+            tag=_param(params, "tag", str),
+            reaching=_param(params, "reaching", str),
         )
-    return JsonObject(nodes=nodes(a["node"] for a in answers), answers=answers)
-
-
-def _tagged(graph: Dataflow, key: str, value: str | None) -> list[NodeSpec]:
-    """Nodes whose user tag `key` is set (to `value`, when given), in graph order."""
-    found = []
-    for node in graph.nodes.values():
-        if key in node.tags:  # user tags are a subset of tags: most nodes stop here
-            tags = node.user_tags
-            if key in tags and (value is None or str(tags[key]) == value):
-                found.append(node)
-    return found
+        found = lineage.answer(graph, question, session.indexes.of(graph))
+    except (lineage.BadQuestion, lineage.UnknownNode) as exc:
+        raise JsonRpcInvalidParams(str(exc)) from None
+    return JsonObject(found.json(lambda name: session.node_json.one(graph.nodes[name])))
 
 
 GRAPH_CHANGED_DELAY_S = 0.1  # a preview redraws at most ten times a second while typing

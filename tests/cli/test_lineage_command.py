@@ -98,3 +98,72 @@ def test_default_path_is_the_working_folder(livedag: Run, monkeypatch: pytest.Mo
     assert result.out.split() == _names(
         runtime_driver("global").what_is_downstream_of("as_of"), "as_of"
     )
+
+
+# A module as users write it, with list-valued tags (Hamilton allows `str | list[str]`); the
+# language server's tests ask it the same questions.
+LIST_TAGS = (Path(__file__).parent / "contacts_with_list_tags.py").read_text()
+
+# (tag, reaching): questions whose answers Hamilton's driver gives too.
+TAG_QUESTIONS = [
+    ("pii=email", None),
+    ("pii=phone", None),
+    ("pii", None),
+    ("owner=marketing", None),
+    ("artifact=dashboard", None),
+    ("pii=email", "artifact"),
+    ("pii=phone", "artifact=report"),
+    ("owner=crm", "owner=finance"),
+    ("pii", "pii=email"),
+]
+
+
+def _filter(text: str) -> dict[str, str | None]:
+    key, sep, value = text.partition("=")
+    return {key: value if sep else None}
+
+
+def _values(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@pytest.mark.parametrize(("tag", "reaching"), TAG_QUESTIONS)
+def test_tag_questions_mean_what_hamilton_means(
+    livedag: Run, tmp_path: Path, tag: str, reaching: str | None
+) -> None:
+    """`tagged` is Hamilton's `list_available_variables(tag_filter=...)`; `reaching` keeps the
+    downstream nodes the second filter matches; owners are the owner tags of those."""
+    from hamilton import driver
+    from hamilton.node import matches_query
+    from oracle import load_module
+
+    (tmp_path / "contacts.py").write_text(LIST_TAGS)
+    dr = driver.Builder().with_modules(load_module(tmp_path / "contacts.py", prefix="ham")).build()
+    args = ["lineage", "tagged", tag, str(tmp_path), "--format", "json"]
+    result = livedag(*args, *(["--reaching", reaching] if reaching else []))
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    expected_tagged = sorted(v.name for v in dr.list_available_variables(tag_filter=_filter(tag)))
+    assert expected_tagged, "a question that finds nothing proves nothing"
+    assert [a["node"] for a in doc["answers"]] == expected_tagged
+    for found in doc["answers"]:
+        below = [v for v in dr.what_is_downstream_of(found["node"]) if v.name != found["node"]]
+        if reaching:
+            below = [v for v in below if matches_query(v.tags, _filter(reaching))]
+        assert found["reaches"] == sorted(v.name for v in below), found["node"]
+        owners = {o for v in below if "owner" in v.tags for o in _values(v.tags["owner"])}
+        assert found["owners"] == sorted(owners), found["node"]
+    shown = {n["name"] for n in doc["nodes"]}
+    reached = {n for a in doc["answers"] for n in a["reaches"]}
+    assert shown == set(expected_tagged) | (reached if reaching else set())
+
+
+def test_reaching_lines_show_list_valued_tags(livedag: Run, tmp_path: Path) -> None:
+    (tmp_path / "contacts.py").write_text(LIST_TAGS)
+    text = livedag("lineage", "tagged", "pii=phone", "--reaching", "artifact", str(tmp_path)).out
+    assert text == (
+        "contacts -> campaign, report (artifact=['report', 'dashboard']); "
+        "owners: finance, marketing, sales\n"
+    )
+    names = livedag("lineage", "tagged", "pii=email", str(tmp_path)).out
+    assert names.split() == ["contacts", "email_hashes"]

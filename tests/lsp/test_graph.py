@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from livedag.server.cli import main
 from lsp_harness import MODEL, open_file, replace_text, until
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
@@ -79,6 +81,95 @@ async def test_lineage_questions(client: LanguageClient, workspace: Path) -> Non
     assert answer["node"] == "contact"
     assert answer["reaches"] == ["age_normalized", "score"]
     assert answer["owners"] == ["data-science"]
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "examples"
+EXAMPLE_FILES = {p.name: p.read_text() for p in sorted(EXAMPLE.glob("*.py"))}
+LIST_TAGS = {"contacts.py": (EXAMPLE.parent / "tests/cli/contacts_with_list_tags.py").read_text()}
+
+
+def _cli_lineage(capsys: pytest.CaptureFixture[str], folder: Path, params: dict[str, Any]) -> Any:
+    """The same question asked of `livedag lineage` (the command, in this process)."""
+    argv = ["lineage", params["question"]]
+    argv += [params[k] for k in ("node", "target", "tag") if k in params]
+    for option in ("depth", "reaching"):
+        if option in params:
+            argv += [f"--{option}", str(params[option])]
+    capsys.readouterr()
+    code = main([*argv, "--format", "json", str(folder)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _same(server: dict[str, Any], cli: dict[str, Any]) -> None:
+    assert [n["name"] for n in server["nodes"]] == [n["name"] for n in cli["nodes"]]
+    assert server.get("paths") == cli.get("paths")
+    assert server.get("answers") == cli.get("answers")
+
+
+async def _both_surfaces_agree(
+    client: LanguageClient,
+    capsys: pytest.CaptureFixture[str],
+    uri: str,
+    folder: Path,
+    questions: list[dict[str, Any]],
+) -> None:
+    for params in questions:
+        server = await _request(client, "livedag/lineage", {"uri": uri, **params})
+        cli = _cli_lineage(capsys, folder, params)
+        assert cli["nodes"], f"{params} finds nothing: it proves nothing"
+        _same(server, cli)
+
+
+@pytest.mark.files(EXAMPLE_FILES)
+async def test_server_and_command_answer_alike_on_the_example(
+    client: LanguageClient, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = open_file(client, workspace / "features.py")
+    questions: list[dict[str, Any]] = [
+        {"question": "upstream", "node": "churn_scores"},
+        {"question": "upstream", "node": "churn_scores", "depth": 1},
+        {"question": "downstream", "node": "email"},
+        {"question": "path", "node": "email", "target": "churn_scores"},
+        {"question": "tagged", "tag": "PII=true"},
+        {"question": "tagged", "tag": "PII=true", "reaching": "artifact"},
+        {"question": "tagged", "tag": "owner=data-eng", "reaching": "artifact=churn_scores"},
+        {"question": "tagged", "tag": "source", "reaching": "owner"},
+    ]
+    await _both_surfaces_agree(client, capsys, uri, workspace, questions)
+    # the owners of what `email` reaches, not of `email` itself (data-eng)
+    email = await _request(
+        client, "livedag/lineage", {"uri": uri, "question": "tagged", "tag": "PII=true"}
+    )
+    assert {a["node"]: a["owners"] for a in email["answers"]}["email"] == ["data-science"]
+
+
+@pytest.mark.files(LIST_TAGS)
+async def test_server_and_command_answer_alike_on_list_valued_tags(
+    client: LanguageClient, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = open_file(client, workspace / "contacts.py")
+    questions: list[dict[str, Any]] = [
+        {"question": "tagged", "tag": "pii=phone"},
+        {"question": "tagged", "tag": "pii=email", "reaching": "artifact"},
+        {"question": "tagged", "tag": "owner=marketing", "reaching": "artifact=dashboard"},
+        {"question": "downstream", "node": "contacts", "depth": 2},
+    ]
+    await _both_surfaces_agree(client, capsys, uri, workspace, questions)
+
+
+async def test_lineage_params_are_checked(client: LanguageClient, workspace: Path) -> None:
+    uri = open_file(client, workspace / "features.py")
+    for params, message in (
+        ({"question": "upstream"}, "needs the name of a node"),
+        ({"question": "upstream", "node": "score", "depth": -1}, "depth must be 0 or more"),
+        ({"question": "tagged", "tag": "=x"}, "is not a tag"),
+        ({"question": "lineage"}, "must be one of"),
+        ({"question": "upstream", "node": "scor"}, "did you mean 'score'"),
+    ):
+        with pytest.raises(JsonRpcInvalidParams, match=message):
+            await _request(client, "livedag/lineage", {"uri": uri, **params})
 
 
 async def test_graph_changed_is_sent_when_an_edit_alters_the_graph(
