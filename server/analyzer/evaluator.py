@@ -242,6 +242,10 @@ class Evaluator:
             return FunctionRef(binding.name, self.ctx.module, spec, location=location)
         if binding.kind is BindingKind.CLASS:
             return Symbol(binding.qualified or binding.name, location=location)
+        for qualified in binding.alternatives:  # an import fallback: the first in the workspace
+            found = self.interpret(qualified, node)
+            if not isinstance(found, (ExternalName, ApiName, Unknown)):
+                return found
         return Unknown(f"`{binding.name}` is {binding.reason}", location)
 
     def interpret(self, qualified: str, node: ast.expr, hops: int = 0) -> Any:
