@@ -7,6 +7,7 @@ from typing import Annotated
 import pytest
 from hamilton import htypes as hamilton_htypes
 from livedag.engine import htypes
+from livedag.engine.compatibility import runtime_types_match, types_compatible
 from livedag.engine.function_modifiers import source, subdag, tag
 from livedag.engine.introspect import function_spec
 from livedag.engine.rules import expand_function
@@ -138,3 +139,33 @@ def test_static_spec_through_a_subdag() -> None:
     )
     roles = {n.name: n.role for n in expand_function(outer, {}).nodes}
     assert roles == {"outer.ids": NodeRole.EXPAND, "outer": NodeRole.COLLECT}
+
+
+# --- edges: what flows through an expand or into a collect (LD004) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("produced", "requested", "fits"),
+    [
+        ("hamilton.htypes.Parallelizable[int]", "int", True),  # each element flows on
+        ("hamilton.htypes.Parallelizable[int]", "str", False),
+        ("livedag.engine.htypes.Parallelizable[str]", "hamilton.htypes.Collect[str]", True),
+        ("int", "hamilton.htypes.Collect[int]", True),  # each run's result is collected
+        ("str", "livedag.engine.htypes.Collect[int]", False),
+    ],
+)
+def test_static_edges_through_dynamic_types(produced: str, requested: str, fits: bool) -> None:
+    assert types_compatible(TypeRef(produced, produced), TypeRef(requested, requested)) is fits
+
+
+@pytest.mark.parametrize(
+    ("produced", "requested", "fits"),
+    [
+        (htypes.Parallelizable[int], int, True),
+        (htypes.Parallelizable[int], str, False),
+        (int, htypes.Collect[int], True),
+        (str, hamilton_htypes.Collect[int], False),
+    ],
+)
+def test_live_edges_through_dynamic_types(produced: object, requested: object, fits: bool) -> None:
+    assert runtime_types_match(produced, requested) is fits
