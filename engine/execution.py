@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .dataflow import Dataflow
-from .specs import NodeKind, NodeSpec
+from .specs import NodeKind, NodeRole, NodeSpec
 
 
 class ExecutionError(ValueError):
@@ -125,6 +125,25 @@ def check_inputs(
         )
 
 
+def check_static_execution(flow: Dataflow, needed: set[str], overrides: Mapping[str, Any]) -> None:
+    """Raise when a node to compute takes part in dynamic execution, which this driver does not
+    do: run in one pass, a `Parallelizable` result would reach its consumers whole, a wrong
+    answer instead of an error (Hamilton's default executor refuses them alike)."""
+    dynamic = sorted(
+        name
+        for name in needed
+        if name not in overrides and flow.nodes[name].role is not NodeRole.STANDARD
+    )
+    if dynamic:
+        listed = ", ".join(f"'{name}' ({flow.nodes[name].role.value})" for name in dynamic)
+        raise ExecutionError(
+            f"{listed} use Parallelizable[...]/Collect[...], which need dynamic execution; "
+            f"livedag's driver does not run it yet. Run this dataflow with Hamilton's driver "
+            f"(Builder().enable_dynamic_execution(allow_experimental_mode=True)), or override "
+            f"these nodes"
+        )
+
+
 def _upstream(flow: Dataflow, name: str) -> set[str]:
     return flow.upstream_of(name)
 
@@ -168,6 +187,7 @@ def run(
     check_outputs(flow, outputs, given)
     needed = needed_nodes(flow, outputs, given, overrides)
     check_inputs(flow, outputs, needed, given, overrides)
+    check_static_execution(flow, needed, overrides)
     values: dict[str, Any] = {}
     for name in flow.topological_order():
         if name not in needed:

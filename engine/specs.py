@@ -260,6 +260,19 @@ class NodeKind(str, enum.Enum):
     CONFIG = "config"  # a value of the dataflow's config
 
 
+class NodeRole(str, enum.Enum):
+    """How a node takes part in dynamic execution (Hamilton's `node_role`).
+
+    A FUNCTION node is STANDARD unless its function returns `Parallelizable[...]` (EXPAND: each
+    element of its result runs the nodes downstream once) or takes or returns `Collect[...]`
+    (COLLECT: gathers those runs back into one value).  The graph rules decide it.
+    """
+
+    STANDARD = "standard"
+    EXPAND = "expand"
+    COLLECT = "collect"
+
+
 # Tags whose keys start with one of these are livedag's or Hamilton's bookkeeping, not the user's.
 INTERNAL_TAG_PREFIXES = ("hamilton.", "livedag.")
 INTERNAL_TAG_KEYS = frozenset({"module"})
@@ -282,6 +295,7 @@ class NodeSpec:
     module: str | None = None
     location: Location | None = field(default=None, compare=False)
     kind: NodeKind = NodeKind.FUNCTION
+    role: NodeRole = NodeRole.STANDARD
     compute: Callable[..., Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property

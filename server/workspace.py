@@ -276,7 +276,7 @@ class Workspace:
         if source is None:
             name = self._modules.add(path)
             source = self._sources[path] = _new_source(
-                name, str(path), _Resolver(self), self._external
+                name, str(path), _Resolver(self, path), self._external
             )
         analysis = source.update(text)
         self._analyses[path] = analysis
@@ -359,20 +359,23 @@ class Workspace:
 
 
 class _Resolver:
-    """What the analyzer may ask of the rest of the workspace (cross-module names)."""
+    """What the analyzer may ask of the rest of the workspace (cross-module names), on behalf of
+    the module at `near`: a top-level name is first looked for next to it, as Python finds it
+    when that folder is the script's (several examples may each have their own `features.py`)."""
 
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, near: Path | None = None):
         self._workspace = workspace
+        self._near = near
 
     def _analysis(self, module: str) -> ModuleAnalysis | None:
         ws = self._workspace
-        path = ws._modules.resolve(module)
+        path = ws._modules.resolve(module, self._near)
         if path is None or ws._source_of(path) is None:
             return None
         return ws._analyses.get(path)
 
     def module_constant(self, module: str, name: str) -> Any:
-        path = self._workspace._modules.resolve(module)
+        path = self._workspace._modules.resolve(module, self._near)
         source = None if path is None else self._workspace._source_of(path)
         if source is None:
             return Unknown(f"{module}.{name}: module {module} cannot be read")

@@ -32,6 +32,8 @@ IMPORT_MAP: tuple[tuple[str, str], ...] = (
         "from livedag.engine import function_modifiers",
     ),
     (r"\bfrom hamilton import driver\b", "from livedag.engine import driver"),
+    (r"\bhamilton\.htypes\b", "livedag.engine.htypes"),
+    (r"\bfrom hamilton import htypes\b", "from livedag.engine import htypes"),
 )
 
 _counter = itertools.count()

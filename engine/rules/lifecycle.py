@@ -21,6 +21,7 @@ from ..specs import (
     ParameterKind,
     Severity,
 )
+from .parallel import node_role
 from .registry import (
     DecoratorError,
     Expansion,
@@ -35,7 +36,8 @@ NON_FINAL_TAG = "hamilton.non_final_node"
 
 
 def function_node(spec: FunctionSpec, name: str | None = None) -> NodeSpec:
-    """The node a function makes on its own: its name, its parameters as dependencies."""
+    """The node a function makes on its own: its name, its parameters as dependencies, and its
+    role in dynamic execution (`Parallelizable`/`Collect`)."""
     deps = tuple(
         Dependency(p.name, p.annotation, p.has_default, p.location)
         for p in spec.parameters
@@ -50,6 +52,7 @@ def function_node(spec: FunctionSpec, name: str | None = None) -> NodeSpec:
         function=spec.name,
         module=spec.module,
         location=spec.location,
+        role=node_role(spec),
         compute=spec.obj,
     )
 

@@ -61,10 +61,14 @@ def inner_nodes(
             expansion = expand_function(item.spec, config)
         elif isinstance(item, (ModuleRef, FunctionRef, Symbol, Unknown)):
             # A Symbol is a name the front end could not classify (an unresolved import).
-            what = item.reason if isinstance(item, Unknown) else item.name
+            why = (
+                item.reason
+                if isinstance(item, Unknown)
+                else f"`{item.name}` is not a module or function livedag can read"
+            )
             message = (
-                f"@{call.name}: the functions of {what} could not be read, so the nodes they "
-                f"make are missing from the graph"
+                f"@{call.name}: the functions it builds from could not be read ({why}), so the "
+                f"nodes they make are missing from the graph"
             )
             if all(p.message != message for p in ctx.problems):  # once per decorator
                 where = getattr(item, "location", None) or call.location

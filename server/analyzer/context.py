@@ -31,6 +31,11 @@ class ModuleScope(Protocol):
 
     def function_spec(self, binding: Binding) -> FunctionSpec | None: ...
 
+    def function_result(self, binding: Binding, ctx: BlockContext) -> Any:
+        """What calling a module function without arguments returns, if known without running
+        code (it only defines functions and returns them), else Unknown; lookups recorded."""
+        ...
+
     def class_type(self, binding: Binding, ctx: BlockContext) -> TypeRef:
         """The type a class binding defines (TypedDict fields included), lookups recorded."""
         ...
@@ -68,6 +73,9 @@ class BlockContext:
 
     def class_type(self, binding: Binding) -> TypeRef:
         return self.scope.class_type(binding, self)
+
+    def function_result(self, binding: Binding) -> Any:
+        return self.scope.function_result(binding, self)
 
     def absorb(self, reads: set[str], modules: set[str], pending: set[str]) -> None:
         """Take over what evaluating something on this block's behalf consulted."""

@@ -242,6 +242,10 @@ class Evaluator:
             return FunctionRef(binding.name, self.ctx.module, spec, location=location)
         if binding.kind is BindingKind.CLASS:
             return Symbol(binding.qualified or binding.name, location=location)
+        for qualified in binding.alternatives:  # an import fallback: the first in the workspace
+            found = self.interpret(qualified, node)
+            if not isinstance(found, (ExternalName, ApiName, Unknown)):
+                return found
         return Unknown(f"`{binding.name}` is {binding.reason}", location)
 
     def interpret(self, qualified: str, node: ast.expr, hops: int = 0) -> Any:
@@ -468,6 +472,17 @@ class Evaluator:
             if isinstance(result, str) and not isinstance(result, LocatedStr):
                 return LocatedStr(result, location)
             return result
+        if isinstance(callee, FunctionRef) and isinstance(func, ast.Name):
+            binding = self.ctx.lookup(func.id, self.line) if func.id not in self.local else None
+            if binding is not None and binding.kind is BindingKind.FUNCTION:
+                if node.args or node.keywords:
+                    return self.unknown(
+                        node, f"calling `{func.id}` with arguments needs running code"
+                    )
+                result = self.ctx.function_result(binding)
+                if isinstance(result, Unknown):
+                    return Unknown(result.reason, location)
+                return result
         if isinstance(callee, FunctionRef) and isinstance(callee.obj, SafeLambda):
             bound = self.arguments(node)
             if isinstance(bound, Unknown):

@@ -27,6 +27,7 @@ from .definitions import function_definitions
 from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
+from .factories import returned_functions
 from .functions import annotation, function_spec, left_out_problem
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .scope import Binding, BindingKind, statement_bindings
@@ -214,6 +215,35 @@ class ModuleSource:
         value, reads, modules, pending = cached
         ctx.absorb(reads, modules, pending)
         return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
+
+    def function_result(self, binding: Binding, ctx: BlockContext) -> Any:
+        """What calling a module function without arguments returns, when its body only defines
+        functions and returns them (see `factories.py`); Unknown otherwise.  Cached like
+        constants."""
+        block, key = binding.block, f"<result {binding.name}>"
+        cached = block.constants.get(key)
+        if cached is None:
+            statements = block.statements
+            if statements is None:
+                statements = reparse(block, self.path)
+            nodes = function_definitions(statements or ()).kept
+            if binding.index >= len(nodes) or block.source is None:
+                return Unknown(f"calling `{binding.name}` needs running code")
+            own = BlockContext(self)
+            block.constants[key] = (_IN_PROGRESS, set(), set(), set())
+            try:
+                value = returned_functions(nodes[binding.index], own, block.source, block.start)
+            finally:
+                del block.constants[key]
+            modules = own.workspace_modules | own.module_refs  # the value keeps functions
+            cached = (value, own.reads, modules, own.pending)
+            block.constants[key] = cached
+            self._read_by_value(block, own.reads, modules)
+        value, reads, modules, pending = cached
+        ctx.absorb(reads, modules, pending)
+        if value is _IN_PROGRESS:
+            return Unknown(f"`{binding.name}` calls itself")
+        return value
 
     def _read_by_value(
         self, block: Block, names: Collection[str], modules: Collection[str] = ()

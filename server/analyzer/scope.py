@@ -99,6 +99,9 @@ class Binding:
     source: SourceMap | None = None
     index: int = 0  # FUNCTION: position in block.functions
     reason: str = ""  # OPAQUE: why the value cannot be known
+    # OPAQUE: what an import fallback (`try: import a` / `except ImportError: import b`) may
+    # bind, in the order Python tries them; the first that is a workspace module is taken.
+    alternatives: tuple[str, ...] = ()
     definition: ast.ClassDef | None = None  # CLASS: its statement (what annotations look into)
 
     def meaning(self) -> tuple[Any, ...]:
@@ -110,7 +113,7 @@ class Binding:
         if self.kind is BindingKind.CLASS:  # its body too: annotations read its fields
             return ("class", self.qualified, self.block.text)
         if self.kind is BindingKind.OPAQUE:
-            return ("opaque", self.reason)
+            return ("opaque", self.reason, self.alternatives)
         return ("constant", self.block.text, self.block.start)
 
 
@@ -210,15 +213,20 @@ def statement_bindings(
         if isinstance(stmt, ast.Try):
             bodies.append(stmt.finalbody)
             bodies.extend(h.body for h in stmt.handlers)
-        seen: set[str] = set()
+        seen: dict[str, list[Binding]] = {}
         for body in bodies:
             for inner in body:
                 for binding in statement_bindings(inner, block, source, module, is_package):
-                    if binding.name in seen:  # bound on two paths: only running it would tell
+                    paths = seen.setdefault(binding.name, [])
+                    paths.append(binding)
+                    if len(paths) > 1:  # bound on two paths: only running it would tell
                         binding = Binding(
-                            binding.name, BindingKind.OPAQUE, block, reason="bound conditionally"
+                            binding.name,
+                            BindingKind.OPAQUE,
+                            block,
+                            reason="bound conditionally",
+                            alternatives=_import_fallback(stmt, paths),
                         )
-                    seen.add(binding.name)
                     out.append(binding)
         return _last_per_name(out)
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
@@ -227,6 +235,24 @@ def statement_bindings(
             for n in assigned_names(stmt.target)
         ]
     return []
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _import_fallback(stmt: ast.stmt, paths: list[Binding]) -> tuple[str, ...]:
+    """The modules a name may be imported from, in order, when `stmt` is the import-fallback
+    idiom (`try: import x` / `except ImportError: from . import x`); () otherwise."""
+    if not isinstance(stmt, ast.Try) or stmt.orelse or stmt.finalbody or not stmt.handlers:
+        return ()
+    for handler in stmt.handlers:
+        caught = handler.type
+        names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+        if not all(isinstance(n, ast.Name) and n.id in _IMPORT_ERRORS for n in names):
+            return ()  # a bare `except:` or another error: not an import fallback
+    if not all(p.kind is BindingKind.IMPORT and p.qualified for p in paths):
+        return ()
+    return tuple(p.qualified for p in paths if p.qualified)
 
 
 def _last_per_name(bindings: list[Binding]) -> list[Binding]:

@@ -202,6 +202,78 @@ def test_inner_problems_are_passed_on() -> None:
     assert codes(out) == ["LD005"] and "total.x" in deps(out)
 
 
+def test_unreadable_source_says_why() -> None:
+    call = Call("subdag", (Unknown("calling `_parts` needs running code"),))
+    (problem,) = expand_function(fn_spec("total", decorators=(call,)), {}).problems
+    assert "(calling `_parts` needs running code)" in problem.message
+
+
+# --- nesting and reuse ----------------------------------------------------------------------------
+
+
+def _inner_subdag(**kwargs: Any) -> FunctionSpec:
+    """`inner(score)` built from FEATURES by a subdag of its own."""
+    call = Call("subdag", (FEATURES,), {"inputs": {"threshold": val(1)}, **kwargs})
+    return fn_spec("inner", "score", decorators=(call,))
+
+
+def test_nested_subdags_prefix_every_level() -> None:
+    inner = FunctionRef("inner", "m", spec=_inner_subdag())
+    outer = Call("subdag", (inner,), {"inputs": {"raw": src("raw_sales")}})
+    out = expand_function(fn_spec("outer", "inner", decorators=(outer,)), {})
+    assert not out.problems
+    assert deps(out) == {
+        "outer.inner.cleaned": {"outer.raw", "outer.inner.threshold"},
+        "outer.inner.score": {"outer.inner.cleaned", "weight"},
+        "outer.inner.threshold": set(),
+        "outer.inner": {"outer.inner.score"},
+        "outer.raw": {"raw_sales"},
+        "outer": {"outer.inner"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("dataflow", "outer", "inner", "fast"),
+    [
+        ({"mode": "fast"}, {}, {}, True),  # the dataflow's config reaches every level
+        ({}, {"mode": "fast"}, {}, True),  # and so does the outer subdag's
+        ({"mode": "fast"}, {"mode": "slow"}, {}, False),  # each level overrides what it gets
+        ({}, {"mode": "fast"}, {"mode": "slow"}, False),
+        ({}, {"speed": "fast"}, {"mode": Call("configuration", ("speed",))}, True),
+    ],
+)
+def test_config_is_passed_down_and_merged_at_each_level(
+    dataflow: dict[str, Any], outer: dict[str, Any], inner: dict[str, Any], fast: bool
+) -> None:
+    inner_ref = FunctionRef("inner", "m", spec=_inner_subdag(config=inner))
+    call = Call("subdag", (inner_ref,), {"config": outer})
+    graph = deps(expand_function(fn_spec("outer", "inner", decorators=(call,)), dataflow))
+    assert ("outer.inner.fast" in graph) is fast
+    # each level's own config keys are nodes of its namespace
+    assert {f"outer.{k}" for k in outer} | {f"outer.inner.{k}" for k in inner} <= set(graph)
+
+
+def test_one_module_reused_under_several_namespaces() -> None:
+    north = Call("subdag", (FEATURES,), {"namespace": "north", "final_node_name": "north_score"})
+    south = Call("parameterized_subdag", (FEATURES,), {"south": {"config": {"mode": "fast"}}})
+    graph = {
+        **deps(expand_function(fn_spec("n", "score", decorators=(north,)), {})),
+        **deps(expand_function(fn_spec("s", "score", decorators=(south,)), {})),
+    }
+    assert graph["north.score"] == {"north.cleaned", "weight"}
+    assert graph["south.score"] == {"south.cleaned", "weight"}
+    assert graph["north_score"] == {"north.score"} and graph["south"] == {"south.score"}
+    assert "south.fast" in graph and "north.fast" not in graph
+
+
+def test_modules_given_together_see_each_others_nodes() -> None:
+    report = ModuleRef("report", functions=(fn_spec("summary", "score", "fast", module="report"),))
+    call = Call("subdag", (FEATURES, report), {"config": {"mode": "fast"}})
+    graph = deps(expand_function(fn_spec("total", "summary", decorators=(call,)), {}))
+    assert graph["total.summary"] == {"total.score", "total.fast"}
+    assert graph["total"] == {"total.summary"}
+
+
 # --- parameterized_subdag -------------------------------------------------------------------------
 
 
