@@ -186,25 +186,33 @@ def example_cases(checkout: Path) -> list[Case]:
 
 
 def resource_cases(checkout: Path) -> list[Case]:
-    from livedag.server.workspace import build_single_dataflow
+    """Each test module alone, as `livedag graph MODULE` sees it."""
+    from livedag.server.selection import SelectionError, open_scope
 
     cases = []
     for path in sorted((checkout / "tests" / "resources").rglob("*.py")):
         if path.name == "__init__.py":
             continue
-        built = build_single_dataflow([path], {})
         name = ".".join(path.relative_to(checkout).with_suffix("").parts)
-        cases.append(
-            Case(
-                label=str(path.relative_to(checkout)),
-                cwd=checkout,
-                modules=[(name, path)],
-                config={},
-                livedag=livedag_summary(built.graph),
-                livedag_errors=errors_of(built.problems),
-                sys_path=[str(checkout)],
-            )
+        case = Case(
+            label=str(path.relative_to(checkout)),
+            cwd=checkout,
+            modules=[(name, path)],
+            config={},
+            livedag={},
+            sys_path=[str(checkout)],
         )
+        try:
+            scope = open_scope([path], {}, "decorators")
+            flows = [f for f in scope.dataflows if path.resolve() in f.view.paths]
+        except SelectionError as exc:
+            flows, case.livedag_errors = [], [f"livedag: {exc}"]
+        if flows:
+            case.livedag = livedag_summary(flows[0].view.graph)
+            case.livedag_errors = errors_of(scope.problems_of(flows[0]))
+        elif not case.livedag_errors:
+            case.livedag_errors = ["livedag: not a dataflow"]
+        cases.append(case)
     return cases
 
 
