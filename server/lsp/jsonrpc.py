@@ -194,8 +194,11 @@ def params_problem(exc: Exception) -> str:
 
 
 def _format_leaf(exc: BaseException, type_: Any) -> str:
-    if isinstance(exc, ValueError) and "should be in range" in str(exc):
-        return str(exc)  # lsprotocol's own words: "Position.line should be in range [0:...]"
+    if isinstance(exc, ValueError) and (
+        "should be in range" in str(exc) or str(exc).startswith("expected ")
+    ):
+        return str(exc)  # lsprotocol's own words ("Position.line should be in range [0:...]"),
+        # or the strict converter's ("expected an integer")
     return cattrs.v.format_exception(exc, type_)
 
 
