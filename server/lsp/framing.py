@@ -17,7 +17,9 @@ match and one slice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -298,9 +300,16 @@ def _json_error(exc: ValueError) -> str:
 
 def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> ChunkSource:
     """Chunks of `stream`, read by a daemon thread, so a read blocked on a silent client never
-    holds up the server's exit (pygls reads in a pool thread the interpreter waits for)."""
+    holds up the server's exit (pygls reads in a pool thread the interpreter waits for).  A real
+    file descriptor is read directly: a daemon thread blocked inside a buffered reader makes the
+    interpreter abort at exit."""
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=8)
-    read = getattr(stream, "read1", stream.read)
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+    else:
+        read = functools.partial(os.read, descriptor)
 
     def pump() -> None:
         while True:

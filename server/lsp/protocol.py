@@ -108,7 +108,7 @@ class LivedagProtocol(LanguageServerProtocol):
             return
         if method == types.INITIALIZE:
             self.initialize_received = True
-        self.handle_message(typed)
+        self._dispatch(typed, found)
 
     def _notification(self, message: dict[str, Any], found: Envelope) -> None:
         method = found.method
@@ -125,7 +125,16 @@ class LivedagProtocol(LanguageServerProtocol):
             typed = self._repaired(message, method, rejected.message)
             if typed is None:
                 return
-        self.handle_message(typed)
+        self._dispatch(typed, found)
+
+    def _dispatch(self, typed: Any, found: Envelope) -> None:
+        """pygls's dispatch; a failure in it is logged, and a request still gets its answer."""
+        try:
+            self.handle_message(typed)
+        except Exception:
+            log.error("handling %s failed", found.method or "a response", exc_info=True)
+            if found.kind is Kind.REQUEST:
+                self.reply_error(found.msg_id, jsonrpc.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
 
     def _structure(self, message: dict[str, Any], method: str, generic: type) -> Any:
         """The message as the protocol's type for `method`; `Rejected` (-32602) if it is not one."""
@@ -197,7 +206,7 @@ class LivedagProtocol(LanguageServerProtocol):
             except Exception as exc:
                 problem = jsonrpc.params_problem(exc)
         if typed is not None:
-            self.handle_message(typed)
+            self._dispatch(typed, found)
             return
         log.warning("invalid response from the client to %r: %s", msg_id, problem)
         if msg_id is not None and msg_id in self._request_futures:
