@@ -77,7 +77,8 @@ class FrameReader:
                     return await self._body(declared, None)
             if not await self._skip_blank_lines():
                 return None
-            if _HEADER_LINE.match(buffer) is None:
+            first = _HEADER_LINE.match(buffer)
+            if first is None or _garbage_before_length(buffer, first.end()):
                 if not self._eof and _maybe_header(buffer):
                     await self._fill()
                     continue
@@ -162,21 +163,29 @@ class FrameReader:
     async def _misframed(self, body: bytes, length: int) -> Received:
         """A body of the declared length that is not JSON: is its length wrong, or its JSON?"""
         buffer = self._buffer
-        # Shorter than declared: the next message's header begins inside (or across the end of)
-        # the declared body; those bytes go back to be read again.
-        header = _find_length_line(body + buffer[:_LENGTH_LINE_SPAN], 0)
-        if header is not None and header < len(body):
-            buffer[:0] = body[header:]
-            return self._parse(body[:header], _wrong_length(length, header))
-        if buffer and _HEADER_LINE.match(buffer) is None:  # longer: it goes on past its length
-            buffer[:0] = body
-            whole, overflow = await self._until_next_message()
-            if overflow is not None:
-                return Received(problem=overflow, lost=whole, complete=False)
-            received = self._parse(whole, None)
-            if received.lost is not None:
-                return received
-            return Received(received.value, _wrong_length(length, len(whole)))
+        text = body.decode("utf-8", "surrogateescape")  # byte for byte, whatever it holds
+        try:
+            json.loads(text)
+        except RecursionError:
+            return Received(problem="the JSON is nested too deeply", lost=body)
+        except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data":  # shorter: a whole message, then what follows it
+                rest = text[exc.pos :].encode("utf-8", "surrogateescape")
+                buffer[:0] = rest
+                head = len(body) - len(rest)
+                return self._parse(body[:head], _wrong_length(length, head))
+            if _truncated(exc, text):  # longer: the JSON goes on past the declared length
+                if not buffer and not self._eof:
+                    await self._fill()
+                if buffer and _HEADER_LINE.match(buffer) is None:
+                    buffer[:0] = body
+                    whole, overflow = await self._until_next_message()
+                    if overflow is not None:
+                        return Received(problem=overflow, lost=whole, complete=False)
+                    received = self._parse(whole, None)
+                    if received.lost is not None:
+                        return received
+                    return Received(received.value, _wrong_length(length, len(whole)))
         return self._parse(body, None)
 
     async def _until_next_message(self) -> tuple[bytes, str | None]:
@@ -254,6 +263,18 @@ def _length(values: list[bytes]) -> tuple[int | None, str | None]:
     return length, None
 
 
+def _truncated(error: json.JSONDecodeError, text: str) -> bool:
+    """Whether `text` failed as JSON only because it stops early (in a string, or at the end,
+    or inside a number or literal)."""
+    if error.msg.startswith("Unterminated string"):
+        return True
+    rest = text[error.pos :].rstrip()
+    return len(rest) < 8 and all(c in _LITERAL_START for c in rest)
+
+
+_LITERAL_START = set("truefalsn0123456789.-+E")
+
+
 def _wrong_length(declared: int, actual: int) -> str:
     return f"Content-Length said {declared} bytes, the message had {actual}"
 
@@ -271,6 +292,13 @@ def _find_length_line(data: bytes | bytearray, start: int) -> int | None:
             return header.start()
         newline = data.find(b"\n", newline + 1)
     return None
+
+
+def _garbage_before_length(data: bytes | bytearray, line_end: int) -> bool:
+    """Whether a `Content-Length:` header follows other bytes on the first line (garbage that
+    happens to look like a header name, then the real header)."""
+    header = _LENGTH_LINE.search(data, 0, line_end)
+    return header is not None and header.start() > 0
 
 
 def _maybe_header(data: bytes | bytearray) -> bool:
