@@ -489,7 +489,8 @@ def test_end_of_input_without_shutdown_exits_with_status_1(fresh: RawServer) -> 
 def test_a_lost_edit_ends_the_server_for_the_client_to_restart_it(fresh: RawServer) -> None:
     fresh.initialize()
     probe(fresh)
-    fresh.send(frame(b'{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"text'))
+    broken = frame(b'{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"text')
+    fresh.send(broken + frame(request(99, "textDocument/hover", hover_params(fresh.uri))))
     assert [_code(r) for r in fresh.responses_until(bool)] == [-32700]
     assert fresh.proc.wait(timeout=TIMEOUT) == 3
     assert "can no longer be trusted" in fresh.log()
