@@ -85,13 +85,13 @@ def _repair_change(change: Any, where: str, notes: list[str]) -> None:
             value = position.get(key)
             if _is_integer(value, 0, UINTEGER_MAX):
                 continue
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            if not isinstance(value, int) or isinstance(value, bool):
-                what = f"{where}.range.{end}.{key}"
+            what = f"{where}.range.{end}.{key}"
+            number = int(value) if isinstance(value, float) and value.is_integer() else value
+            if not isinstance(number, int) or isinstance(number, bool):
                 raise Unrepairable(f"{what} is {shown(value)}, not a line or column number")
-            position[key] = min(max(value, 0), UINTEGER_MAX)
-            notes.append(f"{where}.range.{end}.{key} {value} clamped to {position[key]}")
+            position[key] = min(max(number, 0), UINTEGER_MAX)
+            done = "taken as" if position[key] == number else "clamped to"
+            notes.append(f"{what} {value} {done} {position[key]}")
 
 
 def _is_integer(value: Any, low: int, high: int) -> bool:
