@@ -21,7 +21,9 @@ import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+import attrs
 from lsprotocol import types
 from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCRequestMessage, JsonRPCResponseMessage
@@ -146,6 +148,12 @@ class LivedagProtocol(LanguageServerProtocol):
             kind = generic
             if "params" not in message:
                 message = {**message, "params": None}
+        elif _is_request_type(kind) != ("id" in message):
+            if "id" in message:
+                wanted = "a notification: send it without an id"
+            else:
+                wanted = "a request: send it with an id"
+            raise Rejected(jsonrpc.INVALID_REQUEST, f"{method!r} is {wanted}")
         try:
             return self._converter.structure(message, kind)
         except Exception as exc:
@@ -187,7 +195,8 @@ class LivedagProtocol(LanguageServerProtocol):
                 types.ShowMessageParams(
                     type=types.MessageType.Warning,
                     message=(
-                        f"livedag could not apply an edit to {uri.rsplit('/', 1)[-1]} ({why}); "
+                        f"livedag could not apply an edit to {unquote(uri.rsplit('/', 1)[-1])} "
+                        f"({why}); "
                         "its view of the file may differ from yours until you close and reopen it."
                     ),
                 )
@@ -326,6 +335,17 @@ class LivedagProtocol(LanguageServerProtocol):
         except BrokenPipeError:
             log.error("the client has gone: could not send %s", what)
         return True
+
+
+_REQUEST_TYPES: dict[type, bool] = {}
+
+
+def _is_request_type(kind: type) -> bool:
+    """Whether the protocol's type for a method is a request's (it has an id)."""
+    known = _REQUEST_TYPES.get(kind)
+    if known is None:
+        known = _REQUEST_TYPES[kind] = attrs.has(kind) and "id" in attrs.fields_dict(kind)
+    return known
 
 
 async def serve(source: ChunkSource, protocol: LivedagProtocol) -> int:

@@ -332,6 +332,8 @@ ENVELOPE = [
     Case("a string", frame(b'"hello"'), ((None, -32600),)),
     Case("an empty object", frame(b"{}"), ((None, -32600),)),
     Case("a notification with jsonrpc 1.0", frame({"jsonrpc": "1.0", "method": "initialized"}), ((None, -32600),)),
+    Case("a notification's method with an id", frame(request(CASE_ID, "initialized", {})), ((CASE_ID, -32600),)),
+    Case("a request's method without an id", frame({"jsonrpc": "2.0", "method": "textDocument/hover", "params": hover_params()}), (), "is a request: send it with an id"),
     Case("an unknown method", frame(request(CASE_ID, "livedag/nothing", {})), ((CASE_ID, -32601),)),
     Case("a response nobody asked for", frame({"jsonrpc": "2.0", "id": 99, "result": None}), (), "unknown message id"),
     Case("a response with both result and error", frame({"jsonrpc": "2.0", "id": 98, "result": 1, "error": {"code": 1, "message": "x"}}), (), "exactly one of"),
