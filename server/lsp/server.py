@@ -144,6 +144,8 @@ class LivedagServer(LanguageServer):
         except BrokenPipeError:
             log.error("the connection to the client is lost: stopping")
             return 1
+        except KeyboardInterrupt:
+            return 130  # interrupted from a terminal: the shell's status for SIGINT
         finally:
             self.shutdown()
 
