@@ -148,12 +148,17 @@ class EncodedJson:
 
 
 def json_converter() -> cattrs.Converter:
-    """pygls's converter, passing `JsonObject` and `JsonArray` through untouched.
+    """pygls's converter, passing `JsonObject` and `JsonArray` through untouched, and taking
+    integers, strings and booleans only as themselves.
 
     `PublishDiagnosticsParams` whose `diagnostics` is a `JsonArray` (of diagnostics already in
     their JSON form) is sent as it is too; the protocol's own objects are converted as usual.
+    cattrs would turn `"includeDeclaration": "false"` into True and a line of 1.5 into 1: a
+    request of the wrong type then gets a wrong answer instead of -32602.
     """
     converter = default_converter()
+    for kind, accepted in _STRICT.items():
+        converter.register_structure_hook(kind, _strictly(accepted))
     converter.register_unstructure_hook(JsonObject, _as_is)
     converter.register_unstructure_hook(JsonArray, _as_is)
     # Only where a result does not go through `LivedagProtocol._send_data` (it never should).
@@ -174,3 +179,30 @@ def json_converter() -> cattrs.Converter:
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+# The JSON values each primitive field (and lsprotocol's few primitive unions, which it takes
+# as they come) accepts; True and False are not integers.
+_STRICT: dict[Any, tuple[type, ...]] = {
+    int: (int,),
+    float: (int, float),
+    str: (str,),
+    bool: (bool,),
+    int | str: (int, str),
+    int | str | None: (int, str, type(None)),
+    str | bool | None: (str, bool, type(None)),
+}
+_JSON_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def _strictly(accepted: tuple[type, ...]) -> Any:
+    """A structure hook accepting only JSON values of the `accepted` types."""
+    integers = bool not in accepted
+    wanted = " or ".join(_JSON_NAMES[kind] for kind in accepted if kind in _JSON_NAMES)
+
+    def structure(value: Any, _: Any) -> Any:
+        if isinstance(value, accepted) and not (integers and isinstance(value, bool)):
+            return value
+        raise ValueError(f"expected {wanted}")
+
+    return structure

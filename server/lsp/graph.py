@@ -209,6 +209,11 @@ def register(server: LanguageServer, session: Session) -> GraphWatcher:
     async def answer(params: Any, build: Callable[..., dict[str, Any]]) -> dict[str, Any] | None:
         """`build(session, view, args)` for the dataflow of the request's `uri`, if any."""
         args = plain(params) or {}
+        if not isinstance(args, dict):
+            raise JsonRpcInvalidParams(
+                'the params must be an object naming the document, like {"uri": "file:///..."}, '
+                "not an array (see docs/lsp.md)"
+            )
         uri = _param(args, "uri", str, required=True)
         view = _view(await session.current_when_ready(), uri)
         return build(session, view, args) if view is not None else None

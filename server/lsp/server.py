@@ -2,7 +2,8 @@
 
 Each feature lives in its own module and registers its handlers here.  A handler that fails is
 logged with its traceback; a request then answers with an error, a notification is dropped, and the
-server carries on serving.  The server never imports or runs the code it analyses.
+server carries on serving.  Messages are read by `framing` and checked by `protocol` before any
+handler sees them.  The server never imports or runs the code it analyses.
 """
 
 from __future__ import annotations
@@ -11,24 +12,25 @@ import argparse
 import asyncio
 import functools
 import inspect
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import collector, diagnostics, documents, graph, hover, navigation, symbols, warmup
-from .convert import EncodedJson, json_converter
+from .convert import json_converter
 from .diagnostics import DiagnosticsPublisher
+from .framing import CHUNK, stdin_source
 from .locate import Locator
 from .progress import index_workspace
+from .protocol import LivedagProtocol, serve
 from .session import Session
 from .settings import Settings, parse_settings
 from .texts import OpenTexts
@@ -73,73 +75,11 @@ def _logged(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class LivedagProtocol(LanguageServerProtocol):
-    """pygls's protocol, with open documents kept in `OpenTexts` (see `texts`) instead of
-    pygls's workspace, whose incremental change is a pass over every line in Python."""
-
-    _server: LivedagServer
-
-    def handle_message(self, message: Any) -> Any:
-        for listener in self._server.message_listeners:
-            listener()
-        return super().handle_message(message)
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
-        document = params.text_document
-        self._server.texts.open(document.uri, document.text, document.version)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        document = params.text_document
-        if not self._server.texts.change(document.uri, document.version, params.content_changes):
-            log.warning("didChange for %s, which was never opened: ignored", document.uri)
-            return
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
-        self._server.texts.close(params.text_document.uri)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
-
-    def send_encoded(self, method: str, params_json: str) -> bool:
-        """Send a notification whose params are JSON text already (diagnostics whose JSON is
-        cached per problem: a keystroke encodes only the new ones).  False when this transport
-        cannot; the caller then sends it the usual way."""
-        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params_json}}}'
-        return self._write_body(body, method)
-
-    def _send_data(self, data: Any) -> None:
-        """pygls's, except that a response whose result is `EncodedJson` is sent as it is."""
-        result = getattr(data, "result", None)
-        if isinstance(result, EncodedJson) and getattr(data, "error", None) is None:
-            body = f'{{"jsonrpc":"2.0","id":{json.dumps(data.id)},"result":{result.text}}}'
-            if self._write_body(body, "a response"):
-                return
-        super()._send_data(data)
-
-    def _write_body(self, body: str, what: str) -> bool:
-        writer = getattr(self, "writer", None)
-        if writer is None:
-            return False
-        data = body.encode("utf-8")
-        if getattr(self, "_include_headers", True):
-            data = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data
-        try:
-            written = writer.write(data)
-            if inspect.isawaitable(written):
-                asyncio.ensure_future(written)
-        except BrokenPipeError:
-            log.error("the client has gone: could not send %s", what)
-        return True
-
-
 class LivedagServer(LanguageServer):
-    """pygls's server, with every registered handler isolated and logged."""
+    """pygls's server, with every registered handler isolated and logged, reading its messages
+    through `framing` and `LivedagProtocol.receive` instead of pygls's reader."""
+
+    protocol: LivedagProtocol
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.texts = OpenTexts()
@@ -155,6 +95,59 @@ class LivedagServer(LanguageServer):
             return fn
 
         return decorator
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Tell the user that something failed outside a request, in words, not Python's (pygls
+        shows the exception text); the traceback is in the log already."""
+        if source is FeatureRequestError:
+            return
+        self.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error,
+                message="livedag hit an internal error; the server log has the details.",
+            )
+        )
+
+    def serve_stdio(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+        """Serve over stdio until `exit` or the end of input; the process's exit status."""
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def run() -> int:
+            source = stdin_source(stdin or sys.stdin.buffer, asyncio.get_running_loop())
+            return await serve(source, self.protocol)
+
+        return self._run(run())
+
+    def serve_tcp(self, host: str, port: int) -> int:
+        """Serve one client over TCP (for debugging), as over stdio."""
+        done: asyncio.Future[int] | None = None
+
+        async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            status = await serve(lambda: reader.read(CHUNK), self.protocol)
+            if done is not None and not done.done():
+                done.set_result(status)
+
+        async def run() -> int:
+            nonlocal done
+            done = asyncio.get_running_loop().create_future()
+            server = await asyncio.start_server(connected, host, port)
+            log.info("serving on %s:%s", host, port)
+            async with server:
+                return await done
+
+        return self._run(run())
+
+    def _run(self, main: Coroutine[Any, Any, int]) -> int:
+        try:
+            return asyncio.run(main)
+        except BrokenPipeError:
+            log.error("the connection to the client is lost: stopping")
+            return 1
+        except KeyboardInterrupt:
+            return 130  # interrupted from a terminal: the shell's status for SIGINT
+        finally:
+            self.shutdown()
 
 
 def build_server() -> LivedagServer:
@@ -271,10 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not host or not port.isdigit():
             print(f"livedag serve: --tcp wants HOST:PORT, got {args.tcp!r}", file=sys.stderr)
             return 2
-        server.start_tcp(host, int(port))
-    else:
-        server.start_io()
-    return 0
+        return server.serve_tcp(host, int(port))
+    return server.serve_stdio()
 
 
 if __name__ == "__main__":

@@ -111,5 +111,10 @@ class OpenTexts:
         document = self._texts.get(uri)
         return document.text if document is not None else None
 
+    def version(self, uri: str) -> int | None:
+        """The version the client last gave the document (None when not open, or not given)."""
+        document = self._texts.get(uri)
+        return document.version if document is not None else None
+
     def __contains__(self, uri: object) -> bool:
         return uri in self._texts
