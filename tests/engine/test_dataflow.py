@@ -71,6 +71,25 @@ def test_config_keys_become_config_nodes_and_shadow_functions() -> None:
     assert flow.definitions("rate")[0].kind is NodeKind.FUNCTION
 
 
+def test_every_config_key_is_a_node_asked_for_or_not() -> None:
+    """Hamilton makes a node of every config key, so `livedag graph` and the driver list them."""
+    flow = Dataflow.build([node("b", "region")], config={"region": 1, "debug": True})
+    debug = flow.nodes["debug"]
+    assert debug.kind is NodeKind.CONFIG and debug.type is not None and debug.type.text == "Any"
+    assert flow.graph.has_node("debug") and flow.graph.degree("debug") == 0
+    assert "debug" in flow.topological_order()
+    assert flow.problems == []
+
+
+def test_an_update_keeps_a_config_key_its_last_asker_let_go() -> None:
+    flow = Dataflow.build([node("b", "region")], config={"region": 1})
+    after = flow.updated([node("b")])
+    assert after.nodes["region"].kind is NodeKind.CONFIG
+    assert after.graph.degree("region") == 0
+    cold = Dataflow.build([node("b")], config={"region": 1})
+    assert after.nodes == cold.nodes and set(after.graph.edges) == set(cold.graph.edges)
+
+
 def test_an_input_only_asked_for_with_defaults_is_optional() -> None:
     optional = Dependency("threshold", INT, optional=True)
     flow = Dataflow.build([node("b", optional), node("c", optional, "d")])

@@ -55,7 +55,7 @@ edits = st.lists(
     min_size=1,
     max_size=12,
 )
-configs = st.sampled_from([{}, {"mode": "batch"}, {"region": "US", "age": 3}])
+configs = st.sampled_from([{}, {"mode": "batch"}, {"region": "US", "age": 3, "nobody_asks": 0}])
 declared = st.sampled_from([None, frozenset(), frozenset({"income"})])
 
 
