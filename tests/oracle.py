@@ -22,6 +22,9 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dataflows"
 CONFIG_HEADER = re.compile(r"^#\s*livedag-config:\s*(\{.*\})\s*$", re.MULTILINE)
+# `# livedag-requires: pandera, pydantic`: libraries a fixture imports beyond the test extras'
+# core; without them its cases are skipped, and pytest says so.
+REQUIRES_HEADER = re.compile(r"^#\s*livedag-requires:\s*(.+?)\s*$", re.MULTILINE)
 
 # hamilton import path -> livedag import path, applied in order to fixture sources.
 IMPORT_MAP: tuple[tuple[str, str], ...] = (
@@ -56,6 +59,34 @@ def fixture_configs(path: Path) -> list[dict[str, Any]]:
     """The configs a fixture is checked under (its `# livedag-config:` lines, else `{}`)."""
     found = [json.loads(m.group(1)) for m in CONFIG_HEADER.finditer(path.read_text())]
     return found or [{}]
+
+
+def fixture_requirements(path: Path) -> list[str]:
+    """The libraries a fixture's `# livedag-requires:` line names."""
+    return [
+        name.strip()
+        for found in REQUIRES_HEADER.finditer(path.read_text())
+        for name in found.group(1).split(",")
+        if name.strip()
+    ]
+
+
+def fixture_cases(known_gaps: Mapping[str, str] | None = None) -> list[Any]:
+    """One pytest param per (fixture, config).  A fixture whose libraries are missing is
+    skipped, with the reason shown; one in `known_gaps` (stem → why) is a strict xfail."""
+    import importlib.util
+
+    import pytest
+
+    cases = []
+    for path in fixture_paths():
+        missing = [n for n in fixture_requirements(path) if importlib.util.find_spec(n) is None]
+        marks = [pytest.mark.skip(reason=f"needs {', '.join(missing)}")] if missing else []
+        if known_gaps and path.stem in known_gaps:
+            marks.append(pytest.mark.xfail(reason=known_gaps[path.stem], strict=True))
+        for i, config in enumerate(fixture_configs(path)):
+            cases.append(pytest.param(path, config, id=f"{path.stem}[{i}]", marks=marks))
+    return cases
 
 
 def to_livedag_source(text: str) -> str:

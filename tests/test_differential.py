@@ -9,17 +9,13 @@ import pytest
 from oracle import (
     diff,
     driver_nodes,
-    fixture_configs,
+    fixture_cases,
     fixture_paths,
     hamilton_nodes,
     runtime_nodes,
 )
 
-CASES = [
-    pytest.param(path, config, id=f"{path.stem}[{i}]")
-    for path in fixture_paths()
-    for i, config in enumerate(fixture_configs(path))
-]
+CASES = fixture_cases()
 
 
 @pytest.mark.parametrize(("path", "config"), CASES)

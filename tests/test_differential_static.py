@@ -10,24 +10,13 @@ import pytest
 from analyzer.workspace_stub import DiskResolver
 from livedag.engine.rules import expand_module
 from livedag.server.analyzer import analyze_source
-from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, linked, runtime_nodes
+from oracle import diff, fixture_cases, hamilton_nodes, linked, runtime_nodes
 
 TESTS = Path(__file__).parent
 # What source text alone cannot tell yet: the engine's rules read these from live objects only.
 # Strict, so the day the contract carries them statically these start to pass and must be removed.
 KNOWN_GAPS: dict[str, str] = {}
-CASES = [
-    pytest.param(
-        path,
-        config,
-        id=f"{path.stem}[{i}]",
-        marks=[pytest.mark.xfail(reason=KNOWN_GAPS[path.stem], strict=True)]
-        if path.stem in KNOWN_GAPS
-        else [],
-    )
-    for path in fixture_paths()
-    for i, config in enumerate(fixture_configs(path))
-]
+CASES = fixture_cases(KNOWN_GAPS)
 
 
 def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
