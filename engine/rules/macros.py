@@ -374,7 +374,9 @@ def apply_mutations(
     """
     specs = list(functions)
     for mutator in list(specs):
-        for call in mutator.decorators:
+        # Python applies stacked decorators innermost first: the step of the `@mutate` nearest
+        # the `def` comes first in its target's chain.
+        for call in reversed(mutator.decorators):
             if call.name != "mutate" or not call.known:
                 continue
             try:

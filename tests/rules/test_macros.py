@@ -501,9 +501,30 @@ def test_mutate_runtime_applies_steps() -> None:
     assert run(out.nodes, {"raw": 2, "extra": 1}, "orders") == 21
 
 
+def test_a_target_mutated_twice_numbers_the_steps_in_the_order_python_applies_them() -> None:
+    def orders(raw: int) -> int:
+        return raw
+
+    @mutate(orders)  # applied second: Python applies the decorator nearest the def first
+    @mutate(orders, orders, k=value(10))
+    def _times_k(x: int, k: int = 2) -> int:
+        return x * k
+
+    out = expand_module([function_spec(f) for f in (orders, _times_k)], {})
+    assert not out.problems
+    assert deps(out) == {
+        "orders.raw": {"raw"},
+        "orders.with_times_k": {"orders.raw"},
+        "orders.with_times_k_1": {"orders.with_times_k"},
+        "orders.with_times_k_2": {"orders.with_times_k_1", "k"},
+        "orders": {"orders.with_times_k_2"},
+    }
+    assert run(out.nodes, {"raw": 3}, "orders") == 3 * 10 * 10 * 2  # every mutation applied
+
+
 # --- executed against Hamilton: every node of this family's fixtures computes the same value ----
 
-FAMILY = ("macros_", "pipes_", "recursive_")
+FAMILY = ("macros_", "pipes_", "recursive_", "rules_mutate_")
 
 
 def _fixture_cases() -> list[Any]:
