@@ -167,11 +167,14 @@ def _dependency(spec: NodeSpec, name: str) -> Dependency | None:
 class NameIndex:
     """Finds likely typos fast: names one edit (or a case/underscore change) away from a query.
 
-    A one-character edit leaves either the first or the last three characters of a name intact,
-    so names are bucketed by both; a query compares only against its two buckets.  Building
-    costs two dict probes per name, which the keystroke path can afford.  When names share a
-    prefix (`customer_...`) a bucket holds most of them; the query then spells out its own
-    one-edit variants instead (a few hundred set probes, however many names there are).
+    A one-character edit leaves either the first or the last three characters of a name of four
+    or more intact, so such names are bucketed by both; a query compares only against its two
+    buckets.  Building costs two dict probes per name, which the keystroke path can afford.
+    When names share a prefix (`customer_...`) a bucket holds most of them; the query then
+    spells out its own one-edit variants instead (a few hundred set probes, however many names
+    there are).  Shorter names are matched by spelling out their variants: a three-letter name
+    is a likely typo of a name one insertion, deletion or swap away (`lft` → `left`), not of
+    every three-letter name one letter off (`age` is not a typo of `ago`).
     """
 
     def __init__(self, names: Iterable[str]):
@@ -218,8 +221,10 @@ class NameIndex:
             (self._folded, _fold(name)),
         ]
 
-    def likely_typos(self, name: str) -> list[str]:
-        """Existing names the user probably meant when writing `name` (may be empty)."""
+    def likely_typos(self, name: str, exclude: Collection[str] = ()) -> list[str]:
+        """Existing names the user probably meant when writing `name`, best first (may be
+        empty); never `name` itself, nor a name in `exclude` (the asking node's own name:
+        following that hint would make a node depend on itself)."""
         found = set(self._folded.get(_fold(name), ()))
         if len(name) >= 4:
             buckets = (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ()))
@@ -234,12 +239,19 @@ class NameIndex:
             else:
                 for bucket in buckets:
                     found.update(c for c in bucket if _one_edit_apart(name, c))
+        if 3 <= len(name) <= 4:  # the buckets miss what is one edit from a three-letter name
+            found.update(
+                c
+                for c in _one_edit_variants(name, self._alphabet, substitutions=False)
+                if len(c) >= 3 and c in self._names
+            )
         found.discard(name)
+        found.difference_update(exclude)
         return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
 
 
-def _one_edit_variants(name: str, alphabet: str) -> Iterator[str]:
-    """Every string one deletion, insertion, substitution or adjacent swap away from `name`."""
+def _one_edit_variants(name: str, alphabet: str, *, substitutions: bool = True) -> Iterator[str]:
+    """Every string one deletion, insertion, adjacent swap (or substitution) away from `name`."""
     for i in range(len(name) + 1):
         head, tail = name[:i], name[i:]
         if tail:
@@ -248,7 +260,7 @@ def _one_edit_variants(name: str, alphabet: str) -> Iterator[str]:
                 yield head + tail[1] + tail[0] + tail[2:]
         for char in alphabet:
             yield head + char + tail
-            if tail:
+            if tail and substitutions:
                 yield head + char + tail[1:]
 
 
@@ -321,13 +333,14 @@ def unknown_input_problems(
     """
     if declared_inputs is not None and name in declared_inputs:
         return []
-    guesses = index.likely_typos(name)
+    found = index.likely_typos(name)
     strict = declared_inputs is not None and any(not dep.optional for _, dep in asking)
-    if not strict and not guesses:
+    if not strict and not found:
         return []
-    hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
     problems = []
     for spec, dep in asking:
+        guesses = [g for g in found if g != spec.name]  # never the asking node itself
+        hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
         if declared_inputs is not None and not dep.optional:
             severity = Severity.ERROR
             message = (

@@ -178,6 +178,37 @@ def test_typo_detection_covers_swaps_case_and_underscores() -> None:
     assert Dataflow.build([*produced, node("f", "country")]).problems == []
 
 
+def test_a_hint_never_names_the_asking_node_itself() -> None:
+    """`totals(total)`: renaming `total` to `totals` would make `totals` depend on itself."""
+    assert Dataflow.build([node("totals", "total")]).problems == []
+    flow = Dataflow.build([node("totals", "total", line=1), node("report", "total", line=2)])
+    (problem,) = flow.problems
+    assert problem.node == "report" and "did you mean 'totals'" in problem.message
+    strict = Dataflow.build([node("totals", "total")], declared_inputs=set())
+    (error,) = strict.problems
+    assert error.severity is Severity.ERROR and "did you mean" not in error.message.lower()
+
+
+@pytest.mark.parametrize(
+    ("asked", "produced"),
+    [("lft", "left"), ("left", "lft"), ("agg", "ag_g"), ("elf", "efl"), ("LFT", "lft")],
+)
+def test_three_letter_names_get_hints_too(asked: str, produced: str) -> None:
+    (problem,) = Dataflow.build([node(produced), node("f", asked)]).problems
+    assert problem.code == "LD002" and f"did you mean '{produced}'" in problem.message
+
+
+@pytest.mark.parametrize(("asked", "produced"), [("age", "ago"), ("ab", "abc"), ("lft", "lf")])
+def test_short_names_one_letter_off_are_not_typos(asked: str, produced: str) -> None:
+    assert Dataflow.build([node(produced), node("f", asked)]).problems == []
+
+
+def test_closest_names_share_the_typo_rules() -> None:
+    flow = Dataflow.build([node("left"), node("right"), node("lft_total", "lft")])
+    assert flow.closest_names("lft")[0] == "left"
+    assert "lft" not in flow.closest_names("lft")
+
+
 # --- LD003 ---------------------------------------------------------------------------------------
 
 
