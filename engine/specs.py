@@ -273,6 +273,11 @@ class FunctionSpec:
     is the range of the function's name in its `def`.  `obj` is the live function when the
     runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
     `pass` or a docstring, as Hamilton's `@does` requires); None when the front end cannot tell.
+
+    `shadowed` marks a definition a later `def` of the same name replaced: Python keeps the
+    last one, yet the decorators of this one ran on import, and one that changes *other*
+    functions (`@mutate`) still does.  Front ends pass such a definition only when it takes
+    part in a module rewrite (`rules.takes_part_in_rewrites`); it makes no node of its own.
     """
 
     name: str
@@ -285,6 +290,7 @@ class FunctionSpec:
     is_async: bool = False
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     body_is_stub: bool | None = field(default=None, compare=False)
+    shadowed: bool = False
 
     @property
     def is_public(self) -> bool:
