@@ -247,6 +247,7 @@ class NameIndex:
             )
         found.discard(name)
         found.difference_update(exclude)
+        found = {c for c in found if not _distinct_by_design(name, c)}
         return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
 
 
@@ -288,6 +289,32 @@ def _one_edit_apart(a: str, b: str) -> bool:
     if a[i + 1 :] == b[i + 1 :]:
         return True
     return a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+
+
+def _distinct_by_design(a: str, b: str) -> bool:
+    """Names one edit apart that name different things on purpose, not by a slip: they differ
+    in a digit (`season_1` / `season_2`, `step_1` / `step_12`) or in a one-letter word
+    (`X_train` / `y_train`, `lat_a` / `lat_b`).  Case and underscores aside they still differ."""
+    if _fold(a) == _fold(b):
+        return False
+    if len(a) != len(b):
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        i = next((k for k in range(len(shorter)) if shorter[k] != longer[k]), len(shorter))
+        return longer[i].isdigit()
+    differing = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(differing) != 1:
+        return False  # a swap of two neighbours is a slip
+    (i,) = differing
+    if a[i].isdigit() and b[i].isdigit():
+        return True
+    return _word_length(a, i) == 1 and _word_length(b, i) == 1
+
+
+def _word_length(name: str, i: int) -> int:
+    """The length of the `_`-separated word of `name` that holds position `i`."""
+    start = name.rfind("_", 0, i) + 1
+    end = name.find("_", i)
+    return (end if end >= 0 else len(name)) - start
 
 
 def _fold(name: str) -> str:

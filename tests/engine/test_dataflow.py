@@ -203,6 +203,17 @@ def test_short_names_one_letter_off_are_not_typos(asked: str, produced: str) -> 
     assert Dataflow.build([node(produced), node("f", asked)]).problems == []
 
 
+@pytest.mark.parametrize(
+    ("asked", "produced"),
+    [("y_validation", "X_validation"), ("season_5", "season_1"), ("lat_b", "lat_a")],
+)
+def test_names_that_differ_in_a_digit_or_a_one_letter_word_are_not_typos(
+    asked: str, produced: str
+) -> None:
+    """`y_validation` is the labels beside the `X_validation` features, not a slip of it."""
+    assert Dataflow.build([node(produced), node("f", asked)]).problems == []
+
+
 def test_closest_names_share_the_typo_rules() -> None:
     flow = Dataflow.build([node("left"), node("right"), node("lft_total", "lft")])
     assert flow.closest_names("lft")[0] == "left"
