@@ -293,28 +293,37 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 def _distinct_by_design(a: str, b: str) -> bool:
     """Names one edit apart that name different things on purpose, not by a slip: they differ
-    in a digit (`season_1` / `season_2`, `step_1` / `step_12`) or in a one-letter word
-    (`X_train` / `y_train`, `lat_a` / `lat_b`).  Case and underscores aside they still differ."""
+    in a digit or in the character after one (`season_1` / `season_12`, `param1` / `param1b`),
+    or in a one-letter word (`X_train` / `y_train`, `v1.e` / `v1.c`).  Names that are equal but
+    for case and underscores are always slips."""
     if _fold(a) == _fold(b):
         return False
     if len(a) != len(b):
         longer, shorter = (a, b) if len(a) > len(b) else (b, a)
         i = next((k for k in range(len(shorter)) if shorter[k] != longer[k]), len(shorter))
-        return longer[i].isdigit()
+        return _numbered_at(longer, i)
     differing = [k for k in range(len(a)) if a[k] != b[k]]
     if len(differing) != 1:
         return False  # a swap of two neighbours is a slip
     (i,) = differing
-    if a[i].isdigit() and b[i].isdigit():
+    if _numbered_at(a, i) and _numbered_at(b, i):
         return True
     return _word_length(a, i) == 1 and _word_length(b, i) == 1
 
 
+def _numbered_at(name: str, i: int) -> bool:
+    """Whether position `i` of `name` is a digit or follows one."""
+    return name[i].isdigit() or (i > 0 and name[i - 1].isdigit())
+
+
+_WORD_BREAKS = "_."
+
+
 def _word_length(name: str, i: int) -> int:
-    """The length of the `_`-separated word of `name` that holds position `i`."""
-    start = name.rfind("_", 0, i) + 1
-    end = name.find("_", i)
-    return (end if end >= 0 else len(name)) - start
+    """The length of the word of `name` (between `_` or `.`) that holds position `i`."""
+    start = max(name.rfind(c, 0, i) for c in _WORD_BREAKS) + 1
+    ends = [e for e in (name.find(c, i) for c in _WORD_BREAKS) if e >= 0]
+    return min(ends, default=len(name)) - start
 
 
 def _fold(name: str) -> str:

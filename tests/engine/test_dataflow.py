@@ -205,7 +205,13 @@ def test_short_names_one_letter_off_are_not_typos(asked: str, produced: str) -> 
 
 @pytest.mark.parametrize(
     ("asked", "produced"),
-    [("y_validation", "X_validation"), ("season_5", "season_1"), ("lat_b", "lat_a")],
+    [
+        ("y_validation", "X_validation"),
+        ("season_5", "season_1"),
+        ("lat_b", "lat_a"),
+        ("v1.e", "v1.c"),
+        ("param1", "param1b"),
+    ],
 )
 def test_names_that_differ_in_a_digit_or_a_one_letter_word_are_not_typos(
     asked: str, produced: str
