@@ -7,9 +7,10 @@ whether there is a cycle at all; only the nodes it cannot order go through SCC a
 nodes can affect (`relink`).
 
 Hamilton semantics kept here:
-- a dependency nobody produces is an external input (kind INPUT), or a config value (kind CONFIG)
-  when the config has that key; an input every consumer may omit (parameter default) is optional;
-- a node whose name is a config key is replaced by the config value, as Hamilton does;
+- every key of the config is a node (kind CONFIG), whether a function asks for it or not; one a
+  function also makes replaces that function's node (`graph.create_function_graph` does both);
+- a dependency nobody produces is an external input (kind INPUT) unless the config has it; an
+  input every consumer may omit (parameter default) is optional;
 - duplicate names keep every definition (`definitions`), the first one is the graph's node.
 """
 
@@ -126,6 +127,11 @@ class Dataflow:
                 by_name[name] = config_node(name, deps)
             elif name not in by_name:
                 by_name[name] = input_node(name, deps)
+        for name in config:  # the keys nobody asks for and no function makes
+            if name not in by_name:
+                by_name[name] = config_node(name, ())
+                succ[name] = {}
+                pred[name] = {}
 
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]

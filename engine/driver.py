@@ -175,16 +175,12 @@ class Driver:
             optional_dependencies={d.name for d in spec.dependencies if d.optional},
         )
 
-    def _config_variable(self, name: str) -> Variable:
-        return Variable(name, Any, {}, True, None, None)
-
     def list_available_variables(
         self, *, tag_filter: Mapping[str, str | list[str] | None] | None = None
     ) -> list[Variable]:
         """Every node (config keys included, as in Hamilton), optionally filtered by tags:
         a value matches exactly, a list matches any of its values, None matches any value."""
         found = [self._variable(spec) for spec in self.flow.nodes.values()]
-        found.extend(self._config_variable(k) for k in self.config if k not in self.flow.nodes)
         if not tag_filter:
             return found
         return [v for v in found if _matches(v.tags, tag_filter)]
@@ -193,9 +189,7 @@ class Driver:
         execution.check_outputs(self.flow, names, self.config)
 
     def _variables(self, names: set[str]) -> list[Variable]:
-        out = [self._variable(self.flow.nodes[n]) for n in self.flow.nodes if n in names]
-        out.extend(self._config_variable(k) for k in self.config if k in names)
-        return [v for i, v in enumerate(out) if v.name not in {w.name for w in out[:i]}]
+        return [self._variable(spec) for name, spec in self.flow.nodes.items() if name in names]
 
     def what_is_upstream_of(self, *node_names: str) -> list[Variable]:
         """The named nodes and everything they depend on."""

@@ -23,6 +23,9 @@ from .specs import Call, FunctionRef, ModuleRef, Symbol
 F = TypeVar("F", bound=Callable[..., Any])
 
 DECORATORS_ATTRIBUTE = "__livedag_decorators__"
+# On a function a decorator names (`@mutate(target)`, `step(f)`): the decorated functions whose
+# decorators name it, so a definition Python later replaces is still found (`introspect`).
+NAMED_BY_ATTRIBUTE = "__livedag_named_by__"
 
 
 def to_plain(value: Any) -> Any:
@@ -56,11 +59,33 @@ def to_plain(value: Any) -> Any:
 
 
 def record(fn: F, call: Call) -> F:
-    """Attach `call` to `fn`, keeping source order (outermost decorator first)."""
+    """Attach `call` to `fn`, keeping source order (outermost decorator first), and leave `fn`
+    on every function the call names."""
     existing: tuple[Call, ...] = getattr(fn, DECORATORS_ATTRIBUTE, ())
     # Decorators run innermost first, so each new one is further out: it goes in front.
     setattr(fn, DECORATORS_ATTRIBUTE, (call, *existing))
+    for named in _functions_named(call):
+        referrers: tuple[Any, ...] = getattr(named, NAMED_BY_ATTRIBUTE, ())
+        if not any(r is fn for r in referrers):
+            try:
+                setattr(named, NAMED_BY_ATTRIBUTE, (*referrers, fn))
+            except (AttributeError, TypeError):  # a builtin takes no attributes
+                pass
     return fn
+
+
+def _functions_named(value: Any) -> list[Any]:
+    """The live functions a decorator's recorded call refers to, at any depth."""
+    if isinstance(value, FunctionRef):
+        return [value.obj] if inspect.isfunction(value.obj) else []
+    if isinstance(value, Call):
+        parts = [*value.args, *value.kwargs.values(), *value.methods]
+        return [f for part in parts for f in _functions_named(part)]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [f for part in value for f in _functions_named(part)]
+    if isinstance(value, Mapping):
+        return [f for part in value.values() for f in _functions_named(part)]
+    return []
 
 
 def decorators_of(fn: Callable[..., Any]) -> tuple[Call, ...]:

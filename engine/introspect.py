@@ -10,9 +10,10 @@ import inspect
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from .function_modifiers import decorators_of, to_plain
+from .function_modifiers import NAMED_BY_ATTRIBUTE, decorators_of, to_plain
 from .specs import (
     Call,
     FunctionRef,
@@ -179,11 +180,37 @@ def function_spec(fn: Callable[..., Any], module: str | None = None) -> Function
 def module_functions(module: types.ModuleType) -> list[FunctionSpec]:
     """Every function defined in `module` (private ones too: decorators may refer to them).
 
-    Imported functions are not the module's; the rules make nodes of the public ones only.
+    Imported functions are not the module's; the rules make nodes of the public ones only.  A
+    definition a later one of the same name replaced is gone from the module, yet its
+    decorators ran; when they name a function of the module (`@mutate(target)`), that function
+    remembers it, and it comes back `shadowed` if it takes part in a module rewrite.
     """
-    out = []
-    for _name, obj in inspect.getmembers(module, inspect.isfunction):
-        if obj.__module__ == module.__name__:
-            out.append(function_spec(obj, module.__name__))
+    from .rules import takes_part_in_rewrites  # the rules import the specs only
+
+    bound = [
+        obj
+        for _name, obj in inspect.getmembers(module, inspect.isfunction)
+        if obj.__module__ == module.__name__
+    ]
+    out = [function_spec(obj, module.__name__) for obj in bound]
+    seen = {id(obj) for obj in bound}
+    for obj in bound:
+        for earlier in getattr(obj, NAMED_BY_ATTRIBUTE, ()):
+            if id(earlier) in seen or not _replaced_in(module, earlier):
+                continue
+            seen.add(id(earlier))
+            spec = replace(function_spec(earlier, module.__name__), shadowed=True)
+            if takes_part_in_rewrites(spec):
+                out.append(spec)
     out.sort(key=lambda s: (s.location.line if s.location else 0, s.name))
     return out
+
+
+def _replaced_in(module: types.ModuleType, fn: Any) -> bool:
+    """Whether `fn` was defined in `module` under a name now bound to another function."""
+    current = getattr(module, getattr(fn, "__name__", ""), None)
+    return (
+        getattr(fn, "__module__", None) == module.__name__
+        and inspect.isfunction(current)
+        and current is not fn
+    )

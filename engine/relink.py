@@ -201,10 +201,8 @@ class _Relinker:
                 else:
                     self.unproduced[name] = asking
             node: NodeSpec | None
-            if name in self.config:
+            if name in self.config:  # a config key is a node whether asked for or not
                 node = config_node(name, [d for _, d in asking or ()])
-                if name not in self.definitions and not asking:
-                    node = None
             elif name in self.definitions:
                 node = self.definitions[name][0]
             elif asking:

@@ -104,14 +104,68 @@ class TypeRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassInfo:
+    """A class the static front end read but does not run, for rules that name nodes after a
+    class's methods (a custom validator's `name()`).
+
+    `bases` are the classes it derives from: a ClassInfo for one the front end could read too,
+    else the qualified name as far as it was resolved.  `methods` pairs each method defined in
+    the class body with the constant its body returns (`def name(cls): return "positive"`), or
+    with an `Unknown` when the body does anything else.
+    """
+
+    name: str
+    bases: tuple[ClassInfo | str, ...] = ()
+    methods: tuple[tuple[str, Any], ...] = ()
+
+    def method(self, name: str) -> tuple[bool, Any]:
+        """(whether this class itself defines `name`, what its body returns)."""
+        for method, value in self.methods:
+            if method == name:
+                return True, value
+        return False, None
+
+    def mro(self) -> list[ClassInfo | str] | None:
+        """Python's method resolution order (C3); a base known only by name counts as having
+        no bases of its own.  None when the bases admit no consistent order (Python refuses
+        such a class)."""
+        return _c3(self)
+
+
+def _c3(cls: ClassInfo | str) -> list[ClassInfo | str] | None:
+    if isinstance(cls, str):
+        return [cls]
+    sequences: list[list[ClassInfo | str]] = []
+    for base in cls.bases:
+        found = _c3(base)
+        if found is None:
+            return None
+        sequences.append(found)
+    sequences.append(list(cls.bases))
+    order: list[ClassInfo | str] = [cls]
+    while any(sequences):
+        sequences = [s for s in sequences if s]
+        head = next(
+            (s[0] for s in sequences if not any(s[0] in other[1:] for other in sequences)), None
+        )
+        if head is None:
+            return None
+        order.append(head)
+        sequences = [s[1:] if s[0] == head else s for s in sequences]
+    return order
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """An argument a front end could not evaluate without running code (LD008 where it matters)."""
 
     reason: str
     location: Location | None = field(default=None, compare=False)
     # When the value is the result of calling something that is not a decorator helper: the
-    # qualified name of what is called (e.g. a validator class), so rules can still name it.
+    # qualified name of what is called (e.g. a validator class), so rules can still name it,
+    # and what the front end could read of that class when it is the user's own.
     callee: str | None = None
+    callee_class: ClassInfo | None = None
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
@@ -219,6 +273,11 @@ class FunctionSpec:
     is the range of the function's name in its `def`.  `obj` is the live function when the
     runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
     `pass` or a docstring, as Hamilton's `@does` requires); None when the front end cannot tell.
+
+    `shadowed` marks a definition a later `def` of the same name replaced: Python keeps the
+    last one, yet the decorators of this one ran on import, and one that changes *other*
+    functions (`@mutate`) still does.  Front ends pass such a definition only when it takes
+    part in a module rewrite (`rules.takes_part_in_rewrites`); it makes no node of its own.
     """
 
     name: str
@@ -231,6 +290,7 @@ class FunctionSpec:
     is_async: bool = False
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     body_is_stub: bool | None = field(default=None, compare=False)
+    shadowed: bool = False
 
     @property
     def is_public(self) -> bool:

@@ -167,11 +167,14 @@ def _dependency(spec: NodeSpec, name: str) -> Dependency | None:
 class NameIndex:
     """Finds likely typos fast: names one edit (or a case/underscore change) away from a query.
 
-    A one-character edit leaves either the first or the last three characters of a name intact,
-    so names are bucketed by both; a query compares only against its two buckets.  Building
-    costs two dict probes per name, which the keystroke path can afford.  When names share a
-    prefix (`customer_...`) a bucket holds most of them; the query then spells out its own
-    one-edit variants instead (a few hundred set probes, however many names there are).
+    A one-character edit leaves either the first or the last three characters of a name of four
+    or more intact, so such names are bucketed by both; a query compares only against its two
+    buckets.  Building costs two dict probes per name, which the keystroke path can afford.
+    When names share a prefix (`customer_...`) a bucket holds most of them; the query then
+    spells out its own one-edit variants instead (a few hundred set probes, however many names
+    there are).  Shorter names are matched by spelling out their variants: a three-letter name
+    is a likely typo of a name one insertion, deletion or swap away (`lft` → `left`), not of
+    every three-letter name one letter off (`age` is not a typo of `ago`).
     """
 
     def __init__(self, names: Iterable[str]):
@@ -218,8 +221,10 @@ class NameIndex:
             (self._folded, _fold(name)),
         ]
 
-    def likely_typos(self, name: str) -> list[str]:
-        """Existing names the user probably meant when writing `name` (may be empty)."""
+    def likely_typos(self, name: str, exclude: Collection[str] = ()) -> list[str]:
+        """Existing names the user probably meant when writing `name`, best first (may be
+        empty); never `name` itself, nor a name in `exclude` (the asking node's own name:
+        following that hint would make a node depend on itself)."""
         found = set(self._folded.get(_fold(name), ()))
         if len(name) >= 4:
             buckets = (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ()))
@@ -234,12 +239,20 @@ class NameIndex:
             else:
                 for bucket in buckets:
                     found.update(c for c in bucket if _one_edit_apart(name, c))
+        if 3 <= len(name) <= 4:  # the buckets miss what is one edit from a three-letter name
+            found.update(
+                c
+                for c in _one_edit_variants(name, self._alphabet, substitutions=False)
+                if len(c) >= 3 and c in self._names
+            )
         found.discard(name)
+        found.difference_update(exclude)
+        found = {c for c in found if not _distinct_by_design(name, c)}
         return sorted(found, key=lambda c: (-difflib.SequenceMatcher(None, name, c).ratio(), c))
 
 
-def _one_edit_variants(name: str, alphabet: str) -> Iterator[str]:
-    """Every string one deletion, insertion, substitution or adjacent swap away from `name`."""
+def _one_edit_variants(name: str, alphabet: str, *, substitutions: bool = True) -> Iterator[str]:
+    """Every string one deletion, insertion, adjacent swap (or substitution) away from `name`."""
     for i in range(len(name) + 1):
         head, tail = name[:i], name[i:]
         if tail:
@@ -248,7 +261,7 @@ def _one_edit_variants(name: str, alphabet: str) -> Iterator[str]:
                 yield head + tail[1] + tail[0] + tail[2:]
         for char in alphabet:
             yield head + char + tail
-            if tail:
+            if tail and substitutions:
                 yield head + char + tail[1:]
 
 
@@ -276,6 +289,41 @@ def _one_edit_apart(a: str, b: str) -> bool:
     if a[i + 1 :] == b[i + 1 :]:
         return True
     return a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+
+
+def _distinct_by_design(a: str, b: str) -> bool:
+    """Names one edit apart that name different things on purpose, not by a slip: they differ
+    in a digit or in the character after one (`season_1` / `season_12`, `param1` / `param1b`),
+    or in a one-letter word (`X_train` / `y_train`, `v1.e` / `v1.c`).  Names that are equal but
+    for case and underscores are always slips."""
+    if _fold(a) == _fold(b):
+        return False
+    if len(a) != len(b):
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        i = next((k for k in range(len(shorter)) if shorter[k] != longer[k]), len(shorter))
+        return _numbered_at(longer, i)
+    differing = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(differing) != 1:
+        return False  # a swap of two neighbours is a slip
+    (i,) = differing
+    if _numbered_at(a, i) and _numbered_at(b, i):
+        return True
+    return _word_length(a, i) == 1 and _word_length(b, i) == 1
+
+
+def _numbered_at(name: str, i: int) -> bool:
+    """Whether position `i` of `name` is a digit or follows one."""
+    return name[i].isdigit() or (i > 0 and name[i - 1].isdigit())
+
+
+_WORD_BREAKS = "_."
+
+
+def _word_length(name: str, i: int) -> int:
+    """The length of the word of `name` (between `_` or `.`) that holds position `i`."""
+    start = max(name.rfind(c, 0, i) for c in _WORD_BREAKS) + 1
+    ends = [e for e in (name.find(c, i) for c in _WORD_BREAKS) if e >= 0]
+    return min(ends, default=len(name)) - start
 
 
 def _fold(name: str) -> str:
@@ -321,13 +369,14 @@ def unknown_input_problems(
     """
     if declared_inputs is not None and name in declared_inputs:
         return []
-    guesses = index.likely_typos(name)
+    found = index.likely_typos(name)
     strict = declared_inputs is not None and any(not dep.optional for _, dep in asking)
-    if not strict and not guesses:
+    if not strict and not found:
         return []
-    hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
     problems = []
     for spec, dep in asking:
+        guesses = [g for g in found if g != spec.name]  # never the asking node itself
+        hint = f"did you mean {' or '.join(repr(g) for g in guesses[:3])}?" if guesses else ""
         if declared_inputs is not None and not dep.optional:
             severity = Severity.ERROR
             message = (

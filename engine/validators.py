@@ -323,6 +323,10 @@ class SchemaValidator(BaseDefaultValidator):
     def arg(cls) -> str:
         return "schema"
 
+    @classmethod
+    def name(cls) -> str:
+        return "pandera_schema_validator"  # as Hamilton's pandera validators are named
+
     def description(self) -> str:
         return "Validates that the data matches its pandera schema"
 
@@ -332,6 +336,35 @@ class SchemaValidator(BaseDefaultValidator):
         except Exception as exc:  # pandera's SchemaErrors; its type lives in an optional package
             return ValidationResult(False, str(exc))
         return ValidationResult(True, "Data matches the schema")
+
+
+class ModelValidator(BaseDefaultValidator):
+    """A pydantic model (`model=`), checked in strict mode as Hamilton does (no coercion);
+    needs pydantic 2 installed when the node runs."""
+
+    def __init__(self, model: Any, importance: str):
+        super().__init__(importance)
+        self.model = model
+
+    @classmethod
+    def arg(cls) -> str:
+        return "model"
+
+    @classmethod
+    def name(cls) -> str:
+        return "pydantic_validator"  # as Hamilton's pydantic validator is named
+
+    def description(self) -> str:
+        return "Validates that the data is compatible with its pydantic model"
+
+    def validate(self, dataset: Any) -> ValidationResult:
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            TypeAdapter(self.model).validate_python(dataset, strict=True)
+        except ValidationError as exc:
+            return ValidationResult(False, str(exc), {"model_errors": exc.errors()})
+        return ValidationResult(True, f"Data passes pydantic check for model {self.model}")
 
 
 DEFAULT_VALIDATORS: dict[str, type[BaseDefaultValidator]] = {
@@ -348,6 +381,7 @@ DEFAULT_VALIDATORS: dict[str, type[BaseDefaultValidator]] = {
         ContainsValidator,
         DoesNotContainValidator,
         SchemaValidator,
+        ModelValidator,
     )
 }
 

@@ -2,8 +2,9 @@
 
 Fixture modules in tests/fixtures/dataflows are written against `hamilton` exactly as users write
 them.  For livedag's runtime side the imports are mapped textually onto `livedag.engine`, the module
-is loaded, and our rules expand it.  Both sides are reduced to `NodeSummary` (dependencies and user
-tags) per node name, which is what "the same graph" means in the differential tests.
+is loaded, our rules expand it and a `Dataflow` links the nodes.  Both sides are reduced to
+`NodeSummary` (kind, dependencies and user tags) per node name, external inputs and config keys
+included, which is what "the same graph" means in the differential tests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dataflows"
 CONFIG_HEADER = re.compile(r"^#\s*livedag-config:\s*(\{.*\})\s*$", re.MULTILINE)
+# `# livedag-requires: pandera, pydantic`: libraries a fixture imports beyond the test extras'
+# core; without them its cases are skipped, and pytest says so.
+REQUIRES_HEADER = re.compile(r"^#\s*livedag-requires:\s*(.+?)\s*$", re.MULTILINE)
 
 # hamilton import path -> livedag import path, applied in order to fixture sources.
 IMPORT_MAP: tuple[tuple[str, str], ...] = (
@@ -41,11 +45,12 @@ _counter = itertools.count()
 
 @dataclass(frozen=True)
 class NodeSummary:
+    kind: str  # "function", "input" or "config" (livedag's NodeKind values)
     dependencies: frozenset[str]
     tags: Mapping[str, Any]
 
     def __repr__(self) -> str:
-        return f"deps={sorted(self.dependencies)} tags={dict(self.tags)}"
+        return f"{self.kind} deps={sorted(self.dependencies)} tags={dict(self.tags)}"
 
 
 def fixture_paths() -> list[Path]:
@@ -56,6 +61,34 @@ def fixture_configs(path: Path) -> list[dict[str, Any]]:
     """The configs a fixture is checked under (its `# livedag-config:` lines, else `{}`)."""
     found = [json.loads(m.group(1)) for m in CONFIG_HEADER.finditer(path.read_text())]
     return found or [{}]
+
+
+def fixture_requirements(path: Path) -> list[str]:
+    """The libraries a fixture's `# livedag-requires:` line names."""
+    return [
+        name.strip()
+        for found in REQUIRES_HEADER.finditer(path.read_text())
+        for name in found.group(1).split(",")
+        if name.strip()
+    ]
+
+
+def fixture_cases(known_gaps: Mapping[str, str] | None = None) -> list[Any]:
+    """One pytest param per (fixture, config).  A fixture whose libraries are missing is
+    skipped, with the reason shown; one in `known_gaps` (stem → why) is a strict xfail."""
+    import importlib.util
+
+    import pytest
+
+    cases = []
+    for path in fixture_paths():
+        missing = [n for n in fixture_requirements(path) if importlib.util.find_spec(n) is None]
+        marks = [pytest.mark.skip(reason=f"needs {', '.join(missing)}")] if missing else []
+        if known_gaps and path.stem in known_gaps:
+            marks.append(pytest.mark.xfail(reason=known_gaps[path.stem], strict=True))
+        for i, config in enumerate(fixture_configs(path)):
+            cases.append(pytest.param(path, config, id=f"{path.stem}[{i}]", marks=marks))
+    return cases
 
 
 def to_livedag_source(text: str) -> str:
@@ -85,36 +118,68 @@ def user_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in tags.items() if k != "module" and not k.startswith(internal)}
 
 
+def hamilton_kind(node: Any, config: Mapping[str, Any]) -> str:
+    """A Hamilton node's kind in livedag's terms.  Hamilton makes both inputs and config keys
+    EXTERNAL (`user_defined`) nodes and tells them apart by whether the config has the name."""
+    if not node.user_defined:
+        return "function"
+    return "config" if node.name in config else "input"
+
+
 def hamilton_nodes(path: Path, config: Mapping[str, Any]) -> dict[str, NodeSummary]:
-    """Nodes apache-hamilton makes of the fixture (external inputs left out)."""
+    """Every node apache-hamilton makes of the fixture, external ones included."""
     from hamilton import graph
 
     module = load_module(path, prefix="ham")
     fg = graph.FunctionGraph.from_modules(module, config=dict(config))
     return {
-        name: NodeSummary(frozenset(node.input_types), user_tags(node.tags))
+        name: NodeSummary(
+            hamilton_kind(node, fg.config), frozenset(node.input_types), user_tags(node.tags)
+        )
         for name, node in fg.nodes.items()
-        if not node.user_defined
     }
 
 
+def livedag_module(path: Path) -> types.ModuleType:
+    """The fixture imported with livedag's decorators in place of Hamilton's."""
+    return load_module(path, to_livedag_source(path.read_text()), prefix="ld")
+
+
 def runtime_nodes(path: Path, config: Mapping[str, Any]) -> dict[str, NodeSummary]:
-    """Nodes livedag's rules make of the fixture, imported with livedag's decorators."""
+    """Nodes livedag's rules make of the fixture, imported with livedag's decorators, linked."""
     from livedag.engine.introspect import module_functions
     from livedag.engine.rules import expand_module
 
-    module = load_module(path, to_livedag_source(path.read_text()), prefix="ld")
-    expansion = expand_module(module_functions(module), config)
-    errors = [p for p in expansion.problems if p.severity.value == "error"]
+    expansion = expand_module(module_functions(livedag_module(path)), config)
+    return linked(expansion.nodes, config, expansion.problems)
+
+
+def driver_nodes(path: Path, config: Mapping[str, Any]) -> dict[str, NodeSummary]:
+    """The graph livedag's runtime driver (`driver.Builder`) builds of the fixture."""
+    from livedag.engine import driver
+
+    built = driver.Builder().with_modules(livedag_module(path)).with_config(dict(config)).build()
+    return summarize(built.flow.nodes.values())
+
+
+def linked(nodes: Any, config: Mapping[str, Any], problems: Any = ()) -> dict[str, NodeSummary]:
+    """`nodes` linked into a Dataflow under `config`, summarized; Hamilton accepts every fixture,
+    so no error may come of it."""
+    from livedag.engine.dataflow import Dataflow
+
+    flow = Dataflow.build(nodes, config=config, problems=problems)
+    errors = [p for p in flow.problems if p.severity.value == "error"]
     assert not errors, f"livedag reported problems on a fixture Hamilton accepts: {errors}"
-    return summarize(expansion.nodes)
+    return summarize(flow.nodes.values())
 
 
 def summarize(nodes: Any) -> dict[str, NodeSummary]:
     out: dict[str, NodeSummary] = {}
     for node in nodes:
         assert node.name not in out, f"node {node.name!r} made twice"
-        out[node.name] = NodeSummary(frozenset(node.dependency_names), node.user_tags)
+        out[node.name] = NodeSummary(
+            node.kind.value, frozenset(node.dependency_names), node.user_tags
+        )
     return out
 
 

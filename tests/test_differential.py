@@ -6,13 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes
+from oracle import (
+    diff,
+    driver_nodes,
+    fixture_cases,
+    fixture_paths,
+    hamilton_nodes,
+    runtime_nodes,
+)
 
-CASES = [
-    pytest.param(path, config, id=f"{path.stem}[{i}]")
-    for path in fixture_paths()
-    for i, config in enumerate(fixture_configs(path))
-]
+CASES = fixture_cases()
 
 
 @pytest.mark.parametrize(("path", "config"), CASES)
@@ -20,6 +23,13 @@ def test_runtime_graph_equals_hamilton(path: Path, config: dict[str, Any]) -> No
     expected = hamilton_nodes(path, config)
     assert expected, "a fixture must make at least one node"
     problems = diff(expected, runtime_nodes(path, config))
+    assert not problems, "\n" + problems
+
+
+@pytest.mark.parametrize(("path", "config"), CASES)
+def test_driver_graph_equals_hamilton(path: Path, config: dict[str, Any]) -> None:
+    """The graph that runs (the driver's, modules linked as `Builder` links them) is the same."""
+    problems = diff(hamilton_nodes(path, config), driver_nodes(path, config))
     assert not problems, "\n" + problems
 
 

@@ -10,24 +10,13 @@ import pytest
 from analyzer.workspace_stub import DiskResolver
 from livedag.engine.rules import expand_module
 from livedag.server.analyzer import analyze_source
-from oracle import diff, fixture_configs, fixture_paths, hamilton_nodes, runtime_nodes, summarize
+from oracle import diff, fixture_cases, hamilton_nodes, linked, runtime_nodes
 
 TESTS = Path(__file__).parent
 # What source text alone cannot tell yet: the engine's rules read these from live objects only.
 # Strict, so the day the contract carries them statically these start to pass and must be removed.
 KNOWN_GAPS: dict[str, str] = {}
-CASES = [
-    pytest.param(
-        path,
-        config,
-        id=f"{path.stem}[{i}]",
-        marks=[pytest.mark.xfail(reason=KNOWN_GAPS[path.stem], strict=True)]
-        if path.stem in KNOWN_GAPS
-        else [],
-    )
-    for path in fixture_paths()
-    for i, config in enumerate(fixture_configs(path))
-]
+CASES = fixture_cases(KNOWN_GAPS)
 
 
 def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +27,8 @@ def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     # A function defined twice is reported (LD003) and, as in Python, only the last one counts.
     unexpected = [p for p in analysis.problems if p.code != "LD003"]
     assert not unexpected, unexpected
-    return summarize(expand_module(analysis.functions, config).nodes)
+    expansion = expand_module(analysis.functions, config)
+    return linked(expansion.nodes, config, expansion.problems)
 
 
 @pytest.mark.parametrize(("path", "config"), CASES)

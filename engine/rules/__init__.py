@@ -63,7 +63,8 @@ def expand_module(
     *,
     expand: FunctionExpander = expand_function,
 ) -> Expansion:
-    """Nodes of one module: every public function in it, private ones only as references.
+    """Nodes of one module: every public function in it, private ones only as references, and
+    shadowed definitions only through the module rewrites they take part in.
 
     `expand` is called for each public function after the module-wide rewrites; the language
     server passes a memoizing one, so only the functions that changed are expanded again.
@@ -73,7 +74,7 @@ def expand_module(
     for rewrite in MODULE_REWRITES:
         specs = rewrite.apply(specs, out.problems)
     for spec in specs:
-        if spec.is_public:
+        if spec.is_public and not spec.shadowed:
             out.extend(expand(spec, config))
     return out
 

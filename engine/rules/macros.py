@@ -370,17 +370,22 @@ def apply_mutations(
 ) -> list[FunctionSpec]:
     """Hand each `@mutate` step to its target function, in the order Hamilton's imports would.
 
-    Mutators are usually private, so no rule runs on them later: their misuse is reported here.
+    A mutator defined twice under one name mutates twice: Python keeps the second definition,
+    but the first one's decorator has already run (`FunctionSpec.shadowed`).  Mutators are
+    usually private, so no rule runs on them later: their misuse is reported here.
     """
     specs = list(functions)
     for mutator in list(specs):
-        for call in mutator.decorators:
+        # Python applies stacked decorators innermost first: the step of the `@mutate` nearest
+        # the `def` comes first in its target's chain.
+        for call in reversed(mutator.decorators):
             if call.name != "mutate" or not call.known:
                 continue
             try:
                 additions = _mutate_targets(call, mutator)
             except (DecoratorError, Unknowable) as exc:
-                if not mutator.is_public:  # a public one is reported by its own `mutate` rule
+                # a public one is reported by its own `mutate` rule, unless it makes no node
+                if not mutator.is_public or mutator.shadowed:
                     ctx = RuleContext(mutator, {})
                     report_failure(ctx, call, exc)
                     problems.extend(ctx.problems)
@@ -394,7 +399,7 @@ def apply_mutations(
 
 def _find(specs: list[FunctionSpec], target: FunctionRef) -> int | None:
     for index, spec in enumerate(specs):
-        if spec.name == target.name:
+        if spec.name == target.name and not spec.shadowed:
             return index
     return None
 

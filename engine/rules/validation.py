@@ -1,11 +1,13 @@
 """`@check_output` and `@check_output_custom`: data checks as nodes.
 
 Hamilton rewrites each checked node `fn` into `fn_raw` (the function itself), one node per check
-named `fn_<check>` (e.g. `fn_range_validator`) that depends on `fn_raw`, and `fn`, which depends on
-all of them and passes `fn_raw`'s value on once the checks are acted on.  Which check a keyword
-stands for depends on the node's type (`range` applies to a Series or a number, `contains` to a
-str); a keyword that fits no check for that type is a misuse Hamilton rejects.  At run time the
-checks are `livedag.engine.validators` objects (or the user's own validator objects).
+named after its validator, `fn_<validator name>` (e.g. `fn_range_validator`,
+`fn_pandera_schema_validator`; see `check_names`), that depends on `fn_raw`, and `fn`, which
+depends on all of them and passes `fn_raw`'s value on once the checks are acted on.  Which
+validator a keyword stands for depends on the node's type (`range` applies to a Series or a
+number, `contains` to a str); a keyword that fits no validator for that type is a misuse Hamilton
+rejects.  At run time the checks are `livedag.engine.validators` objects (or the user's own
+validator objects).
 """
 
 from __future__ import annotations
@@ -16,64 +18,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..specs import Call, Dependency, FunctionRef, NodeSpec, Severity, Symbol, TypeRef, Unknown
+from .check_names import (
+    CHECK_ARGS,
+    DEFAULT_VALIDATORS,
+    KNOWN_CLASSES,
+    NoCheck,
+    ValidatorClass,
+    checks_for,
+    custom_check_name,
+    default_check,
+)
 from .lifecycle import replace_targets, select_targets
 from .registry import DecoratorError, Phase, RuleContext, bind_arguments, rule
-from .type_names import ANY, DATAFRAME, SERIES, is_subclass, type_name
+from .type_names import ANY
 
 IS_CHECK_TAG = "hamilton.data_quality.contains_dq_results"
 CHECKED_NODE_TAG = "hamilton.data_quality.source_node"
 RESULT_TYPE = TypeRef("ValidationResult", "livedag.engine.validators.ValidationResult")
 IMPORTANCE_LEVELS = ("warn", "fail")
-
-# Keyword of @check_output → the types (canonical names, see type_names) its check applies to.
-CHECK_APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "range": (SERIES, "numbers.Real"),
-    "values_in": (SERIES, "numbers.Real", "str"),
-    "data_type": (SERIES, "numbers.Real", "str", "bool"),
-    "allow_nans": (SERIES,),
-    "max_fraction_nans": (SERIES,),
-    "max_standard_dev": (SERIES,),
-    "mean_in_range": (SERIES,),
-    "allow_none": (ANY,),
-    "contains": ("str",),
-    "does_not_contain": ("str",),
-    "schema": (DATAFRAME, SERIES),  # pandera
-}
-
-# Validator classes users may instantiate for @check_output_custom, by qualified name → the check
-# keyword their name() derives from.  Any other class is named by code we do not run (LD008).
-_HAMILTON_CLASSES = {
-    "DataInRangeValidatorPandasSeries": "range",
-    "DataInRangeValidatorPrimitives": "range",
-    "DataInValuesValidatorPandasSeries": "values_in",
-    "DataInValuesValidatorPrimitives": "values_in",
-    "DataTypeValidatorPandasSeries": "data_type",
-    "DataTypeValidatorPrimitives": "data_type",
-    "MaxFractionNansValidatorPandasSeries": "max_fraction_nans",
-    "AllowNaNsValidatorPandasSeries": "allow_nans",
-    "MaxStandardDevValidatorPandasSeries": "max_standard_dev",
-    "MeanInRangeValidatorPandasSeries": "mean_in_range",
-    "AllowNoneValidator": "allow_none",
-    "StrContainsValidator": "contains",
-    "StrDoesNotContainValidator": "does_not_contain",
-}
-_LIVEDAG_CLASSES = {
-    "RangeValidator": "range",
-    "ValuesInValidator": "values_in",
-    "DataTypeValidator": "data_type",
-    "MaxFractionNansValidator": "max_fraction_nans",
-    "AllowNansValidator": "allow_nans",
-    "MaxStandardDevValidator": "max_standard_dev",
-    "MeanInRangeValidator": "mean_in_range",
-    "AllowNoneValidator": "allow_none",
-    "ContainsValidator": "contains",
-    "DoesNotContainValidator": "does_not_contain",
-}
-KNOWN_VALIDATOR_CLASSES: dict[str, str] = {
-    **{f"hamilton.data_quality.default_validators.{k}": v for k, v in _HAMILTON_CLASSES.items()},
-    **{f"livedag.engine.validators.{k}": v for k, v in _LIVEDAG_CLASSES.items()},
-}
-# The static analyzer reports a call it does not evaluate as Unknown("calling `<qualified>` ...").
 
 
 @dataclass(frozen=True)
@@ -191,26 +153,75 @@ def _check_setting(key: str, setting: Any, call: Call) -> None:
         )
 
 
-def _check_applies(key: str, node: NodeSpec, call: Call) -> None:
-    if key not in CHECK_APPLIES_TO:
-        raise DecoratorError(
-            f"there is no check named {key!r}; use one of {', '.join(sorted(CHECK_APPLIES_TO))} "
-            f"(or @check_output_custom for your own validator)",
+def _chosen_validator(
+    key: str, node: NodeSpec, candidates: Any, call: Call, ctx: RuleContext
+) -> ValidatorClass | None:
+    """The validator class `key=` makes the check of `node` with; None (reported, LD008) when
+    that depends on something that cannot be known statically.  Raises DecoratorError where
+    Hamilton refuses."""
+    classes = _candidate_classes(candidates, node)
+    if classes is None:
+        ctx.report(
+            "LD008",
+            f"@{call.name}: default_validator_candidates cannot be known without running code, "
+            f"so neither can the name of check {key!r}; its check node is missing from the graph",
             call.location,
+            Severity.INFO,
         )
-    found = type_name(node.type)
-    if found is None:  # cannot tell statically; Hamilton decides when it builds the graph
-        return
-    if not any(is_subclass(found, kind) for kind in CHECK_APPLIES_TO[key]):
-        fits = [
-            k for k, kinds in CHECK_APPLIES_TO.items() if any(is_subclass(found, t) for t in kinds)
-        ]
-        raise DecoratorError(
-            f"check {key!r} does not apply to {node.name!r} of type {node.type}; "
-            f"it applies to {', '.join(CHECK_APPLIES_TO[key])}. Checks for this type: "
-            f"{', '.join(fits) or 'none'}",
+        return None
+    try:
+        chosen = default_check(key, node.type, classes)
+    except NoCheck as exc:
+        if key not in CHECK_ARGS and classes is DEFAULT_VALIDATORS:
+            advice = f"use one of {', '.join(sorted(CHECK_ARGS))} (or @check_output_custom)"
+        else:
+            advice = f"checks for this type: {', '.join(checks_for(node.type)) or 'none'}"
+        raise DecoratorError(f"{exc} (node {node.name!r}); {advice}", call.location) from exc
+    if chosen is None:
+        ctx.report(
+            "LD008",
+            f"@{call.name}: which validator check {key!r} uses on {node.name!r} depends on its "
+            f"type, {node.type}, which cannot be told statically; its check node is missing from "
+            f"the graph",
             call.location,
+            Severity.INFO,
         )
+    return chosen
+
+
+def _candidate_classes(candidates: Any, node: NodeSpec) -> Sequence[ValidatorClass] | None:
+    """The validator classes `@check_output` chooses from: Hamilton's defaults, or the ones
+    given as `default_validator_candidates` (None when they cannot be known)."""
+    if candidates is None:
+        return DEFAULT_VALIDATORS
+    if isinstance(candidates, Unknown) or not isinstance(candidates, (list, tuple)):
+        return None
+    out = []
+    for candidate in candidates:
+        live_class = candidate.obj if isinstance(candidate, Symbol) else None
+        known = KNOWN_CLASSES.get(candidate.name if isinstance(candidate, (Symbol, Call)) else "")
+        if known is not None:
+            out.append(replace(known, obj=live_class))
+        elif live_class is not None and (found := _live_class(live_class, node)) is not None:
+            out.append(found)
+        else:
+            return None
+    return out
+
+
+def _live_class(cls: Any, node: NodeSpec) -> ValidatorClass | None:
+    """A user's validator class, read by calling its class methods (runtime front end only)."""
+    try:
+        applies = node.type is None or node.type.obj is None or cls.applies_to(node.type.obj)
+        return ValidatorClass(
+            f"{cls.__module__}.{cls.__qualname__}",
+            str(cls.arg()),
+            (ANY,) if applies else (),
+            str(cls.name()),
+            cls,
+        )
+    except Exception:  # noqa: BLE001 — user code; the check is then left unnamed (LD008)
+        return None
 
 
 def _default_checks(
@@ -224,25 +235,24 @@ def _default_checks(
     runtime = ctx.function.obj is not None
     checks = []
     for key, setting in settings.items():
-        if candidates is None:
-            _check_applies(key, node, call)
         _check_setting(key, setting, call)
-        validator = _make_validator(key, setting, importance, candidates, call) if runtime else None
-        name = validator.name() if validator is not None else f"{key}_validator"
-        checks.append(Check(name, validator))
+        chosen = _chosen_validator(key, node, candidates, call, ctx)
+        if chosen is not None:
+            validator = _make_validator(chosen, setting, importance, call) if runtime else None
+            checks.append(Check(chosen.name, validator))
     return checks
 
 
-def _make_validator(key: str, setting: Any, importance: str, candidates: Any, call: Call) -> Any:
+def _make_validator(chosen: ValidatorClass, setting: Any, importance: str, call: Call) -> Any:
+    """The runtime check: the chosen class itself when it was given live, else livedag's."""
     from ..validators import default_validator
 
     try:
-        for cls in live(candidates) or ():
-            if getattr(cls, "arg", lambda: None)() == key:
-                return cls(**{key: live(setting), "importance": importance})
-        return default_validator(key, live(setting), importance)
+        if chosen.obj is not None:
+            return chosen.obj(**{chosen.arg: live(setting), "importance": importance})
+        return default_validator(chosen.arg, live(setting), importance)
     except (ValueError, TypeError, KeyError) as exc:
-        raise DecoratorError(f"cannot build check {key!r}: {exc}", call.location) from exc
+        raise DecoratorError(f"cannot build check {chosen.arg!r}: {exc}", call.location) from exc
 
 
 @rule("check_output", phase=Phase.TRANSFORM)
@@ -273,29 +283,25 @@ def check_output(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[No
 # --- @check_output_custom ----------------------------------------------------------------------
 
 
-def _class_of(validator: Any) -> str | None:
-    """The qualified class name of a validator argument, as far as the front end resolved it."""
-    if isinstance(validator, (Symbol, Call)):
-        return validator.name
-    if isinstance(validator, Unknown):
-        return validator.callee
-    return None
-
-
 def _custom_check(validator: Any, index: int, call: Call, ctx: RuleContext) -> Check | None:
     """Name a user-supplied validator, or report (LD008) that it cannot be named statically."""
     if isinstance(validator, Symbol) and validator.obj is not None:
         from ..validators import validator_name
 
         return Check(validator_name(validator.obj), validator.obj)
-    if class_name := _class_of(validator):
-        if class_name in KNOWN_VALIDATOR_CLASSES:
-            return Check(f"{KNOWN_VALIDATOR_CLASSES[class_name]}_validator")
+    name: str | None = None
+    if isinstance(validator, (Symbol, Call)):
+        name = custom_check_name(validator.name, None)
+    elif isinstance(validator, Unknown):
+        name = custom_check_name(validator.callee, validator.callee_class)
+    if name is not None:
+        return Check(name)
     where = getattr(validator, "location", None) or call.location
     ctx.report(
         "LD008",
         f"@{call.name}: validator #{index + 1} is named by its own name() method, which cannot be "
-        f"known without running code; its check node is missing from the graph",
+        f"known without running code (it does more than return a string); its check node is "
+        f"missing from the graph",
         where,
         Severity.INFO,
     )

@@ -14,10 +14,10 @@ import ast
 from collections.abc import Callable
 from dataclasses import replace
 
-from livedag.engine.specs import TypeRef
+from livedag.engine.specs import ClassInfo, TypeRef, Unknown
 
 from .evaluator import Evaluator
-from .scope import BindingKind
+from .scope import Binding, BindingKind
 
 TYPED_DICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict"})
 # Wrappers `typing.get_type_hints` takes off a TypedDict field's type.
@@ -116,3 +116,53 @@ def _unwrapped(node: ast.expr, ev: Evaluator) -> ast.expr:
         inner = node.slice
         node = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
     return node
+
+
+_PLAIN_METHOD_DECORATORS = frozenset({"classmethod", "staticmethod"})
+
+
+def class_info(binding: Binding, ev: Evaluator, depth: int = 0) -> ClassInfo:
+    """What the rules may read of a top-level class without running it (`ClassInfo`): its
+    bases, and which of its methods just return a constant.  Bases that are classes of this
+    module are read too (a few levels deep); others are named by what they import."""
+    node = binding.definition
+    qualified = binding.qualified or f"{ev.ctx.module}.{binding.name}"
+    if node is None:
+        return ClassInfo(qualified)
+    bases: list[ClassInfo | str] = []
+    for base in node.bases:
+        inner = ev.ctx.lookup(base.id, ev.line) if isinstance(base, ast.Name) else None
+        if inner is not None and inner.kind is BindingKind.CLASS and inner is not binding:
+            bases.append(class_info(inner, ev, depth + 1) if depth < 8 else inner.name)
+            continue
+        written = ev.dotted(base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+        bases.append(written or f"<{ast.unparse(base)}>")
+    methods: list[tuple[str, object]] = []
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.append((stmt.name, _returned_constant(stmt)))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):  # a class attribute shadows too
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    methods.append((target.id, Unknown(f"`{target.id}` is not a method")))
+    return ClassInfo(qualified, tuple(bases), tuple(methods))
+
+
+def _returned_constant(node: ast.FunctionDef | ast.AsyncFunctionDef) -> object:
+    """The constant a method's whole body returns (after its docstring), else an Unknown."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    plain = all(
+        isinstance(d, ast.Name) and d.id in _PLAIN_METHOD_DECORATORS for d in node.decorator_list
+    )
+    if (
+        plain
+        and not isinstance(node, ast.AsyncFunctionDef)
+        and len(body) == 1
+        and isinstance(body[0], ast.Return)
+        and isinstance(body[0].value, ast.Constant)
+    ):
+        return body[0].value.value
+    return Unknown(f"`{node.name}` does more than return a constant")

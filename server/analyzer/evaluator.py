@@ -15,7 +15,7 @@ import inspect
 import operator
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from livedag.engine.specs import Call, FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
@@ -235,7 +235,7 @@ class Evaluator:
         if binding.kind is BindingKind.CONSTANT:
             value = self.ctx.constant_value(binding)
             if isinstance(value, Unknown):  # say so where the constant is used
-                return Unknown(f"`{binding.name}`: {value.reason}", location)
+                return replace(value, reason=f"`{binding.name}`: {value.reason}", location=location)
             return value
         if binding.kind is BindingKind.FUNCTION:
             spec = self.ctx.function_spec(binding)
@@ -494,6 +494,17 @@ class Evaluator:
                 self.source.location(node),
                 callee=callee.qualified,
             )
+        if isinstance(callee, Symbol) and isinstance(func, ast.Name):
+            binding = self.ctx.lookup(func.id, self.line)
+            if binding is not None and binding.kind is BindingKind.CLASS:
+                from .classes import class_info  # classes.py evaluates with this module
+
+                return Unknown(
+                    f"calling `{self.text(func)}` needs running code",
+                    location,
+                    callee=callee.name,
+                    callee_class=class_info(binding, self),
+                )
         return self.unknown(node, f"calling `{self.text(func)}` needs running code")
 
     def _callee(self, func: ast.expr) -> Any:

@@ -18,6 +18,7 @@ from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
+from livedag.engine.rules import takes_part_in_rewrites
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
 from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
@@ -520,8 +521,11 @@ class ModuleSource:
         self, functions: tuple[FunctionSpec, ...]
     ) -> tuple[tuple[FunctionSpec, ...], tuple[Problem, ...]]:
         """`functions` without those a later `def` of the same name replaces (Python keeps the
-        last, so Hamilton never sees the others), and an LD003 at each one left out."""
+        last, so Hamilton never sees the others), and an LD003 at each one left out.  One whose
+        decorators change other functions (a module rewrite's, such as `@mutate`) stays, marked
+        `shadowed`: its decorators ran on import all the same."""
         dropped: set[int] = set()
+        shadowed: dict[int, FunctionSpec] = {}
         problems: list[Problem] = []
         for name in sorted(self._redefined):
             found = [bd for bd in self._bindings.get(name, ()) if bd.kind is BindingKind.FUNCTION]
@@ -536,6 +540,9 @@ class ModuleSource:
                 spec = self._spec_of(binding)
                 if binding.block is kept.block or spec is None:
                     continue
+                if takes_part_in_rewrites(spec):
+                    shadowed[id(spec)] = dataclasses.replace(spec, shadowed=True)
+                    continue
                 dropped.add(id(spec))
                 problems.append(
                     Problem(
@@ -548,7 +555,8 @@ class ModuleSource:
                         node=name,
                     )
                 )
-        return tuple(f for f in functions if id(f) not in dropped), tuple(problems)
+        kept_functions = (shadowed.get(id(f), f) for f in functions if id(f) not in dropped)
+        return tuple(kept_functions), tuple(problems)
 
     @staticmethod
     def _spec_of(binding: Binding) -> FunctionSpec | None:

@@ -71,6 +71,25 @@ def test_config_keys_become_config_nodes_and_shadow_functions() -> None:
     assert flow.definitions("rate")[0].kind is NodeKind.FUNCTION
 
 
+def test_every_config_key_is_a_node_asked_for_or_not() -> None:
+    """Hamilton makes a node of every config key, so `livedag graph` and the driver list them."""
+    flow = Dataflow.build([node("b", "region")], config={"region": 1, "debug": True})
+    debug = flow.nodes["debug"]
+    assert debug.kind is NodeKind.CONFIG and debug.type is not None and debug.type.text == "Any"
+    assert flow.graph.has_node("debug") and flow.graph.degree("debug") == 0
+    assert "debug" in flow.topological_order()
+    assert flow.problems == []
+
+
+def test_an_update_keeps_a_config_key_its_last_asker_let_go() -> None:
+    flow = Dataflow.build([node("b", "region")], config={"region": 1})
+    after = flow.updated([node("b")])
+    assert after.nodes["region"].kind is NodeKind.CONFIG
+    assert after.graph.degree("region") == 0
+    cold = Dataflow.build([node("b")], config={"region": 1})
+    assert after.nodes == cold.nodes and set(after.graph.edges) == set(cold.graph.edges)
+
+
 def test_an_input_only_asked_for_with_defaults_is_optional() -> None:
     optional = Dependency("threshold", INT, optional=True)
     flow = Dataflow.build([node("b", optional), node("c", optional, "d")])
@@ -157,6 +176,54 @@ def test_typo_detection_covers_swaps_case_and_underscores() -> None:
         flow = Dataflow.build([*produced, node("f", typo)])
         assert codes(flow.problems) == ["LD002"], typo
     assert Dataflow.build([*produced, node("f", "country")]).problems == []
+
+
+def test_a_hint_never_names_the_asking_node_itself() -> None:
+    """`totals(total)`: renaming `total` to `totals` would make `totals` depend on itself."""
+    assert Dataflow.build([node("totals", "total")]).problems == []
+    flow = Dataflow.build([node("totals", "total", line=1), node("report", "total", line=2)])
+    (problem,) = flow.problems
+    assert problem.node == "report" and "did you mean 'totals'" in problem.message
+    strict = Dataflow.build([node("totals", "total")], declared_inputs=set())
+    (error,) = strict.problems
+    assert error.severity is Severity.ERROR and "did you mean" not in error.message.lower()
+
+
+@pytest.mark.parametrize(
+    ("asked", "produced"),
+    [("lft", "left"), ("left", "lft"), ("agg", "ag_g"), ("elf", "efl"), ("LFT", "lft")],
+)
+def test_three_letter_names_get_hints_too(asked: str, produced: str) -> None:
+    (problem,) = Dataflow.build([node(produced), node("f", asked)]).problems
+    assert problem.code == "LD002" and f"did you mean '{produced}'" in problem.message
+
+
+@pytest.mark.parametrize(("asked", "produced"), [("age", "ago"), ("ab", "abc"), ("lft", "lf")])
+def test_short_names_one_letter_off_are_not_typos(asked: str, produced: str) -> None:
+    assert Dataflow.build([node(produced), node("f", asked)]).problems == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "produced"),
+    [
+        ("y_validation", "X_validation"),
+        ("season_5", "season_1"),
+        ("lat_b", "lat_a"),
+        ("v1.e", "v1.c"),
+        ("param1", "param1b"),
+    ],
+)
+def test_names_that_differ_in_a_digit_or_a_one_letter_word_are_not_typos(
+    asked: str, produced: str
+) -> None:
+    """`y_validation` is the labels beside the `X_validation` features, not a slip of it."""
+    assert Dataflow.build([node(produced), node("f", asked)]).problems == []
+
+
+def test_closest_names_share_the_typo_rules() -> None:
+    flow = Dataflow.build([node("left"), node("right"), node("lft_total", "lft")])
+    assert flow.closest_names("lft")[0] == "left"
+    assert "lft" not in flow.closest_names("lft")
 
 
 # --- LD003 ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from livedag.engine.lineage import RequiredInputs, required_inputs
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
 from livedag.engine.validate import NameIndex, _fold, _one_edit_apart
 
-NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode"]
+NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode", "mod"]
 TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]
 OUTPUTS = ("score", "income_mean", "region")
 _lines = itertools.count(1)
@@ -55,7 +55,7 @@ edits = st.lists(
     min_size=1,
     max_size=12,
 )
-configs = st.sampled_from([{}, {"mode": "batch"}, {"region": "US", "age": 3}])
+configs = st.sampled_from([{}, {"mode": "batch"}, {"region": "US", "age": 3, "nobody_asks": 0}])
 declared = st.sampled_from([None, frozenset(), frozenset({"income"})])
 
 

@@ -4,6 +4,7 @@ and the compute functions the runtime calls."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -501,9 +502,100 @@ def test_mutate_runtime_applies_steps() -> None:
     assert run(out.nodes, {"raw": 2, "extra": 1}, "orders") == 21
 
 
+def test_a_target_mutated_twice_numbers_the_steps_in_the_order_python_applies_them() -> None:
+    def orders(raw: int) -> int:
+        return raw
+
+    @mutate(orders)  # applied second: Python applies the decorator nearest the def first
+    @mutate(orders, orders, k=value(10))
+    def _times_k(x: int, k: int = 2) -> int:
+        return x * k
+
+    out = expand_module([function_spec(f) for f in (orders, _times_k)], {})
+    assert not out.problems
+    assert deps(out) == {
+        "orders.raw": {"raw"},
+        "orders.with_times_k": {"orders.raw"},
+        "orders.with_times_k_1": {"orders.with_times_k"},
+        "orders.with_times_k_2": {"orders.with_times_k_1", "k"},
+        "orders": {"orders.with_times_k_2"},
+    }
+    assert run(out.nodes, {"raw": 3}, "orders") == 3 * 10 * 10 * 2  # every mutation applied
+
+
+REDEFINED_MUTATOR = """
+from hamilton.function_modifiers import mutate
+
+
+def total(raw: int) -> int:
+    return raw
+
+
+def _plain(x: int) -> int:
+    return x
+
+
+@mutate(total)
+def _add(x: int) -> int:
+    return x + 1
+
+
+@mutate(total)
+def _double(x: int) -> int:
+    return x * 2
+
+
+@mutate(total)
+def _add(x: int) -> int:
+    return x + 100
+
+
+def _plain(x: int) -> int:
+    return -x
+"""
+
+
+def test_a_mutator_defined_twice_mutates_twice_at_run_time(tmp_path: Any) -> None:
+    from rulekit import live_nodes
+
+    nodes = live_nodes(tmp_path, REDEFINED_MUTATOR)
+    assert {n.name for n in nodes} == {
+        "total.raw",
+        "total.with_add",
+        "total.with_double",
+        "total.with_add_1",
+        "total",
+    }
+    assert run(nodes, {"raw": 1}, "total") == (1 + 1) * 2 + 100
+
+
+def test_a_mutator_defined_twice_is_kept_by_the_static_front_end_and_not_a_duplicate() -> None:
+    from livedag.server.analyzer import analyze_source
+
+    analysis = analyze_source(REDEFINED_MUTATOR, module="m", path="m.py")
+    # Only the plain function Python replaces is a duplicate: its definition is truly gone.
+    assert [(p.code, p.node) for p in analysis.problems] == [("LD003", "_plain")]
+    shadowed = [f for f in analysis.functions if f.shadowed]
+    assert [(f.name, f.location.line if f.location else 0) for f in shadowed] == [("_add", 14)]
+    out = expand_module(analysis.functions, {})
+    assert not out.problems
+    assert deps(out) == {
+        "total.raw": {"raw"},
+        "total.with_add": {"total.raw"},
+        "total.with_double": {"total.with_add"},
+        "total.with_add_1": {"total.with_double"},
+        "total": {"total.with_add_1"},
+    }
+
+
+def test_a_shadowed_definition_makes_no_node_of_its_own() -> None:
+    first = replace(fn_spec("total", "raw"), shadowed=True)
+    assert deps(expand_module([first, fn_spec("total", "other")], {})) == {"total": {"other"}}
+
+
 # --- executed against Hamilton: every node of this family's fixtures computes the same value ----
 
-FAMILY = ("macros_", "pipes_", "recursive_")
+FAMILY = ("macros_", "pipes_", "recursive_", "rules_mutate_")
 
 
 def _fixture_cases() -> list[Any]:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from livedag.engine.rules import expand_function
-from livedag.engine.specs import Call, FunctionSpec, Location, Symbol, Unknown
+from livedag.engine.rules import expand_function, expand_module
+from livedag.engine.specs import Call, ClassInfo, FunctionSpec, Location, Symbol, TypeRef, Unknown
 from livedag.engine.validators import DataValidationError
-from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
+from rulekit import (
+    at,
+    deps,
+    execute,
+    expand,
+    hamilton_rejects,
+    live_nodes,
+    livedag_codes,
+    spec,
+    unknown,
+)
 
 WHERE = Location("m.py", 3, 0, 3, 30)
 
@@ -289,3 +300,225 @@ def test_hamiltons_own_validator_objects_run_too(tmp_path: Path) -> None:
     too_big = pd.DataFrame({"amount": [10.0, 2000.0]})
     with pytest.raises(DataValidationError, match=r"line_amount:range_validator.*\(0.0,1000.0\)"):
         execute(nodes, "line_amount", {"raw_lines": too_big})
+
+
+# --- what check nodes are named after ------------------------------------------------------------
+
+
+def typed_fn(*decorators: Call, returns: TypeRef) -> FunctionSpec:
+    fn = spec(*decorators, name="out", params=[("raw", "pd.DataFrame")])
+    return replace(fn, returns=returns)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "returns", "name"),
+    [
+        ({"schema": unknown()}, TypeRef("pd.DataFrame", "pandas.DataFrame"), "pandera_schema"),
+        ({"schema": unknown()}, TypeRef("pd.Series", "pandas.Series"), "pandera_schema"),
+        ({"schema": unknown()}, TypeRef("pl.DataFrame", "polars.DataFrame"), "pandera_schema"),
+        ({"schema": unknown()}, TypeRef("ir.Table", "ibis.expr.types.Table"), "schema"),
+        ({"model": Symbol("m.Order")}, TypeRef("Order", "m.Order"), "pydantic"),
+        ({"model": Symbol("m.Order")}, TypeRef("dict[str, Any]"), "pydantic"),
+        ({"range": (0, 1)}, TypeRef("float"), "range"),
+        ({"range": (0, 1)}, TypeRef("Amount", "m.Amount"), "range"),  # one name whatever type
+    ],
+)
+def test_a_check_is_named_after_the_validator_chosen_for_the_type(
+    kwargs: dict[str, object], returns: TypeRef, name: str
+) -> None:
+    nodes = expand(typed_fn(check(**kwargs), returns=returns))
+    assert f"out_{name}_validator" in nodes
+
+
+def test_a_check_whose_validator_depends_on_an_unknown_type_is_ld008_not_a_guess() -> None:
+    # `schema=` is pandera's on frames and ibis's on tables, named differently.
+    out = expand_function(
+        typed_fn(check(schema=unknown()), returns=TypeRef("Frame", "m.Frame")), {}
+    )
+    assert [(p.code, p.severity.value) for p in out.problems] == [("LD008", "info")]
+    assert "depends on its type" in out.problems[0].message
+    assert sorted(n.name for n in out.nodes) == ["out", "out_raw"]
+
+
+def test_a_model_check_on_a_type_pydantic_cannot_check_is_ld006() -> None:
+    out = expand_function(typed_fn(check(model=Symbol("m.Order")), returns=TypeRef("int")), {})
+    assert [p.code for p in out.problems] == ["LD006"]
+    assert "does not apply" in out.problems[0].message
+
+
+def test_the_catalogue_names_what_hamiltons_own_validator_classes_name() -> None:
+    """Every validator class Hamilton offers @check_output (pandera's and pydantic's included,
+    when installed) is in livedag's catalogue, under the same keyword and name."""
+    pytest.importorskip("pandera")
+    pytest.importorskip("pydantic")
+    from hamilton import registry
+    from hamilton.data_quality import default_validators
+    from livedag.engine.rules.check_names import KNOWN_CLASSES
+
+    registry.initialize()  # loads the plugins that add validators (pydantic's)
+    seen = default_validators.AVAILABLE_DEFAULT_VALIDATORS
+    assert any(c.arg() == "model" for c in seen) and any(c.arg() == "schema" for c in seen)
+    for cls in seen:
+        known = KNOWN_CLASSES[f"{cls.__module__}.{cls.__qualname__}"]
+        assert (known.arg, known.name) == (cls.arg(), cls.name()), cls
+
+
+def test_livedags_runtime_validators_are_named_as_the_catalogue_says() -> None:
+    from livedag.engine import validators
+    from livedag.engine.rules.check_names import LIVEDAG_VALIDATORS
+
+    by_class = {c.qualified.rsplit(".", 1)[1]: c for c in LIVEDAG_VALIDATORS}
+    for cls in validators.DEFAULT_VALIDATORS.values():
+        known = by_class[cls.__name__]
+        assert (known.arg, known.name) == (cls.arg(), cls.name())
+
+
+# --- custom validators read from their class -----------------------------------------------------
+
+DQ = "hamilton.data_quality.base"
+
+
+def made_by(info: ClassInfo) -> Unknown:
+    return Unknown("calling a class", callee=info.name, callee_class=info)
+
+
+def returns_name(value: object) -> tuple[tuple[str, object], ...]:
+    return (("name", value),)
+
+
+@pytest.mark.parametrize(
+    ("info", "name"),
+    [
+        (ClassInfo("m.Pos", (f"{DQ}.DataValidator",), returns_name("positive")), "positive"),
+        (
+            ClassInfo("m.Sub", (ClassInfo("m.Pos", (f"{DQ}.DataValidator",), returns_name("p")),)),
+            "p",
+        ),
+        (
+            ClassInfo("m.Arg", (f"{DQ}.BaseDefaultValidator",), (("arg", "bounded"),)),
+            "bounded_validator",
+        ),
+        (
+            ClassInfo(
+                "m.Wide",
+                ("hamilton.data_quality.default_validators.DataInRangeValidatorPandasSeries",),
+                (("arg", "wide"),),
+            ),
+            "wide_validator",
+        ),
+        (
+            ClassInfo(
+                "m.P", ("hamilton.data_quality.pandera_validators.PanderaDataFrameValidator",)
+            ),
+            "pandera_schema_validator",
+        ),
+    ],
+)
+def test_a_users_validator_is_named_by_what_its_class_returns(info: ClassInfo, name: str) -> None:
+    nodes = expand(series_fn(Call("check_output_custom", (made_by(info),))))
+    assert f"spend_{name}" in nodes
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        ClassInfo("m.Computed", (f"{DQ}.DataValidator",), returns_name(Unknown("an f-string"))),
+        ClassInfo("m.Other", ("other_lib.Validator",), ()),  # a base we cannot see into
+        ClassInfo("m.Literal", (f"{DQ}.DataValidator",), returns_name(3)),  # not a string
+        # a base of unknown content comes first in the MRO, so it may define name()
+        ClassInfo(
+            "m.Mixed",
+            ("other_lib.Mixin", ClassInfo("m.Pos", (f"{DQ}.DataValidator",), returns_name("p"))),
+        ),
+    ],
+    ids=["computed", "unseen base", "not a string", "unseen base first"],
+)
+def test_a_users_validator_whose_name_needs_running_code_is_ld008(info: ClassInfo) -> None:
+    out = expand_function(series_fn(Call("check_output_custom", (made_by(info),))), {})
+    assert [p.code for p in out.problems] == ["LD008"]
+    assert sorted(n.name for n in out.nodes) == ["spend", "spend_raw"]
+
+
+def test_the_mro_is_pythons() -> None:
+    base = ClassInfo("m.Base", ("x.Root",))
+    left, right = ClassInfo("m.Left", (base,)), ClassInfo("m.Right", (base,))
+    diamond = ClassInfo("m.Diamond", (left, right))
+    assert diamond.mro() == [diamond, left, right, base, "x.Root"]
+    assert ClassInfo("m.Bad", (base, left)).mro() is None  # Python refuses this order too
+
+
+STATIC_CUSTOM = """
+from hamilton.data_quality import base
+from hamilton.function_modifiers import check_output_custom
+
+
+class Computed(base.DataValidator):
+    def name(self) -> str:
+        return "x" + "y"
+
+
+class Fixed(base.DataValidator):
+    @classmethod
+    def name(cls) -> str:
+        '''Its node's name.'''
+        return "fixed"
+
+
+CHECK = Fixed("warn")
+
+
+@check_output_custom(Computed("warn"), CHECK)
+def spend(raw: int) -> int:
+    return raw
+"""
+
+
+def test_the_static_front_end_reads_a_validators_name_from_its_class() -> None:
+    from livedag.server.analyzer import analyze_source
+
+    analysis = analyze_source(STATIC_CUSTOM, module="m", path="m.py")
+    out = expand_module(analysis.functions, {})
+    assert sorted(n.name for n in out.nodes) == ["spend", "spend_fixed", "spend_raw"]
+    (ld008,) = out.problems
+    lines = STATIC_CUSTOM.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("@check_output_custom"))
+    assert ld008.code == "LD008" and ld008.location is not None
+    assert (ld008.location.line, ld008.location.column) == (line, lines[line - 1].index("Comp"))
+
+
+PLUGIN_CHECKS = """
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from hamilton.function_modifiers import check_output
+from pydantic import BaseModel
+
+
+class Summary(BaseModel):
+    total: float
+
+
+@check_output(schema=pa.SeriesSchema(float, checks=pa.Check.ge(0)), importance="fail")
+def amount(raw: pd.Series) -> pd.Series:
+    return raw
+
+
+@check_output(model=Summary, importance="fail")
+def summary(amount: pd.Series) -> dict[str, Any]:
+    return {"total": amount.sum() if len(amount) else "none"}
+"""
+
+
+def test_pandera_and_pydantic_checks_run(tmp_path: Path) -> None:
+    pytest.importorskip("pandera")
+    pytest.importorskip("pydantic")
+    nodes = live_nodes(tmp_path, PLUGIN_CHECKS)
+    assert {"amount_pandera_schema_validator", "summary_pydantic_validator"} <= {
+        n.name for n in nodes
+    }
+    assert execute(nodes, "summary", {"raw": pd.Series([1.0, 2.0])}) == {"total": 3.0}
+    with pytest.raises(DataValidationError, match="amount:pandera_schema_validator"):
+        execute(nodes, "amount", {"raw": pd.Series([-1.0])})
+    with pytest.raises(DataValidationError, match="summary:pydantic_validator"):
+        execute(nodes, "summary", {"raw": pd.Series([], dtype=float)})
