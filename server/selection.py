@@ -254,7 +254,7 @@ def open_scope(paths: Sequence[Path], config: dict[str, Any] | None, resolve_imp
     chosen = [
         f
         for f in named
-        if _belongs(f.view, given, builders) and (f.kind != "module" or f.view.graph.nodes)
+        if _belongs(f.view, given, builders) and (f.kind != "module" or _makes_nodes(f.view))
     ]
     missing = _missing_modules(given, snapshot, chosen)
     return Scope(given, workspace, snapshot, chosen, missing, stop)
@@ -274,6 +274,13 @@ def _index(
         if wanted is None or wanted:
             snapshot = workspace.resolve_external_names(wanted) or snapshot
     return workspace, snapshot
+
+
+def _makes_nodes(view: DataflowView) -> bool:
+    """Whether a function of the dataflow makes a node (config keys alone are no dataflow)."""
+    from livedag.engine.specs import NodeKind
+
+    return any(spec.kind is NodeKind.FUNCTION for spec in view.graph.nodes.values())
 
 
 def _driver_context(given: Sequence[Path], snapshot: Snapshot, stop: Path) -> list[Path]:

@@ -59,8 +59,13 @@ def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
 @pytest.mark.parametrize(("path", "config"), CASES)
 def test_roles_equal_hamiltons(path: Path, config: dict[str, Any]) -> None:
     expected = hamilton_roles(path, config)
-    assert runtime_roles(path, config) == expected
-    assert static_roles(path, config) == expected
+    # A function whose node is a config key gives way to the config value (no role of its own).
+    assert _made(runtime_roles(path, config), config) == expected
+    assert _made(static_roles(path, config), config) == expected
+
+
+def _made(roles: dict[str, str], config: dict[str, Any]) -> dict[str, str]:
+    return {name: role for name, role in roles.items() if name not in config}
 
 
 def test_the_fixtures_have_every_role() -> None:
