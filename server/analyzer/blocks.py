@@ -48,7 +48,11 @@ class Block:
     syntax_error: Problem | None = None
     bindings: list[Binding] = field(default_factory=list)
     functions: tuple[FunctionSpec, ...] = ()
+    # The functions by binding index when one could not be analysed (None there, LD012).
+    by_index: tuple[FunctionSpec | None, ...] | None = None
     problems: tuple[Problem, ...] = ()
+    structure_failures: tuple[Problem, ...] = ()  # LD012s from reading the names it binds
+    value_failures: dict[str, Problem] | None = None  # LD012s from evaluating its values
     drivers: DriverFacts | None = None
     reads: frozenset[str] = frozenset()
     value_reads: frozenset[str] = frozenset()  # names its constants' and classes' values read
@@ -68,6 +72,11 @@ class Block:
     @property
     def end(self) -> int:
         return self.start + self.line_count
+
+    def function_at(self, index: int) -> FunctionSpec | None:
+        """The FunctionSpec of the block's `index`-th function (a binding's `index`)."""
+        functions = self.functions if self.by_index is None else self.by_index
+        return functions[index] if index < len(functions) else None
 
     def function_nodes(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         return function_definitions(self.statements or ()).kept

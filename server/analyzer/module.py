@@ -20,6 +20,7 @@ from typing import Any
 
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
+from .anchors import AnchoredLocation
 from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
 from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
@@ -27,9 +28,10 @@ from .definitions import function_definitions
 from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
-from .functions import annotation, function_spec, left_out_problem
+from .failures import analysis_failure, reason_of, statement_location
+from .functions import annotation, function_name_location, function_spec, left_out_problem
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
-from .scope import Binding, BindingKind, statement_bindings
+from .scope import Binding, BindingKind, SourceMap, statement_bindings
 
 logger = logging.getLogger(__name__)
 _versions = itertools.count(1)
@@ -84,6 +86,9 @@ class ModuleSource:
                 gc.enable()
 
     def _update(self, text: str) -> ModuleAnalysis:
+        # A failure inside one function or statement costs only that piece (LD012, see
+        # `failures.py`); these catch what is left: the splitting and bookkeeping around them.
+        failure: Exception | None = None
         try:
             if self._analysis is None or not self._blocks:
                 self._cold(text)
@@ -93,14 +98,25 @@ class ModuleSource:
             logger.exception("incremental analysis of %s failed; re-analyzing it whole", self.path)
             try:
                 self._cold(text)
-            except Exception:
-                logger.exception("analysis of %s failed", self.path)
+            except Exception as exc:
+                failure = exc
                 self._blocks, self._bindings, self._notable = [], {}, {}
                 self._functions, self._redefined = None, set()
                 self._pending, self._pending_of = Counter(), {}
         self._text = text
-        self._analysis = self._collect(text)
+        self._analysis = self._collect_or_fail(text, failure)
         return self._analysis
+
+    def _collect_or_fail(self, text: str, failure: Exception | None) -> ModuleAnalysis:
+        """The module's analysis, or, when even that fails, one that says so on line 1."""
+        if failure is None:
+            try:
+                return self._collect(text)
+            except Exception as exc:
+                failure = exc
+        location = AnchoredLocation(self.path, 1, 0, 1, 0)
+        problem = analysis_failure("this module", location, failure, self.path)
+        return ModuleAnalysis(self.module, self.path, text, (), (problem,), {}, ())
 
     def refresh(self, modules: Collection[str] | None = None) -> ModuleAnalysis | None:
         """Re-analyze blocks that used other workspace modules (all, or those in `modules`) and
@@ -123,7 +139,7 @@ class ModuleSource:
             return self._analysis
         self._reanalyze(stale, set())
         self._functions = None
-        self._analysis = self._collect(self._text)
+        self._analysis = self._collect_or_fail(self._text, None)
         return self._analysis
 
     def constant(self, name: str) -> Any:
@@ -171,6 +187,9 @@ class ModuleSource:
             block.constants[binding.name] = (_IN_PROGRESS, set(), set(), set())
             try:
                 value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
+                self._value_failed(binding, binding.name, None)
+            except Exception as exc:
+                value = self._value_failed(binding, binding.name, exc)
             finally:
                 del block.constants[binding.name]
             modules = own.workspace_modules | own.module_refs  # the value may keep functions
@@ -205,6 +224,10 @@ class ModuleSource:
                     )
                 else:
                     value = TypeRef(binding.name, qualified)
+                self._value_failed(binding, key, None)
+            except Exception as exc:
+                self._value_failed(binding, key, exc)
+                value = plain
             finally:
                 del block.constants[key]
             modules = own.workspace_modules | own.module_refs
@@ -214,6 +237,29 @@ class ModuleSource:
         value, reads, modules, pending = cached
         ctx.absorb(reads, modules, pending)
         return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
+
+    def _value_failed(self, binding: Binding, key: str, exc: Exception | None) -> Unknown:
+        """Record (or, with `exc` None, clear) the LD012 of the value `binding` defines.
+
+        Values are evaluated when something reads them, so the record stays until the block is
+        edited or the value evaluates cleanly."""
+        block = binding.block
+        failures = block.value_failures
+        if exc is None:
+            if failures and failures.pop(key, None) is not None:
+                self._note(block)
+            return Unknown("")
+        assert binding.source is not None
+        stmt = block.statements[0] if block.statements else binding.definition
+        location = (
+            statement_location(stmt, binding.source)
+            if stmt is not None
+            else binding.source.span(binding.source.first + 1, 0, 0)
+        )
+        problem = analysis_failure("this statement", location, exc, self.path)
+        block.value_failures = {**(failures or {}), key: problem}
+        self._note(block)
+        return Unknown(f"livedag could not analyse it ({reason_of(exc)})", location)
 
     def _read_by_value(
         self, block: Block, names: Collection[str], modules: Collection[str] = ()
@@ -233,9 +279,7 @@ class ModuleSource:
             if block.ctx is not None:  # being analyzed: a function referring to itself
                 return None
             self._analyze(block)
-        if binding.index < len(block.functions):
-            return block.functions[binding.index]
-        return None
+        return block.function_at(binding.index)
 
     def external_name(self, qualified: str) -> str | None:
         if self.external is None:
@@ -409,11 +453,17 @@ class ModuleSource:
         if block.statements is None or block.source is None:
             return
         bindings: list[Binding] = []
+        failures: list[Problem] = []
         for stmt in block.statements:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bindings.extend(
-                    statement_bindings(stmt, block, block.source, self.module, self.is_package)
-                )
+                try:
+                    bindings.extend(
+                        statement_bindings(stmt, block, block.source, self.module, self.is_package)
+                    )
+                except Exception as exc:  # that statement binds nothing; the rest carry on
+                    location = statement_location(stmt, block.source)
+                    failures.append(analysis_failure("this statement", location, exc, self.path))
+        block.structure_failures = tuple(failures)
         # A `def` (also one inside `if`/`try`/`with`) wins over an assignment on another path.
         for index, node in enumerate(block.function_nodes()):
             bindings = [b for b in bindings if b.name != node.name]
@@ -428,22 +478,7 @@ class ModuleSource:
         ctx = BlockContext(self)
         block.ctx = ctx
         try:
-            found = function_definitions(block.statements)
-            block.functions = tuple(
-                function_spec(node, ctx, block.source, block.start) for node in found.kept
-            )
-            block.problems = tuple(
-                left_out_problem(item.node, item.reason, block.source)
-                for item in found.left_out
-                if item.reason is not None
-            )
-            block.drivers = (
-                driver_facts(block.statements, ctx, block.source)
-                if might_use_driver(block.text)
-                else None
-            )
-        except RecursionError:
-            block.functions, block.drivers = (), None
+            block.problems = self._analyze_block(block, ctx, block.source)
         finally:
             block.ctx = None
         block.version = next(_versions)
@@ -462,10 +497,56 @@ class ModuleSource:
         if not any(bd.kind is BindingKind.CONSTANT for bd in block.bindings):
             block.statements = None  # keep memory low; re-parsed if needed again
 
+    def _analyze_block(
+        self, block: Block, ctx: BlockContext, source: SourceMap
+    ) -> tuple[Problem, ...]:
+        """Set the block's functions and driver facts; its problems.  Whatever fails costs its
+        own function (or, outside functions, the block's functions or drivers) and an LD012."""
+        assert block.statements is not None
+        failures: list[Problem] = []
+        left_out: tuple[Problem, ...] = ()
+        try:
+            found = function_definitions(block.statements)
+            specs: list[FunctionSpec | None] = []
+            for node in found.kept:
+                try:
+                    specs.append(function_spec(node, ctx, source, block.start))
+                except Exception as exc:  # costs this function only
+                    location = function_name_location(node, source)
+                    failures.append(analysis_failure("this function", location, exc, self.path))
+                    specs.append(None)
+            block.functions = tuple(spec for spec in specs if spec is not None)
+            block.by_index = tuple(specs) if failures else None
+            left_out = tuple(
+                left_out_problem(item.node, item.reason, source)
+                for item in found.left_out
+                if item.reason is not None
+            )
+        except Exception as exc:
+            block.functions, block.by_index = (), None
+            failures.append(self._block_failure(block, exc))
+        try:
+            block.drivers = (
+                driver_facts(block.statements, ctx, source)
+                if might_use_driver(block.text)
+                else None
+            )
+        except Exception as exc:
+            block.drivers = None
+            failures.append(self._block_failure(block, exc))
+        return (*left_out, *block.structure_failures, *failures)
+
+    def _block_failure(self, block: Block, exc: Exception) -> Problem:
+        """LD012 on the first statement of a block whose analysis failed outside a function."""
+        assert block.statements is not None and block.source is not None
+        location = statement_location(block.statements[0], block.source)
+        return analysis_failure("this statement", location, exc, self.path)
+
     def _note(self, block: Block) -> None:
         """Keep `_notable` and the outside-name counts current for a block just analyzed."""
         if (
             block.problems
+            or block.value_failures
             or block.drivers is not None
             or any(bd.kind is BindingKind.IMPORT for bd in block.bindings)
         ):
@@ -522,8 +603,7 @@ class ModuleSource:
 
     @staticmethod
     def _spec_of(binding: Binding) -> FunctionSpec | None:
-        functions = binding.block.functions
-        return functions[binding.index] if binding.index < len(functions) else None
+        return binding.block.function_at(binding.index)
 
     def _collect(self, text: str) -> ModuleAnalysis:
         functions = self._functions
@@ -531,7 +611,7 @@ class ModuleSource:
             functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
             self._functions = functions
         blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
-        problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
+        problems = tuple(itertools.chain.from_iterable(map(_problems_of, blocks)))
         if self._redefined:
             functions, shadowed = self._without_shadowed(functions)
             problems += shadowed
@@ -548,6 +628,12 @@ class ModuleSource:
         return ModuleAnalysis(
             self.module, self.path, text, functions, problems, imports, drivers, pending
         )
+
+
+def _problems_of(block: Block) -> tuple[Problem, ...]:
+    if block.value_failures:
+        return (*block.problems, *block.value_failures.values())
+    return block.problems
 
 
 def _defined_in_several_blocks(bindings: Sequence[Binding]) -> bool:
