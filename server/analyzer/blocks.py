@@ -177,8 +177,7 @@ def _heuristic_starts(lines: Sequence[str]) -> list[int]:
             continued = stripped.endswith("\\")
         if not first or first in " \t\r\n#)]}" or was_continued:
             continue
-        word = stripped.split(":", 1)[0].split(None, 1)[0] if stripped.split() else ""
-        if word in _CONTINUATIONS:
+        if _leading_word(stripped) in _CONTINUATIONS:
             continue
         if after_decorator:
             after_decorator = first == "@"
@@ -186,6 +185,14 @@ def _heuristic_starts(lines: Sequence[str]) -> list[int]:
         after_decorator = first == "@"
         starts.append(index)
     return starts
+
+
+def _leading_word(line: str) -> str:
+    """The keyword or name a line starts with (`except` of `except* E:`, `else` of `else:`)."""
+    end = 0
+    while end < len(line) and (line[end].isalnum() or line[end] == "_"):
+        end += 1
+    return line[:end]
 
 
 def _tolerant_blocks(lines: Sequence[str], start: int, path: str | None) -> list[Block]:
