@@ -472,7 +472,10 @@ class Evaluator:
             bound = self.arguments(node)
             if isinstance(bound, Unknown):
                 return bound
-            return callee.obj(*bound[0], **bound[1])
+            try:
+                return callee.obj(*bound[0], **bound[1])
+            except TypeError as exc:  # wrong arguments for the lambda, as Python would say
+                return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
         if isinstance(callee, ExternalName):
             return Unknown(
                 f"calling `{callee.qualified}` needs running code",
