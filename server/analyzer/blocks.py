@@ -10,6 +10,8 @@ itself (LD007) and every other function is still analyzed.
 from __future__ import annotations
 
 import ast
+import bisect
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from livedag.engine.specs import FunctionSpec, Problem, Severity
 
 from .anchors import Anchor, AnchoredLocation
 from .definitions import function_definitions
+from .lexical import closing_quote, open_triple_quote
 from .scope import Binding, SourceMap
 
 if TYPE_CHECKING:
@@ -33,6 +36,7 @@ _INCOMPLETE = (
     "expected an indented block",
 )
 MAX_MERGE = 8
+_LOOKAHEAD_LINES = 400  # how far below an edited region pieces to join are looked for
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
@@ -63,6 +67,9 @@ class Block:
     ctx: BlockContext | None = None  # set while the block is being analyzed
     analyzed: bool = False
     removed: bool = False  # replaced by an edit
+    # Broken, and left something open that text further down may complete: the delimiter of a
+    # triple-quoted string (`"""`, `'''`), or `(` for a bracket.
+    unfinished: str = ""
     version: int = 0  # bumped each time it is analyzed (function bindings' meaning)
 
     @property
@@ -100,16 +107,23 @@ def split_lines(text: str) -> list[str]:
     return out
 
 
-def parse_region(lines: Sequence[str], start: int, path: str | None) -> list[Block]:
-    """Blocks of document lines `lines`, whose first line is document line `start` (0-based)."""
-    if not lines:
-        return []
-    tree, error = _parse("".join(lines))
+def parse_region(
+    lines: Sequence[str], begin: int, end: int, path: str | None
+) -> tuple[list[Block], int]:
+    """Blocks tiling document lines `begin`..`end` of `lines` (the whole document, 0-based, end
+    exclusive), and the line up to which the text decided them.
+
+    That line is past `end` when a string or bracket left open inside the window may close
+    further down (where a fresh analysis of the whole document would look): the caller widens
+    the window to it and asks again, so an edited region splits as the whole text would.
+    """
+    window = lines[begin:end]
+    if not window:
+        return [], end
+    tree, _ = _parse("".join(window))
     if tree is not None:
-        return _blocks_of(tree, lines, start, path)
-    if len(lines) == 1 or error is None:
-        return [_broken(lines, start, path, error)]
-    return _tolerant_blocks(lines, start, path)
+        return _blocks_of(tree, window, begin, path), end
+    return _tolerant_blocks(lines, begin, end, path)
 
 
 def reparse(block: Block, path: str | None) -> list[ast.stmt] | None:
@@ -123,7 +137,9 @@ def reparse(block: Block, path: str | None) -> list[ast.stmt] | None:
 
 def _parse(text: str) -> tuple[ast.Module | None, SyntaxError | None]:
     try:
-        return ast.parse(text), None
+        with warnings.catch_warnings():  # `1if x` and friends: the user's linter says so
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text), None
     except SyntaxError as exc:
         return None, exc
     except _PARSE_ERRORS as exc:
@@ -195,27 +211,131 @@ def _leading_word(line: str) -> str:
     return line[:end]
 
 
-def _tolerant_blocks(lines: Sequence[str], start: int, path: str | None) -> list[Block]:
-    starts = _heuristic_starts(lines)
-    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=False))
+def _tolerant_blocks(
+    lines: Sequence[str], begin: int, end: int, path: str | None
+) -> tuple[list[Block], int]:
+    """Blocks of a window that does not parse: split where top-level statements can start,
+    each piece parsed on its own.  A piece that leaves a triple-quoted string open takes the
+    pieces up to the string's end with it; one that fails at its end (an open bracket, a
+    decorator cut from its `def` by a column-0 line) is joined with up to MAX_MERGE following
+    pieces when that parses, as the whole text would."""
+    window = lines[begin:end]
+    starts = _heuristic_starts(window)
+    bounds = list(zip(starts, [*starts[1:], len(window)], strict=False))
     out: list[Block] = []
+    reach = end
     i = 0
     while i < len(bounds):
         a, b = bounds[i]
-        tree, error = _parse("".join(lines[a:b]))
-        j = i
-        if tree is None and error is not None and _incomplete(error):
-            for k in range(i + 1, min(i + 1 + MAX_MERGE, len(bounds))):
-                merged, _ = _parse("".join(lines[a : bounds[k][1]]))
-                if merged is not None:
-                    tree, j, b = merged, k, bounds[k][1]
-                    break
+        text = "".join(window[a:b])
+        tree, error = _parse(text)
+        j, unfinished = i, ""
+        if tree is None:
+            opening = open_triple_quote(text)
+            if opening >= 0:
+                last, needed = _string_end(lines, begin, end, bounds, i, opening)
+                reach = max(reach, needed)
+                if last is None:  # the string does not end (here): this piece alone
+                    unfinished = text[opening : opening + 3]
+                else:
+                    j, b = last, bounds[last][1]
+                    tree, error = _parse("".join(window[a:b]))
+            if tree is None and not unfinished and _fails_at_end(error, window[a:b]):
+                unfinished = "("
+                joined, needed = _joined(lines, begin, end, bounds, a, j)
+                reach = max(reach, needed)
+                if joined is not None:
+                    tree, j, b, unfinished = joined[0], joined[1], bounds[joined[1]][1], ""
         if tree is not None:
-            out.extend(_blocks_of(tree, lines[a:b], start + a, path))
+            out.extend(_blocks_of(tree, window[a:b], begin + a, path))
         else:
-            out.append(_broken(lines[a:b], start + a, path, error))
+            block = _broken(window[a:b], begin + a, path, error)
+            block.unfinished = unfinished
+            out.append(block)
         i = j + 1
-    return out
+    return out, reach
+
+
+def _fails_at_end(error: SyntaxError | None, piece: Sequence[str]) -> bool:
+    """Whether text after the piece could complete it: the parser ran out of text (an open
+    bracket) or failed on its last line of code."""
+    if error is None:
+        return False
+    if _incomplete(error):
+        return True
+    last = len(piece)
+    while last > 1 and (not piece[last - 1].strip() or piece[last - 1].lstrip().startswith("#")):
+        last -= 1
+    return (error.lineno or 0) >= last
+
+
+def _joined(
+    lines: Sequence[str],
+    begin: int,
+    end: int,
+    bounds: Sequence[tuple[int, int]],
+    a: int,
+    index: int,
+) -> tuple[tuple[ast.Module, int] | None, int]:
+    """The parse of the window's lines from `a` to the end of one of the MAX_MERGE pieces after
+    piece `index`, the first that parses, with that piece's index; and the document line up to
+    which that was decided (past `end` when the pieces that parse lie below the window)."""
+    for k in range(index + 1, min(index + 1 + MAX_MERGE, len(bounds))):
+        merged, _ = _parse("".join(lines[begin + a : begin + bounds[k][1]]))
+        if merged is not None:
+            return (merged, k), end
+    tried = len(bounds) - index - 1
+    if tried >= MAX_MERGE or end >= len(lines):
+        return None, end
+    # Fewer pieces than a whole-text analysis would try: try the pieces below the window too.
+    below = _heuristic_starts(lines[end : end + _LOOKAHEAD_LINES])
+    ends = [end + s for s in below[1:]] + [min(end + _LOOKAHEAD_LINES, len(lines))]
+    for stop in ends[: MAX_MERGE - tried]:
+        merged, _ = _parse("".join(lines[begin + a : stop]))
+        if merged is not None:
+            return None, stop
+    return None, end
+
+
+def _string_end(
+    lines: Sequence[str],
+    begin: int,
+    end: int,
+    bounds: Sequence[tuple[int, int]],
+    index: int,
+    opening: int,
+) -> tuple[int | None, int]:
+    """The last piece of the window that the triple-quoted string opened at offset `opening` of
+    piece `index` reaches into, and the document line up to which that was decided.
+
+    The piece is None when the string is not closed, or when the text after its end, to the
+    end of that piece, opens another string the piece does not close: the closing delimiter
+    found is then most likely the opening one of the next docstring (the string is being
+    typed), and taking the pieces in between would tear every docstring below.  It is also None
+    when the string closes below the window, with the line it closes on to say how far to look.
+    """
+    a = bounds[index][0]
+    text = "".join(lines[begin + a : end])
+    delimiter = text[opening : opening + 3]
+    closed = closing_quote(text, opening + 3, delimiter)
+    if closed < 0:
+        if end < len(lines):
+            below = "".join(lines[end:])
+            at = closing_quote(below, 0, delimiter)
+            if at >= 0:
+                return None, end + below.count("\n", 0, at) + 1
+        return None, end
+    line = a + text.count("\n", 0, closed)  # the window line it closes on
+    last = bisect.bisect_right(bounds, line, key=_first) - 1
+    piece_start = len("".join(lines[begin + a : begin + bounds[last][0]]))
+    piece_end = piece_start + len("".join(lines[begin + bounds[last][0] : begin + bounds[last][1]]))
+    if open_triple_quote(text[:piece_end], closed) >= 0:
+        return None, end
+    return last, end
+
+
+def _first(bound: tuple[int, int]) -> int:
+    return bound[0]
 
 
 def _incomplete(error: SyntaxError) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
 from .anchors import AnchoredLocation
-from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
+from .blocks import MAX_MERGE, Block, normalize_newlines, parse_region, reparse, split_lines
 from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
 from .definitions import function_definitions
@@ -30,6 +30,7 @@ from .evaluator import Evaluator
 from .external import ExternalNames
 from .failures import analysis_failure, reason_of, statement_location
 from .functions import annotation, function_name_location, function_spec, left_out_problem
+from .lexical import TRIPLE_QUOTES
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .scope import Binding, BindingKind, SourceMap, statement_bindings
 
@@ -69,6 +70,8 @@ class ModuleSource:
         # (None: gather them from every block again).
         self._functions: tuple[FunctionSpec, ...] | None = None
         self._redefined: set[str] = set()  # functions defined again in a later block
+        # How many broken blocks left a string (by delimiter) or a bracket (`(`) open.
+        self._unfinished: Counter[str] = Counter()
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -101,7 +104,7 @@ class ModuleSource:
             except Exception as exc:
                 failure = exc
                 self._blocks, self._bindings, self._notable = [], {}, {}
-                self._functions, self._redefined = None, set()
+                self._functions, self._redefined, self._unfinished = None, set(), Counter()
                 self._pending, self._pending_of = Counter(), {}
         self._text = text
         self._analysis = self._collect_or_fail(text, failure)
@@ -291,7 +294,8 @@ class ModuleSource:
     def _cold(self, text: str) -> None:
         self._normalized = normalize_newlines(text)
         self._lines = split_lines(text)
-        self._blocks = parse_region(self._lines, 0, self.path)
+        self._blocks, _ = parse_region(self._lines, 0, len(self._lines), self.path)
+        self._unfinished = Counter(b.unfinished for b in self._blocks if b.unfinished)
         self._bindings, self._readers, self._notable = {}, {}, {}
         self._functions = None
         self._pending, self._pending_of = Counter(), {}
@@ -328,13 +332,20 @@ class ModuleSource:
                 self._incremental(new_text, splits + 1)
                 return
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
+        first = self._unfinished_before(first, new_lines, last, delta)
         while first > 0 and blocks[first - 1].syntax_error is not None:
             first -= 1
-        while last + 1 < len(blocks) and blocks[last + 1].syntax_error is not None:
-            last += 1
-        region_start, region_end = blocks[first].start, blocks[last].end
+        while True:
+            while last + 1 < len(blocks) and blocks[last + 1].syntax_error is not None:
+                last += 1
+            region_start, region_end = blocks[first].start, blocks[last].end
+            fresh, reach = parse_region(new_lines, region_start, region_end + delta, self.path)
+            if reach <= region_end + delta or last + 1 >= len(blocks):
+                break
+            # A string or bracket left open in the region may close below it: take the
+            # blocks up to there, as the whole text would be split.
+            last = max(last + 1, block_at(reach - 1 - delta))
         old_region = blocks[first : last + 1]
-        fresh = parse_region(new_lines[region_start : region_end + delta], region_start, self.path)
 
         reusable: dict[str, list[Block]] = {}
         for block in old_region:
@@ -352,6 +363,8 @@ class ModuleSource:
         kept = {id(b) for b in replaced}
         removed = [b for b in old_region if id(b) not in kept]
         added = [b for b in replaced if not b.analyzed]
+        self._unfinished.update(b.unfinished for b in added if b.unfinished)
+        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
         _hand_over_anchors(removed, added)
 
         if delta:
@@ -402,6 +415,39 @@ class ModuleSource:
             start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
         middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
         self._functions = old_functions[:start] + middle + old_functions[start + region :]
+
+    def _unfinished_before(
+        self, first: int, new_lines: Sequence[str], last: int, delta: int
+    ) -> int:
+        """Where the edited region must start so that a broken block above it, which left a
+        string or a bracket open, is split again with it: what the edit wrote may now close it
+        (a whole-text analysis would join them).  A bracket is looked for across MAX_MERGE
+        pieces; a string up to the next triple quote, so only when the edit has or had one."""
+        if not any(count > 0 for count in self._unfinished.values()):
+            return first
+        blocks = self._blocks
+        start = first
+        edited: str | None = None  # the region's old and new text, when a string needs it
+        # Delimiters met on the way up (strings above stop there), or that no block leaves open.
+        shielded = {q for q in TRIPLE_QUOTES if self._unfinished[q] <= 0}
+        for index in range(first - 1, -1, -1):
+            steps = first - index
+            if steps > MAX_MERGE and len(shielded) == len(TRIPLE_QUOTES):
+                break  # beyond a bracket's reach, and every string's
+            block = blocks[index]
+            kind = block.unfinished
+            if kind and (steps <= MAX_MERGE or kind not in shielded):
+                if kind == "(" or steps <= MAX_MERGE:
+                    start = index
+                else:  # a string: only text with its delimiter can close it
+                    if edited is None:
+                        old = "".join(b.text for b in blocks[first : last + 1])
+                        begin, end = blocks[first].start, blocks[last].end + delta
+                        edited = old + "".join(new_lines[begin:end])
+                    if kind in edited:
+                        start = index
+            shielded.update(q for q in TRIPLE_QUOTES if q in block.text)
+        return start
 
     def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> int:
         """Re-analyze `stale` and every block reading a name in `changed`, until nothing moves;

@@ -238,7 +238,9 @@ def test_two_distant_edits_reparse_only_the_edited_functions(monkeypatch: Any) -
     parsed: list[int] = []
     real = module.parse_region
     monkeypatch.setattr(
-        module, "parse_region", lambda lines, *a: parsed.append(len(lines)) or real(lines, *a)
+        module,
+        "parse_region",
+        lambda lines, begin, end, *a: parsed.append(end - begin) or real(lines, begin, end, *a),
     )
     text = LONG.replace("return f1 + 2", "return f1 + 20").replace("f29 + 30", "f29 + 300")
     analysis = source.update(text)
