@@ -70,6 +70,8 @@ class ModuleSource:
         # (None: gather them from every block again).
         self._functions: tuple[FunctionSpec, ...] | None = None
         self._redefined: set[str] = set()  # functions defined again in a later block
+        # The LD003 of each function a later one replaces: its spec, the kept spec, the problem.
+        self._shadowed: dict[int, tuple[FunctionSpec, FunctionSpec | None, Problem]] = {}
         # How many broken blocks left a string (by delimiter) or a bracket (`(`) open.
         self._unfinished: Counter[str] = Counter()
         self._analysis: ModuleAnalysis | None = None
@@ -375,7 +377,9 @@ class ModuleSource:
         for block in added:
             self._structure(block)
         touched |= {bd.name for b in added for bd in b.bindings}
-        before = {name: self._meanings(name) for name in touched}
+        # Only names some block reads can make a change spread (a name defined 800 times over
+        # costs nothing to edit when nothing reads it).
+        before = {name: self._meanings(name) for name in touched if self._readers.get(name)}
         removed_ids = {id(b) for b in removed}
         for block in removed:
             block.removed = True
@@ -402,7 +406,7 @@ class ModuleSource:
         self._normalized = new_text
         for block in added:
             self._analyze(block)
-        changed = {name for name in touched if self._meanings(name) != before[name]}
+        changed = {name for name in before if self._meanings(name) != before[name]}
         old_functions, self._functions = self._functions, None
         if self._reanalyze([], changed) or old_functions is None:
             return  # blocks outside the region changed too: gather every block's functions
@@ -620,6 +624,9 @@ class ModuleSource:
         last, so Hamilton never sees the others), and an LD003 at each one left out."""
         dropped: set[int] = set()
         problems: list[Problem] = []
+        # An LD003 is kept while its function and the one Python keeps are the same objects:
+        # editing one of many definitions makes one new problem, not one per definition.
+        known, self._shadowed = self._shadowed, {}
         for name in sorted(self._redefined):
             found = [bd for bd in self._bindings.get(name, ()) if bd.kind is BindingKind.FUNCTION]
             if not found:
@@ -634,8 +641,11 @@ class ModuleSource:
                 if binding.block is kept.block or spec is None:
                     continue
                 dropped.add(id(spec))
-                problems.append(
-                    Problem(
+                cached = known.get(id(spec))
+                if cached is not None and cached[0] is spec and cached[1] is kept_spec:
+                    problem = cached[2]
+                else:
+                    problem = Problem(
                         "LD003",
                         Severity.ERROR,
                         f"`{name}` is defined again further down; Python keeps only the last "
@@ -644,7 +654,8 @@ class ModuleSource:
                         related,
                         node=name,
                     )
-                )
+                self._shadowed[id(spec)] = (spec, kept_spec, problem)
+                problems.append(problem)
         return tuple(f for f in functions if id(f) not in dropped), tuple(problems)
 
     @staticmethod
