@@ -268,12 +268,12 @@ def test_a_function_defined_again_replaces_the_first_as_in_python() -> None:
 
 
 def test_editing_one_of_many_definitions_of_a_name_remakes_only_its_own_problem() -> None:
-    copy = "def margin(revenue: float) -> float:\n    return revenue\n\n\n"
-    text = copy * 50
+    copy = "def margin(revenue: float) -> float:\n    return revenue + {}\n\n\n"
+    text = "".join(copy.format(n) for n in range(50))
     source = ModuleSource("m", "/m.py")
     before = source.update(text)
     assert len(before.problems) == 49 and all(len(p.related) == 1 for p in before.problems)
-    edited = text.replace("return revenue", "return revenue * 2", 1)
+    edited = text.replace("return revenue + 0", "return revenue * 2", 1)
     after = source.update(edited)
     assert after.problems[0] is not before.problems[0]
     assert all(a is b for a, b in zip(after.problems[1:], before.problems[1:], strict=True))
