@@ -13,7 +13,7 @@ import gc
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
@@ -22,6 +22,7 @@ from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeR
 
 from .anchors import AnchoredLocation
 from .blocks import MAX_MERGE, Block, normalize_newlines, parse_region, reparse, split_lines
+from .changes import changed_lines, first_change_only
 from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
 from .definitions import function_definitions
@@ -192,8 +193,8 @@ class ModuleSource:
             block.constants[binding.name] = (_IN_PROGRESS, set(), set(), set())
             try:
                 value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
-                self._value_failed(binding, binding.name, None)
-            except Exception as exc:
+                self._value_succeeded(binding, binding.name)
+            except Exception as exc:  # costs this constant only (Unknown, and an LD012)
                 value = self._value_failed(binding, binding.name, exc)
             finally:
                 del block.constants[binding.name]
@@ -229,8 +230,8 @@ class ModuleSource:
                     )
                 else:
                     value = TypeRef(binding.name, qualified)
-                self._value_failed(binding, key, None)
-            except Exception as exc:
+                self._value_succeeded(binding, key)
+            except Exception as exc:  # costs this class's fields only
                 self._value_failed(binding, key, exc)
                 value = plain
             finally:
@@ -243,28 +244,30 @@ class ModuleSource:
         ctx.absorb(reads, modules, pending)
         return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
 
-    def _value_failed(self, binding: Binding, key: str, exc: Exception | None) -> Unknown:
-        """Record (or, with `exc` None, clear) the LD012 of the value `binding` defines.
+    def _value_failed(self, binding: Binding, key: str, exc: Exception) -> Unknown:
+        """Record the LD012 of the value `binding` defines (`key`: its cache key), on the
+        statement that defines it; the value is Unknown.
 
         Values are evaluated when something reads them, so the record stays until the block is
         edited or the value evaluates cleanly."""
-        block = binding.block
-        failures = block.value_failures
-        if exc is None:
-            if failures and failures.pop(key, None) is not None:
-                self._note(block)
-            return Unknown("")
-        assert binding.source is not None
+        block, source = binding.block, binding.source
+        assert source is not None
         stmt = block.statements[0] if block.statements else binding.definition
         location = (
-            statement_location(stmt, binding.source)
+            statement_location(stmt, source)
             if stmt is not None
-            else binding.source.span(binding.source.first + 1, 0, 0)
+            else source.span(source.first + 1, 0, 0)
         )
         problem = analysis_failure("this statement", location, exc, self.path)
-        block.value_failures = {**(failures or {}), key: problem}
+        block.value_failures = {**(block.value_failures or {}), key: problem}
         self._note(block)
         return Unknown(f"livedag could not analyse it ({reason_of(exc)})", location)
+
+    def _value_succeeded(self, binding: Binding, key: str) -> None:
+        """Forget an LD012 the value `binding` defines had before."""
+        failures = binding.block.value_failures
+        if failures and failures.pop(key, None) is not None:
+            self._note(binding.block)
 
     def _read_by_value(
         self, block: Block, names: Collection[str], modules: Collection[str] = ()
@@ -315,7 +318,7 @@ class ModuleSource:
     def _incremental(self, text: str, splits: int = 0) -> None:
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
-        prefix, suffix, new_lines, start = _changed_lines(old_text, new_text, old_lines)
+        prefix, suffix, new_lines, start = changed_lines(old_text, new_text, old_lines)
         old_end = len(old_lines) - suffix
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
@@ -328,7 +331,7 @@ class ModuleSource:
         if last - first > SPLIT_BLOCKS and splits < MAX_SPLITS:
             # Changes far apart (a replace-all, an edit plus an undo elsewhere): take the first
             # alone, then the rest, rather than re-parse every block between them.
-            between = _first_change_only(old_text, new_text, blocks[first + 1 : last], start)
+            between = first_change_only(old_text, new_text, blocks[first + 1 : last], start)
             if between is not None:
                 self._incremental(between, splits + 1)
                 self._incremental(new_text, splits + 1)
@@ -702,97 +705,6 @@ def _defined_in_several_blocks(bindings: Sequence[Binding]) -> bool:
 _FUNCTIONS = attrgetter("functions")
 SPLIT_BLOCKS = 4  # a changed region spanning more blocks than this is split if it can be
 MAX_SPLITS = 16
-
-
-def _first_change_only(
-    old_text: str, new_text: str, following: Sequence[Block], start: int
-) -> str | None:
-    """`old_text` with only its first change made: the new text up to the first unchanged
-    block after that change, the old text from there on.  None when no such block is found.
-
-    Any text is a correct intermediate step (the next update brings the analysis to the new
-    text), so a wrong match costs time, never correctness.
-    """
-    for block in following[:3]:
-        needle = block.text
-        if len(needle) < 32 or block.syntax_error is not None:
-            continue
-        at_old = old_text.find(needle, start)
-        at_new = new_text.find(needle, start)
-        if at_old < 0 or at_new < 0:
-            continue
-        if (at_old and old_text[at_old - 1] != "\n") or (at_new and new_text[at_new - 1] != "\n"):
-            continue
-        between = new_text[:at_new] + old_text[at_old:]
-        if between != old_text and between != new_text:
-            return between
-    return None
-
-
-def _changed_lines(
-    old_text: str, new_text: str, old_lines: list[str]
-) -> tuple[int, int, list[str], int]:
-    """How many lines at the start and at the end an edit left alone, the new text's lines, and
-    where the first changed line starts (the same offset in both texts).
-
-    Only the lines between those are split again; the others are the old line strings.  Line
-    counts are taken with C-speed `str.count` over the shorter side of each boundary.
-    """
-    old_len, new_len = len(old_text), len(new_text)
-    head = _common_prefix(old_text, new_text)
-    tail = min(_common_suffix(old_text, new_text), old_len - head, new_len - head)
-    ends_with_newline = old_text.endswith("\n")
-    # Every old line ends with a line feed, except a last one that does not.
-    newlines = len(old_lines) if ends_with_newline or not old_lines else len(old_lines) - 1
-    if head <= old_len // 2:
-        prefix = old_text.count("\n", 0, head)
-    else:
-        prefix = newlines - old_text.count("\n", head, old_len)
-    # Lines starting inside the common tail (the text's last character not counted).
-    before_last = newlines - (1 if ends_with_newline else 0)
-    if tail <= old_len // 2:
-        suffix = old_text.count("\n", old_len - tail, max(old_len - 1, 0))
-    else:
-        suffix = before_last - old_text.count("\n", 0, old_len - tail)
-    suffix = max(min(suffix, len(old_lines) - prefix), 0)
-    start = new_text.rfind("\n", 0, head) + 1  # where line `prefix` starts, in both texts
-    if suffix:
-        end = old_text.find("\n", old_len - tail, max(old_len - 1, 0)) + 1 + new_len - old_len
-    else:
-        end = new_len
-    middle = split_lines(new_text[start:end])
-    lines = [*old_lines[:prefix], *middle, *old_lines[len(old_lines) - suffix :]]
-    return prefix, suffix, lines, start
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix."""
-    return _agreeing(min(len(a), len(b)), lambda lo, hi: a[lo:hi] == b[lo:hi])
-
-
-def _common_suffix(a: str, b: str) -> int:
-    """Length of the common suffix."""
-    la, lb = len(a), len(b)
-    return _agreeing(min(la, lb), lambda lo, hi: a[la - hi : la - lo] == b[lb - hi : lb - lo])
-
-
-def _agreeing(n: int, same: Callable[[int, int], bool]) -> int:
-    """How far (at most `n`) two texts agree, where `same(lo, hi)` compares their characters
-    lo..hi counted from the end the search starts at: C-speed slice comparisons over growing
-    spans, then halving inside the first span that differs."""
-    lo, step = 0, 4096
-    while lo < n:
-        hi = min(lo + step, n)
-        if not same(lo, hi):
-            while hi - lo > 1:  # the first difference is in [lo, hi)
-                mid = (lo + hi) // 2
-                if same(lo, mid):
-                    lo = mid
-                else:
-                    hi = mid
-            return lo
-        lo, step = hi, step * 2
-    return n
 
 
 _IN_PROGRESS = object()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from livedag.engine.specs import FunctionSpec
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module
 from livedag.server.analyzer.blocks import split_lines
-from livedag.server.analyzer.module import _changed_lines
+from livedag.server.analyzer.changes import changed_lines
 
 BASE = textwrap.dedent(
     '''
@@ -197,7 +197,7 @@ def test_only_the_changed_lines_are_split_again(old: str, new: str) -> None:
     """The lines an edit left alone at either end are counted right, and the new line list is
     what splitting the whole new text gives."""
     old_lines = split_lines(old)
-    prefix, suffix, lines, start = _changed_lines(old, new, old_lines)
+    prefix, suffix, lines, start = changed_lines(old, new, old_lines)
     assert lines == split_lines(new)
     assert start == len("".join(old_lines[:prefix]))
     assert old_lines[:prefix] == lines[:prefix]
