@@ -37,6 +37,9 @@ _INCOMPLETE = (
 )
 MAX_MERGE = 8
 _LOOKAHEAD_LINES = 400  # how far below an edited region pieces to join are looked for
+# How many lines a triple-quoted string that holds column-0 lines may span and still be kept
+# whole in a module with a syntax error: also how far an edit may have to re-split below it.
+MAX_STRING_LINES = 1000
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
@@ -308,19 +311,21 @@ def _string_end(
     """The last piece of the window that the triple-quoted string opened at offset `opening` of
     piece `index` reaches into, and the document line up to which that was decided.
 
-    The piece is None when the string is not closed, or when the text after its end, to the
-    end of that piece, opens another string the piece does not close: the closing delimiter
-    found is then most likely the opening one of the next docstring (the string is being
-    typed), and taking the pieces in between would tear every docstring below.  It is also None
-    when the string closes below the window, with the line it closes on to say how far to look.
+    The piece is None when the string is not closed within MAX_STRING_LINES, or when the text
+    after its end, to the end of that piece, opens another string the piece does not close: the
+    closing delimiter found is then most likely the opening one of the next docstring (the
+    string is being typed), and taking the pieces in between would tear every docstring below.
+    It is also None when the string closes below the window, with the line it closes on to say
+    how far to look.
     """
     a = bounds[index][0]
-    text = "".join(lines[begin + a : end])
+    limit = begin + a + MAX_STRING_LINES
+    text = "".join(lines[begin + a : min(end, limit)])
     delimiter = text[opening : opening + 3]
     closed = closing_quote(text, opening + 3, delimiter)
     if closed < 0:
-        if end < len(lines):
-            below = "".join(lines[end:])
+        if end < min(len(lines), limit):
+            below = "".join(lines[end:limit])
             at = closing_quote(below, 0, delimiter)
             if at >= 0:
                 return None, end + below.count("\n", 0, at) + 1
@@ -328,8 +333,8 @@ def _string_end(
     line = a + text.count("\n", 0, closed)  # the window line it closes on
     last = bisect.bisect_right(bounds, line, key=_first) - 1
     piece_start = len("".join(lines[begin + a : begin + bounds[last][0]]))
-    piece_end = piece_start + len("".join(lines[begin + bounds[last][0] : begin + bounds[last][1]]))
-    if open_triple_quote(text[:piece_end], closed) >= 0:
+    piece = "".join(lines[begin + bounds[last][0] : begin + bounds[last][1]])
+    if open_triple_quote(piece, closed - piece_start) >= 0:
         return None, end
     return last, end
 

@@ -21,7 +21,15 @@ from typing import Any
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
 from .anchors import AnchoredLocation
-from .blocks import MAX_MERGE, Block, normalize_newlines, parse_region, reparse, split_lines
+from .blocks import (
+    MAX_MERGE,
+    MAX_STRING_LINES,
+    Block,
+    normalize_newlines,
+    parse_region,
+    reparse,
+    split_lines,
+)
 from .changes import changed_lines, first_change_only
 from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
@@ -439,9 +447,12 @@ class ModuleSource:
         shielded = {q for q in TRIPLE_QUOTES if self._unfinished[q] <= 0}
         for index in range(first - 1, -1, -1):
             steps = first - index
-            if steps > MAX_MERGE and len(shielded) == len(TRIPLE_QUOTES):
-                break  # beyond a bracket's reach, and every string's
             block = blocks[index]
+            if steps > MAX_MERGE and (
+                len(shielded) == len(TRIPLE_QUOTES)
+                or blocks[first].start - block.start > MAX_STRING_LINES
+            ):
+                break  # beyond a bracket's reach, and every string's
             kind = block.unfinished
             if kind and (steps <= MAX_MERGE or kind not in shielded):
                 if kind == "(" or steps <= MAX_MERGE:
