@@ -40,6 +40,7 @@ _LOOKAHEAD_LINES = 400  # how far below an edited region pieces to join are look
 # How many lines a triple-quoted string that holds column-0 lines may span and still be kept
 # whole in a module with a syntax error: also how far an edit may have to re-split below it.
 MAX_STRING_LINES = 1000
+MAX_STRINGS = 4  # strings in a row, each holding column-0 lines, kept whole (see _string_end)
 _OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
@@ -235,8 +236,9 @@ def _tolerant_blocks(
         j, unfinished = i, ""
         if tree is None:
             opening = open_triple_quote(text)
+            strings = 0
             if opening >= 0:
-                last, needed = _string_end(lines, begin, end, bounds, i, opening)
+                last, needed, strings = _string_end(lines, begin, end, bounds, i, opening)
                 reach = max(reach, needed)
                 if last is None:  # the string does not end (here): this piece alone
                     unfinished = text[opening : opening + 3]
@@ -244,11 +246,15 @@ def _tolerant_blocks(
                     j, b = last, bounds[last][1]
                     tree, error = _parse("".join(window[a:b]))
             if tree is None and not unfinished and _fails_at_end(error, window[a:b]):
-                unfinished = "("
                 joined, needed = _joined(lines, begin, end, bounds, a, j)
                 reach = max(reach, needed)
                 if joined is not None:
-                    tree, j, b, unfinished = joined[0], joined[1], bounds[joined[1]][1], ""
+                    tree, j, b = joined[0], joined[1], bounds[joined[1]][1]
+                elif strings <= 1:
+                    unfinished = "("
+            if tree is None and strings > 1:  # strings in a row that do not parse: typing
+                j, b, unfinished = i, bounds[i][1], text[opening : opening + 3]
+                error = _parse(text)[1]
         if tree is not None:
             out.extend(_blocks_of(tree, window[a:b], begin + a, path))
         else:
@@ -307,36 +313,42 @@ def _string_end(
     bounds: Sequence[tuple[int, int]],
     index: int,
     opening: int,
-) -> tuple[int | None, int]:
+) -> tuple[int | None, int, int]:
     """The last piece of the window that the triple-quoted string opened at offset `opening` of
-    piece `index` reaches into, and the document line up to which that was decided.
+    piece `index` reaches into; the document line up to which that was decided; and how many
+    strings in a row it took to get there.
 
-    The piece is None when the string is not closed within MAX_STRING_LINES, or when the text
-    after its end, to the end of that piece, opens another string the piece does not close: the
-    closing delimiter found is then most likely the opening one of the next docstring (the
-    string is being typed), and taking the pieces in between would tear every docstring below.
-    It is also None when the string closes below the window, with the line it closes on to say
-    how far to look.
+    The text after a string's end, to the end of the piece it ends in, may open another string
+    that ends further down (two docstring-like strings in a row): up to MAX_STRINGS in a row
+    are followed, and more than one is kept only if the result parses (the caller checks), for
+    a closing delimiter found may also be the opening one of the next docstring while quotes
+    are being typed, and taking the pieces in between would tear every docstring below.
+    The piece is None when a string is not closed within MAX_STRING_LINES of its piece, or
+    closes below the window (then the line it closes on says how far to look).
     """
     a = bounds[index][0]
-    limit = begin + a + MAX_STRING_LINES
-    text = "".join(lines[begin + a : min(end, limit)])
-    delimiter = text[opening : opening + 3]
-    closed = closing_quote(text, opening + 3, delimiter)
-    if closed < 0:
-        if end < min(len(lines), limit):
-            below = "".join(lines[end:limit])
-            at = closing_quote(below, 0, delimiter)
-            if at >= 0:
-                return None, end + below.count("\n", 0, at) + 1
-        return None, end
-    line = a + text.count("\n", 0, closed)  # the window line it closes on
-    last = bisect.bisect_right(bounds, line, key=_first) - 1
-    piece_start = len("".join(lines[begin + a : begin + bounds[last][0]]))
-    piece = "".join(lines[begin + bounds[last][0] : begin + bounds[last][1]])
-    if open_triple_quote(piece, closed - piece_start) >= 0:
-        return None, end
-    return last, end
+    start, offset = a, opening  # the piece a string opens in (window line), its offset there
+    for links in range(1, MAX_STRINGS + 1):
+        limit = begin + start + MAX_STRING_LINES
+        text = "".join(lines[begin + start : min(end, limit)])
+        delimiter = text[offset : offset + 3]
+        closed = closing_quote(text, offset + 3, delimiter)
+        if closed < 0:
+            if end < min(len(lines), limit):
+                below = "".join(lines[end:limit])
+                at = closing_quote(below, 0, delimiter)
+                if at >= 0:
+                    return None, end + below.count("\n", 0, at) + 1, links
+            return None, end, links
+        line = start + text.count("\n", 0, closed)  # the window line it closes on
+        last = bisect.bisect_right(bounds, line, key=_first) - 1
+        piece_start = len("".join(lines[begin + start : begin + bounds[last][0]]))
+        piece = "".join(lines[begin + bounds[last][0] : begin + bounds[last][1]])
+        offset = open_triple_quote(piece, closed - piece_start)
+        if offset < 0:
+            return last, end, links
+        start = bounds[last][0]
+    return None, end, MAX_STRINGS
 
 
 def _first(bound: tuple[int, int]) -> int:

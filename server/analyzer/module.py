@@ -24,6 +24,7 @@ from .anchors import AnchoredLocation
 from .blocks import (
     MAX_MERGE,
     MAX_STRING_LINES,
+    MAX_STRINGS,
     Block,
     normalize_newlines,
     parse_region,
@@ -39,7 +40,7 @@ from .evaluator import Evaluator
 from .external import ExternalNames
 from .failures import analysis_failure, reason_of, statement_location
 from .functions import annotation, function_name_location, function_spec, left_out_problem
-from .lexical import TRIPLE_QUOTES
+from .lexical import has_triple_quote
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .scope import Binding, BindingKind, SourceMap, statement_bindings
 
@@ -437,34 +438,31 @@ class ModuleSource:
         """Where the edited region must start so that a broken block above it, which left a
         string or a bracket open, is split again with it: what the edit wrote may now close it
         (a whole-text analysis would join them).  A bracket is looked for across MAX_MERGE
-        pieces; a string up to the next triple quote, so only when the edit has or had one."""
+        pieces; a string across the lines strings in a row may span, and only when the edit
+        has or had a triple quote."""
         if not any(count > 0 for count in self._unfinished.values()):
             return first
         blocks = self._blocks
         start = first
-        edited: str | None = None  # the region's old and new text, when a string needs it
-        # Delimiters met on the way up (strings above stop there), or that no block leaves open.
-        shielded = {q for q in TRIPLE_QUOTES if self._unfinished[q] <= 0}
+        strings = any(count > 0 for kind, count in self._unfinished.items() if kind != "(")
+        quoted: bool | None = None  # whether the region's old or new text has a triple quote
         for index in range(first - 1, -1, -1):
             steps = first - index
             block = blocks[index]
-            if steps > MAX_MERGE and (
-                len(shielded) == len(TRIPLE_QUOTES)
-                or blocks[first].start - block.start > MAX_STRING_LINES
-            ):
+            far = blocks[first].start - block.start > MAX_STRINGS * MAX_STRING_LINES
+            if steps > MAX_MERGE and (not strings or far):
                 break  # beyond a bracket's reach, and every string's
-            kind = block.unfinished
-            if kind and (steps <= MAX_MERGE or kind not in shielded):
-                if kind == "(" or steps <= MAX_MERGE:
+            if not block.unfinished:
+                continue
+            if steps <= MAX_MERGE:
+                start = index
+            elif block.unfinished != "(" and not far:
+                if quoted is None:  # a string is only closed by text with a triple quote
+                    old = "".join(b.text for b in blocks[first : last + 1])
+                    begin, end = blocks[first].start, blocks[last].end + delta
+                    quoted = has_triple_quote(old + "".join(new_lines[begin:end]))
+                if quoted:
                     start = index
-                else:  # a string: only text with its delimiter can close it
-                    if edited is None:
-                        old = "".join(b.text for b in blocks[first : last + 1])
-                        begin, end = blocks[first].start, blocks[last].end + delta
-                        edited = old + "".join(new_lines[begin:end])
-                    if kind in edited:
-                        start = index
-            shielded.update(q for q in TRIPLE_QUOTES if q in block.text)
         return start
 
     def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> int:

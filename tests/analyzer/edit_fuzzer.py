@@ -227,7 +227,7 @@ def _ddmin(items: list[Any], fails: Callable[[list[Any]], bool]) -> list[Any]:
     return items
 
 
-def shrink(mismatch: Mismatch, budget: int = 400) -> Mismatch:
+def shrink(mismatch: Mismatch, budget: int = 2000) -> Mismatch:
     """The same kind of failure with as few edits and as little starting text as it takes."""
     calls = 0
 

@@ -153,3 +153,21 @@ def test_a_string_left_open_far_above_is_closed_by_an_edit_far_below() -> None:
     assert fresh.functions == () and [p.location.line for p in fresh.problems] == [1]
     assert incremental.functions == fresh.functions
     assert [p.location for p in incremental.problems] == [p.location for p in fresh.problems]
+
+
+def test_two_strings_in_a_row_with_column_zero_lines_stay_one_function() -> None:
+    """The first string's closing quotes and the second's opening ones share a piece."""
+    function = (
+        "def orders(cost: float) -> float:\n"
+        '    """Computes the value.\n@example\ndef inner(x):\n    """\n'
+        '    """More text.\nresult = compute(\n    """\n'
+        "    return cost\n"
+    )
+    broken = "def a(:\n    pass\n" + function
+    source = ModuleSource("m", "/ws/m.py")
+    source.update("def a():\n    pass\n" + function)
+    incremental = source.update(broken)
+    fresh = analyze_source(broken, module="m", path="/ws/m.py")
+    assert [f.name for f in fresh.functions] == ["orders"]
+    assert incremental.functions == fresh.functions
+    assert [p.location for p in incremental.problems] == [p.location for p in fresh.problems]
