@@ -600,8 +600,13 @@ class ModuleSource:
 
     def _block_failure(self, block: Block, exc: Exception) -> Problem:
         """LD012 on the first statement of a block whose analysis failed outside a function."""
-        assert block.statements is not None and block.source is not None
-        location = statement_location(block.statements[0], block.source)
+        if block.statements and block.source is not None:
+            location = statement_location(block.statements[0], block.source)
+        else:  # its statements are not kept: the first line of code in its text
+            lines = block.text.splitlines()
+            index = next((n for n, line in enumerate(lines) if line.strip() and line[:1] != "#"), 0)
+            code = lines[index].rstrip() if lines else ""
+            location = AnchoredLocation(self.path, index + 1, 0, index + 1, len(code), block.anchor)
         return analysis_failure("this statement", location, exc, self.path)
 
     def _note(self, block: Block) -> None:
@@ -693,7 +698,13 @@ class ModuleSource:
             for bd in b.bindings
             if bd.kind is BindingKind.IMPORT and bd.qualified
         }
-        drivers: tuple[DriverUse, ...] = link_drivers(facts) if facts else ()
+        drivers: tuple[DriverUse, ...] = ()
+        if facts:
+            try:
+                drivers = link_drivers(facts)
+            except Exception as exc:  # costs the driver uses only, said where the first one is
+                first = next(b for b in blocks if b.drivers is not None)
+                problems += (self._block_failure(first, exc),)
         return ModuleAnalysis(
             self.module, self.path, text, functions, problems, imports, drivers, pending
         )

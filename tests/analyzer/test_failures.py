@@ -209,3 +209,22 @@ def test_when_nothing_else_is_left_the_module_says_so_on_line_one(
         assert problem.message == (
             "livedag could not analyse this module: MemoryError: no room; please report it"
         )
+
+
+def test_linking_driver_uses_that_fails_costs_the_driver_uses_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = "driver.Builder().build().execute(['last'])"
+    text = f"{TEXT}\nfrom hamilton import driver\n# run it\n{run}\n"
+
+    def failing(*args: Any) -> Any:
+        raise KeyError("variable")
+
+    monkeypatch.setattr(module_analysis, "link_drivers", failing)
+    for analysis in fresh_and_incremental(text):
+        assert [f.name for f in analysis.functions] == ["first", "broken", "last"]
+        assert analysis.drivers == ()
+        (problem,) = ld012(analysis)
+        assert problem.location is not None
+        assert problem.location.line == line_of(text, "driver.Builder()")
+        assert problem.location.end_column == len(run)
