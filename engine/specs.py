@@ -171,7 +171,11 @@ class Unknown:
         return f"Unknown({self.reason!r})"
 
 
-@dataclass(frozen=True, slots=True)
+# The values below print as the user wrote them (`a`, `int`, `source('x')`), never as records:
+# every message that shows a decorator argument with `{value!r}` then speaks the user's language.
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Symbol:
     """A named Python object that is not a function or module, e.g. a type passed to a decorator.
 
@@ -182,8 +186,11 @@ class Symbol:
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     location: Location | None = field(default=None, compare=False)
 
+    def __repr__(self) -> str:
+        return self.name.removeprefix("builtins.")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class FunctionRef:
     """A function passed as an argument (`@does(_sum)`, `step(_normalize)`, `subdag(load)`).
 
@@ -196,8 +203,11 @@ class FunctionRef:
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     location: Location | None = field(default=None, compare=False)
 
+    def __repr__(self) -> str:
+        return self.name
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class ModuleRef:
     """A module passed as an argument (`@subdag(features_module, ...)`)."""
 
@@ -206,8 +216,11 @@ class ModuleRef:
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     location: Location | None = field(default=None, compare=False)
 
+    def __repr__(self) -> str:
+        return self.name
 
-@dataclass(frozen=True, slots=True, eq=False)
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Call:
     """A call of a known helper or decorator, as plain data.
 
@@ -243,6 +256,14 @@ class Call:
 
     def __hash__(self) -> int:
         return hash((self.name, len(self.args), tuple(self.kwargs), len(self.methods)))
+
+    def __repr__(self) -> str:
+        """As written: `source('x')`, `step(f).named('y')`, `tag` for a bare decorator."""
+        if self.bare:
+            return self.name
+        arguments = [*map(repr, self.args), *(f"{k}={v!r}" for k, v in self.kwargs.items())]
+        chained = "".join(f".{method!r}" for method in self.methods)
+        return f"{self.name}({', '.join(arguments)}){chained}"
 
 
 # --- Functions ------------------------------------------------------------------------------

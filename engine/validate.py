@@ -32,14 +32,24 @@ def duplicate_problems(definitions: Mapping[str, Sequence[NodeSpec]]) -> list[Pr
     return [p for name, specs in definitions.items() for p in duplicates_of(name, specs)]
 
 
+MAX_RELATED = 20  # other definitions an LD003 points at; the rest are counted
+
+
 def duplicates_of(name: str, specs: Sequence[NodeSpec]) -> list[Problem]:
-    """LD003 for one name: empty unless `specs` holds more than one definition."""
+    """LD003 for one name: empty unless `specs` holds more than one definition.
+
+    Each problem names and points at the first MAX_RELATED other definitions and counts the
+    rest, so n definitions cost O(n), not O(n²), in time and in what is published."""
     if len(specs) < 2:
         return []
     problems = []
+    head = specs[: MAX_RELATED + 1]
     for spec in specs:
-        others = [s for s in specs if s is not spec]
+        others = [s for s in head if s is not spec][:MAX_RELATED]
+        rest = len(specs) - 1 - len(others)
         where = ", ".join(_origin(s) for s in others)
+        if rest:
+            where += f" and {rest} more"
         problems.append(
             Problem(
                 "LD003",

@@ -8,7 +8,7 @@ analysis = source.update(new_text)                                 # re-parses c
 from .external import ExternalNames
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .module import ModuleSource, analyze_source
-from .positions import from_utf16_column, to_utf16_column
+from .positions import document_lines, from_utf16_column, line_count, to_utf16_column
 
 __all__ = [
     "DriverUse",
@@ -17,6 +17,8 @@ __all__ = [
     "ModuleSource",
     "WorkspaceResolver",
     "analyze_source",
+    "document_lines",
     "from_utf16_column",
+    "line_count",
     "to_utf16_column",
 ]

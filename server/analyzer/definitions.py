@@ -19,6 +19,8 @@ import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from .scope import is_try
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -74,7 +76,7 @@ def _nested(stmt: ast.stmt, normal: bool) -> Iterator[tuple[FunctionNode, bool]]
         bodies = [(stmt.orelse, normal)]
         if not _is_type_checking(stmt.test):
             bodies.insert(0, (stmt.body, normal))
-    elif isinstance(stmt, (ast.Try, ast.TryStar)):
+    elif is_try(stmt):
         bodies = [(stmt.body, normal), (stmt.orelse, normal), (stmt.finalbody, normal)]
         bodies.extend((handler.body, False) for handler in stmt.handlers)
     elif isinstance(stmt, (ast.With, ast.AsyncWith)):

@@ -26,6 +26,7 @@ from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_o
 from .scope import Binding, BindingKind, SourceMap
 
 MAX_DEPTH = 60
+_BUILTIN_DICT = BUILTIN_FUNCTIONS["dict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,8 +427,13 @@ class Evaluator:
         args = self._sequence(node.args)
         if isinstance(args, Unknown):
             return args
+        return tuple(args), self._keywords(node.keywords)
+
+    def _keywords(self, keywords: list[ast.keyword]) -> dict[str, Any]:
+        """Keyword arguments; a `**m` that is not a known str-keyed dict stays as one
+        `"**m": Unknown` entry."""
         kwargs: dict[str, Any] = {}
-        for keyword in node.keywords:
+        for keyword in keywords:
             if keyword.arg is not None:
                 kwargs[keyword.arg] = finalize(self.raw(keyword.value))
                 continue
@@ -437,7 +443,7 @@ class Evaluator:
             else:
                 marker = f"**{self.text(keyword.value)}"
                 kwargs[marker] = _unknown_from(inner, self, keyword.value, "cannot be unpacked")
-        return tuple(args), kwargs
+        return kwargs
 
     def _Call(self, node: ast.Call) -> Any:
         func = node.func
@@ -452,6 +458,8 @@ class Evaluator:
         callee = self._callee(func)
         if isinstance(callee, Unknown):
             return callee
+        if callee is _BUILTIN_DICT:
+            return self._dict_call(node)
         if isinstance(callee, ApiName):
             bound = self.arguments(node)
             if isinstance(bound, Unknown):
@@ -487,7 +495,10 @@ class Evaluator:
             bound = self.arguments(node)
             if isinstance(bound, Unknown):
                 return bound
-            return callee.obj(*bound[0], **bound[1])
+            try:
+                return callee.obj(*bound[0], **bound[1])
+            except TypeError as exc:  # wrong arguments for the lambda, as Python would say
+                return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
         if isinstance(callee, ExternalName):
             return Unknown(
                 f"calling `{callee.qualified}` needs running code",
@@ -507,15 +518,61 @@ class Evaluator:
                 )
         return self.unknown(node, f"calling `{self.text(func)}` needs running code")
 
+    def _dict_call(self, node: ast.Call) -> Any:
+        """`dict(m, k=v)` read like the display `{**m, "k": v}`: a mapping or key/value pairs
+        it cannot know becomes one `"**m": Unknown` entry, as in the display, so the keys
+        written out stay known."""
+        if len(node.args) > 1:
+            return self.unknown(node, f"dict expected at most 1 argument, got {len(node.args)}")
+        out: dict[Any, Any] = {}
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                return self.unknown(arg, "unpacking into `dict(...)` needs running code")
+            value = finalize(self.raw(arg))
+            if isinstance(value, Unknown):
+                out[f"**{self.text(arg)}"] = value
+                continue
+            pairs = self._pairs(value)
+            if pairs is None:
+                return self.unknown(arg, f"`{self.text(arg)}` is not a mapping or key/value pairs")
+            out.update(pairs)
+        out.update(self._keywords(node.keywords))
+        return out
+
+    def _pairs(self, value: Any) -> dict[Any, Any] | None:
+        """A dict of `value` (a mapping, or a collection of key/value pairs), else None."""
+        if isinstance(value, dict):
+            return value
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            return None
+        if not self.budget.spend(len(value)):
+            return None
+        out: dict[Any, Any] = {}
+        for item in value:
+            if not isinstance(item, (list, tuple, str)) or len(item) != 2:
+                return None
+            try:
+                out[item[0]] = item[1]
+            except TypeError:  # an unhashable key
+                return None
+        return out
+
     def _callee(self, func: ast.expr) -> Any:
-        if (
+        if self.is_builtin(func):
+            assert isinstance(func, ast.Name)
+            return BUILTIN_FUNCTIONS[func.id]
+        return self.raw(func)
+
+    def is_builtin(self, func: ast.expr) -> bool:
+        """Whether `func` names a builtin the evaluator reads (`dict`, `list`, `sorted`, ...)
+        that no module-level or local name shadows: calling it makes a value, not a driver or
+        a factory."""
+        return (
             isinstance(func, ast.Name)
             and func.id in BUILTIN_FUNCTIONS
             and func.id not in self.local
             and self.ctx.lookup(func.id, self.line) is None
-        ):
-            return BUILTIN_FUNCTIONS[func.id]
-        return self.raw(func)
+        )
 
     # Attribute access whose result is called: chains on Call records, str/dict methods.
     def callee_attribute(self, node: ast.Attribute) -> _Method | None:

@@ -44,7 +44,7 @@ def function_spec(
         returns=annotation(node.returns, evaluator),
         doc=ast.get_docstring(node, clean=True) or "",
         decorators=decorators,
-        location=_name_location(node, source),
+        location=function_name_location(node, source),
         is_async=isinstance(node, ast.AsyncFunctionDef),
         body_is_stub=body_is_stub(node.body),
     )
@@ -91,7 +91,7 @@ def left_out_problem(
     node: ast.FunctionDef | ast.AsyncFunctionDef, reason: str, source: SourceMap
 ) -> Problem:
     """LD008 at a `def` the graph leaves out (see `definitions.py`)."""
-    return Problem("LD008", Severity.INFO, reason, _name_location(node, source))
+    return Problem("LD008", Severity.INFO, reason, function_name_location(node, source))
 
 
 def decorator_call(node: ast.expr, ev: Evaluator) -> Call:
@@ -148,7 +148,7 @@ def _parameter(
     )
 
 
-def _name_location(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Any:
+def function_name_location(node: ast.FunctionDef | ast.AsyncFunctionDef, source: SourceMap) -> Any:
     """The range of the function's name in its `def` line."""
     index = node.lineno - 1
     if 0 <= index < len(source.lines):
@@ -194,8 +194,9 @@ def _qualify(node: ast.expr, ev: Evaluator) -> str | None:
     """`node` with every name replaced by its qualified name; None if one cannot be resolved."""
     if isinstance(node, (ast.Name, ast.Attribute)):
         return _dotted(node, ev)
-    rewritten = _QualifyNames(ev).visit(copy.deepcopy(node))
-    if rewritten is None:
+    try:
+        rewritten = _QualifyNames(ev).visit(copy.deepcopy(node))
+    except _Unresolved:  # one name the imports do not decide leaves the whole type unknown
         return None
     text = ast.unparse(rewritten)
     return text.replace(_TYPING_PREFIX, "") if _TYPING_PREFIX in text else text
@@ -221,14 +222,11 @@ class _Unresolved(Exception):
 
 
 class _QualifyNames(ast.NodeTransformer):
+    """Rewrites names to qualified names; raises `_Unresolved` at the first one it cannot resolve
+    (caught by the caller only: a child visit returning None would delete that child)."""
+
     def __init__(self, ev: Evaluator) -> None:
         self.ev = ev
-
-    def visit(self, node: ast.AST) -> Any:
-        try:
-            return super().visit(node)
-        except _Unresolved:
-            return None
 
     def _resolve(self, node: ast.expr) -> ast.expr:
         base: ast.expr = node

@@ -13,7 +13,7 @@ import gc
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
@@ -21,7 +21,18 @@ from typing import Any
 from livedag.engine.rules import takes_part_in_rewrites
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
 
-from .blocks import Block, normalize_newlines, parse_region, reparse, split_lines
+from .anchors import AnchoredLocation
+from .blocks import (
+    MAX_MERGE,
+    MAX_STRING_LINES,
+    MAX_STRINGS,
+    Block,
+    normalize_newlines,
+    parse_region,
+    reparse,
+    split_lines,
+)
+from .changes import changed_lines, first_change_only
 from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
 from .definitions import function_definitions
@@ -29,9 +40,11 @@ from .drivers import driver_facts, link_drivers, might_use_driver
 from .evaluator import Evaluator
 from .external import ExternalNames
 from .factories import returned_functions
-from .functions import annotation, function_spec, left_out_problem
+from .failures import analysis_failure, reason_of, statement_location
+from .functions import annotation, function_name_location, function_spec, left_out_problem
+from .lexical import has_triple_quote
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
-from .scope import Binding, BindingKind, statement_bindings
+from .scope import Binding, BindingKind, SourceMap, statement_bindings
 
 logger = logging.getLogger(__name__)
 _versions = itertools.count(1)
@@ -69,6 +82,10 @@ class ModuleSource:
         # (None: gather them from every block again).
         self._functions: tuple[FunctionSpec, ...] | None = None
         self._redefined: set[str] = set()  # functions defined again in a later block
+        # The LD003 of each function a later one replaces: its spec, the kept spec, the problem.
+        self._shadowed: dict[int, tuple[FunctionSpec, FunctionSpec | None, Problem]] = {}
+        # How many broken blocks left a string (by delimiter) or a bracket (`(`) open.
+        self._unfinished: Counter[str] = Counter()
         self._analysis: ModuleAnalysis | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -86,6 +103,9 @@ class ModuleSource:
                 gc.enable()
 
     def _update(self, text: str) -> ModuleAnalysis:
+        # A failure inside one function or statement costs only that piece (LD012, see
+        # `failures.py`); these catch what is left: the splitting and bookkeeping around them.
+        failure: Exception | None = None
         try:
             if self._analysis is None or not self._blocks:
                 self._cold(text)
@@ -95,14 +115,25 @@ class ModuleSource:
             logger.exception("incremental analysis of %s failed; re-analyzing it whole", self.path)
             try:
                 self._cold(text)
-            except Exception:
-                logger.exception("analysis of %s failed", self.path)
+            except Exception as exc:
+                failure = exc
                 self._blocks, self._bindings, self._notable = [], {}, {}
-                self._functions, self._redefined = None, set()
+                self._functions, self._redefined, self._unfinished = None, set(), Counter()
                 self._pending, self._pending_of = Counter(), {}
         self._text = text
-        self._analysis = self._collect(text)
+        self._analysis = self._collect_or_fail(text, failure)
         return self._analysis
+
+    def _collect_or_fail(self, text: str, failure: Exception | None) -> ModuleAnalysis:
+        """The module's analysis, or, when even that fails, one that says so on line 1."""
+        if failure is None:
+            try:
+                return self._collect(text)
+            except Exception as exc:
+                failure = exc
+        location = AnchoredLocation(self.path, 1, 0, 1, 0)
+        problem = analysis_failure("this module", location, failure, self.path)
+        return ModuleAnalysis(self.module, self.path, text, (), (problem,), {}, ())
 
     def refresh(self, modules: Collection[str] | None = None) -> ModuleAnalysis | None:
         """Re-analyze blocks that used other workspace modules (all, or those in `modules`) and
@@ -125,7 +156,7 @@ class ModuleSource:
             return self._analysis
         self._reanalyze(stale, set())
         self._functions = None
-        self._analysis = self._collect(self._text)
+        self._analysis = self._collect_or_fail(self._text, None)
         return self._analysis
 
     def constant(self, name: str) -> Any:
@@ -173,6 +204,9 @@ class ModuleSource:
             block.constants[binding.name] = (_IN_PROGRESS, set(), set(), set())
             try:
                 value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
+                self._value_succeeded(binding, binding.name)
+            except Exception as exc:  # costs this constant only (Unknown, and an LD012)
+                value = self._value_failed(binding, binding.name, exc)
             finally:
                 del block.constants[binding.name]
             modules = own.workspace_modules | own.module_refs  # the value may keep functions
@@ -207,6 +241,10 @@ class ModuleSource:
                     )
                 else:
                     value = TypeRef(binding.name, qualified)
+                self._value_succeeded(binding, key)
+            except Exception as exc:  # costs this class's fields only
+                self._value_failed(binding, key, exc)
+                value = plain
             finally:
                 del block.constants[key]
             modules = own.workspace_modules | own.module_refs
@@ -246,6 +284,31 @@ class ModuleSource:
             return Unknown(f"`{binding.name}` calls itself")
         return value
 
+    def _value_failed(self, binding: Binding, key: str, exc: Exception) -> Unknown:
+        """Record the LD012 of the value `binding` defines (`key`: its cache key), on the
+        statement that defines it; the value is Unknown.
+
+        Values are evaluated when something reads them, so the record stays until the block is
+        edited or the value evaluates cleanly."""
+        block, source = binding.block, binding.source
+        assert source is not None
+        stmt = block.statements[0] if block.statements else binding.definition
+        location = (
+            statement_location(stmt, source)
+            if stmt is not None
+            else source.span(source.first + 1, 0, 0)
+        )
+        problem = analysis_failure("this statement", location, exc, self.path)
+        block.value_failures = {**(block.value_failures or {}), key: problem}
+        self._note(block)
+        return Unknown(f"livedag could not analyse it ({reason_of(exc)})", location)
+
+    def _value_succeeded(self, binding: Binding, key: str) -> None:
+        """Forget an LD012 the value `binding` defines had before."""
+        failures = binding.block.value_failures
+        if failures and failures.pop(key, None) is not None:
+            self._note(binding.block)
+
     def _read_by_value(
         self, block: Block, names: Collection[str], modules: Collection[str] = ()
     ) -> None:
@@ -264,9 +327,7 @@ class ModuleSource:
             if block.ctx is not None:  # being analyzed: a function referring to itself
                 return None
             self._analyze(block)
-        if binding.index < len(block.functions):
-            return block.functions[binding.index]
-        return None
+        return block.function_at(binding.index)
 
     def external_name(self, qualified: str) -> str | None:
         if self.external is None:
@@ -278,7 +339,8 @@ class ModuleSource:
     def _cold(self, text: str) -> None:
         self._normalized = normalize_newlines(text)
         self._lines = split_lines(text)
-        self._blocks = parse_region(self._lines, 0, self.path)
+        self._blocks, _ = parse_region(self._lines, 0, len(self._lines), self.path)
+        self._unfinished = Counter(b.unfinished for b in self._blocks if b.unfinished)
         self._bindings, self._readers, self._notable = {}, {}, {}
         self._functions = None
         self._pending, self._pending_of = Counter(), {}
@@ -296,7 +358,7 @@ class ModuleSource:
     def _incremental(self, text: str, splits: int = 0) -> None:
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
-        prefix, suffix, new_lines, start = _changed_lines(old_text, new_text, old_lines)
+        prefix, suffix, new_lines, start = changed_lines(old_text, new_text, old_lines)
         old_end = len(old_lines) - suffix
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
@@ -309,19 +371,26 @@ class ModuleSource:
         if last - first > SPLIT_BLOCKS and splits < MAX_SPLITS:
             # Changes far apart (a replace-all, an edit plus an undo elsewhere): take the first
             # alone, then the rest, rather than re-parse every block between them.
-            between = _first_change_only(old_text, new_text, blocks[first + 1 : last], start)
+            between = first_change_only(old_text, new_text, blocks[first + 1 : last], start)
             if between is not None:
                 self._incremental(between, splits + 1)
                 self._incremental(new_text, splits + 1)
                 return
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
+        first = self._unfinished_before(first, new_lines, last, delta)
         while first > 0 and blocks[first - 1].syntax_error is not None:
             first -= 1
-        while last + 1 < len(blocks) and blocks[last + 1].syntax_error is not None:
-            last += 1
-        region_start, region_end = blocks[first].start, blocks[last].end
+        while True:
+            while last + 1 < len(blocks) and blocks[last + 1].syntax_error is not None:
+                last += 1
+            region_start, region_end = blocks[first].start, blocks[last].end
+            fresh, reach = parse_region(new_lines, region_start, region_end + delta, self.path)
+            if reach <= region_end + delta or last + 1 >= len(blocks):
+                break
+            # A string or bracket left open in the region may close below it: take the
+            # blocks up to there, as the whole text would be split.
+            last = max(last + 1, block_at(reach - 1 - delta))
         old_region = blocks[first : last + 1]
-        fresh = parse_region(new_lines[region_start : region_end + delta], region_start, self.path)
 
         reusable: dict[str, list[Block]] = {}
         for block in old_region:
@@ -339,6 +408,8 @@ class ModuleSource:
         kept = {id(b) for b in replaced}
         removed = [b for b in old_region if id(b) not in kept]
         added = [b for b in replaced if not b.analyzed]
+        self._unfinished.update(b.unfinished for b in added if b.unfinished)
+        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
         _hand_over_anchors(removed, added)
 
         if delta:
@@ -349,7 +420,9 @@ class ModuleSource:
         for block in added:
             self._structure(block)
         touched |= {bd.name for b in added for bd in b.bindings}
-        before = {name: self._meanings(name) for name in touched}
+        # Only names some block reads can make a change spread (a name defined 800 times over
+        # costs nothing to edit when nothing reads it).
+        before = {name: self._meanings(name) for name in touched if self._readers.get(name)}
         removed_ids = {id(b) for b in removed}
         for block in removed:
             block.removed = True
@@ -376,7 +449,7 @@ class ModuleSource:
         self._normalized = new_text
         for block in added:
             self._analyze(block)
-        changed = {name for name in touched if self._meanings(name) != before[name]}
+        changed = {name for name in before if self._meanings(name) != before[name]}
         old_functions, self._functions = self._functions, None
         if self._reanalyze([], changed) or old_functions is None:
             return  # blocks outside the region changed too: gather every block's functions
@@ -389,6 +462,39 @@ class ModuleSource:
             start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
         middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
         self._functions = old_functions[:start] + middle + old_functions[start + region :]
+
+    def _unfinished_before(
+        self, first: int, new_lines: Sequence[str], last: int, delta: int
+    ) -> int:
+        """Where the edited region must start so that a broken block above it, which left a
+        string or a bracket open, is split again with it: what the edit wrote may now close it
+        (a whole-text analysis would join them).  A bracket is looked for across MAX_MERGE
+        pieces; a string across the lines strings in a row may span, and only when the edit
+        has or had a triple quote."""
+        if not any(count > 0 for count in self._unfinished.values()):
+            return first
+        blocks = self._blocks
+        start = first
+        strings = any(count > 0 for kind, count in self._unfinished.items() if kind != "(")
+        quoted: bool | None = None  # whether the region's old or new text has a triple quote
+        for index in range(first - 1, -1, -1):
+            steps = first - index
+            block = blocks[index]
+            far = blocks[first].start - block.start > MAX_STRINGS * MAX_STRING_LINES
+            if steps > MAX_MERGE and (not strings or far):
+                break  # beyond a bracket's reach, and every string's
+            if not block.unfinished:
+                continue
+            if steps <= MAX_MERGE:
+                start = index
+            elif block.unfinished != "(" and not far:
+                if quoted is None:  # a string is only closed by text with a triple quote
+                    old = "".join(b.text for b in blocks[first : last + 1])
+                    begin, end = blocks[first].start, blocks[last].end + delta
+                    quoted = has_triple_quote(old + "".join(new_lines[begin:end]))
+                if quoted:
+                    start = index
+        return start
 
     def _reanalyze(self, stale: Iterable[Block], changed: set[str]) -> int:
         """Re-analyze `stale` and every block reading a name in `changed`, until nothing moves;
@@ -440,11 +546,17 @@ class ModuleSource:
         if block.statements is None or block.source is None:
             return
         bindings: list[Binding] = []
+        failures: list[Problem] = []
         for stmt in block.statements:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bindings.extend(
-                    statement_bindings(stmt, block, block.source, self.module, self.is_package)
-                )
+                try:
+                    bindings.extend(
+                        statement_bindings(stmt, block, block.source, self.module, self.is_package)
+                    )
+                except Exception as exc:  # that statement binds nothing; the rest carry on
+                    location = statement_location(stmt, block.source)
+                    failures.append(analysis_failure("this statement", location, exc, self.path))
+        block.structure_failures = tuple(failures)
         # A `def` (also one inside `if`/`try`/`with`) wins over an assignment on another path.
         for index, node in enumerate(block.function_nodes()):
             bindings = [b for b in bindings if b.name != node.name]
@@ -459,22 +571,7 @@ class ModuleSource:
         ctx = BlockContext(self)
         block.ctx = ctx
         try:
-            found = function_definitions(block.statements)
-            block.functions = tuple(
-                function_spec(node, ctx, block.source, block.start) for node in found.kept
-            )
-            block.problems = tuple(
-                left_out_problem(item.node, item.reason, block.source)
-                for item in found.left_out
-                if item.reason is not None
-            )
-            block.drivers = (
-                driver_facts(block.statements, ctx, block.source)
-                if might_use_driver(block.text)
-                else None
-            )
-        except RecursionError:
-            block.functions, block.drivers = (), None
+            block.problems = self._analyze_block(block, ctx, block.source)
         finally:
             block.ctx = None
         block.version = next(_versions)
@@ -493,10 +590,61 @@ class ModuleSource:
         if not any(bd.kind is BindingKind.CONSTANT for bd in block.bindings):
             block.statements = None  # keep memory low; re-parsed if needed again
 
+    def _analyze_block(
+        self, block: Block, ctx: BlockContext, source: SourceMap
+    ) -> tuple[Problem, ...]:
+        """Set the block's functions and driver facts; its problems.  Whatever fails costs its
+        own function (or, outside functions, the block's functions or drivers) and an LD012."""
+        assert block.statements is not None
+        failures: list[Problem] = []
+        left_out: tuple[Problem, ...] = ()
+        try:
+            found = function_definitions(block.statements)
+            specs: list[FunctionSpec | None] = []
+            for node in found.kept:
+                try:
+                    specs.append(function_spec(node, ctx, source, block.start))
+                except Exception as exc:  # costs this function only
+                    location = function_name_location(node, source)
+                    failures.append(analysis_failure("this function", location, exc, self.path))
+                    specs.append(None)
+            block.functions = tuple(spec for spec in specs if spec is not None)
+            block.by_index = tuple(specs) if failures else None
+            left_out = tuple(
+                left_out_problem(item.node, item.reason, source)
+                for item in found.left_out
+                if item.reason is not None
+            )
+        except Exception as exc:
+            block.functions, block.by_index = (), None
+            failures.append(self._block_failure(block, exc))
+        try:
+            block.drivers = (
+                driver_facts(block.statements, ctx, source)
+                if might_use_driver(block.text)
+                else None
+            )
+        except Exception as exc:
+            block.drivers = None
+            failures.append(self._block_failure(block, exc))
+        return (*left_out, *block.structure_failures, *failures)
+
+    def _block_failure(self, block: Block, exc: Exception) -> Problem:
+        """LD012 on the first statement of a block whose analysis failed outside a function."""
+        if block.statements and block.source is not None:
+            location = statement_location(block.statements[0], block.source)
+        else:  # its statements are not kept: the first line of code in its text
+            lines = block.text.splitlines()
+            index = next((n for n, line in enumerate(lines) if line.strip() and line[:1] != "#"), 0)
+            code = lines[index].rstrip() if lines else ""
+            location = AnchoredLocation(self.path, index + 1, 0, index + 1, len(code), block.anchor)
+        return analysis_failure("this statement", location, exc, self.path)
+
     def _note(self, block: Block) -> None:
         """Keep `_notable` and the outside-name counts current for a block just analyzed."""
         if (
             block.problems
+            or block.value_failures
             or block.drivers is not None
             or any(bd.kind is BindingKind.IMPORT for bd in block.bindings)
         ):
@@ -527,6 +675,9 @@ class ModuleSource:
         dropped: set[int] = set()
         shadowed: dict[int, FunctionSpec] = {}
         problems: list[Problem] = []
+        # An LD003 is kept while its function and the one Python keeps are the same objects:
+        # editing one of many definitions makes one new problem, not one per definition.
+        known, self._shadowed = self._shadowed, {}
         for name in sorted(self._redefined):
             found = [bd for bd in self._bindings.get(name, ()) if bd.kind is BindingKind.FUNCTION]
             if not found:
@@ -544,8 +695,11 @@ class ModuleSource:
                     shadowed[id(spec)] = dataclasses.replace(spec, shadowed=True)
                     continue
                 dropped.add(id(spec))
-                problems.append(
-                    Problem(
+                cached = known.get(id(spec))
+                if cached is not None and cached[0] is spec and cached[1] is kept_spec:
+                    problem = cached[2]
+                else:
+                    problem = Problem(
                         "LD003",
                         Severity.ERROR,
                         f"`{name}` is defined again further down; Python keeps only the last "
@@ -554,14 +708,14 @@ class ModuleSource:
                         related,
                         node=name,
                     )
-                )
+                self._shadowed[id(spec)] = (spec, kept_spec, problem)
+                problems.append(problem)
         kept_functions = (shadowed.get(id(f), f) for f in functions if id(f) not in dropped)
         return tuple(kept_functions), tuple(problems)
 
     @staticmethod
     def _spec_of(binding: Binding) -> FunctionSpec | None:
-        functions = binding.block.functions
-        return functions[binding.index] if binding.index < len(functions) else None
+        return binding.block.function_at(binding.index)
 
     def _collect(self, text: str) -> ModuleAnalysis:
         functions = self._functions
@@ -569,7 +723,7 @@ class ModuleSource:
             functions = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, self._blocks)))
             self._functions = functions
         blocks = sorted(self._notable.values(), key=_block_start)  # the few that have more
-        problems = tuple(itertools.chain.from_iterable(b.problems for b in blocks if b.problems))
+        problems = tuple(itertools.chain.from_iterable(map(_problems_of, blocks)))
         if self._redefined:
             functions, shadowed = self._without_shadowed(functions)
             problems += shadowed
@@ -582,10 +736,22 @@ class ModuleSource:
             for bd in b.bindings
             if bd.kind is BindingKind.IMPORT and bd.qualified
         }
-        drivers: tuple[DriverUse, ...] = link_drivers(facts) if facts else ()
+        drivers: tuple[DriverUse, ...] = ()
+        if facts:
+            try:
+                drivers = link_drivers(facts)
+            except Exception as exc:  # costs the driver uses only, said where the first one is
+                first = next(b for b in blocks if b.drivers is not None)
+                problems += (self._block_failure(first, exc),)
         return ModuleAnalysis(
             self.module, self.path, text, functions, problems, imports, drivers, pending
         )
+
+
+def _problems_of(block: Block) -> tuple[Problem, ...]:
+    if block.value_failures:
+        return (*block.problems, *block.value_failures.values())
+    return block.problems
 
 
 def _defined_in_several_blocks(bindings: Sequence[Binding]) -> bool:
@@ -597,97 +763,6 @@ def _defined_in_several_blocks(bindings: Sequence[Binding]) -> bool:
 _FUNCTIONS = attrgetter("functions")
 SPLIT_BLOCKS = 4  # a changed region spanning more blocks than this is split if it can be
 MAX_SPLITS = 16
-
-
-def _first_change_only(
-    old_text: str, new_text: str, following: Sequence[Block], start: int
-) -> str | None:
-    """`old_text` with only its first change made: the new text up to the first unchanged
-    block after that change, the old text from there on.  None when no such block is found.
-
-    Any text is a correct intermediate step (the next update brings the analysis to the new
-    text), so a wrong match costs time, never correctness.
-    """
-    for block in following[:3]:
-        needle = block.text
-        if len(needle) < 32 or block.syntax_error is not None:
-            continue
-        at_old = old_text.find(needle, start)
-        at_new = new_text.find(needle, start)
-        if at_old < 0 or at_new < 0:
-            continue
-        if (at_old and old_text[at_old - 1] != "\n") or (at_new and new_text[at_new - 1] != "\n"):
-            continue
-        between = new_text[:at_new] + old_text[at_old:]
-        if between != old_text and between != new_text:
-            return between
-    return None
-
-
-def _changed_lines(
-    old_text: str, new_text: str, old_lines: list[str]
-) -> tuple[int, int, list[str], int]:
-    """How many lines at the start and at the end an edit left alone, the new text's lines, and
-    where the first changed line starts (the same offset in both texts).
-
-    Only the lines between those are split again; the others are the old line strings.  Line
-    counts are taken with C-speed `str.count` over the shorter side of each boundary.
-    """
-    old_len, new_len = len(old_text), len(new_text)
-    head = _common_prefix(old_text, new_text)
-    tail = min(_common_suffix(old_text, new_text), old_len - head, new_len - head)
-    ends_with_newline = old_text.endswith("\n")
-    # Every old line ends with a line feed, except a last one that does not.
-    newlines = len(old_lines) if ends_with_newline or not old_lines else len(old_lines) - 1
-    if head <= old_len // 2:
-        prefix = old_text.count("\n", 0, head)
-    else:
-        prefix = newlines - old_text.count("\n", head, old_len)
-    # Lines starting inside the common tail (the text's last character not counted).
-    before_last = newlines - (1 if ends_with_newline else 0)
-    if tail <= old_len // 2:
-        suffix = old_text.count("\n", old_len - tail, max(old_len - 1, 0))
-    else:
-        suffix = before_last - old_text.count("\n", 0, old_len - tail)
-    suffix = max(min(suffix, len(old_lines) - prefix), 0)
-    start = new_text.rfind("\n", 0, head) + 1  # where line `prefix` starts, in both texts
-    if suffix:
-        end = old_text.find("\n", old_len - tail, max(old_len - 1, 0)) + 1 + new_len - old_len
-    else:
-        end = new_len
-    middle = split_lines(new_text[start:end])
-    lines = [*old_lines[:prefix], *middle, *old_lines[len(old_lines) - suffix :]]
-    return prefix, suffix, lines, start
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix."""
-    return _agreeing(min(len(a), len(b)), lambda lo, hi: a[lo:hi] == b[lo:hi])
-
-
-def _common_suffix(a: str, b: str) -> int:
-    """Length of the common suffix."""
-    la, lb = len(a), len(b)
-    return _agreeing(min(la, lb), lambda lo, hi: a[la - hi : la - lo] == b[lb - hi : lb - lo])
-
-
-def _agreeing(n: int, same: Callable[[int, int], bool]) -> int:
-    """How far (at most `n`) two texts agree, where `same(lo, hi)` compares their characters
-    lo..hi counted from the end the search starts at: C-speed slice comparisons over growing
-    spans, then halving inside the first span that differs."""
-    lo, step = 0, 4096
-    while lo < n:
-        hi = min(lo + step, n)
-        if not same(lo, hi):
-            while hi - lo > 1:  # the first difference is in [lo, hi)
-                mid = (lo + hi) // 2
-                if same(lo, mid):
-                    lo = mid
-                else:
-                    hi = mid
-            return lo
-        lo, step = hi, step * 2
-    return n
 
 
 _IN_PROGRESS = object()

@@ -1,5 +1,9 @@
 """Column conversions.  Locations count code points; the parser counts UTF-8 bytes; LSP counts
-UTF-16 code units.  ASCII lines (nearly all) take the fast path: the three agree."""
+UTF-16 code units.  ASCII lines (nearly all) take the fast path: the three agree.
+
+Lines end at `\r\n`, `\r` or `\n` for the parser and for the protocol alike; a location's line
+is only right when everyone who reads it counts lines that way.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,16 @@ def byte_to_codepoint_column(line_text: str, byte_col: int) -> int:
     if line_text.isascii():
         return byte_col
     return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+def document_lines(text: str) -> list[str]:
+    """The lines of `text` without their breaks, split where the parser and the protocol split
+    them (`\r\n`, a lone `\r`, `\n`; never at other characters `str.splitlines` breaks at)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
+def line_count(text: str) -> int:
+    """`len(document_lines(text))`, without splitting."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1

@@ -11,7 +11,7 @@ import ast
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from livedag.engine.specs import Location
 
@@ -205,12 +205,12 @@ def statement_bindings(
             Binding(n, BindingKind.OPAQUE, block, reason="changed after its definition")
             for n in assigned_names(stmt.target)
         ]
-    if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+    if isinstance(stmt, (ast.If, ast.With)) or is_try(stmt):
         out = []
         bodies: list[list[ast.stmt]] = [stmt.body]
-        if isinstance(stmt, (ast.If, ast.Try)):
+        if isinstance(stmt, ast.If) or is_try(stmt):
             bodies.append(stmt.orelse)
-        if isinstance(stmt, ast.Try):
+        if is_try(stmt):
             bodies.append(stmt.finalbody)
             bodies.extend(h.body for h in stmt.handlers)
         seen: dict[str, list[Binding]] = {}
@@ -253,6 +253,15 @@ def _import_fallback(stmt: ast.stmt, paths: list[Binding]) -> tuple[str, ...]:
     if not all(p.kind is BindingKind.IMPORT and p.qualified for p in paths):
         return ()
     return tuple(p.qualified for p in paths if p.qualified)
+
+
+# `try/except*` (Python 3.11 on) has the fields of `try`; before 3.11 there is only `try`.
+_TRY_STAR: type[ast.stmt] = getattr(ast, "TryStar", ast.Try)
+
+
+def is_try(stmt: ast.stmt) -> TypeGuard[ast.Try]:
+    """A `try` statement, with `except` or `except*` handlers."""
+    return isinstance(stmt, (ast.Try, _TRY_STAR))
 
 
 def _last_per_name(bindings: list[Binding]) -> list[Binding]:

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import cattrs
 from livedag.engine.specs import Location
-from livedag.server.analyzer import from_utf16_column
+from livedag.server.analyzer import document_lines, from_utf16_column, line_count
 from lsprotocol import types
 from pygls.protocol import default_converter
 
@@ -53,14 +53,14 @@ class SourceLines:
     def line(self, index: int) -> str:
         """Line `index` (0-based) without its line break, or "" past the end."""
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = document_lines(self.text)  # a lone \r ends a line, as for the parser
         if 0 <= index < len(self._lines):
-            return self._lines[index].rstrip("\r")
+            return self._lines[index]
         return ""
 
     def line_count(self) -> int:
         if self._count is None:
-            self._count = len(self._lines) if self._lines is not None else self.text.count("\n") + 1
+            self._count = len(self._lines) if self._lines is not None else line_count(self.text)
         return self._count
 
 

@@ -98,5 +98,14 @@ CODES: dict[str, Code] = {
             "The requested outputs depend on an external input that is neither in inputs={...} "
             "nor in the config.",
         ),
+        Code(
+            "LD012",
+            "AnalysisFailure",
+            Severity.WARNING,
+            "livedag could not analyse a function or statement.",
+            "A bug in livedag, not in your code: the analysis of this one function or statement "
+            "failed, so it is out of the graph; the rest of the file is analysed as usual. "
+            "Please report it with the message and, if you can, the code that causes it.",
+        ),
     )
 }

@@ -172,3 +172,56 @@ def test_rules_see_exact_locations_for_nodes_and_ld008() -> None:
     (problem,) = [p for p in expansion.problems if p.code == "LD008"]
     assert problem.location is not None
     assert (problem.location.line, problem.location.column) == (6, 18)
+
+
+@pytest.mark.parametrize(
+    ("expression", "prelude", "expected"),
+    [
+        ("dict(file_type='pdf')", "", {"file_type": "pdf"}),
+        ("dict(**BASE, n=2)", "BASE = {'a': 1}", {"a": 1, "n": 2}),
+        ("dict(BASE, n=2)", "BASE = dict(a=1)", {"a": 1, "n": 2}),
+        ("dict([('a', 1), ['b', 2]], c=3)", "", {"a": 1, "b": 2, "c": 3}),
+        ("dict(zip('ab', range(2)))", "", {"a": 0, "b": 1}),
+        ("dict()", "", {}),
+        ("CFG", "CFG = dict(region='US', n=dict(k=1))", {"region": "US", "n": {"k": 1}}),
+    ],
+)
+def test_dict_calls_read_like_dict_displays(expression: str, prelude: str, expected: Any) -> None:
+    assert argument(expression, prelude) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "marker", "reason"),
+    [
+        ("dict(**load(), n=2)", "**load()", "`load`"),
+        ("dict(pairs(), n=2)", "**pairs()", "`pairs`"),
+    ],
+)
+def test_what_dict_cannot_know_is_one_marked_entry(
+    expression: str, marker: str, reason: str
+) -> None:
+    found = argument(expression)
+    assert set(found) == {marker, "n"} and found["n"] == 2
+    assert isinstance(found[marker], Unknown) and reason in found[marker].reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "prelude", "reason"),
+    [
+        ("dict(a, b)", "a = {}\nb = {}", "at most 1 argument"),
+        ("dict(*a)", "a = [{}]", "unpacking"),
+        ("dict(1)", "", "not a mapping or key/value pairs"),
+        ("dict([(1, 2, 3)])", "", "not a mapping or key/value pairs"),
+        ("dict([([1], 2)])", "", "not a mapping or key/value pairs"),
+        ("dict(k=1)", "dict = make_dict()", "`make_dict`"),  # shadowed at module level
+        ("dict(k=1)", "from mylib import dict", "calling `mylib.dict`"),  # imported
+    ],
+)
+def test_dict_calls_that_cannot_be_read(expression: str, prelude: str, reason: str) -> None:
+    found = argument(expression, prelude)
+    assert isinstance(found, Unknown) and reason in found.reason
+
+
+def test_dict_shadowed_inside_a_comprehension_is_not_the_builtin() -> None:
+    found = argument("[dict(k=1) for dict in FACTORIES]", "FACTORIES = [1]")
+    assert isinstance(found[0], Unknown)

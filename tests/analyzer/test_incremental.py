@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from livedag.engine.specs import FunctionSpec
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module
 from livedag.server.analyzer.blocks import split_lines
-from livedag.server.analyzer.module import _changed_lines
+from livedag.server.analyzer.changes import changed_lines
 
 BASE = textwrap.dedent(
     '''
@@ -197,7 +197,7 @@ def test_only_the_changed_lines_are_split_again(old: str, new: str) -> None:
     """The lines an edit left alone at either end are counted right, and the new line list is
     what splitting the whole new text gives."""
     old_lines = split_lines(old)
-    prefix, suffix, lines, start = _changed_lines(old, new, old_lines)
+    prefix, suffix, lines, start = changed_lines(old, new, old_lines)
     assert lines == split_lines(new)
     assert start == len("".join(old_lines[:prefix]))
     assert old_lines[:prefix] == lines[:prefix]
@@ -238,7 +238,9 @@ def test_two_distant_edits_reparse_only_the_edited_functions(monkeypatch: Any) -
     parsed: list[int] = []
     real = module.parse_region
     monkeypatch.setattr(
-        module, "parse_region", lambda lines, *a: parsed.append(len(lines)) or real(lines, *a)
+        module,
+        "parse_region",
+        lambda lines, begin, end, *a: parsed.append(end - begin) or real(lines, begin, end, *a),
     )
     text = LONG.replace("return f1 + 2", "return f1 + 20").replace("f29 + 30", "f29 + 300")
     analysis = source.update(text)
@@ -263,3 +265,16 @@ def test_a_function_defined_again_replaces_the_first_as_in_python() -> None:
     analysis = source.update(first)
     assert [p.name for p in analysis.functions[0].parameters] == ["revenue"]
     assert analysis.problems == ()
+
+
+def test_editing_one_of_many_definitions_of_a_name_remakes_only_its_own_problem() -> None:
+    copy = "def margin(revenue: float) -> float:\n    return revenue + {}\n\n\n"
+    text = "".join(copy.format(n) for n in range(50))
+    source = ModuleSource("m", "/m.py")
+    before = source.update(text)
+    assert len(before.problems) == 49 and all(len(p.related) == 1 for p in before.problems)
+    edited = text.replace("return revenue + 0", "return revenue * 2", 1)
+    after = source.update(edited)
+    assert after.problems[0] is not before.problems[0]
+    assert all(a is b for a, b in zip(after.problems[1:], before.problems[1:], strict=True))
+    assert_same_as_fresh(after, edited)

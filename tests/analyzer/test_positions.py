@@ -5,7 +5,13 @@ from __future__ import annotations
 from helpers import functions
 from hypothesis import given
 from hypothesis import strategies as st
-from livedag.server.analyzer import from_utf16_column, to_utf16_column
+from livedag.server.analyzer import (
+    analyze_source,
+    document_lines,
+    from_utf16_column,
+    line_count,
+    to_utf16_column,
+)
 
 
 def test_ascii_is_identity() -> None:
@@ -35,3 +41,23 @@ def test_names_after_non_ascii_text_have_code_point_columns() -> None:
     assert second.location.end_column == 28
     assert [p.location.column for p in spec.parameters] == [6, 14]
     assert (spec.location.line, spec.location.column, spec.location.end_column) == (3, 4, 5)
+
+
+def test_lines_end_where_the_parser_ends_them() -> None:
+    text = "s = 'é'\rdef f(a: int) -> int:\r\n    return {a]\n\x0cx = '\u2028'\n"
+    assert document_lines(text) == [
+        "s = 'é'",
+        "def f(a: int) -> int:",
+        "    return {a]",
+        "\x0cx = '\u2028'",
+        "",
+    ]
+    assert line_count(text) == 5 and line_count("") == 1 and line_count("a\r") == 2
+
+
+def test_a_syntax_error_after_a_lone_carriage_return_and_non_ascii_text() -> None:
+    text = "s = 'é'\rdef f(a: int) -> int:\n    return {a]\n"
+    (problem,) = analyze_source(text, module="m").problems
+    assert (problem.location.line, problem.location.column) == (3, 13)
+    line = document_lines(text)[problem.location.line - 1]
+    assert to_utf16_column(line, problem.location.column) == 13
