@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from livedag.server.output.codes import CODES
 from lsprotocol import types
 
 SEVERITY_NAMES: dict[str, types.DiagnosticSeverity | None] = {
@@ -70,10 +71,10 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         )
     elif raw_severities is not None:
         for code, name in raw_severities.items():
-            if not isinstance(code, str) or not _CODE.match(code):
+            if not isinstance(code, str) or not _CODE.match(code) or code not in CODES:
                 errors.append(
-                    f"livedag.severities: {code!r} is not a livedag code (LD001 ... LD010); "
-                    "ignoring it"
+                    f"livedag.severities: {code!r} is not a livedag code "
+                    f"({', '.join(CODES)}); ignoring it"
                 )
             elif not isinstance(name, str) or name.lower() not in SEVERITY_NAMES:
                 errors.append(

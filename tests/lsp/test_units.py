@@ -26,7 +26,12 @@ def test_bad_settings_fall_back_with_a_message_naming_the_setting() -> None:
     settings, errors = parse_settings(
         {
             "config": ["region"],
-            "severities": {"LD002": "loud", "E501": "error", "LD001": "warning"},
+            "severities": {
+                "LD002": "loud",
+                "E501": "error",
+                "LD099": "error",
+                "LD001": "warning",
+            },
             "maxFileBytes": "big",
             "debounceMs": -1,
         }
@@ -34,9 +39,11 @@ def test_bad_settings_fall_back_with_a_message_naming_the_setting() -> None:
     assert settings.config is None
     assert settings.severities == {"LD001": types.DiagnosticSeverity.Warning}
     assert settings.max_file_bytes == DEFAULT_MAX_FILE_BYTES and settings.debounce_ms == 0
-    assert len(errors) == 5
+    assert len(errors) == 6
     assert any("livedag.severities.LD002" in e and "'loud'" in e for e in errors)
     assert any("'E501' is not a livedag code" in e for e in errors)
+    # well-formed but unknown: refused too, and the message lists the codes there are
+    assert any("'LD099' is not a livedag code" in e and "LD012" in e for e in errors)
     assert parse_settings("yes")[1] == [
         "livedag settings must be a JSON object, got str; using the defaults"
     ]
