@@ -5,6 +5,7 @@
 select = ["LD001", "LD002"]      # codes to report (default: all)
 ignore = ["LD008"]               # codes never to report
 severity = "warning"             # lint fails at or above this: error | warning | info
+exclude = ["scripts/*.py", "legacy"]   # never read these (globs, relative to pyproject.toml)
 
 [[tool.livedag.dataflows]]
 name = "features"
@@ -14,9 +15,17 @@ config = { region = "US" }               # the config it is built with (`@config
 inputs = ["raw_df"]                      # declared inputs: any other unknown name is an error
 ```
 
-`dataflows` may also be a table keyed by name (`[tool.livedag.dataflows.features]`).  Every
-mistake is reported as a `ProjectConfigError` naming the key and what is expected there, since a
-silently ignored key would make the editor and CI disagree with what the user wrote.
+`dataflows` may also be a table keyed by name (`[tool.livedag.dataflows.features]`).
+
+`exclude` patterns are globs: one without `/` matches a file or folder name at any depth
+(`"test_*.py"`, `"legacy"`); one with `/` is anchored at the folder of pyproject.toml
+(`"src/gen/**/*.py"`, `"./legacy"`; `**` is any number of folders).  A matching folder excludes
+all it holds.  An excluded file is not read at all: it is in no dataflow, its drivers are not
+seen, a driver naming it finds nothing there.  Only a file given explicitly (`livedag lint
+path/file.py`) is read anyway.
+
+Every mistake is reported as a `ProjectConfigError` naming the key and what is expected there,
+since a silently ignored key would make the editor and CI disagree with what the user wrote.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from livedag.engine.specs import Severity
@@ -65,6 +75,69 @@ class ProjectConfig:
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
     severity: Severity = DEFAULT_SEVERITY
+    exclude: tuple[str, ...] = ()
+
+    @cached_property
+    def _exclude_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(exclude_pattern(p) for p in self.exclude)
+
+    def is_excluded(self, path: Path) -> bool:
+        """Whether `[tool.livedag] exclude` matches `path` or a folder above it (under `root`)."""
+        if not self.exclude:
+            return False
+        try:
+            parts = path.resolve().relative_to(self.root.resolve()).parts
+        except ValueError:
+            return False  # outside the project: no pattern speaks of it
+        patterns = self._exclude_patterns
+        for end in range(1, len(parts) + 1):
+            relative = "/".join(parts[:end])
+            if any(p.fullmatch(relative) for p in patterns):
+                return True
+        return False
+
+
+def exclude_pattern(glob: str) -> re.Pattern[str]:
+    """A regular expression for one `exclude` glob, matched against a path relative to the root.
+
+    `*` and `?` stay within one folder name, `**` spans folders, `[...]` is a character class; a
+    glob without `/` (but for a trailing one) may match at any depth; `./name` is at the root.
+    """
+    glob = glob.strip()
+    anchored = glob.startswith("./")
+    glob = glob.removeprefix("./").rstrip("/")
+    anchored = anchored or "/" in glob
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+            continue
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in glob[i + 2 :]:
+            end = glob.index("]", i + 2)
+            body = glob[i + 1 : end]
+            negate = body.startswith("!")
+            members = body.removeprefix("!").replace("\\", "\\\\")
+            if members.startswith("^"):
+                members = "\\" + members
+            out.append("[" + ("^" if negate else "") + members + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    body = "".join(out)
+    return re.compile(body if anchored else f"(?:.*/)?{body}")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -102,7 +175,7 @@ def parse_project_config(
     where = f"{pyproject or 'pyproject.toml'} [tool.livedag]"
     if not isinstance(section, Mapping):
         raise ProjectConfigError(f"{where}: expected a table, got {_kind(section)}")
-    known = {"dataflows", "select", "ignore", "severity"}
+    known = {"dataflows", "select", "ignore", "severity", "exclude"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ProjectConfigError(
@@ -119,6 +192,7 @@ def parse_project_config(
         severity=parse_severity(
             section.get("severity", DEFAULT_SEVERITY.value), f"{where} severity"
         ),
+        exclude=_exclude(section.get("exclude", ()), f"{where} exclude"),
     )
 
 
@@ -152,6 +226,18 @@ def _codes(value: Any, where: str) -> list[str]:
             f'{where}: expected a list of LD codes such as ["LD001"], got {_kind(value)}'
         )
     return parse_codes(value, where)
+
+
+def _exclude(value: Any, where: str) -> tuple[str, ...]:
+    globs = _strings(value, where, 'globs such as "scripts/*.py"')
+    for glob in globs:
+        path = PurePosixPath(glob.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or Path(glob).is_absolute():
+            raise ProjectConfigError(
+                f"{where}: {glob!r} must be relative to the folder of pyproject.toml "
+                f'(e.g. "scripts/*.py"), without ".."'
+            )
+    return globs
 
 
 def _dataflows(value: Any, root: Path, where: str) -> tuple[DataflowConfig, ...]:

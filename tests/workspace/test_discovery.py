@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livedag.engine.specs import LocatedStr, Location
+from livedag.engine.specs import FunctionSpec, LocatedStr, Location
 from livedag.server.discovery import ModuleIndex, module_name, plan_dataflows, python_files
 from livedag.server.project import load_project_config
 
@@ -70,6 +70,8 @@ class _Use:
 @dataclass(frozen=True)
 class _Analysis:
     drivers: tuple[_Use, ...] = ()
+    imports: dict[str, str] = field(default_factory=lambda: {"fm": "hamilton.function_modifiers"})
+    functions: tuple[FunctionSpec, ...] = ()
 
 
 def test_drivers_make_dataflows_and_the_rest_stand_alone(tmp_path: Path) -> None:
