@@ -27,6 +27,7 @@ from livedag.engine.rules import (
     expand_module,
     takes_part_in_rewrites,
 )
+from livedag.engine.rules.plugins import PluginDependency
 from livedag.engine.specs import (
     FunctionSpec,
     NodeKind,
@@ -318,16 +319,37 @@ def expand_all(
     modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
     config: Mapping[str, Any],
     cache: ExpansionCache,
+    has_package: Callable[[str], bool] | None = None,
 ) -> Expanded:
-    """Every module's nodes and rule problems, and the modules whose nodes changed."""
+    """Every module's nodes and rule problems, and the modules whose nodes changed.
+
+    With `has_package` (the project's environment), what the rules relied on of a Hamilton
+    plugin is reported only when the plugin's libraries are not there (`without_installed`).
+    """
     expanded = Expanded([], [], [])
     for module_key, functions in modules:
         expansion, change = cache.expand_module(scope, module_key, functions, config)
         if change is not None:
             expanded.changes.append(change)
         expanded.nodes.extend(expansion.nodes)
-        expanded.problems.extend(expansion.problems)
+        if has_package is None:
+            expanded.problems.extend(expansion.problems)
+        else:
+            expanded.problems.extend(without_installed(expansion.problems, has_package))
     return expanded
+
+
+def without_installed(
+    problems: Sequence[Problem], has_package: Callable[[str], bool]
+) -> Sequence[Problem]:
+    """`problems` less the plugin notices whose libraries the environment has."""
+    if not any(isinstance(p, PluginDependency) for p in problems):
+        return problems
+    return [
+        p
+        for p in problems
+        if not (isinstance(p, PluginDependency) and all(map(has_package, p.libraries)))
+    ]
 
 
 def relink(
@@ -366,9 +388,10 @@ def link(
     declared_inputs: Collection[str] | None,
     cache: ExpansionCache,
     scope: str = "",
+    has_package: Callable[[str], bool] | None = None,
 ) -> Dataflow:
     """One dataflow from `(module key, functions)` pairs."""
-    expanded = expand_all(scope, modules, config, cache)
+    expanded = expand_all(scope, modules, config, cache, has_package)
     return Dataflow.build(
         expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
     )

@@ -30,6 +30,7 @@ since a silently ignored key would make the editor and CI disagree with what the
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -311,3 +312,90 @@ def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
 
 def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
+
+
+# --- the project's environment -------------------------------------------------------------------
+
+
+class Environment:
+    """The Python environment the project's code runs in, seen from outside: which top-level
+    packages its site-packages folders hold.  Nothing is imported (an import would run the
+    package's code); the folders are only listed, once, when first asked.
+
+    Which environment: the active virtualenv (`$VIRTUAL_ENV`), else a `.venv` or `venv` folder
+    of the project, else the interpreter livedag runs in (its `sys.path`).  A `.pth` file's
+    folders are listed too (editable installs).
+    """
+
+    def __init__(self, folders: Sequence[Path]):
+        self.folders = tuple(folders)
+        self._packages: frozenset[str] | None = None
+
+    def has(self, package: str) -> bool:
+        """Whether top-level package `package` (an import name: `yaml`, `sklearn`) is there."""
+        if self._packages is None:
+            self._packages = frozenset(_top_level_names(self.folders))
+        return package.split(".")[0] in self._packages
+
+
+def project_environment(root: Path) -> Environment:
+    """The environment of the project at `root` (see `Environment`)."""
+    virtualenv = os.environ.get("VIRTUAL_ENV")
+    candidates = [Path(virtualenv)] if virtualenv else []
+    candidates += [root / ".venv", root / "venv"]
+    for prefix in candidates:
+        if (prefix / "pyvenv.cfg").is_file():
+            return Environment(_site_packages(prefix))
+    return Environment([Path(p) for p in sys.path if p and Path(p).is_dir()])
+
+
+def _site_packages(prefix: Path) -> list[Path]:
+    found = sorted(prefix.glob("lib*/python3*/site-packages"))
+    found += [prefix / "Lib" / "site-packages"]  # Windows
+    return [p for p in found if p.is_dir()]
+
+
+def _top_level_names(folders: Sequence[Path]) -> set[str]:
+    """Importable top-level names in `folders` and in the folders their `.pth` files add."""
+    names: set[str] = set()
+    added: list[Path] = []
+    for folder in folders:
+        added.extend(_list_folder(folder, names, pth=True))
+    for folder in added:
+        _list_folder(folder, names, pth=False)
+    return names
+
+
+def _list_folder(folder: Path, names: set[str], *, pth: bool) -> list[Path]:
+    """Adds the packages and modules in `folder` to `names`; the folders its `.pth` files add."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    more: list[Path] = []
+    for entry in entries:
+        name = entry.name
+        if entry.is_dir():
+            if name.isidentifier():
+                names.add(name)  # a package, or a namespace package
+        elif name.endswith((".py", ".so", ".pyd")):
+            names.add(name.split(".")[0])
+        elif pth and name.endswith(".pth"):
+            more.extend(_pth_folders(Path(entry.path)))
+    return more
+
+
+def _pth_folders(pth: Path) -> list[Path]:
+    """The folders a `.pth` file adds to `sys.path` (its `import` lines are not run)."""
+    try:
+        lines = pth.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith(("#", "import ", "import\t")):
+            folder = (pth.parent / line).resolve()
+            if folder.is_dir():
+                out.append(folder)
+    return out

@@ -33,7 +33,7 @@ from .discovery import (
     python_files,
 )
 from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, link, relink
-from .project import ProjectConfig, load_project_config
+from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
     from .analyzer import DriverUse, ExternalNames, ModuleAnalysis, ModuleSource
@@ -145,6 +145,7 @@ class Workspace:
         # path -> (analysis, whether it looks like a dataflow of its own)
         self._alone: dict[Path, tuple[ModuleAnalysis, bool]] = {}
         self._external = _external_names(self._project.root)
+        self._environment = project_environment(self._project.root)
         self._loading: set[Path] = set()
         self._version = 0
         self._snapshot = Snapshot(0, (), {})
@@ -171,6 +172,7 @@ class Workspace:
         with self._lock:
             if path.name == "pyproject.toml":
                 self._project = load_project_config(path)
+                self._environment = project_environment(self._project.root)
                 self._follow_exclude()
                 return self._replan(force=True)
             if self._project.is_excluded(path):
@@ -375,7 +377,11 @@ class Workspace:
         config = {**plan.config, **self._override}
         present = [p for p in plan.paths if p in self._analyses]
         expanded = expand_all(
-            plan.name, ((str(p), self._analyses[p].functions) for p in present), config, self._cache
+            plan.name,
+            ((str(p), self._analyses[p].functions) for p in present),
+            config,
+            self._cache,
+            self._environment.has,
         )
         previous = self._views.get(plan.name)
         comparable = (
@@ -521,6 +527,7 @@ def build_single_dataflow(
         config=dict(config or {}),
         declared_inputs=None,
         cache=ExpansionCache(),
+        has_package=workspace._environment.has,
     )
     problems = [p for path in members for p in workspace._analyses[path].problems]
     problems.extend(graph.problems)
