@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,6 +73,8 @@ class DriverLike(Protocol):
     def inputs(self) -> tuple[LocatedStr, ...]: ...
     @property
     def location(self) -> Location: ...
+    @property
+    def unknown_modules(self) -> tuple[str, ...]: ...
 
 
 class AnalysisLike(Protocol):
@@ -200,6 +202,9 @@ class DataflowPlan:
     config: Mapping[str, Any]
     declared_inputs: tuple[str, ...] | None = None
     drivers: tuple[tuple[Path, Any], ...] = ()
+    # Config keys the drivers set to values livedag cannot know (`**name`: a part it cannot
+    # read at all); the dataflow is built as if they were unset.
+    config_unknown: tuple[str, ...] = ()
 
 
 def plan_dataflows(
@@ -216,7 +221,10 @@ def plan_dataflows(
     driver_groups: dict[tuple[tuple[Path, ...], str], list[tuple[Path, Any]]] = {}
     for path in sorted(analyses):
         for use in analyses[path].drivers:
-            members = _driver_members(use, path, index)
+            members, elsewhere = _driver_members(use, path, index)
+            if elsewhere:  # its functions cannot be seen: the driver's outputs cannot be judged
+                gone = tuple(f"{name} (not in the workspace)" for name in elsewhere)
+                use = replace(use, unknown_modules=(*use.unknown_modules, *gone))
             if members:
                 key = (members, _config_key(use.config))
                 driver_groups.setdefault(key, []).append((path, use))
@@ -236,8 +244,11 @@ def plan_dataflows(
         if name in names_used:
             name = f"{name}:{first_use.location.line}"
         names_used.add(name)
+        unknown = tuple(str(k) for k, v in first_use.config.items() if isinstance(v, Unknown))
         plans.append(
-            DataflowPlan(name, members, literal_config(first_use.config), None, tuple(uses))
+            DataflowPlan(
+                name, members, literal_config(first_use.config), None, tuple(uses), unknown
+            )
         )
     plans = [
         DataflowPlan(p.name, p.paths, p.config, p.declared_inputs, tuple(attached[i]))
@@ -322,9 +333,13 @@ def _declared_plan(flow: Any, index: ModuleIndex) -> DataflowPlan:
     return DataflowPlan(f"pyproject:{flow.name}", unique, dict(flow.config), flow.inputs, ())
 
 
-def _driver_members(use: DriverLike, script: Path, index: ModuleIndex) -> tuple[Path, ...]:
-    found = (index.resolve(name, near=script) for name in use.modules)
-    return tuple(dict.fromkeys(p for p in found if p is not None))
+def _driver_members(
+    use: DriverLike, script: Path, index: ModuleIndex
+) -> tuple[tuple[Path, ...], list[str]]:
+    """The files of the driver's modules, and the names of those that are no workspace file."""
+    found = [(name, index.resolve(name, near=script)) for name in use.modules]
+    paths = tuple(dict.fromkeys(p for _, p in found if p is not None))
+    return paths, [name for name, p in found if p is None]
 
 
 def literal_config(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ cold.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -32,7 +33,8 @@ from .discovery import (
     plan_dataflows,
     python_files,
 )
-from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, link, relink
+from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
+from .linking import ExpansionCache, expand_all, link, relink
 from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
@@ -406,14 +408,26 @@ class Workspace:
                 declared_inputs=plan.declared_inputs,
                 problems=expanded.problems,
             )
+        possible = functools.cache(
+            lambda: possible_names(
+                plan.name,
+                ((str(p), self._analyses[p].functions) for p in present),
+                config,
+                self._cache,
+            )
+        )
         drivers = check_drivers(
             graph,
             plan.drivers,
             previous.driver_checks if comparable and previous else None,
             changed,
+            possible,
         )
+        graph_problems: Sequence[Problem] = graph.problems
+        if any(key not in self._override for key in plan.config_unknown):
+            graph_problems = without_config_made(graph, graph_problems, possible)
         by_path: dict[str, list[Problem]] = {}
-        for problem in [*graph.problems, *drivers.problems]:
+        for problem in [*graph_problems, *drivers.problems]:
             if problem.location is not None and problem.location.path:
                 by_path.setdefault(problem.location.path, []).append(problem)
         return DataflowView(

@@ -65,6 +65,7 @@ class _Use:
     outputs: tuple[LocatedStr, ...] = ()
     inputs: tuple[LocatedStr, ...] = ()
     location: Location = Location(None, 1, 0, 1, 1)
+    unknown_modules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ def test_drivers_make_dataflows_and_the_rest_stand_alone(tmp_path: Path) -> None
     assert set(plans) == {f"driver:{run}", "module:c"}
     driven = plans[f"driver:{run}"]
     assert driven.paths == (a, b) and driven.config == {"region": "eu"}
-    assert driven.drivers == ((run, use),)
+    # The module outside the workspace is remembered: the driver's outputs cannot be judged.
+    ((script, seen),) = driven.drivers
+    assert script == run and seen.modules == use.modules
+    assert seen.unknown_modules == ("not_in_workspace (not in the workspace)",)
     assert plans["module:c"].paths == (c,)
 
 
