@@ -205,6 +205,9 @@ class DataflowPlan:
     # Config keys the drivers set to values livedag cannot know (`**name`: a part it cannot
     # read at all); the dataflow is built as if they were unset.
     config_unknown: tuple[str, ...] = ()
+    # A later module's node replaces an earlier one's of the same name (Hamilton's
+    # `allow_module_overrides`), so `paths` are in the order the driver names them.
+    allow_module_overrides: bool = False
 
 
 def plan_dataflows(
@@ -218,7 +221,7 @@ def plan_dataflows(
     module that looks like a dataflow (`stands_alone`, by default `looks_like_dataflow`; the
     workspace passes a remembered answer)."""
     declared = [_declared_plan(flow, index) for flow in project.dataflows]
-    driver_groups: dict[tuple[tuple[Path, ...], str], list[tuple[Path, Any]]] = {}
+    driver_groups: dict[tuple[tuple[Path, ...], str, bool], list[tuple[Path, Any]]] = {}
     for path in sorted(analyses):
         for use in analyses[path].drivers:
             members, elsewhere = _driver_members(use, path, index)
@@ -226,13 +229,14 @@ def plan_dataflows(
                 gone = tuple(f"{name} (not in the workspace)" for name in elsewhere)
                 use = replace(use, unknown_modules=(*use.unknown_modules, *gone))
             if members:
-                key = (members, _config_key(use.config))
+                overrides = bool(getattr(use, "allow_module_overrides", False))
+                key = (members, _config_key(use.config), overrides)
                 driver_groups.setdefault(key, []).append((path, use))
 
     plans: list[DataflowPlan] = []
     attached: dict[int, list[tuple[Path, Any]]] = {i: [] for i in range(len(declared))}
     names_used: set[str] = set()
-    for (members, _), uses in driver_groups.items():
+    for (members, _, overrides), uses in driver_groups.items():
         target = next(
             (i for i, plan in enumerate(declared) if set(members) <= set(plan.paths)), None
         )
@@ -247,13 +251,16 @@ def plan_dataflows(
         unknown = tuple(str(k) for k, v in first_use.config.items() if isinstance(v, Unknown))
         plans.append(
             DataflowPlan(
-                name, members, literal_config(first_use.config), None, tuple(uses), unknown
+                name,
+                members,
+                literal_config(first_use.config),
+                None,
+                tuple(uses),
+                unknown,
+                overrides,
             )
         )
-    plans = [
-        DataflowPlan(p.name, p.paths, p.config, p.declared_inputs, tuple(attached[i]))
-        for i, p in enumerate(declared)
-    ] + plans
+    plans = [replace(p, drivers=tuple(attached[i])) for i, p in enumerate(declared)] + plans
 
     if not declared:
         if stands_alone is None:
@@ -330,7 +337,13 @@ def _declared_plan(flow: Any, index: ModuleIndex) -> DataflowPlan:
     for given in flow.paths:
         members.extend(p for p in python_files([given]) if p in index.name_of)
     unique = tuple(dict.fromkeys(members))
-    return DataflowPlan(f"pyproject:{flow.name}", unique, dict(flow.config), flow.inputs, ())
+    return DataflowPlan(
+        f"pyproject:{flow.name}",
+        unique,
+        dict(flow.config),
+        flow.inputs,
+        allow_module_overrides=flow.allow_module_overrides,
+    )
 
 
 def _driver_members(

@@ -391,3 +391,10 @@ def link(
     return Dataflow.build(
         expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
     )
+
+
+def without_overridden(nodes: Sequence[NodeSpec]) -> list[NodeSpec]:
+    """Hamilton's `allow_module_overrides`: of the nodes of one name, the last one made (its
+    module named later) is the one in the graph; the earlier ones are gone, not duplicates."""
+    last = {node.name: index for index, node in enumerate(nodes)}
+    return [node for index, node in enumerate(nodes) if last[node.name] == index]

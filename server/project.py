@@ -13,6 +13,7 @@ modules = ["features", "pkg.cleaning"]   # module names, or
 paths = ["src/features.py", "src/pkg"]   # files or folders, relative to pyproject.toml
 config = { region = "US" }               # the config it is built with (`@config.when`)
 inputs = ["raw_df"]                      # declared inputs: any other unknown name is an error
+allow_module_overrides = true            # a later module's node replaces an earlier one's
 ```
 
 `dataflows` may also be a table keyed by name (`[tool.livedag.dataflows.features]`).
@@ -64,6 +65,7 @@ class DataflowConfig:
     paths: tuple[Path, ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict)
     inputs: tuple[str, ...] | None = None
+    allow_module_overrides: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ def _dataflows(value: Any, root: Path, where: str) -> tuple[DataflowConfig, ...]
 def _dataflow(name: str | None, body: Any, root: Path, where: str) -> DataflowConfig:
     if not isinstance(body, Mapping):
         raise ProjectConfigError(f"{where}: expected a table, got {_kind(body)}")
-    known = {"name", "modules", "paths", "config", "inputs"}
+    known = {"name", "modules", "paths", "config", "inputs", "allow_module_overrides"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise ProjectConfigError(
@@ -291,12 +293,18 @@ def _dataflow(name: str | None, body: Any, root: Path, where: str) -> DataflowCo
             f'{where} config: expected a table such as {{ region = "US" }}, got {_kind(config)}'
         )
     inputs = body.get("inputs")
+    overrides = body.get("allow_module_overrides", False)
+    if not isinstance(overrides, bool):
+        raise ProjectConfigError(
+            f"{where} allow_module_overrides: expected true or false, got {_kind(overrides)}"
+        )
     return DataflowConfig(
         name=name,
         modules=modules,
         paths=paths,
         config=dict(config),
         inputs=None if inputs is None else _strings(inputs, f"{where} inputs", "input names"),
+        allow_module_overrides=overrides,
     )
 
 

@@ -34,7 +34,7 @@ from .discovery import (
     python_files,
 )
 from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
-from .linking import ExpansionCache, expand_all, link, relink
+from .linking import ExpansionCache, expand_all, link, relink, without_overridden
 from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
@@ -396,14 +396,17 @@ class Workspace:
             assert previous is not None
             return previous
         changed: set[str] | None = None
-        if comparable:
+        if comparable and not plan.allow_module_overrides:
             assert previous is not None
             graph, changed = relink(
                 previous.graph, expanded, config=config, declared_inputs=plan.declared_inputs
             )
-        else:
+        else:  # overridden nodes are dropped before building, so such a plan is built cold
+            nodes = expanded.nodes
+            if plan.allow_module_overrides:
+                nodes = without_overridden(nodes)
             graph = Dataflow.build(
-                expanded.nodes,
+                nodes,
                 config=config,
                 declared_inputs=plan.declared_inputs,
                 problems=expanded.problems,

@@ -4,6 +4,7 @@ outputs and inputs its `execute` calls name.
     dr = driver.Builder().with_modules(features, model).with_config({"region": "US"}).build()
     dr.execute(["score"], inputs={"raw": df})
     dr = driver.Driver({"region": "US"}, features, model)
+    dr = driver.Builder().with_modules(base, patch).allow_module_overrides().build()
 
 Each block records what it builds and executes (`DriverFacts`); the module links executions to the
 driver variable they are called on (`link_drivers`).
@@ -373,7 +374,10 @@ def _construction(
     modules: list[str] = []
     unknown: list[str] = []
     config: dict[str, Any] = {}
+    overrides = False
     if kind == "Driver":
+        flag = next((k.value for k in node.keywords if k.arg == "allow_module_overrides"), None)
+        overrides = flag is not None and ev.evaluate(flag) is True
         args = list(node.args)
         config_node = next((k.value for k in node.keywords if k.arg == "config"), None)
         if config_node is None and args:
@@ -391,8 +395,16 @@ def _construction(
             unknown.extend(unread)
         elif call.func.attr == "with_config" and call.args:
             _merge_config(config, ev.evaluate(call.args[0]), call.args[0], ev)
+        elif call.func.attr == "allow_module_overrides":
+            overrides = True
     use = DriverUse(
-        tuple(modules), config, (), (), ev.source.location(expr), unknown_modules=tuple(unknown)
+        tuple(modules),
+        config,
+        (),
+        (),
+        ev.source.location(expr),
+        unknown_modules=tuple(unknown),
+        allow_module_overrides=overrides,
     )
     return Construction(variable, use, line)
 

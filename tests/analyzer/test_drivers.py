@@ -182,3 +182,18 @@ def test_a_driver_imported_inside_the_task_function_is_found() -> None:
         """
     )
     assert use.modules == ("absenteeism.train_model",) and use.config == {"task": "binary"}
+
+
+@pytest.mark.parametrize(
+    ("construction", "allowed"),
+    [
+        ("driver.Builder().with_modules(base, patch).allow_module_overrides().build()", True),
+        ("driver.Builder().allow_module_overrides().with_modules(base, patch).build()", True),
+        ("driver.Driver({}, base, patch, allow_module_overrides=True)", True),
+        ("driver.Driver({}, base, patch, allow_module_overrides=False)", False),
+        ("driver.Builder().with_modules(base, patch).build()", False),
+    ],
+)
+def test_allowing_module_overrides_is_recorded(construction: str, allowed: bool) -> None:
+    use = _one(f"from hamilton import driver\nimport base, patch\n\ndr = {construction}\n")
+    assert use.modules == ("base", "patch") and use.allow_module_overrides is allowed
