@@ -26,6 +26,7 @@ one:
    adapter is not enough: that is a driver script, an app or a plugin, not a dataflow.
    A module that builds a driver is a driver script, never a dataflow of its own, and neither is
    a pytest module (`test_*.py`, `*_test.py`, `conftest.py`): its parameters are fixtures.
+   A module file named explicitly (`livedag graph features.py`) is one because the user says so.
    Anything else (apps, DAG files of other schedulers, helpers) is in no dataflow: livedag
    reports only its syntax errors.
 

@@ -297,11 +297,15 @@ class Workspace:
                     self._analyze(path, text)
 
     def _stands_alone(self, path: Path, analysis: ModuleAnalysis) -> bool:
-        """`looks_like_dataflow`, remembered per analysis (a keystroke asks it again)."""
+        """`looks_like_dataflow`, remembered per analysis (a keystroke asks it again).  A module
+        file given as a root (`livedag graph features.py`) is one because the user says so."""
         known = self._alone.get(path)
         if known is not None and known[0] is analysis:
             return known[1]
-        verdict = looks_like_dataflow(path, analysis)
+        if path in self._roots:
+            verdict = not analysis.drivers
+        else:
+            verdict = looks_like_dataflow(path, analysis)
         if path in self._analyses and self._analyses[path] is analysis:
             self._alone[path] = (analysis, verdict)
         return verdict

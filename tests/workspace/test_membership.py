@@ -282,3 +282,10 @@ def test_changing_exclude_in_pyproject_follows_at_once(project: Project) -> None
     pyproject.write_text("[tool.livedag]\n")
     again = ws.update(pyproject, None)
     assert {v.name for v in again.dataflows} == {"module:flow", "module:other"}
+
+
+def test_a_module_file_named_explicitly_is_a_dataflow(project: Project) -> None:
+    root = project(helpers="def slugify(text: str) -> str:\n    return text.lower()\n")
+    assert not Workspace([root]).index().dataflows  # found in a folder: it does not look like one
+    (view,) = Workspace([root / "helpers.py"]).index().dataflows
+    assert view.name == "module:helpers" and view.graph.node("slugify") is not None
