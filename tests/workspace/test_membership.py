@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from livedag.server.discovery import python_files
 from livedag.server.project import ProjectConfigError, load_project_config
-from livedag.server.workspace import Workspace, build_single_dataflow
+from livedag.server.workspace import Workspace
 
 Project = Callable[..., Path]  # the `project` fixture of conftest.py
 
@@ -263,11 +263,10 @@ def test_an_excluded_file_is_not_read_by_lint_editor_or_graph(project: Project) 
     copy = root / "scratch" / "flow_copy.py"
     assert ws.update(copy, FLOW + "\ndef broken(:\n") is snapshot
     assert snapshot.problems_for(copy) == []
-    # `livedag graph` on the folder leaves it out; a file named explicitly is read anyway.
-    folder = build_single_dataflow([root], resolve_imports="none")
-    assert {p.name for p in folder.paths} == {"flow.py"}
-    named = build_single_dataflow([copy], resolve_imports="none")
-    assert named.paths == (copy.resolve(),)
+    # Every command reads through the workspace: a file named explicitly is read anyway.
+    named = Workspace([copy]).index()
+    assert named.paths() == [copy.resolve()]
+    assert [v.name for v in named.dataflows] == ["module:flow_copy"]
 
 
 def test_changing_exclude_in_pyproject_follows_at_once(project: Project) -> None:
