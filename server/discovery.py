@@ -74,8 +74,6 @@ class DriverLike(Protocol):
     def inputs(self) -> tuple[LocatedStr, ...]: ...
     @property
     def location(self) -> Location: ...
-    @property
-    def unknown_modules(self) -> tuple[str, ...]: ...
 
 
 class AnalysisLike(Protocol):
@@ -209,6 +207,18 @@ class DataflowPlan:
     # A later module's node replaces an earlier one's of the same name (Hamilton's
     # `allow_module_overrides`), so `paths` are in the order the driver names them.
     allow_module_overrides: bool = False
+    # Per driver in `drivers`: the modules it names that no workspace file stands for (its
+    # outputs cannot be judged, since those modules' functions cannot be seen).
+    elsewhere: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Driven:
+    """A driver use found in a script, with the module names it uses from outside."""
+
+    path: Path
+    use: Any
+    elsewhere: tuple[str, ...]
 
 
 def plan_dataflows(
@@ -222,20 +232,17 @@ def plan_dataflows(
     module that looks like a dataflow (`stands_alone`, by default `looks_like_dataflow`; the
     workspace passes a remembered answer)."""
     declared = [_declared_plan(flow, index) for flow in project.dataflows]
-    driver_groups: dict[tuple[tuple[Path, ...], str, bool], list[tuple[Path, Any]]] = {}
+    driver_groups: dict[tuple[tuple[Path, ...], str, bool], list[_Driven]] = {}
     for path in sorted(analyses):
         for use in analyses[path].drivers:
             members, elsewhere = _driver_members(use, path, index)
-            if elsewhere:  # its functions cannot be seen: the driver's outputs cannot be judged
-                gone = tuple(f"{name} (not in the workspace)" for name in elsewhere)
-                use = replace(use, unknown_modules=(*use.unknown_modules, *gone))
             if members:
                 overrides = bool(getattr(use, "allow_module_overrides", False))
                 key = (members, _config_key(use.config), overrides)
-                driver_groups.setdefault(key, []).append((path, use))
+                driver_groups.setdefault(key, []).append(_Driven(path, use, elsewhere))
 
     plans: list[DataflowPlan] = []
-    attached: dict[int, list[tuple[Path, Any]]] = {i: [] for i in range(len(declared))}
+    attached: dict[int, list[_Driven]] = {i: [] for i in range(len(declared))}
     names_used: set[str] = set()
     for (members, _, overrides), uses in driver_groups.items():
         target = next(
@@ -244,24 +251,32 @@ def plan_dataflows(
         if target is not None:  # a driver of a declared dataflow is checked against it
             attached[target].extend(uses)
             continue
-        first_path, first_use = uses[0]
-        name = f"driver:{first_path}"
+        first = uses[0]
+        name = f"driver:{first.path}"
         if name in names_used:
-            name = f"{name}:{first_use.location.line}"
+            name = f"{name}:{first.use.location.line}"
         names_used.add(name)
-        unknown = tuple(str(k) for k, v in first_use.config.items() if isinstance(v, Unknown))
+        unknown = tuple(str(k) for k, v in first.use.config.items() if isinstance(v, Unknown))
         plans.append(
             DataflowPlan(
                 name,
                 members,
-                literal_config(first_use.config),
+                literal_config(first.use.config),
                 None,
-                tuple(uses),
+                tuple((d.path, d.use) for d in uses),
                 unknown,
                 overrides,
+                tuple(d.elsewhere for d in uses),
             )
         )
-    plans = [replace(p, drivers=tuple(attached[i])) for i, p in enumerate(declared)] + plans
+    plans = [
+        replace(
+            p,
+            drivers=tuple((d.path, d.use) for d in attached[i]),
+            elsewhere=tuple(d.elsewhere for d in attached[i]),
+        )
+        for i, p in enumerate(declared)
+    ] + plans
 
     if not declared:
         if stands_alone is None:
@@ -349,11 +364,11 @@ def _declared_plan(flow: Any, index: ModuleIndex) -> DataflowPlan:
 
 def _driver_members(
     use: DriverLike, script: Path, index: ModuleIndex
-) -> tuple[tuple[Path, ...], list[str]]:
+) -> tuple[tuple[Path, ...], tuple[str, ...]]:
     """The files of the driver's modules, and the names of those that are no workspace file."""
     found = [(name, index.resolve(name, near=script)) for name in use.modules]
     paths = tuple(dict.fromkeys(p for _, p in found if p is not None))
-    return paths, [name for name, p in found if p is None]
+    return paths, tuple(name for name, p in found if p is None)
 
 
 def literal_config(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ def check_drivers(
     previous: DriverChecks | None = None,
     changed: Collection[str] | None = None,
     possible: Callable[[], Collection[str]] | None = None,
+    elsewhere: Sequence[Sequence[str]] = (),
 ) -> DriverChecks:
     """LD009 and LD010 for the driver scripts that run `graph`.
 
@@ -50,17 +51,20 @@ def check_drivers(
     outputs need are updated instead of walked again (the keystroke path).
 
     Nothing is judged on what cannot be known.  While some of a driver's modules cannot be read
-    (chosen at run time, or outside the workspace) its outputs are not checked at all, and one
-    LD008 information says so.  While its config is not all known, an output missing from the
-    graph that some config could make (`possible`: the names the modules make with every unknown
-    config key left open) is not an error either, nor is such a name a missing input; and when
-    the config may hold keys livedag cannot see, it may supply any input: LD010 is not judged.
+    (chosen at run time, or outside the workspace: `elsewhere`, per driver) its outputs are not
+    checked at all, and one LD008 information says so.  While its config is not all known, an
+    output missing from the graph that some config could make (`possible`: the names the
+    modules make with every unknown config key left open) is not an error either, nor is such a
+    name a missing input; and when the config may hold keys livedag cannot see, it may supply
+    any input: LD010 is not judged.
     """
     out: list[Problem] = []
     requirements: list[RequiredInputs | None] = []
     possible_names: Collection[str] | None = None
     for index, (_path, use) in enumerate(drivers):
         unread = tuple(getattr(use, "unknown_modules", ()))
+        if index < len(elsewhere):
+            unread += tuple(f"{name} (not in the workspace)" for name in elsewhere[index])
         if unread:
             if use.outputs:
                 out.append(_not_checked(use, unread))

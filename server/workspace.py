@@ -429,6 +429,7 @@ class Workspace:
             previous.driver_checks if comparable and previous else None,
             changed,
             possible,
+            plan.elsewhere,
         )
         graph_problems: Sequence[Problem] = graph.problems
         if any(key not in self._override for key in plan.config_unknown):

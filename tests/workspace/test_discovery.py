@@ -65,7 +65,6 @@ class _Use:
     outputs: tuple[LocatedStr, ...] = ()
     inputs: tuple[LocatedStr, ...] = ()
     location: Location = Location(None, 1, 0, 1, 1)
-    unknown_modules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,8 @@ def test_drivers_make_dataflows_and_the_rest_stand_alone(tmp_path: Path) -> None
     driven = plans[f"driver:{run}"]
     assert driven.paths == (a, b) and driven.config == {"region": "eu"}
     # The module outside the workspace is remembered: the driver's outputs cannot be judged.
-    ((script, seen),) = driven.drivers
-    assert script == run and seen.modules == use.modules
-    assert seen.unknown_modules == ("not_in_workspace (not in the workspace)",)
+    assert driven.drivers == ((run, use),)
+    assert driven.elsewhere == (("not_in_workspace",),)
     assert plans["module:c"].paths == (c,)
 
 
