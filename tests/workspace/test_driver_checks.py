@@ -148,10 +148,19 @@ def test_inputs_a_config_may_make_or_supply_are_not_missing(project: Project) ->
 def test_a_name_some_config_makes_is_no_typo_while_the_config_is_not_known(
     project: Project,
 ) -> None:
-    evaluation = EVALUATION.replace(
-        "def score(y_validation: list",
-        "def X_validation() -> list:\n        return []\n\n    def score(y_validation: list",
-    )
+    evaluation = """
+        from hamilton.function_modifiers import config
+
+        def validation_label(cleaned: list) -> str:
+            return "label"
+
+        @config.when(task="classify")
+        def validation_labels__classify(cleaned: list) -> list:
+            return cleaned
+
+        def score(validation_labels: list) -> float:
+            return float(len(validation_labels))
+    """
     run = """
         from hamilton import driver
         import loaders, evaluation
@@ -165,7 +174,8 @@ def test_a_name_some_config_makes_is_no_typo_while_the_config_is_not_known(
     assert _problems(root, "evaluation.py") == []
     project(run=run.replace("{CONFIG}", "{'task': 'cluster'}"))  # no variant: a likely typo
     ((code, severity, message),) = _problems(root, "evaluation.py")
-    assert (code, severity) == ("LD002", Severity.WARNING) and "X_validation" in message
+    assert (code, severity) == ("LD002", Severity.WARNING)
+    assert "did you mean 'validation_label'" in message
 
 
 def test_one_diagnostic_for_an_output_asked_by_visualize_and_execute(project: Project) -> None:
