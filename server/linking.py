@@ -1,5 +1,5 @@
-"""From analyzed modules to a `Dataflow`: expansion with a cache, incremental re-linking, and the
-driver checks.
+"""From analyzed modules to a `Dataflow`: expansion with a cache and incremental re-linking (the
+driver checks are in `driver_checks`).
 
 Expansion is the costly part of linking, and after a keystroke only one function has changed.
 The analyzer hands back the *same* FunctionSpec object for a block it did not re-parse, so the
@@ -16,23 +16,20 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, count
 from operator import attrgetter, is_not
-from pathlib import Path
 from typing import Any
 
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.lineage import RequiredInputs
 from livedag.engine.rules import (
     Expansion,
     expand_function,
     expand_module,
     takes_part_in_rewrites,
 )
+from livedag.engine.rules.plugins import PluginDependency
 from livedag.engine.specs import (
     FunctionSpec,
-    NodeKind,
     NodeSpec,
     Problem,
-    Severity,
     same_place,
 )
 
@@ -318,16 +315,37 @@ def expand_all(
     modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
     config: Mapping[str, Any],
     cache: ExpansionCache,
+    has_package: Callable[[str], bool] | None = None,
 ) -> Expanded:
-    """Every module's nodes and rule problems, and the modules whose nodes changed."""
+    """Every module's nodes and rule problems, and the modules whose nodes changed.
+
+    With `has_package` (the project's environment), what the rules relied on of a Hamilton
+    plugin is reported only when the plugin's libraries are not there (`without_installed`).
+    """
     expanded = Expanded([], [], [])
     for module_key, functions in modules:
         expansion, change = cache.expand_module(scope, module_key, functions, config)
         if change is not None:
             expanded.changes.append(change)
         expanded.nodes.extend(expansion.nodes)
-        expanded.problems.extend(expansion.problems)
+        if has_package is None:
+            expanded.problems.extend(expansion.problems)
+        else:
+            expanded.problems.extend(without_installed(expansion.problems, has_package))
     return expanded
+
+
+def without_installed(
+    problems: Sequence[Problem], has_package: Callable[[str], bool]
+) -> Sequence[Problem]:
+    """`problems` less the plugin notices whose libraries the environment has."""
+    if not any(isinstance(p, PluginDependency) for p in problems):
+        return problems
+    return [
+        p
+        for p in problems
+        if not (isinstance(p, PluginDependency) and all(map(has_package, p.libraries)))
+    ]
 
 
 def relink(
@@ -366,105 +384,17 @@ def link(
     declared_inputs: Collection[str] | None,
     cache: ExpansionCache,
     scope: str = "",
+    has_package: Callable[[str], bool] | None = None,
 ) -> Dataflow:
     """One dataflow from `(module key, functions)` pairs."""
-    expanded = expand_all(scope, modules, config, cache)
+    expanded = expand_all(scope, modules, config, cache, has_package)
     return Dataflow.build(
         expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
     )
 
 
-@dataclass(frozen=True)
-class DriverChecks:
-    """LD009/LD010 of one dataflow version, with what the next version needs to update them."""
-
-    graph: Dataflow
-    problems: tuple[Problem, ...]
-    requirements: tuple[RequiredInputs | None, ...]  # per driver use (None: nothing to count)
-
-
-def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> list[Problem]:
-    """LD009 and LD010 for the driver scripts that run `graph`."""
-    return list(check_drivers(graph, tuple(drivers)).problems)
-
-
-def check_drivers(
-    graph: Dataflow,
-    drivers: Sequence[tuple[Path, Any]],
-    previous: DriverChecks | None = None,
-    changed: Collection[str] | None = None,
-) -> DriverChecks:
-    """LD009 and LD010 for the driver scripts that run `graph`.
-
-    LD009 sits on the string naming an output nobody defines; LD010 on the execute call whose
-    requested outputs need inputs it does not pass (config values count as supplied).  With the
-    checks of the `previous` version and the names of the nodes `changed` since, the inputs the
-    outputs need are updated instead of walked again (the keystroke path).
-    """
-    out: list[Problem] = []
-    requirements: list[RequiredInputs | None] = []
-    for index, (_path, use) in enumerate(drivers):
-        supplied = {str(name) for name in use.inputs} | {str(k) for k in graph.config}
-        wanted: list[str] = []
-        for output in use.outputs:
-            node = graph.node(str(output))
-            if node is not None and (node.kind is NodeKind.FUNCTION or str(output) in supplied):
-                wanted.append(str(output))
-                continue
-            out.append(
-                Problem(
-                    "LD009",
-                    Severity.ERROR,
-                    f"the driver asks for {str(output)!r}, which no function in this dataflow "
-                    f"defines{_did_you_mean(graph, str(output))}",
-                    getattr(output, "location", None) or use.location,
-                    node=str(output),
-                )
-            )
-        requirement = None
-        if wanted and _inputs_known(use):
-            requirement = _requirement(graph, wanted, index, previous, changed)
-            needed = requirement.needed(graph.nodes, graph.unproduced_names())
-            missing = sorted(needed - supplied)
-            if missing:
-                names = ", ".join(repr(m) for m in missing)
-                out.append(
-                    Problem(
-                        "LD010",
-                        Severity.WARNING,
-                        f"the requested outputs need input(s) {names} that this call does not "
-                        f"supply; pass them in inputs={{...}} or add them to the config",
-                        use.location,
-                    )
-                )
-        requirements.append(requirement)
-    return DriverChecks(graph, tuple(out), tuple(requirements))
-
-
-def _requirement(
-    graph: Dataflow,
-    wanted: list[str],
-    index: int,
-    previous: DriverChecks | None,
-    changed: Collection[str] | None,
-) -> RequiredInputs:
-    """The counts of what `wanted` needs, updated from the previous version when possible."""
-    before = None
-    if previous is not None and changed is not None and index < len(previous.requirements):
-        before = previous.requirements[index]
-    if before is not None and before.outputs == tuple(wanted) and previous is not None:
-        cycles = graph.nodes_on_cycles()
-        return before.updated(previous.graph.nodes, graph.nodes, changed, cycles)
-    return RequiredInputs(wanted, graph.nodes)
-
-
-def _inputs_known(use: Any) -> bool:
-    """False when the driver's inputs are a variable the analyzer could not read."""
-    return not use.inputs_unknown
-
-
-def _did_you_mean(graph: Dataflow, name: str) -> str:
-    close = [n for n in graph.closest_names(name) if n != name]
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(n) for n in close) + "?"
+def without_overridden(nodes: Sequence[NodeSpec]) -> list[NodeSpec]:
+    """Hamilton's `allow_module_overrides`: of the nodes of one name, the last one made (its
+    module named later) is the one in the graph; the earlier ones are gone, not duplicates."""
+    last = {node.name: index for index, node in enumerate(nodes)}
+    return [node for index, node in enumerate(nodes) if last[node.name] == index]

@@ -7,11 +7,14 @@ never wait for analysis.  An update re-analyzes the changed blocks of one file (
 re-links only the dataflows that contain the file: incrementally from the previous graph
 (`Dataflow.updated`, which leaves the previous one as readers saw it), or not at all when the
 nodes came out the same (a body edit).  Membership is planned again only when a file comes or
-goes, a driver script changes, or pyproject.toml does; those, and config changes, build cold.
+goes, a driver script changes, a module starts or stops looking like a dataflow
+(`discovery.looks_like_dataflow`), or pyproject.toml changes; those, and config changes, build
+cold.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -23,14 +26,26 @@ from typing import TYPE_CHECKING, Any
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
-from .discovery import DataflowPlan, ModuleIndex, plan_dataflows, python_files
-from .linking import DriverChecks, ExpansionCache, check_drivers, expand_all, relink
-from .project import ProjectConfig, load_project_config
+from .discovery import (
+    DataflowPlan,
+    ModuleIndex,
+    looks_like_dataflow,
+    plan_dataflows,
+    python_files,
+)
+from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
+from .linking import ExpansionCache, expand_all, relink, without_overridden
+from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
     from .analyzer import DriverUse, ExternalNames, ModuleAnalysis, ModuleSource
 
 log = logging.getLogger(__name__)
+
+# The analyzer's findings that speak of a dataflow's nodes: a function defined twice (LD003, a
+# duplicate node) and a `def` the graph leaves out (LD008).  In a file that is no dataflow's
+# module there are no nodes, so they are not reported there; syntax errors (LD007) always are.
+DATAFLOW_ONLY = frozenset({"LD003", "LD008"})
 
 
 @dataclass(frozen=True)
@@ -64,10 +79,13 @@ class Snapshot:
         self.dataflows: tuple[DataflowView, ...] = tuple(dataflows)
         self._analyses = MappingProxyType(dict(analyses))
         members: dict[Path, list[DataflowView]] = {}
+        modules: set[Path] = set()
         for view in self.dataflows:
+            modules.update(view.paths)
             for path in dict.fromkeys([*view.paths, *(p for p, _ in view.drivers)]):
                 members.setdefault(path, []).append(view)
         self._members = members
+        self._dataflow_modules = modules
         self._problems: dict[Path, list[Problem]] = {}
 
     def dataflows_for(self, path: Path) -> list[DataflowView]:
@@ -81,14 +99,22 @@ class Snapshot:
         return sorted(self._analyses)
 
     def problems_for(self, path: Path) -> list[Problem]:
-        """Every problem located in `path`, once, even when its module is in several dataflows."""
+        """Every problem located in `path`, once, even when its module is in several dataflows.
+
+        A file that is no dataflow's module (a driver script, an app, a helper) gets its syntax
+        errors and the analyzer's other findings, but not what only matters to a graph
+        (`DATAFLOW_ONLY`), and from the dataflows only what its drivers asked (LD009/LD010).
+        """
         path = Path(path).resolve()
         cached = self._problems.get(path)
         if cached is None:
             found: list[Problem] = []
             analysis = self._analyses.get(path)
             if analysis is not None:
-                found.extend(analysis.problems)
+                if path in self._dataflow_modules:
+                    found.extend(analysis.problems)
+                else:
+                    found.extend(p for p in analysis.problems if p.code not in DATAFLOW_ONLY)
             key = str(path)
             views = self._members.get(path, ())
             for view in views:
@@ -118,7 +144,10 @@ class Workspace:
         self._plans: dict[str, DataflowPlan] = {}
         self._views: dict[str, DataflowView] = {}
         self._cache = ExpansionCache()
+        # path -> (analysis, whether it looks like a dataflow of its own)
+        self._alone: dict[Path, tuple[ModuleAnalysis, bool]] = {}
         self._external = _external_names(self._project.root)
+        self._environment = project_environment(self._project.root)
         self._loading: set[Path] = set()
         self._version = 0
         self._snapshot = Snapshot(0, (), {})
@@ -145,7 +174,11 @@ class Workspace:
         with self._lock:
             if path.name == "pyproject.toml":
                 self._project = load_project_config(path)
+                self._environment = project_environment(self._project.root)
+                self._follow_exclude()
                 return self._replan(force=True)
+            if self._project.is_excluded(path):
+                return self._snapshot  # `[tool.livedag] exclude`: not read, even when open
             if text is None:
                 text = _read(path, {})
                 if text is None:
@@ -153,7 +186,11 @@ class Workspace:
             old = self._analyses.get(path)
             analysis = self._analyze(path, text)
             changed = {path} | self._refresh_readers_of(self._modules.name_of[path])
-            if old is None or old.drivers != analysis.drivers:
+            if (
+                old is None
+                or old.drivers != analysis.drivers
+                or self._stands_alone(path, old) != self._stands_alone(path, analysis)
+            ):
                 return self._replan(force=False, changed=changed)
             for name, plan in self._plans.items():
                 if changed.intersection(plan.paths):
@@ -211,12 +248,18 @@ class Workspace:
         """Forget `path` (deleted, or closed and gone from disk)."""
         path = Path(path).resolve()
         with self._lock:
-            if self._analyses.pop(path, None) is None:
+            if not self._forget(path):
                 return self._snapshot
-            self._sources.pop(path, None)
-            self._cache.forget(str(path))
-            self._modules.remove(path)
             return self._replan(force=False, changed={path})
+
+    def _forget(self, path: Path) -> bool:
+        if self._analyses.pop(path, None) is None:
+            return False
+        self._sources.pop(path, None)
+        self._alone.pop(path, None)
+        self._cache.forget(str(path))
+        self._modules.remove(path)
+        return True
 
     def set_config_override(self, config: Mapping[str, Any] | None) -> Snapshot:
         """Build every dataflow with `config` laid over its own (the editor's setting)."""
@@ -227,10 +270,11 @@ class Workspace:
     # --- internals --------------------------------------------------------------------------
 
     def _read_all(self, on_progress: Callable[[int, int], None] | None = None) -> None:
-        files = python_files(self._roots)
+        files = python_files(self._roots, self._project.is_excluded)
         self._modules = ModuleIndex(files, self._project.root)
         self._sources.clear()
         self._analyses.clear()
+        self._alone.clear()
         self.unreadable.clear()
         self._cache = ExpansionCache()
         for done, path in enumerate(files, 1):
@@ -240,6 +284,31 @@ class Workspace:
                     self._analyze(path, text)
             if on_progress is not None:
                 on_progress(done, len(files))
+
+    def _follow_exclude(self) -> None:
+        """After pyproject.toml changed: forget the files now excluded, read the ones no longer."""
+        for path in [p for p in self._analyses if self._project.is_excluded(p)]:
+            self._forget(path)
+        for path in python_files(self._roots, self._project.is_excluded):
+            if path not in self._analyses:
+                self._modules.add(path)
+                text = _read(path, self.unreadable)
+                if text is not None:
+                    self._analyze(path, text)
+
+    def _stands_alone(self, path: Path, analysis: ModuleAnalysis) -> bool:
+        """`looks_like_dataflow`, remembered per analysis (a keystroke asks it again).  A module
+        file given as a root (`livedag graph features.py`) is one because the user says so."""
+        known = self._alone.get(path)
+        if known is not None and known[0] is analysis:
+            return known[1]
+        if path in self._roots:
+            verdict = not analysis.drivers
+        else:
+            verdict = looks_like_dataflow(path, analysis)
+        if path in self._analyses and self._analyses[path] is analysis:
+            self._alone[path] = (analysis, verdict)
+        return verdict
 
     def _source_of(self, path: Path) -> ModuleSource | None:
         """The module's source, analyzing it first when a module read earlier asks for it."""
@@ -284,7 +353,15 @@ class Workspace:
 
     def _replan(self, *, force: bool, changed: Iterable[Path] = ()) -> Snapshot:
         changed = set(changed)
-        plans = {p.name: p for p in plan_dataflows(self._project, self._analyses, self._modules)}
+        plans = {
+            p.name: p
+            for p in plan_dataflows(
+                self._project,
+                self._analyses,
+                self._modules,
+                stands_alone=lambda path: self._stands_alone(path, self._analyses[path]),
+            )
+        }
         views: dict[str, DataflowView] = {}
         for name, plan in plans.items():
             previous = self._views.get(name)
@@ -306,7 +383,11 @@ class Workspace:
         config = {**plan.config, **self._override}
         present = [p for p in plan.paths if p in self._analyses]
         expanded = expand_all(
-            plan.name, ((str(p), self._analyses[p].functions) for p in present), config, self._cache
+            plan.name,
+            ((str(p), self._analyses[p].functions) for p in present),
+            config,
+            self._cache,
+            self._environment.has,
         )
         previous = self._views.get(plan.name)
         comparable = (
@@ -319,26 +400,42 @@ class Workspace:
             assert previous is not None
             return previous
         changed: set[str] | None = None
-        if comparable:
+        if comparable and not plan.allow_module_overrides:
             assert previous is not None
             graph, changed = relink(
                 previous.graph, expanded, config=config, declared_inputs=plan.declared_inputs
             )
-        else:
+        else:  # overridden nodes are dropped before building, so such a plan is built cold
+            nodes = expanded.nodes
+            if plan.allow_module_overrides:
+                nodes = without_overridden(nodes)
             graph = Dataflow.build(
-                expanded.nodes,
+                nodes,
                 config=config,
                 declared_inputs=plan.declared_inputs,
                 problems=expanded.problems,
             )
+        possible = functools.cache(
+            lambda: possible_names(
+                plan.name,
+                ((str(p), self._analyses[p].functions) for p in present),
+                config,
+                self._cache,
+            )
+        )
         drivers = check_drivers(
             graph,
             plan.drivers,
             previous.driver_checks if comparable and previous else None,
             changed,
+            possible,
+            plan.elsewhere,
         )
+        graph_problems: Sequence[Problem] = graph.problems
+        if any(key not in self._override for key in plan.config_unknown):
+            graph_problems = without_config_made(graph, graph_problems, possible)
         by_path: dict[str, list[Problem]] = {}
-        for problem in [*graph.problems, *drivers.problems]:
+        for problem in [*graph_problems, *drivers.problems]:
             if problem.location is not None and problem.location.path:
                 by_path.setdefault(problem.location.path, []).append(problem)
         return DataflowView(

@@ -9,20 +9,29 @@ Hamilton's shapes, for a function `fn`:
 - `@dataloader()` on `fn(...) -> tuple[T, dict]`: `fn.loader` (the function, data and metadata)
   and `fn` (the data).  `@datasaver()` on `fn(...) -> dict`: `fn` itself, tagged as a saver.
 The adapter class (which decides the accepted arguments) is chosen by the annotated type, as in
-Hamilton; see `adapter_catalog`.
+Hamilton; see `adapter_catalog`.  A format or class that a Hamilton plugin provides makes its nodes
+as the plugin does, with an LD008 information naming the libraries it needs (`plugins`).
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..specs import Call, Dependency, FunctionSpec, NodeSpec, Severity, TypeRef, Unknown
-from .adapter_catalog import LOADERS, SAVERS, AdapterClass, check_arguments, choose_adapter
+from .adapter_catalog import (
+    LOADERS,
+    SAVERS,
+    AdapterClass,
+    check_arguments,
+    choose_adapter,
+    plugins_behind,
+)
 from .dependencies import FromConfig, Group, Source, Value, dependency_of
 from .lifecycle import function_node, select_targets
+from .plugins import plugin_dependency
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
 from .type_names import canonical, generic_parts
 from .validation import live
@@ -101,6 +110,21 @@ def _keywords_only(call: Call) -> None:
 
 def _adapter_name(cls: AdapterClass | None | Unknown) -> str | None:
     return cls.name if isinstance(cls, AdapterClass) else None
+
+
+def _say_plugin(
+    classes: Sequence[AdapterClass], cls: AdapterClass | Unknown, call: Call, ctx: RuleContext
+) -> None:
+    """The LD008 information when the adapter comes from a Hamilton plugin."""
+    plugin = plugins_behind(classes, cls)
+    if plugin is not None:
+        what = f"`{call.name}`" + (f" ({cls.name})" if isinstance(cls, AdapterClass) else "")
+        ctx.problems.append(plugin_dependency(plugin, what, call.location))
+
+
+def _built_in(classes: Sequence[AdapterClass]) -> AdapterClass:
+    """At run time, without a class chosen: the last one Hamilton itself provides."""
+    return next((c for c in reversed(classes) if c.plugin is None), classes[-1])
 
 
 # --- load_from.<format> -------------------------------------------------------------------------
@@ -187,6 +211,7 @@ def load_from(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeS
     sources, literals = adapter_arguments(call, arguments, ctx)
     if isinstance(cls, AdapterClass):
         check_arguments(cls, list(arguments), f"load_from.{fmt}", call)
+    _say_plugin(LOADERS[fmt], cls, call, ctx)
     return _inject(call, nodes, ctx, param, annotation, fmt, cls, sources, literals)
 
 
@@ -280,7 +305,7 @@ def _loader_compute(
     from .. import adapters
 
     fetch = _fetch(sources, literals)
-    adapter = _adapter_name(cls) or LOADERS[fmt][-1].name
+    adapter = _adapter_name(cls) or _built_in(LOADERS[fmt]).name
 
     def load(**values: Any) -> tuple[Any, dict[str, Any]]:
         return adapters.load(adapter, fetch(values))
@@ -322,6 +347,7 @@ def save_to(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpe
     sources, literals = adapter_arguments(call, arguments, ctx)
     if isinstance(cls, AdapterClass):
         check_arguments(cls, list(arguments), f"save_to.{fmt}", call)
+    _say_plugin(SAVERS[fmt], cls, call, ctx)
     deps = _source_dependencies(sources, _as_class(cls))
     deps[node.name] = Dependency(node.name, node.type, location=call.location)
     name = output_name or f"save.{node.name}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..specs import TypeRef
+from .plugins import column_of, plugin_frame
 
 # Generic aliases from `typing` spelled with their builtin names.
 _ALIASES = {
@@ -151,12 +152,16 @@ def column_type(ref: TypeRef | None) -> TypeRef | None:
             found = DATAFRAME_COLUMNS.get(f"{base.__module__}.{base.__qualname__}")
             if found:
                 return _live_column(base, found)
-        return None
+        frame = plugin_frame(ref)
+        return column_of(frame, ref) if frame is not None else None
     qualified = _qualified_of(ref)
     if qualified in DATAFRAME_COLUMNS:
         text, column_qualified = DATAFRAME_COLUMNS[qualified]
         prefix = ref.text.rpartition(".")[0]
         return TypeRef(f"{prefix}.{text}" if prefix else text, column_qualified)
+    frame = plugin_frame(ref)  # a plugin's frame (vaex, ibis, dask, ...): see `plugins`
+    if frame is not None:
+        return column_of(frame, ref)
     if qualified is None and ref.text.rpartition(".")[2] == "DataFrame":
         prefix = ref.text.rpartition(".")[0]
         return TypeRef(f"{prefix}.Series" if prefix else "Series")

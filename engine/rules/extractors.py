@@ -20,6 +20,7 @@ from .annotations import (
     type_of_argument,
 )
 from .lifecycle import select_targets
+from .plugins import plugin_dependency, plugin_frame
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
 
 
@@ -123,6 +124,11 @@ def check_dataframe_output(call: Call, ctx: RuleContext) -> None:
             f"{ctx.function.name} returns {returns}, not a dataframe; @{call.name} needs a "
             f"function annotated to return one (e.g. -> pd.DataFrame)",
             call.location,
+        )
+    frame = plugin_frame(returns)
+    if frame is not None:
+        ctx.problems.append(
+            plugin_dependency(frame.plugin, f"`@{call.name}` on {returns}", call.location)
         )
 
 

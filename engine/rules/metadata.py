@@ -14,6 +14,7 @@ from typing import Any
 from ..specs import Call, NodeSpec, Severity, Unknown
 from .annotations import is_dataframe_type
 from .lifecycle import select_targets
+from .plugins import plugin_dependency, plugin_frame
 from .registry import RULES, DecoratorError, Phase, RuleContext, rule
 
 # Tag namespaces Hamilton keeps for itself: a user tag may not start with any of them.
@@ -193,7 +194,12 @@ def schema_output(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[N
         fields.append(f"{item[0]}={item[1]}")
     chosen = _targets(call, target, nodes, ctx)
     for n in nodes:
-        if id(n) in chosen and n.type is not None and is_dataframe_type(n.type) is False:
+        frame = plugin_frame(n.type) if id(n) in chosen else None
+        if frame is not None:  # a type a plugin registers (Spark's has no columns to extract)
+            ctx.problems.append(
+                plugin_dependency(frame.plugin, f"`@schema.output` on {n.type}", call.location)
+            )
+        elif id(n) in chosen and n.type is not None and is_dataframe_type(n.type) is False:
             raise DecoratorError(
                 f"node {n.name} returns {n.type}, which is not a dataframe type Hamilton knows; "
                 f"@schema.output applies to dataframe outputs only",

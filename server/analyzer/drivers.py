@@ -4,6 +4,7 @@ outputs and inputs its `execute` calls name.
     dr = driver.Builder().with_modules(features, model).with_config({"region": "US"}).build()
     dr.execute(["score"], inputs={"raw": df})
     dr = driver.Driver({"region": "US"}, features, model)
+    dr = driver.Builder().with_modules(base, patch).allow_module_overrides().build()
 
 Each block records what it builds and executes (`DriverFacts`); the module links executions to the
 driver variable they are called on (`link_drivers`).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from livedag.engine.specs import FunctionRef, LocatedStr, Location, ModuleRef, Symbol, Unknown
@@ -22,7 +23,7 @@ from .context import BlockContext
 from .evaluator import Evaluator, ExternalName
 from .model import DriverUse
 from .names import DRIVER_MODULES
-from .scope import SourceMap
+from .scope import SourceMap, import_target
 
 _EXECUTE_METHODS = frozenset(
     {"execute", "raw_execute", "visualize_execution", "validate_execution"}
@@ -87,6 +88,8 @@ def _scan(
     facts: DriverFacts,
     function: str | None,
 ) -> None:
+    """Record what `stmt` builds and executes; `local` follows the values of a function's (or
+    a top-level block's) own variables, as far as they can be known."""
     line = source.document_line(stmt.lineno) - 1
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         inner: dict[str, Any] = {}
@@ -96,6 +99,10 @@ def _scan(
     if isinstance(stmt, ast.ClassDef):
         return
     ev = Evaluator(ctx, source, line, local)
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        if function is not None:  # `from hamilton import driver` inside a task function
+            local.update(_imported(stmt, ev))
+        return
     target: str | None = None
     value: ast.expr | None = None
     if (
@@ -117,17 +124,15 @@ def _scan(
             facts.constructions.append(built)
             local.pop(target or "", None)
             constructed = True
-        elif (
-            target is not None
-            and isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name)
-            and value.func.id not in local
-        ):
-            facts.aliases.append(Alias(target, value.func.id, line))
-        elif target is not None and isinstance(
-            value, (ast.Dict, ast.List, ast.Tuple, ast.Call, ast.Name, ast.Constant)
-        ):
-            local[target] = ev.raw(value)
+        elif target is not None:
+            if (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id not in local
+            ):
+                facts.aliases.append(Alias(target, value.func.id, line))  # `dr = build(...)`
+            local[target] = ev.raw(value)  # `config = dict(file_type="pdf")` is a value too
+    _follow_changes(stmt, ev, local, target)
     for node in _walk_calls(stmt):
         if constructed and node is value:
             continue
@@ -149,18 +154,164 @@ def _scan(
                     inputs_unknown,
                 )
             )
-    for body in _bodies(stmt):
-        for child in body:
-            _scan(child, ctx, source, local, facts, function)
+    for path_group in _paths(stmt):
+        after = []
+        for body in path_group:
+            branch = dict(local)
+            for child in body:
+                _scan(child, ctx, source, branch, facts, function)
+            after.append(branch)
+        _join(local, after, ev)
 
 
-def _bodies(stmt: ast.stmt) -> Iterable[list[ast.stmt]]:
-    for name in ("body", "orelse", "finalbody"):
-        body = getattr(stmt, name, None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-            yield body
-    for handler in getattr(stmt, "handlers", ()) or ():
-        yield handler.body
+def _imported(stmt: ast.Import | ast.ImportFrom, ev: Evaluator) -> dict[str, Any]:
+    """The local names an import inside a function binds, as the evaluator sees them (the
+    driver module by its name, even where a workspace folder happens to share it)."""
+    pairs: list[tuple[str, str | None]] = []
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            top = alias.name.split(".")[0]
+            pairs.append((alias.asname, alias.name) if alias.asname else (top, top))
+    else:
+        is_package = (ev.ctx.path or "").endswith("__init__.py")
+        base = import_target(stmt, ev.ctx.module, is_package)
+        for alias in stmt.names:
+            if alias.name != "*":
+                pairs.append((alias.asname or alias.name, f"{base}.{alias.name}" if base else None))
+    out: dict[str, Any] = {}
+    for local, qualified in pairs:
+        if qualified is None:
+            out[local] = Unknown(f"`{local}`: the relative import cannot be resolved")
+        elif any(qualified == m or qualified.startswith(m + ".") for m in DRIVER_MODULES):
+            out[local] = ExternalName(qualified)
+        else:
+            out[local] = ev.interpret(qualified, stmt)  # type: ignore[arg-type]
+    return out
+
+
+# Methods that change the object they are called on, so its value is no longer what was built.
+_MUTATORS = frozenset(
+    {"update", "append", "extend", "insert", "setdefault", "pop", "popitem", "clear", "remove"}
+)
+
+
+def _follow_changes(
+    stmt: ast.stmt, ev: Evaluator, local: dict[str, Any], assigned: str | None
+) -> None:
+    """`config.update({...})`, `config["k"] = v`, `inputs |= ...`, `a, b = ...`: a variable
+    changed after it was built.  A literal dict update is applied; anything else makes the
+    variable unknown, so nothing is judged on a value the code changes at run time."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        call = stmt.value
+        func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in local
+            and func.attr in _MUTATORS
+        ):
+            name = func.value.id
+            current = local[name]
+            if (
+                func.attr == "update"
+                and isinstance(current, dict)
+                and len(call.args) <= 1
+                and all(k.arg for k in call.keywords)
+            ):
+                added = ev.evaluate(call.args[0]) if call.args else {}
+                if isinstance(added, dict):
+                    keywords = {str(k.arg): ev.evaluate(k.value) for k in call.keywords}
+                    local[name] = {**current, **added, **keywords}
+                    return
+            local[name] = ev.unknown(call, f"`{name}` is changed by `{ev.text(call)}`")
+        return
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    for target in targets:
+        if isinstance(target, ast.Name) and target.id == assigned:
+            continue
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in local
+            and isinstance(stmt, ast.Assign)
+            and isinstance(local[target.value.id], dict)
+        ):
+            key = ev.evaluate(target.slice)
+            if isinstance(key, str):
+                local[target.value.id] = {**local[target.value.id], key: ev.evaluate(stmt.value)}
+                continue
+        for name in _names_in(target):
+            if name in local or isinstance(target, (ast.Name, ast.Tuple, ast.List, ast.Starred)):
+                local[name] = ev.unknown(target, f"`{name}` is changed by `{ev.text(stmt)}`")
+
+
+def _names_in(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _names_in(elt)]
+    if isinstance(target, ast.Starred):
+        return _names_in(target.value)
+    if isinstance(target, (ast.Subscript, ast.Attribute)):
+        return _names_in(target.value)
+    return []
+
+
+def _paths(stmt: ast.stmt) -> list[list[list[ast.stmt]]]:
+    """The statement's bodies, grouped: each group is a set of alternative paths run in turn.
+
+    `if`: the body or the else branch; `try`: the body with its `else`, or a handler, then the
+    `finally`; a loop: its body (with its `else`), or nothing when it does not run; `match`: one
+    case or none; `with`: its body.
+    """
+    if isinstance(stmt, ast.If):
+        return [[stmt.body, stmt.orelse]]
+    if isinstance(stmt, (ast.Try, ast.TryStar)):
+        handlers = [h.body for h in stmt.handlers]
+        groups = [[stmt.body + stmt.orelse, *handlers]]
+        return groups + ([[stmt.finalbody]] if stmt.finalbody else [])
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return [[stmt.body + stmt.orelse, []]]
+    if isinstance(stmt, ast.Match):
+        return [[c.body for c in stmt.cases] + [[]]]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [[stmt.body]]
+    return []
+
+
+_MISSING = object()
+
+
+def _join(local: dict[str, Any], paths: list[dict[str, Any]], ev: Evaluator) -> None:
+    """After alternative paths: a variable they leave alike keeps its value; one they leave
+    different (or set on some paths only) cannot be known (`modules = [a] if ... else [b]`)."""
+    if len(paths) == 1:
+        local.clear()
+        local.update(paths[0])
+        return
+    for name in set().union(*paths):
+        values = [p.get(name, _MISSING) for p in paths]
+        first = values[0]
+        if all(v is first for v in values) or all(_same(v, first) for v in values):
+            if first is not _MISSING:
+                local[name] = first
+            continue
+        local[name] = Unknown(f"`{name}` is bound differently on different paths")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is _MISSING or b is _MISSING:
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # values that do not compare are not the same
+        return False
 
 
 def _walk_calls(stmt: ast.stmt) -> Iterable[ast.Call]:
@@ -176,8 +327,25 @@ def _walk_calls(stmt: ast.stmt) -> Iterable[ast.Call]:
             stack.append(child)
 
 
+def _qualified(node: ast.expr, ev: Evaluator) -> str | None:
+    """`a.b.c` as the qualified name it reaches, `a` bound by a module-level or local import."""
+    qualified = ev.dotted(node)
+    if qualified is not None:
+        return qualified
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        bound = ev.local.get(node.id)
+        if isinstance(bound, (ExternalName, ModuleRef)):
+            base = bound.qualified if isinstance(bound, ExternalName) else bound.name
+            return ".".join([base, *reversed(attrs)])
+    return None
+
+
 def _driver_class(func: ast.expr, ev: Evaluator) -> str | None:
-    qualified = ev.dotted(func)
+    qualified = _qualified(func, ev)
     if qualified is None:
         return None
     for module in DRIVER_MODULES:
@@ -204,22 +372,40 @@ def _construction(
     if kind is None:
         return None
     modules: list[str] = []
+    unknown: list[str] = []
     config: dict[str, Any] = {}
+    overrides = False
     if kind == "Driver":
+        flag = next((k.value for k in node.keywords if k.arg == "allow_module_overrides"), None)
+        overrides = flag is not None and ev.evaluate(flag) is True
         args = list(node.args)
         config_node = next((k.value for k in node.keywords if k.arg == "config"), None)
         if config_node is None and args:
             config_node = args.pop(0)
         if config_node is not None:
             _merge_config(config, ev.evaluate(config_node), config_node, ev)
-        modules.extend(_module_names(args, ev))
+        found, unread = _module_names(args, ev)
+        modules.extend(found)
+        unknown.extend(unread)
     for call in reversed(methods):
         assert isinstance(call.func, ast.Attribute)
         if call.func.attr == "with_modules":
-            modules.extend(_module_names(call.args, ev))
+            found, unread = _module_names(call.args, ev)
+            modules.extend(found)
+            unknown.extend(unread)
         elif call.func.attr == "with_config" and call.args:
             _merge_config(config, ev.evaluate(call.args[0]), call.args[0], ev)
-    use = DriverUse(tuple(modules), config, (), (), ev.source.location(expr))
+        elif call.func.attr == "allow_module_overrides":
+            overrides = True
+    use = DriverUse(
+        tuple(modules),
+        config,
+        (),
+        (),
+        ev.source.location(expr),
+        unknown_modules=tuple(unknown),
+        allow_module_overrides=overrides,
+    )
     return Construction(variable, use, line)
 
 
@@ -231,12 +417,18 @@ def _merge_config(config: dict[str, Any], value: Any, node: ast.expr, ev: Evalua
         config[f"**{ev.text(node)}"] = Unknown(reason, ev.source.location(node))
 
 
-def _module_names(args: Sequence[ast.expr], ev: Evaluator) -> list[str]:
+def _module_names(args: Sequence[ast.expr], ev: Evaluator) -> tuple[list[str], list[str]]:
+    """The names of the modules passed, and the text of each argument that cannot be read
+    (`*get_data_loader()`, `QUERIES[query]`, a variable set differently on two paths)."""
     out: list[str] = []
+    unknown: list[str] = []
     for arg in args:
         if isinstance(arg, ast.Starred):
             values = ev.evaluate(arg.value)
-            items = list(values) if isinstance(values, (list, tuple)) else []
+            if not isinstance(values, (list, tuple)):
+                unknown.append(ev.text(arg))
+                continue
+            items = list(values)
         else:
             items = [ev.raw(arg)]
         for item in items:
@@ -244,7 +436,9 @@ def _module_names(args: Sequence[ast.expr], ev: Evaluator) -> list[str]:
                 out.append(item.name)
             elif isinstance(item, ExternalName):
                 out.append(item.qualified)
-    return out
+            else:
+                unknown.append(ev.text(arg))
+    return out, list(dict.fromkeys(unknown))
 
 
 def _execute_arguments(
@@ -270,8 +464,10 @@ def _execute_arguments(
     if inputs_node is not None:
         values = ev.evaluate(inputs_node)
         if isinstance(values, dict):
-            for key in values:
-                if isinstance(key, LocatedStr):
+            for key, value in values.items():
+                if isinstance(key, str) and key.startswith("**") and isinstance(value, Unknown):
+                    inputs_unknown = True  # `inputs=dict(a=1, **more)`: more is not known
+                elif isinstance(key, LocatedStr):
                     inputs.append(key)
                 elif isinstance(key, str):
                     inputs.append(LocatedStr(key, ev.source.location(inputs_node)))
@@ -338,14 +534,21 @@ def link_drivers(facts: Iterable[DriverFacts]) -> tuple[DriverUse, ...]:
         runs = executed[id(built)]
         use = built.use
         out.append(
-            DriverUse(
-                use.modules,
-                use.config,
-                tuple(outputs),
-                tuple(inputs),
-                use.location,
-                runs[0].location if runs else None,
-                any(run.inputs_unknown for run in runs),
+            replace(
+                use,
+                outputs=_first_of_each(outputs),
+                inputs=_first_of_each(inputs),
+                execute_location=runs[0].location if runs else None,
+                inputs_unknown=any(run.inputs_unknown for run in runs),
             )
         )
     return tuple(out)
+
+
+def _first_of_each(names: Iterable[LocatedStr]) -> tuple[LocatedStr, ...]:
+    """Each name once, where it is first asked for: `visualize_execution(cols)` then
+    `execute(cols)` ask once, so whatever is wrong with `cols` is said once."""
+    first: dict[str, LocatedStr] = {}
+    for name in names:
+        first.setdefault(str(name), name)
+    return tuple(first.values())

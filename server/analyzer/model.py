@@ -23,6 +23,12 @@ class DriverUse:
     execute_location: Location | None = None
     # True when some `inputs=` could not be read statically: its keys are not all known.
     inputs_unknown: bool = False
+    # The module arguments that cannot be read without running code (`*get_data_loader()`,
+    # `QUERIES[query]`), as written: while there are any, the driver's outputs cannot be judged.
+    unknown_modules: tuple[str, ...] = ()
+    # `.allow_module_overrides()` / `Driver(..., allow_module_overrides=True)`: a node of a later
+    # module replaces an earlier module's node of the same name instead of clashing (LD003).
+    allow_module_overrides: bool = False
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ def test_graph_never_runs_the_code(tmp_path: Path) -> None:
     marker = tmp_path / "created-by-import.txt"
     (tmp_path / "dangerous.py").write_text(
         "import sys\n"
+        "from hamilton.function_modifiers import tag\n"
         f"open({str(marker)!r}, 'w').write('ran')\n"
         "sys.exit(3)\n\n"
         "def value(x: int) -> int:\n    return x\n"

@@ -116,7 +116,10 @@ def test_github_annotations(livedag: Run, broken: Path) -> None:
 def test_clean_project_exits_0(
     livedag: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "ok.py").write_text("def a(raw: int) -> int:\n    return raw\n")
+    # a dataflow (one function consumes another's result), without a problem
+    (tmp_path / "ok.py").write_text(
+        "def raw() -> int:\n    return 1\n\n\ndef a(raw: int) -> int:\n    return raw\n"
+    )
     monkeypatch.chdir(tmp_path)
     result = livedag("lint", ".")
     assert (result.code, result.out, result.err.strip()) == (0, "", "No problems found.")

@@ -62,6 +62,8 @@ async def test_re_exported_decorators_are_resolved_in_the_background(
 
     async def kinds() -> dict[str, str]:
         graph = await client.protocol.send_request_async("livedag/graph", {"uri": uri})
+        if graph is None:  # until jedi answers, nothing marks flow.py as a dataflow
+            return {}
         return {n.name: n.kind for n in graph.nodes}  # pygls hands JSON objects as namedtuples
 
     found: dict[str, str] = {}

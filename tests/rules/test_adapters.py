@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from livedag.engine.adapters import AdapterError, load
 from livedag.engine.rules import expand_function
-from livedag.engine.specs import Call, FunctionSpec, Location, Unknown
+from livedag.engine.rules.plugins import PluginDependency
+from livedag.engine.specs import Call, FunctionSpec, Location, Parameter, Severity, TypeRef, Unknown
 from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
 
 WHERE = Location("m.py", 2, 0, 2, 40)
@@ -303,3 +304,94 @@ def test_unknown_format_is_ld006_naming_the_known_ones() -> None:
     out = expand_function(spec, {})
     (problem,) = out.problems
     assert problem.code == "LD006" and "'cvs'" in problem.message and "csv" in problem.message
+
+
+# --- what Hamilton's plugins provide -------------------------------------------------------------
+
+
+def typed(name: str, text: str, qualified: str) -> Parameter:
+    """A parameter annotated with a library's type, qualified as the analyzer qualifies it."""
+    return Parameter(name, TypeRef(text, qualified), location=WHERE)
+
+
+def plugin_notices(fn: FunctionSpec) -> list[tuple[str, tuple[str, ...]]]:
+    out = expand_function(fn, {})
+    assert all(p.code == "LD008" for p in out.problems), out.problems
+    return [(p.code, p.libraries) for p in out.problems if isinstance(p, PluginDependency)]
+
+
+def test_a_plugin_only_format_makes_the_plugins_nodes_with_an_information() -> None:
+    fn = spec(
+        loader("hf_dataset", path="conll2003"),
+        name="tokens",
+        params=(typed("ds", "Dataset", "datasets.Dataset"),),
+        returns="list",
+    )
+    assert plugin_notices(fn) == [("LD008", ("datasets",))]
+    (notice,) = expand_function(fn, {}).problems
+    assert notice.severity is Severity.INFO and "huggingface plugin" in notice.message
+    nodes = {n.name: n for n in expand_function(fn, {}).nodes}
+    assert set(nodes) == {"tokens", "tokens.load_data.ds", "tokens.select_data.ds"}
+    loaded = nodes["tokens.load_data.ds"].tags
+    assert loaded["hamilton.data_loader.classname"] == "HuggingFaceDSLoader"
+
+
+def test_a_saver_that_needs_two_libraries_names_both() -> None:
+    fn = spec(
+        saver("lancedb", db_client=source("db"), table_name="t"),
+        name="rows",
+        params=(),
+        returns="datasets.Dataset",
+    )
+    assert plugin_notices(fn) == [("LD008", ("datasets", "lancedb"))]
+    nodes = {n.name: n for n in expand_function(fn, {}).nodes}
+    assert deps(nodes["save.rows"]) == ["db", "rows"]
+
+
+def test_spark_csv_is_chosen_by_the_spark_frame_and_takes_spark() -> None:
+    fn = spec(
+        loader("csv", path=source("orders_path"), sep="|", spark=source("spark")),
+        name="orders",
+        params=(typed("df", "ps.DataFrame", "pyspark.sql.DataFrame"),),
+        returns="ps.DataFrame",
+    )
+    assert plugin_notices(fn) == [("LD008", ("pyspark",))]
+    nodes = {n.name: n for n in expand_function(fn, {}).nodes}
+    loader_node = nodes["orders.load_data.df"]
+    assert loader_node.tags["hamilton.data_loader.classname"] == "CSVDataLoader"
+    assert {(d.name, d.optional) for d in loader_node.dependencies} == {
+        ("orders_path", False),
+        ("spark", False),
+    }
+
+
+def test_a_plugin_class_still_needs_its_required_arguments() -> None:
+    lazy = (typed("data", "pl.LazyFrame", "polars.LazyFrame"),)
+    fn = spec(loader("csv", file="x.csv"), name="raw", params=lazy, returns="int")
+    assert plugin_notices(fn) == [("LD008", ("polars",))]
+    codes, message = codes_and_message(
+        spec(loader("csv", path="x.csv"), name="raw", params=lazy, returns="int")
+    )
+    assert codes == ["LD006"] and "PolarsScanCSVReader" in message and "file=" in message
+
+
+def test_pandas_frames_are_checked_as_before_and_need_no_plugin() -> None:
+    codes, message = codes_and_message(frame_fn(loader("csv", path="x.csv", spark="s")))
+    assert codes == ["LD006"] and "PandasCSVReader" in message and "does not take spark" in message
+    assert expand_function(frame_fn(loader("csv", path="x.csv")), {}).problems == []
+
+
+def test_a_type_livedag_cannot_read_leaves_the_class_open() -> None:
+    # `Frame` could be pandas', polars' or Spark's: no argument is judged, no plugin is assumed.
+    fn = frame_fn(loader("csv", path="x.csv", spark="s"), params=(("df", "Frame"),))
+    assert expand_function(fn, {}).problems == []
+
+
+def test_a_format_no_plugin_provides_is_still_ld006_listing_the_plugin_formats_too() -> None:
+    codes, message = codes_and_message(frame_fn(loader("hf_datasett", path="x")))
+    assert codes == ["LD006"] and "hf_dataset" in message and "spreadsheet" in message
+
+
+def test_yaml_comes_from_a_plugin_too() -> None:
+    fn = spec(loader("yaml", path="c.yaml"), name="settings", params=(("raw", "dict"),))
+    assert plugin_notices(fn) == [("LD008", ("yaml",))]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livedag.engine.specs import LocatedStr, Location
+from livedag.engine.specs import FunctionSpec, LocatedStr, Location
 from livedag.server.discovery import ModuleIndex, module_name, plan_dataflows, python_files
 from livedag.server.project import load_project_config
 
@@ -70,6 +70,8 @@ class _Use:
 @dataclass(frozen=True)
 class _Analysis:
     drivers: tuple[_Use, ...] = ()
+    imports: dict[str, str] = field(default_factory=lambda: {"fm": "hamilton.function_modifiers"})
+    functions: tuple[FunctionSpec, ...] = ()
 
 
 def test_drivers_make_dataflows_and_the_rest_stand_alone(tmp_path: Path) -> None:
@@ -81,7 +83,9 @@ def test_drivers_make_dataflows_and_the_rest_stand_alone(tmp_path: Path) -> None
     assert set(plans) == {f"driver:{run}", "module:c"}
     driven = plans[f"driver:{run}"]
     assert driven.paths == (a, b) and driven.config == {"region": "eu"}
+    # The module outside the workspace is remembered: the driver's outputs cannot be judged.
     assert driven.drivers == ((run, use),)
+    assert driven.elsewhere == (("not_in_workspace",),)
     assert plans["module:c"].paths == (c,)
 
 

@@ -47,6 +47,15 @@ RUN = """
 """
 
 
+# A module no driver uses, which looks like a dataflow because it imports Hamilton's decorators.
+LONELY = """
+    from hamilton.function_modifiers import tag
+
+    def lonely() -> int:
+        return 1
+"""
+
+
 def _codes(snapshot: Snapshot, path: Path) -> list[str]:
     return [p.code for p in snapshot.problems_for(path)]
 
@@ -56,9 +65,7 @@ def _view(snapshot: Snapshot, name: str) -> Any:
 
 
 def test_index_groups_modules_by_their_driver(project: Project) -> None:
-    root = project(
-        loading=LOADING, features=FEATURES, run=RUN, extra="def lonely() -> int:\n    return 1\n"
-    )
+    root = project(loading=LOADING, features=FEATURES, run=RUN, extra=LONELY)
     progress: list[tuple[int, int]] = []
     snap = Workspace([root]).index(on_progress=lambda done, total: progress.append((done, total)))
     assert progress[-1] == (4, 4)
@@ -100,9 +107,7 @@ def test_update_is_seen_in_a_new_snapshot_and_old_ones_do_not_change(project: Pr
 def test_only_changed_functions_are_expanded_again(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = project(
-        loading=LOADING, features=FEATURES, run=RUN, extra="def lonely() -> int:\n    return 1\n"
-    )
+    root = project(loading=LOADING, features=FEATURES, run=RUN, extra=LONELY)
     ws = Workspace([root])
     ws.index()
     expanded: list[str] = []
@@ -121,7 +126,7 @@ def test_only_changed_functions_are_expanded_again(
 
 
 def test_problems_move_with_their_lines(project: Project) -> None:
-    root = project(a="def f(x: int):\n    return x\n")
+    root = project(a="def f(x: int):\n    return x\n\n\ndef g(f) -> int:\n    return 1\n")
     ws = Workspace([root])
     path = root / "a.py"
     (first,) = ws.index().problems_for(path)
@@ -134,6 +139,9 @@ def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> N
     module = """
         def total(price: int, quantitty: int) -> int:
             return price * quantitty
+
+        def price(list_price: int) -> int:
+            return list_price
 
         def quantity(orders: int) -> int:
             return orders
@@ -151,7 +159,9 @@ def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> N
     problems = declared.problems_for(root / "shop.py")
     assert {p.code for p in problems} == {"LD002"}
     assert {p.severity for p in problems} == {Severity.ERROR}
-    assert all(any(f"'{name}'" in p.message for p in problems) for name in ("price", "quantitty"))
+    assert all(
+        any(f"'{name}'" in p.message for p in problems) for name in ("list_price", "quantitty")
+    )
     assert [v.name for v in declared.dataflows] == ["pyproject:shop"]
 
 
@@ -189,7 +199,7 @@ def test_config_override_and_files_coming_and_going(project: Project) -> None:
     snap = ws.set_config_override({"region": "us"})
     assert _view(snap, run).graph.node("weight").dependency_names == ("clean",)
     new = root / "late.py"
-    new.write_text("def late() -> int:\n    return 1\n")
+    new.write_text("from hamilton import htypes\n\n\ndef late() -> int:\n    return 1\n")
     assert any(v.name == "module:late" for v in ws.update(new, None).dataflows)
     new.unlink()
     gone = ws.update(new, None)
