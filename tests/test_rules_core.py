@@ -13,7 +13,7 @@ def spec(*decorators: Call, returns: TypeRef | None = INT) -> FunctionSpec:
         parameters=(
             Parameter("a", TypeRef("int")),
             Parameter("b", TypeRef("int"), has_default=True),
-            Parameter("rest", kind=ParameterKind.VAR_KEYWORD),
+            Parameter("rest", TypeRef("int"), kind=ParameterKind.VAR_KEYWORD),
         ),
         returns=returns,
         decorators=decorators,

@@ -168,13 +168,10 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             nodes = _apply(creators[0], current, ctx)
         except (DecoratorError, Unknowable) as exc:
             report_failure(ctx, creators[0], exc)
-    elif current.returns is None:
-        ctx.report(
-            "LD005",
-            f"{current.name} has no return type annotation; Hamilton refuses functions without "
-            f"one. Add `-> <type>` to its signature",
-            current.location,
-        )
+    else:
+        # An injecting decorator (`@load_from`, `@inject`) replaces parameters and judges their
+        # annotations itself; only a plain function's parameters are checked here.
+        _report_missing_annotations(current, ctx, parameters=not grouped[Phase.INJECT])
 
     expanders = grouped[Phase.EXPAND]
     if len(expanders) > 1:
@@ -208,3 +205,23 @@ def _apply(call: Call, *args: Any) -> Any:
     found = rule_for(call)
     assert found is not None
     return found.apply(call, *args)
+
+
+def _report_missing_annotations(fn: FunctionSpec, ctx: RuleContext, *, parameters: bool) -> None:
+    """LD005 for a function's own node: Hamilton's `Node.from_fn` wants every parameter and the
+    return value annotated, and refuses the whole module otherwise."""
+    for param in fn.parameters if parameters else ():
+        if param.annotation is None:
+            ctx.report(
+                "LD005",
+                f"parameter '{param.name}' of {fn.name} has no type annotation; Hamilton "
+                f"refuses functions without one. Add `{param.name}: <type>`",
+                param.location or fn.location,
+            )
+    if fn.returns is None:
+        ctx.report(
+            "LD005",
+            f"{fn.name} has no return type annotation; Hamilton refuses functions without "
+            f"one. Add `-> <type>` to its signature",
+            fn.location,
+        )

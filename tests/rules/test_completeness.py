@@ -4,6 +4,7 @@ was written bare (`Call.bare`); each checked on hand-made specs and against Hami
 
 from __future__ import annotations
 
+import textwrap
 import typing
 from dataclasses import replace
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 import typing_extensions
 from livedag.engine import function_modifiers as fm
 from livedag.engine.introspect import function_spec, type_ref
-from livedag.engine.rules import expand_function
+from livedag.engine.rules import expand_function, expand_module
 from livedag.engine.specs import Call, FunctionRef, TypeRef
+from livedag.server.analyzer import analyze_source
 from rulekit import expand, hamilton_rejects, livedag_codes, problems, spec
 
 RESULT = TypeRef(
@@ -164,3 +166,18 @@ def test_hamilton_exclude_forms_match_hamilton(
         """
     assert bool(hamilton_rejects(tmp_path, body)) is rejected
     assert ("LD006" in livedag_codes(tmp_path, body)) is rejected
+
+
+def test_a_parameter_without_annotation_is_ld005_as_hamilton_refuses_it(tmp_path: Path) -> None:
+    body = """
+    def raw() -> int:
+        return 1
+
+
+    def doubled(raw, factor: int = 2) -> int:
+        return raw * factor
+    """
+    assert "Missing type hint for raw" in hamilton_rejects(tmp_path, body)
+    assert livedag_codes(tmp_path, body) == ["LD005"]
+    static = analyze_source(textwrap.dedent(body), module="case", path="case.py")
+    assert [p.code for p in expand_module(static.functions, {}).problems] == ["LD005"]

@@ -126,7 +126,7 @@ def test_only_changed_functions_are_expanded_again(
 
 
 def test_problems_move_with_their_lines(project: Project) -> None:
-    root = project(a="def f(x: int):\n    return x\n\n\ndef g(f) -> int:\n    return 1\n")
+    root = project(a="def f(x: int):\n    return x\n\n\ndef g(f: int) -> int:\n    return 1\n")
     ws = Workspace([root])
     path = root / "a.py"
     (first,) = ws.index().problems_for(path)
