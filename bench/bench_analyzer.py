@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_analyzer.py [--functions 4000] [--edits 200]
 
 Prints: cold analysis time, re-analysis after a one-function edit (in-line edit, and an edit that
-adds a line so every block below it moves) as p50/p95, and peak RSS.  Budgets (DESIGN.md):
+adds a line so every block below it moves) as p50/p95, and peak RSS.  Budgets (docs/design.md):
 cold ≤ 1.5 s, edit ≤ 30 ms p95, RSS ≤ 200 MB.
 """
 

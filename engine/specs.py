@@ -409,7 +409,7 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A diagnostic in the making: one of the LD codes of DESIGN.md, with where it applies."""
+    """A diagnostic in the making: one of the LD codes of docs/design.md, with where it applies."""
 
     code: str
     severity: Severity

@@ -1,4 +1,4 @@
-"""A dataflow as DESIGN.md's JSON contract, and as DOT or Mermaid text for pictures."""
+"""A dataflow as docs/design.md's JSON contract, and as DOT or Mermaid text for pictures."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def problem_order(problem: Problem, cwd: Path | None = None) -> tuple[Any, ...]:
 def graph_json(
     dataflow: Dataflow, problems: Iterable[Problem], cwd: Path | None = None
 ) -> dict[str, Any]:
-    """DESIGN.md's `livedag graph --format json` document."""
+    """docs/design.md's `livedag graph --format json` document."""
     nodes = sorted(dataflow.nodes.values(), key=lambda n: n.name)
     return {
         "nodes": [node_json(n, cwd) for n in nodes],

@@ -1,4 +1,4 @@
-"""The printed shapes: DESIGN.md's graph JSON, lint text/json/github, SARIF against its schema."""
+"""The printed shapes: docs/design.md's graph JSON, lint text/json/github, SARIF by its schema."""
 
 from __future__ import annotations
 
