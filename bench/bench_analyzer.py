@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, "/work/shared/bench")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_dataflow import gen_module  # noqa: E402
 from livedag.server.analyzer import ModuleSource  # noqa: E402
 

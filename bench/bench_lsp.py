@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_lsp.py --modules 40 --functions 100     # a 40 x 100 workspace
     .venv/bin/python bench/bench_lsp.py --modules 1 --functions 4000     # one 4,000-function module
 
-The workspace is generated with `../shared/bench/gen_dataflow.py` (as bench_workspace.py does),
+The workspace is generated with `bench/gen_dataflow.py` (as bench_workspace.py does),
 then `livedag serve` is started as an editor would start it and measured from the client side:
 
 - first diagnostics: from `initialized` (with one file opened right away) until the server

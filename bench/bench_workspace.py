@@ -5,7 +5,7 @@
 
 One 4,000-function module: `--modules 1 --functions 4000`.
 
-Generates a workspace with `../shared/bench/gen_dataflow.py` (each module builds on the previous
+Generates a workspace with `bench/gen_dataflow.py` (each module builds on the previous
 module's nodes) plus a driver script that runs all modules as one dataflow, then measures:
 
 - cold `Workspace.index()` (the whole workspace: read, analyze, expand, link) and its node count;
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import resource
 import statistics
 import subprocess
@@ -39,12 +38,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_BENCH = Path(os.environ.get("LIVEDAG_SHARED_BENCH", REPO.parent / "shared" / "bench"))
 
 
 def generate(root: Path, modules: int, functions: int, with_driver: bool = True) -> list[Path]:
-    sys.path.insert(0, str(SHARED_BENCH))
-    from gen_dataflow import gen_module  # type: ignore[import-not-found]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from gen_dataflow import gen_module
 
     paths = []
     upstream: list[str] = []
