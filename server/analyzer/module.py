@@ -695,6 +695,8 @@ class ModuleSource:
                     shadowed[id(spec)] = dataclasses.replace(spec, shadowed=True)
                     continue
                 dropped.add(id(spec))
+                if not spec.is_public:
+                    continue  # a private helper is no node: redefining it changes no graph
                 cached = known.get(id(spec))
                 if cached is not None and cached[0] is spec and cached[1] is kept_spec:
                     problem = cached[2]

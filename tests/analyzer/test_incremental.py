@@ -267,6 +267,19 @@ def test_a_function_defined_again_replaces_the_first_as_in_python() -> None:
     assert analysis.problems == ()
 
 
+def test_a_private_helper_defined_again_is_no_duplicate_node() -> None:
+    """Only public functions are nodes: redefining `_helper` changes no graph, so no LD003
+    (the kept definition still replaces the first, as in Python)."""
+    first = "def _helper(x: int) -> int:\n    return x\n"
+    second = "def _helper(x: int, y: int = 1) -> int:\n    return x + y\n"
+    text = f"{first}\n\n{second}"
+    analysis = ModuleSource("m", "/m.py").update(text)
+    (helper,) = analysis.functions
+    assert [p.name for p in helper.parameters] == ["x", "y"]
+    assert analysis.problems == ()
+    assert_same_as_fresh(analysis, text)
+
+
 def test_editing_one_of_many_definitions_of_a_name_remakes_only_its_own_problem() -> None:
     copy = "def margin(revenue: float) -> float:\n    return revenue + {}\n\n\n"
     text = "".join(copy.format(n) for n in range(50))
