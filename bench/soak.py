@@ -171,6 +171,9 @@ def main() -> None:
     parser.add_argument(
         "--lsp", action="store_true", help="drive `livedag serve` over stdio instead (its own GC)"
     )
+    parser.add_argument(
+        "--no-pauses", action="store_true", help="in-process: no long pause (only young GCs)"
+    )
     parser.add_argument("--gap", type=float, default=0.05, help="--lsp: pause after each edit, s")
     parser.add_argument("--types", default="", help="A,B: compare live objects by type after A, B")
     args = parser.parse_args()
@@ -202,7 +205,10 @@ def main() -> None:
         collector.install()
         clock = time.monotonic()
         print(f"RSS after index (heap frozen): {rss_mb():.1f} MB")
-        print(f"{'edits':>7} {'RSS MB':>8} {'vs warm':>8} {'CPU ms/edit':>12} {'gc runs':>20}")
+        print(
+            f"{'edits':>7} {'RSS MB':>8} {'vs warm':>8} {'CPU ms/edit':>12} {'gc runs':>20}"
+            f" {'gen 2':>9}"
+        )
         reference: float | None = None
         window_cpu = time.process_time()
         snapshots = []
@@ -218,15 +224,17 @@ def main() -> None:
             workspace.update(path, text)
             collector.collect_if_due(clock + collector_module.QUIET_S + 0.01)  # the pause after it
             if n % args.every == 0:
-                clock += collector_module.WHOLE_QUIET_S + 1  # a longer pause
-                collector.collect_if_due(clock)
+                if not args.no_pauses:
+                    clock += collector_module.WHOLE_QUIET_S + 1  # a longer pause
+                    collector.collect_if_due(clock)
                 cpu = (time.process_time() - window_cpu) * 1000 / args.every
                 rss = rss_mb()
                 if n == args.warmup:
                     reference = rss
                 growth = f"{(rss / reference - 1) * 100:+7.1f}%" if reference else "       -"
                 runs = ",".join(f"{k[0]}{v}" for k, v in collector.runs.items())
-                print(f"{n:>7} {rss:8.1f} {growth:>8} {cpu:12.2f} {runs:>20}", flush=True)
+                old = len(gc.get_objects(2))
+                print(f"{n:>7} {rss:8.1f} {growth:>8} {cpu:12.2f} {runs:>20} {old:>9}", flush=True)
                 window_cpu = time.process_time()
             if n in type_marks:
                 counts.append(live_types())
