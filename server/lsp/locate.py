@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,6 +195,7 @@ class Locator:
     def __init__(self, indexes: GraphIndexes) -> None:
         self._indexes = indexes
         self._cache: dict[tuple[str, Path], tuple[object, object, FileIndex]] = {}
+        self._pruned_for: Callable[[], Snapshot | None] = lambda: None
 
     def index(self, snapshot: Snapshot, view: DataflowView, path: Path) -> FileIndex:
         module = snapshot.module(path)
@@ -201,9 +203,23 @@ class Locator:
         cached = self._cache.get(key)
         if cached is not None and cached[0] is view.graph and cached[1] is module:
             return cached[2]
+        if self._pruned_for() is not snapshot:
+            self._prune(snapshot)
         built = build_index(path, module, self._indexes.of(view.graph))
         self._cache[key] = (view.graph, module, built)
         return built
+
+    def _prune(self, snapshot: Snapshot) -> None:
+        """Forget indexes of graphs or modules `snapshot` no longer has: each entry holds its
+        graph and module, so an entry for a file not asked about since would pin that version
+        (every node of its dataflow) for the rest of the day."""
+        graphs = {view.name: view.graph for view in snapshot.dataflows}
+        self._cache = {
+            (name, path): entry
+            for (name, path), entry in self._cache.items()
+            if entry[0] is graphs.get(name) and entry[1] is snapshot.module(path)
+        }
+        self._pruned_for = weakref.ref(snapshot)
 
     async def at_cursor(
         self, session: Session, uri: str, position: Position

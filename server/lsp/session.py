@@ -15,6 +15,7 @@ import asyncio
 import enum
 import logging
 import os
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,11 @@ class Change(enum.Enum):
 SnapshotListener = Callable[["Snapshot | None", "Snapshot", set[Path]], None]
 
 
+def _no_snapshot() -> None:
+    """The lines cache's reference for "read before any snapshot" (never a dead one)."""
+    return None
+
+
 class Session:
     """Everything the features share; one per server."""
 
@@ -71,7 +77,10 @@ class Session:
         self.uri_generation = 0  # bumped whenever uri_of may answer differently
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._lines_cache: dict[str, tuple[Snapshot | None, SourceLines | None]] = {}
+        # Each file's lines and the snapshot they were read from, held weakly: a strong
+        # reference pinned a stale snapshot (every module's analysis and every graph of that
+        # version) per file not looked at since, for as long as the server ran.
+        self._lines_cache: dict[str, tuple[Callable[[], Snapshot | None], SourceLines | None]] = {}
         self._refining: asyncio.Task[None] | None = None  # jedi, for names from installed packages
         self._asked_jedi: set[str] = set()
         self._seen_pending: set[str] = set()  # outside names already looked at (keystrokes skip)
@@ -121,7 +130,11 @@ class Session:
         key = str(path)
         snapshot = self.snapshot
         cached = self._lines_cache.get(key)
-        if cached is not None and cached[0] is snapshot:
+        if (
+            cached is not None
+            and cached[0]() is snapshot
+            and (snapshot is not None or cached[0] is _no_snapshot)  # not a dead reference
+        ):
             return cached[1]
         module = snapshot.module(Path(path)) if snapshot is not None else None
         lines = None
@@ -129,7 +142,10 @@ class Session:
             known = cached[1] if cached is not None else None
             lines = known if known is not None and known.text is module.text else None
             lines = lines or SourceLines(module.text)
-        self._lines_cache[key] = (snapshot, lines)
+        self._lines_cache[key] = (
+            _no_snapshot if snapshot is None else weakref.ref(snapshot),
+            lines,
+        )
         return lines
 
     def text_changed(self, uri: str, version: int | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,7 +75,7 @@ class SymbolCache:
 
     def __init__(self) -> None:
         self._by_path: dict[Path, dict[int, tuple[Any, ...]]] = {}
-        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray, list[str]]] = {}
+        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray, list[str]]] = {}  # see symbols
         self._encoded: dict[Path, tuple[JsonArray, EncodedJson]] = {}
 
     def encoded(
@@ -96,13 +97,22 @@ class SymbolCache:
             self._answers.pop(path, None)
             return JsonArray()
         views = snapshot.dataflows_for(path)
-        # The same analysis, graph and text as last time: the same answer, as it is.
-        asked = (analysis, views[0].graph if views else None, lines, session.positions.encoding)
+        # The same analysis, graph and text as last time: the same answer, as it is.  The graph
+        # is held weakly: a file not asked about again would otherwise pin that version's whole
+        # dataflow for the rest of the day.
+        graph = views[0].graph if views else None
+        asked = (analysis, lines, session.positions.encoding)
         last = self._answers.get(path)
-        if last is not None and all(map(operator.is_, last[0], asked)):
-            return last[1]
+        if last is not None and all(map(operator.is_, last[0][:3], asked)):
+            held_graph = last[0][3]
+            if (
+                held_graph is None
+                if graph is None
+                else held_graph is not None and held_graph() is graph
+            ):
+                return last[1]
         out, texts = self._build(session, snapshot, path, lines, analysis)
-        self._answers[path] = (asked, out, texts)
+        self._answers[path] = ((*asked, None if graph is None else weakref.ref(graph)), out, texts)
         return out
 
     def _build(
