@@ -11,7 +11,7 @@ user pauses (no message from the client for a while: requests count as activity 
 
 - a young collection (generations 0 and 1) after each pause in typing;
 - after several of those, a collection of everything allocated since the last freeze, which is
-  then frozen too;
+  then frozen too (after many more, in a short pause as well: a day may have no long one);
 - rarely, after a longer pause, a collection of the whole heap (unfrozen for it), so cycles
   among frozen objects (replaced blocks of an edited module) do not pile up over a day.
 
@@ -41,6 +41,10 @@ YOUNG_MIN = 20_000  # fewer new objects than this are not worth a collection
 HARD_YOUNG = 500_000  # this many new objects are collected even while typing
 RECENT_EVERY = 20  # young collections before everything since the last freeze is collected
 RECENT_QUIET_S = 2.0
+# Young collections after which everything since the last freeze is collected in a short pause
+# too: without it, a day of typing with no 2 s pause never looked at generation 2 again, and
+# whatever cycles reached it (the server's own per-message objects) stayed for good.
+HARD_RECENT_EVERY = 5 * RECENT_EVERY
 WHOLE_EVERY_S = 300.0  # the whole heap, at most this often
 WHOLE_QUIET_S = 5.0  # and only after a pause this long
 
@@ -112,7 +116,9 @@ class IdleCollector:
             gc.freeze()
             self._last_whole, self._young_runs = now, 0
             return self._ran("whole")
-        if self._young_runs >= RECENT_EVERY and quiet >= RECENT_QUIET_S:
+        if (self._young_runs >= RECENT_EVERY and quiet >= RECENT_QUIET_S) or (
+            self._young_runs >= HARD_RECENT_EVERY and quiet >= QUIET_S
+        ):
             gc.collect()  # frozen objects are left out: only what came since the last freeze
             gc.freeze()
             self._young_runs = 0

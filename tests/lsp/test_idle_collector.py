@@ -105,3 +105,18 @@ def test_recent_objects_then_the_whole_heap_in_longer_pauses(
     assert fake_gc.calls == ["unfreeze", "collect(2)", "freeze"]
     # An idle server does not collect its whole heap again and again.
     assert idle.collect_if_due(now + 2 * collector.WHOLE_EVERY_S) is None
+
+
+def test_typing_without_long_pauses_still_collects_what_reached_the_old_generation(
+    fake_gc: FakeGc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idle = IdleCollector(session=None)  # type: ignore[arg-type]
+    _edit(idle, 0.0, monkeypatch)
+    now, kinds = 0.0, []
+    for _ in range(collector.HARD_RECENT_EVERY + 1):  # never a pause of RECENT_QUIET_S
+        now += 0.2
+        _edit(idle, now, monkeypatch)
+        fake_gc.young = collector.YOUNG_MIN
+        kinds.append(idle.collect_if_due(now + collector.QUIET_S + 0.01))
+    assert kinds.count("recent") == 1 and kinds[-1] == "recent"
+    assert fake_gc.calls[-2:] == ["collect(2)", "freeze"]
