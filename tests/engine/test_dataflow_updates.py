@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.lineage import RequiredInputs, required_inputs
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
-from livedag.engine.validate import NameIndex, _fold, _one_edit_apart
+from livedag.engine.validate import NameIndex, _distinct_by_design, _fold, _one_edit_apart
 
 NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode", "mod"]
 TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]
@@ -186,7 +186,15 @@ def test_the_typo_index_finds_what_a_full_scan_finds(
                 and (c[:3] == query[:3] or c[-3:] == query[-3:])
                 and _one_edit_apart(query, c)
             )
+            # short names: one insertion, deletion or swap (no substitution: `age` vs `ago`)
+            or (
+                3 <= len(query) <= 4
+                and len(c) >= 3
+                and _one_edit_apart(query, c)
+                and (len(c) != len(query) or sorted(c) == sorted(query))
+            )
         )
+        and not _distinct_by_design(query, c)
     }
     assert set(index.likely_typos(query)) == expected
     # many names sharing a prefix: the query spells out its variants instead of scanning
