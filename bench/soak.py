@@ -3,7 +3,7 @@
     .venv/bin/python bench/soak.py [--edits 30000] [--modules 20] [--functions 100]
         [--warmup 2000] [--every 1000] [--tracemalloc 2000,6000] [--top 15]
 
-Generates a workspace (`bench/soak_workspace_gen.py`, inside the repository), indexes it with
+Generates a workspace (`bench_workspace.generate`, from `bench/gen_dataflow.py`), indexes it with
 `Workspace`, then makes `--edits` one-function edits through `Workspace.update()`, cycling
 through the modules and through the kinds a user makes: body edits (same lines), parameter edits
 (a new dependency), renames (consumers now ask for an input), new functions, each made to the
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak_workspace_gen import generate  # noqa: E402
+from bench_workspace import generate  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
