@@ -342,8 +342,13 @@ def call_node(spec: NodeSpec, kwargs: Mapping[str, Any]) -> Any:
 
 
 def node_callable(spec: NodeSpec) -> Callable[..., Any]:
-    """`call_node` bound to one node: the `callable` lifecycle adapters receive."""
-    return functools.partial(call_node, spec)
+    """`call_node` bound to one node: the `callable(**kwargs)` lifecycle adapters receive."""
+
+    def run_node(**kwargs: Any) -> Any:
+        return call_node(spec, kwargs)
+
+    run_node.__name__ = spec.name
+    return run_node
 
 
 def runtime_graph(flow: Dataflow) -> RuntimeGraph:
