@@ -214,8 +214,13 @@ class RuntimeGraph:
         return self.flow.config
 
     def originating_functions(self, spec: NodeSpec) -> tuple[Callable[..., Any], ...] | None:
+        """The function that made the node; for an input or config value a function asks for,
+        the first function asking (as Hamilton records it)."""
         if spec.kind is not NodeKind.FUNCTION:
-            return None
+            consumers = self.flow.consumers(spec.name)
+            if not consumers:
+                return None
+            spec = consumers[0][0]
         fn = self._functions.get((spec.module, spec.function))
         return (fn,) if fn is not None else None
 
@@ -238,7 +243,7 @@ class RuntimeGraph:
             tags=dict(spec.tags),
             is_external_input=spec.kind is not NodeKind.FUNCTION,
             originating_functions=self.originating_functions(spec),
-            documentation=spec.doc or None,
+            documentation=spec.doc,
             required_dependencies={d.name for d in spec.dependencies if not d.optional},
             optional_dependencies={d.name for d in spec.dependencies if d.optional},
         )

@@ -315,7 +315,7 @@ def _hamilton_node(node: RuntimeNode) -> HamiltonNode:
         tags=dict(spec.tags),
         is_external_input=spec.kind is not NodeKind.FUNCTION,
         originating_functions=node.originating_functions,
-        documentation=spec.doc or None,
+        documentation=spec.doc,
         required_dependencies={d.name for d in spec.dependencies if not d.optional},
         optional_dependencies={d.name for d in spec.dependencies if d.optional},
     )
