@@ -242,3 +242,40 @@ def _installed(package: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(package) is not None
+
+
+def test_a_saver_registered_with_hamilton_works_through_hamiltons_to(
+    make_module: ModuleFactory, tmp_path: Path
+) -> None:
+    """Hamilton's materialization example registers its own DataSaver and uses Hamilton's `to`;
+    with only the driver import swapped it must run the same."""
+    import dataclasses
+
+    from hamilton import registry
+    from hamilton.io import materialization as hamilton_io
+    from hamilton.io.data_adapters import DataSaver
+
+    @dataclasses.dataclass
+    class SummaryLines(DataSaver):
+        path: str
+
+        def save_data(self, data: dict) -> dict[str, Any]:
+            Path(self.path).write_text("".join(f"{k}={v}\n" for k, v in data.items()))
+            return {"lines": len(data)}
+
+        @classmethod
+        def applicable_types(cls) -> list[type]:
+            return [dict]
+
+        @classmethod
+        def name(cls) -> str:
+            return "livedag_test_lines"
+
+    registry.register_adapter(SummaryLines)
+    module = make_module(FLOW)
+    saver = hamilton_io.to.livedag_test_lines(
+        id="lines", dependencies=["summary"], path=str(tmp_path / "s.txt")
+    )
+    metadata, _ = _ours(module).materialize(saver, inputs={"rows": 2})
+    assert metadata == {"lines": {"lines": 2}}
+    assert (tmp_path / "s.txt").read_text() == "count=2\nsum=11\n"
