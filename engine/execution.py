@@ -13,7 +13,6 @@ around each node.  Every error of ours says which names are at fault and what to
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import sys
 import typing
@@ -330,7 +329,7 @@ def call_node(spec: NodeSpec, kwargs: Mapping[str, Any]) -> Any:
             f"imported module); build the driver from imported modules"
         )
     result = spec.compute(**kwargs)
-    if inspect.isawaitable(result):
+    if hasattr(type(result), "__await__"):  # a coroutine or other awaitable
         close = getattr(result, "close", None)
         if callable(close):
             close()

@@ -161,7 +161,7 @@ class RuntimeNode:
     def type(self) -> Any:
         return live_type(self.spec)
 
-    @property
+    @functools.cached_property
     def tags(self) -> dict[str, Any]:
         return dict(self.spec.tags)
 
@@ -177,7 +177,7 @@ class RuntimeNode:
     def node_role(self) -> NodeRole:
         return self.spec.role
 
-    @property
+    @functools.cached_property
     def input_types(self) -> dict[str, tuple[Any, DependencyType]]:
         return {
             d.name: (

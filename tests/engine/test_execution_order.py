@@ -178,3 +178,20 @@ def test_only_the_innermost_node_is_named() -> None:
     name_node_in(error, NodeSpec("inner", function="inner"))
     name_node_in(error, NodeSpec("outer", function="outer"))
     assert error.__notes__ == ["livedag: raised by node 'inner' (inner())"]
+
+
+def test_a_node_returning_a_coroutine_is_refused(make_module: ModuleFactory) -> None:
+    from livedag.engine.execution import ExecutionError
+
+    module = make_module(
+        """
+        async def _fetch() -> int:
+            return 1
+
+        def fetched() -> object:
+            return _fetch()
+        """
+    )
+    dr = driver.Builder().with_modules(module).build()
+    with pytest.raises(ExecutionError, match="'fetched' .* is async"):
+        dr.execute(["fetched"])
