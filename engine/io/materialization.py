@@ -466,6 +466,8 @@ def with_materializers(
         for name, spec in flow.nodes.items()
         if spec.kind is NodeKind.FUNCTION and name not in added
     ]
+    # A loaded config key is loaded, as in Hamilton (the config value would otherwise win).
+    config = {k: v for k, v in flow.config.items() if k not in added}
     return Dataflow.build(
-        [*original, *added.values()], config=flow.config, declared_inputs=flow.declared_inputs
+        [*original, *added.values()], config=config, declared_inputs=flow.declared_inputs
     )

@@ -279,3 +279,30 @@ def test_a_saver_registered_with_hamilton_works_through_hamiltons_to(
     metadata, _ = _ours(module).materialize(saver, inputs={"rows": 2})
     assert metadata == {"lines": {"lines": 2}}
     assert (tmp_path / "s.txt").read_text() == "count=2\nsum=11\n"
+
+
+def test_loading_a_config_value_loads_it_as_hamilton_does(
+    make_module: ModuleFactory, tmp_path: Path
+) -> None:
+    from hamilton import base as hamilton_base
+    from hamilton import driver as hamilton_driver
+    from hamilton.io import materialization as hamilton_io
+
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"rows": 4}))
+    module = make_module("def rows_used(settings: dict) -> int:\n    return settings['rows']\n")
+    ours = driver.Builder().with_modules(module).with_config({"settings": {"rows": 1}}).build()
+    theirs = (
+        hamilton_driver.Builder()
+        .with_modules(module)
+        .with_config({"settings": {"rows": 1}})
+        .with_adapters(hamilton_base.DictResult())
+        .build()
+    )
+    mine = ours.materialize(
+        from_.json(target="settings", path=str(settings)), additional_vars=["rows_used"]
+    )  # noqa: E501
+    reference = theirs.materialize(
+        hamilton_io.from_.json(target="settings", path=str(settings)), additional_vars=["rows_used"]
+    )
+    assert mine == reference == ({}, {"rows_used": 4})
