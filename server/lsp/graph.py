@@ -166,7 +166,7 @@ class GraphWatcher:
 
     def check(self) -> None:
         self._scheduled = False
-        snapshot = self.session.snapshot
+        snapshot = self.session.announced  # not a newer one a request analysed: not told yet
         if snapshot is None:
             return
         try:

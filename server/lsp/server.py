@@ -221,7 +221,7 @@ def _register_lifecycle(
                 types.ConfigurationParams(items=[types.ConfigurationItem(section="livedag")])
             )
             raw = pulled[0] if pulled else None
-        await session.current_when_ready()
+        await session.flushed_when_ready()  # a notification: pending edits are published
         apply(*parse_settings(raw))
 
 

@@ -3,10 +3,14 @@
 The keystroke path is split the way ruff's server splits it: a document notification only records
 the new text and schedules analysis (latest text wins, so a burst of keystrokes is analysed once);
 analysis runs when the server is idle and produces a new immutable `Snapshot`; every listener
-(diagnostics, graph changes) then sees the old and new snapshot.  A request that arrives while
-analysis of its document is pending runs that analysis first (it is fast), so answers always reflect
-the latest text.  All of this happens on the event loop; only the first indexing of the workspace
-runs in a thread, and nothing touches the workspace model until it is done.
+(diagnostics, graph changes) then sees the snapshot it was last told about and the new one.
+
+Requests read, notifications write (docs/design.md, "Requests and notifications"): a request that
+arrives while analysis is pending runs that analysis first (it is fast), so answers always reflect
+the latest text, but it never tells the listeners: the analysed changes wait for the scheduled
+flush, which publishes them as if the request had not come.  All of this happens on the event
+loop; only the first indexing of the workspace runs in a thread, and nothing touches the workspace
+model until it is done.
 """
 
 from __future__ import annotations
@@ -66,7 +70,11 @@ class Session:
         self.indexes = GraphIndexes()  # per-graph answers shared by every request
         self.node_json = NodeJsonCache(self)
         self.workspace: Workspace | None = None
-        self.snapshot: Snapshot | None = None
+        self.snapshot: Snapshot | None = None  # the latest analysis: what requests read
+        # What the listeners were last told about, and the files analysed since (by requests)
+        # that they have not been told about yet: the next flush tells them.
+        self.announced: Snapshot | None = None
+        self._unannounced: set[Path] = set()
         self.indexed = asyncio.Event()
         self.listeners: list[SnapshotListener] = []
         self.open_versions: dict[str, int] = {}  # uri -> version of the text last analysed
@@ -191,12 +199,14 @@ class Session:
         if self._scheduled is not None:
             self._scheduled.cancel()
             self._scheduled = None
-        if not self._pending or self.workspace is None or not self.is_indexed:
+        if self.workspace is None or not self.is_indexed:
             return
-        before = self.snapshot
-        changed = self._analyse_pending()
+        if not self._pending and not self._unannounced:
+            return
+        changed = self._analyse_pending() | self._unannounced
+        self._unannounced = set()
         if self.snapshot is not None:
-            self.notify(before, self.snapshot, changed)
+            self.notify(self.announced, self.snapshot, changed)
             seen = self._seen_pending
             if any(
                 (m := self.snapshot.module(p)) is not None and not m.pending_names <= seen
@@ -245,7 +255,7 @@ class Session:
                 if self.snapshot is None
                 else max((refined, self.snapshot), key=lambda snap: snap.version)
             )
-            before = self.snapshot
+            before = self.announced
             if before is not latest:
                 self.snapshot = latest
                 self.notify(before, latest, set())
@@ -285,6 +295,8 @@ class Session:
         self.file_notes.pop(path, None)
 
     def notify(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        """Tell every listener (the notification side only: never called for a request)."""
+        self.announced = after
         for listener in self.listeners:
             try:
                 listener(before, after, changed)
@@ -292,16 +304,26 @@ class Session:
                 log.error("listener %r failed", listener, exc_info=True)
 
     def current(self) -> Snapshot | None:
-        """The snapshot reflecting every edit received so far (runs pending analysis first)."""
-        if self._pending and self.is_indexed:
-            self.flush()
+        """The snapshot reflecting every edit received so far, for a request.
+
+        Pending analysis runs first, but nothing is published: the listeners hear of it from the
+        flush the notification scheduled (requests read, notifications write).
+        """
+        if self._pending and self.is_indexed and self.workspace is not None:
+            self._unannounced |= self._analyse_pending()
         return self.snapshot
 
     async def current_when_ready(self) -> Snapshot | None:
-        """`current()`, once the first indexing of the workspace has finished."""
+        """`current()`, once the first indexing of the workspace has finished (for requests)."""
         if not self.indexed.is_set():
             await self.indexed.wait()
         return self.current()
+
+    async def flushed_when_ready(self) -> None:
+        """Once indexed, analyse and publish every pending change (for notifications)."""
+        if not self.indexed.is_set():
+            await self.indexed.wait()
+        self.flush()
 
     def replace_workspace(self, workspace: Workspace, snapshot: Snapshot) -> None:
         """Install a freshly indexed workspace, analyse what was edited meanwhile, then publish.
@@ -309,7 +331,7 @@ class Session:
         Buffers opened during indexing are analysed before anyone is told, so the first
         diagnostics of an open document already reflect (and carry the version of) its text.
         """
-        before = self.snapshot
+        before = self.announced
         self.workspace = workspace
         self.snapshot = snapshot
         self.indexed.set()
@@ -317,6 +339,8 @@ class Session:
             self._scheduled.cancel()
             self._scheduled = None
         changed = self._analyse_pending() if self._pending else set()
+        changed |= self._unannounced
+        self._unannounced = set()
         self.notify(before, self.snapshot, set(self.snapshot.paths()) | changed)
         self.refine_soon()
 
@@ -324,7 +348,7 @@ class Session:
         if self.workspace is None or not self.is_indexed:
             return
         self.flush()
-        before = self.snapshot
+        before = self.announced
         self.snapshot = self.workspace.set_config_override(config)
         self.notify(before, self.snapshot, set())
 
