@@ -6,8 +6,8 @@
   2.0 and LSP 3.17 say before pygls sees them (see `jsonrpc`): a request answers -32700, -32600,
   -32602, -32002 (before `initialize`) or -32600 (after `shutdown`) instead of waiting forever; a
   notification with bad params is logged and dropped, except a document edit, which is repaired
-  and applied (see `document_sync`);
-- open documents are kept in `OpenTexts` (see `texts`) instead of pygls's workspace, whose
+  and applied (see `edit_repair`);
+- open documents are kept in `OpenTexts` (see `open_texts`) instead of pygls's workspace, whose
   incremental change is a pass over every line in Python;
 - an internal failure answers -32603 with a sentence for a person (the traceback goes to the log),
   and `exit` ends the loop with status 0 after `shutdown` and 1 without, as LSP asks.
@@ -31,14 +31,14 @@ from pygls.protocol import (
     lsp_method,
 )
 
-from . import document_sync, jsonrpc
+from . import edit_repair, jsonrpc
 from .convert import EncodedJson
 from .framing import ChunkSource, FrameReader, Received
 from .jsonrpc import Envelope, Kind, MsgId, Rejected
 from .pygls_internals import PyglsProtocol
 
 if TYPE_CHECKING:
-    from .texts import OpenTexts
+    from .open_texts import OpenTexts
 
 log = logging.getLogger("livedag.server.lsp")
 
@@ -170,7 +170,7 @@ class LivedagProtocol(PyglsProtocol):
 
     def _repaired(self, message: dict[str, Any], method: str, problem: str) -> Any | None:
         """A notification that failed its type: repaired if it is an edit, else dropped (None)."""
-        if method not in document_sync.REPAIRABLE:
+        if method not in edit_repair.REPAIRABLE:
             log.warning("notification dropped: %s", problem)
             return None
         params = message.get("params")
@@ -179,9 +179,9 @@ class LivedagProtocol(PyglsProtocol):
         last = self.texts.version(uri) if isinstance(uri, str) else None
         try:
             if jsonrpc.uri_problem(params) is not None:
-                raise document_sync.Unrepairable(problem)
-            repaired = document_sync.repair(method, params, last)
-        except document_sync.Unrepairable as unusable:
+                raise edit_repair.Unrepairable(problem)
+            repaired = edit_repair.repair(method, params, last)
+        except edit_repair.Unrepairable as unusable:
             self._edit_lost(method, uri, str(unusable))
             return None
         try:

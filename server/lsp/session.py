@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from livedag.server.workspace import Snapshot, Workspace
     from pygls.lsp.server import LanguageServer
 
-    from .texts import OpenTexts
+    from .open_texts import OpenTexts
 
 log = logging.getLogger(__name__)
 
