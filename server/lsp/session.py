@@ -30,7 +30,7 @@ from lsprotocol.types import Position
 from .analysed_lines import AnalysedLines
 from .convert import Positions, SourceLines, uri_to_path
 from .graph_index import GraphIndexes
-from .lineage import NodeJsonCache
+from .node_facts import NodeJsonCache
 from .refinement import ExternalNameRefiner
 from .settings import Settings
 from .uri_map import UriMap
