@@ -357,6 +357,7 @@ class ModuleSource:
             self._analyze(block)
 
     def _incremental(self, text: str, splits: int = 0) -> None:
+        """Bring the analysis to `text` by re-parsing only the blocks the edit touched."""
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
         prefix, suffix, new_lines, start = changed_lines(old_text, new_text, old_lines)
@@ -364,11 +365,8 @@ class ModuleSource:
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
 
-        def block_at(line: int) -> int:
-            return max(bisect.bisect_right(blocks, line, key=_block_start) - 1, 0)
-
-        first = block_at(min(prefix, len(old_lines) - 1))
-        last = max(block_at(max(old_end - 1, prefix)), first)
+        first = _block_index(blocks, min(prefix, len(old_lines) - 1))
+        last = max(_block_index(blocks, max(old_end - 1, prefix)), first)
         if last - first > SPLIT_BLOCKS and splits < MAX_SPLITS:
             # Changes far apart (a replace-all, an edit plus an undo elsewhere): take the first
             # alone, then the rest, rather than re-parse every block between them.
@@ -377,6 +375,36 @@ class ModuleSource:
                 self._incremental(between, splits + 1)
                 self._incremental(new_text, splits + 1)
                 return
+        first, last, fresh = self._reparse_region(first, last, new_lines, delta)
+        old_region = blocks[first : last + 1]
+        replaced, removed, added = _reuse_unchanged(old_region, fresh)
+        self._unfinished.update(b.unfinished for b in added if b.unfinished)
+        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
+        _hand_over_anchors(removed, added)
+
+        if delta:
+            for block in blocks[last + 1 :]:
+                block.anchor.start += delta  # every location in the block moves with it
+
+        before = self._rebind_region(removed, added)
+        self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
+        self._lines = new_lines
+        self._normalized = new_text
+        for block in added:
+            self._analyze(block)
+        changed = {name for name in before if self._meanings(name) != before[name]}
+        _release(removed)
+        old_functions, self._functions = self._functions, None
+        if self._reanalyze([], changed) or old_functions is None:
+            return  # blocks outside the region changed too: gather every block's functions
+        self._functions = _spliced_functions(old_functions, blocks, first, last, replaced)
+
+    def _reparse_region(
+        self, first: int, last: int, new_lines: Sequence[str], delta: int
+    ) -> tuple[int, int, list[Block]]:
+        """Widen the edited blocks `first..last` to every block the edit may join or split, and
+        parse that region of the new text: the region's bounds and its fresh blocks."""
+        blocks = self._blocks
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
         first = self._unfinished_before(first, new_lines, last, delta)
         while first > 0 and blocks[first - 1].syntax_error is not None:
@@ -390,33 +418,14 @@ class ModuleSource:
                 break
             # A string or bracket left open in the region may close below it: take the
             # blocks up to there, as the whole text would be split.
-            last = max(last + 1, block_at(reach - 1 - delta))
-        old_region = blocks[first : last + 1]
+            last = max(last + 1, _block_index(blocks, reach - 1 - delta))
+        return first, last, fresh
 
-        reusable: dict[str, list[Block]] = {}
-        for block in old_region:
-            if block.syntax_error is None:
-                reusable.setdefault(block.text, []).append(block)
-        replaced: list[Block] = []
-        for block in fresh:
-            candidates = reusable.get(block.text)
-            if candidates:
-                old = candidates.pop(0)
-                old.anchor.start = block.start  # same text, maybe moved: its locations follow
-                replaced.append(old)
-            else:
-                replaced.append(block)
-        kept = {id(b) for b in replaced}
-        removed = [b for b in old_region if id(b) not in kept]
-        added = [b for b in replaced if not b.analyzed]
-        self._unfinished.update(b.unfinished for b in added if b.unfinished)
-        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
-        _hand_over_anchors(removed, added)
-
-        if delta:
-            for block in blocks[last + 1 :]:
-                block.anchor.start += delta  # every location in the block moves with it
-
+    def _rebind_region(
+        self, removed: Sequence[Block], added: Sequence[Block]
+    ) -> dict[str, tuple[Any, ...]]:
+        """Forget the removed blocks' bindings and reads, index the added blocks' bindings; what
+        each name some block reads meant before (a change there spreads to its readers)."""
         touched = {bd.name for b in (*removed, *added) for bd in b.bindings}
         for block in added:
             self._structure(block)
@@ -445,25 +454,7 @@ class ModuleSource:
                 self._redefined.add(name)
             else:
                 self._redefined.discard(name)
-        self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
-        self._lines = new_lines
-        self._normalized = new_text
-        for block in added:
-            self._analyze(block)
-        changed = {name for name in before if self._meanings(name) != before[name]}
-        _release(removed)
-        old_functions, self._functions = self._functions, None
-        if self._reanalyze([], changed) or old_functions is None:
-            return  # blocks outside the region changed too: gather every block's functions
-        # Only the region's functions changed: splice them in, counting the functions before
-        # (or after) it from the nearer end of the module.
-        region = sum(map(len, map(_FUNCTIONS, old_region)))
-        if first <= len(blocks) - 1 - last:
-            start = sum(map(len, map(_FUNCTIONS, blocks[:first])))
-        else:
-            start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
-        middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
-        self._functions = old_functions[:start] + middle + old_functions[start + region :]
+        return before
 
     def _unfinished_before(
         self, first: int, new_lines: Sequence[str], last: int, delta: int
@@ -770,6 +761,54 @@ MAX_SPLITS = 16
 
 
 _IN_PROGRESS = object()
+
+
+def _block_index(blocks: Sequence[Block], line: int) -> int:
+    """The index of the block holding 0-based `line` (the first block for lines above it)."""
+    return max(bisect.bisect_right(blocks, line, key=_block_start) - 1, 0)
+
+
+def _reuse_unchanged(
+    old_region: Sequence[Block], fresh: Sequence[Block]
+) -> tuple[list[Block], list[Block], list[Block]]:
+    """The region's blocks after the edit, an old block kept wherever its text is unchanged
+    (with its analysis), and which old blocks went and which new ones came."""
+    reusable: dict[str, list[Block]] = {}
+    for block in old_region:
+        if block.syntax_error is None:
+            reusable.setdefault(block.text, []).append(block)
+    replaced: list[Block] = []
+    for block in fresh:
+        candidates = reusable.get(block.text)
+        if candidates:
+            old = candidates.pop(0)
+            old.anchor.start = block.start  # same text, maybe moved: its locations follow
+            replaced.append(old)
+        else:
+            replaced.append(block)
+    kept = {id(b) for b in replaced}
+    removed = [b for b in old_region if id(b) not in kept]
+    added = [b for b in replaced if not b.analyzed]
+    return replaced, removed, added
+
+
+def _spliced_functions(
+    old_functions: tuple[Any, ...],
+    blocks: Sequence[Block],
+    first: int,
+    last: int,
+    replaced: Sequence[Block],
+) -> tuple[Any, ...]:
+    """The module's functions when only the region `blocks[first..last]` changed (to
+    `replaced`): the region's new functions spliced in, counting the functions before (or
+    after) it from the nearer end of the module."""
+    region = sum(map(len, map(_FUNCTIONS, blocks[first : last + 1])))
+    if first <= len(blocks) - 1 - last:
+        start = sum(map(len, map(_FUNCTIONS, blocks[:first])))
+    else:
+        start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
+    middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
+    return old_functions[:start] + middle + old_functions[start + region :]
 
 
 def _block_start(block: Block) -> int:
