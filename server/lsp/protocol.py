@@ -61,7 +61,6 @@ class LivedagProtocol(PyglsProtocol):
         super().__init__(server, converter)
         self.exit_status: int | None = None  # set when the server must stop reading
         self.initialize_received = False
-        self._answering: MsgId | None = None  # the client request being dispatched
         self.texts: OpenTexts = server.texts
         self.message_listeners: list[Callable[[], None]] = server.message_listeners
 
@@ -118,11 +117,11 @@ class LivedagProtocol(PyglsProtocol):
             return
         if method == types.INITIALIZE:
             self.initialize_received = True
-        self._answering = msg_id
+        self.answering = msg_id
         try:
             self._dispatch(typed, found)
         finally:
-            self._answering = None
+            self.answering = None
 
     def _notification(self, message: dict[str, Any], found: Envelope) -> None:
         method = found.method
@@ -149,24 +148,6 @@ class LivedagProtocol(PyglsProtocol):
             log.error("handling %s failed", found.method or "a response", exc_info=True)
             if found.kind is Kind.REQUEST:
                 self.reply_error(found.msg_id, jsonrpc.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
-
-    def _execute_handler(
-        self, msg_id: Any, handler: Any, callback: Any, *args: Any, **kw: Any
-    ) -> Any:
-        """pygls's handler call, without filing futures no response will ever pop.
-
-        pygls (2.1) files every handler's future in `_request_futures`: a client request's under
-        its id (popped when answered, found there by `$/cancelRequest`), but also a notification's
-        and each step of its generator handlers (didOpen, didChange, ...) under a fresh uuid that
-        nothing ever pops: two futures with their locks, about 1.2 KB, per edit for the whole
-        session.  Only the request being answered needs filing; the handlers still complete the
-        others, and cancelling a request still reaches its generator through the request's own
-        future.
-        """
-        result = super()._execute_handler(msg_id, handler, callback, *args, **kw)
-        if msg_id != self._answering:
-            self._request_futures.pop(msg_id, None)
-        return result
 
     def _structure(self, message: dict[str, Any], method: str, generic: type) -> Any:
         """The message as the protocol's type for `method`; `Rejected` (-32602) if it is not one."""

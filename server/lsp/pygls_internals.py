@@ -28,7 +28,13 @@ PROTOCOL_ATTRIBUTES = (
     "_include_headers",
     "fm",
 )
-PROTOCOL_METHODS = ("_send_data", "_send_response", "_handle_response", "handle_message")
+PROTOCOL_METHODS = (
+    "_send_data",
+    "_send_response",
+    "_handle_response",
+    "_execute_handler",
+    "handle_message",
+)
 # The built-in handlers `LivedagProtocol` replaces by defining a method of the same name.
 REPLACED_BUILTINS = {
     types.EXIT: "lsp_exit",
@@ -48,6 +54,9 @@ class PyglsProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.language_server = server
+        # The client request being dispatched (set by the subclass around pygls's dispatch): the
+        # one handler future pygls must keep filed, see `_execute_handler`.
+        self.answering: Any = None
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -104,6 +113,28 @@ class PyglsProtocol(LanguageServerProtocol):
     def _send_data(self, data: Any) -> None:
         if not self.prepared_send(data):
             super()._send_data(data)
+
+    def _execute_handler(
+        self, msg_id: Any, handler: Any, callback: Any, *args: Any, **kw: Any
+    ) -> Any:
+        """pygls's handler call, without filing futures no response will ever pop.
+
+        pygls (2.1) files every handler's future in `_request_futures`: a client request's under
+        its id (popped when answered, found there by `$/cancelRequest`), but also a notification's
+        and each step of its generator handlers (didOpen, didChange, ...) under a fresh uuid that
+        nothing ever pops: two futures with their locks, about 1.2 KB, per edit for the whole
+        session.  Only the request being answered needs filing; the handlers still complete the
+        others, and cancelling a request still reaches its generator through the request's own
+        future.
+        """
+        result = super()._execute_handler(msg_id, handler, callback, *args, **kw)
+        if msg_id != self.answering:
+            self._request_futures.pop(msg_id, None)
+        return result
+
+    def filed_futures(self) -> int:
+        """How many handler futures pygls holds (pending client requests only, when all is well)."""
+        return len(self._request_futures)
 
     def _send_response(
         self, msg_id: Any, result: Any | None = None, error: types.ResponseError | None = None

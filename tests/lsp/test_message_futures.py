@@ -69,7 +69,7 @@ def test_notifications_and_answered_requests_leave_no_future_filed(tmp_path: Pat
     assert server.serve_stdio(io.BytesIO(stream), out) == 0
     answered = {m.get("id") for m in _messages(out.getvalue())}
     assert {1, 2, 3} <= answered  # the requests were answered
-    assert dict(server.protocol._request_futures) == {}  # and nothing else stayed filed
+    assert server.protocol.filed_futures() == 0  # and nothing else stayed filed
 
 
 def _messages(data: bytes) -> list[dict[str, Any]]:

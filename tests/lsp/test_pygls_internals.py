@@ -69,6 +69,7 @@ def test_pygls_protocol_has_the_methods_we_rely_on(name: str) -> None:
         ("_send_data", ["self", "data"]),
         ("_send_response", ["self", "msg_id", "result", "error"]),
         ("_handle_response", ["self", "msg_id", "result", "error"]),
+        ("_execute_handler", ["self", "msg_id", "handler", "callback", "args", "kwargs"]),
     ],
 )
 def test_pygls_methods_take_the_parameters_we_pass(name: str, parameters: list[str]) -> None:
