@@ -23,13 +23,13 @@ from typing import Any
 import networkx as nx
 
 from . import lineage, validate
-from .link_state import Checks, LinkState, identity_diff
+from .adjacency import digraph_from
+from .external import OPTIONAL_TAG, config_node, input_node
+from .link_state import Checks, Linked, LinkState, identity_diff
 from .relink import relink
-from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
+from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem
 
-# Tag on a synthesized INPUT node that every consumer may leave out (all have defaults).
-OPTIONAL_TAG = "livedag.optional"
-_ANY = TypeRef("Any", "typing.Any", Any)
+__all__ = ["OPTIONAL_TAG", "Dataflow", "config_node", "input_node"]
 
 
 class Dataflow:
@@ -43,25 +43,19 @@ class Dataflow:
 
     def __init__(
         self,
-        graph: nx.DiGraph[str],
-        nodes: dict[str, NodeSpec],
-        problems: list[Problem],
+        linked: Linked,
         config: Mapping[str, Any],
-        definitions: dict[str, list[NodeSpec]],
-        order: list[str] | None,
         declared_inputs: Collection[str] | None = None,
-        *,
-        state: LinkState,
     ):
-        self.graph = graph
-        self.nodes = nodes
-        self.problems = problems
+        self.graph = linked.graph
+        self.nodes = linked.nodes
+        self.problems = linked.problems
         self.config = config
         self.declared_inputs = declared_inputs
-        self._definitions = definitions
-        self._consumers: dict[str, list[tuple[NodeSpec, Dependency]]] | None = None
-        self._order = order
-        self._state = state
+        self._order = linked.order
+        # What the next version is re-linked from (`relink` reads it; nothing changes it but
+        # the caches it fills: typo index, positions, consumer index).
+        self.link_state = linked.state
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -133,10 +127,7 @@ class Dataflow:
                 succ[name] = {}
                 pred[name] = {}
 
-        graph: nx.DiGraph[str] = nx.DiGraph()
-        graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
-        graph._adj = succ  # type: ignore[attr-defined]
-        graph._pred = pred  # type: ignore[attr-defined]
+        graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, succ, pred)
 
         order: list[str] | None = lineage.topological_order(by_name, succ, pred)
         cycles: dict[frozenset[str], list[Problem]] = {}
@@ -176,22 +167,15 @@ class Dataflow:
         checks = Checks(duplicates, cycles, unknown, edge_types, input_types)
         state = LinkState(
             sequence=sequence,
+            definitions=definitions,
             unproduced=unproduced,
             checks=checks,
             typos=typos,
             position=None,
             acyclic=order is not None,
         )
-        return cls(
-            graph,
-            by_name,
-            [*problems, *checks.problems()],
-            config,
-            definitions,
-            order,
-            declared_inputs,
-            state=state,
-        )
+        linked = Linked(graph, by_name, [*problems, *checks.problems()], order, state)
+        return cls(linked, config, declared_inputs)
 
     def updated(
         self,
@@ -209,7 +193,7 @@ class Dataflow:
         both must keep their relative order.
         """
         if removed is None or added is None:
-            diff = identity_diff(self._state.sequence, nodes)
+            diff = identity_diff(self.link_state.sequence, nodes)
             if diff is None:
                 return Dataflow.build(
                     nodes,
@@ -219,33 +203,34 @@ class Dataflow:
                 )
             removed, added = diff
         elif any(
-            not any(spec is mine for mine in self._definitions.get(spec.name, ()))
+            not any(spec is mine for mine in self.link_state.definitions.get(spec.name, ()))
             for spec in removed
         ):  # told to remove a node this dataflow does not hold: trust nothing, build cold
             return Dataflow.build(
                 nodes, config=self.config, declared_inputs=self.declared_inputs, problems=problems
             )
-        return relink(self, nodes, problems, removed, added)
+        linked = relink(self, nodes, problems, removed, added)
+        return Dataflow(linked, self.config, self.declared_inputs)
 
     def nodes_on_cycles(self) -> set[str]:
         """Every node of a cyclic component (LD001); empty when the graph is acyclic."""
-        return {name for component in self._state.checks.cycles for name in component}
+        return {name for component in self.link_state.checks.cycles for name in component}
 
     def unproduced_names(self) -> Collection[str]:
         """Names no function produces: the external inputs and the config values asked for."""
-        return self._state.unproduced.keys()
+        return self.link_state.unproduced.keys()
 
-    def _positions(self) -> dict[str, float] | None:
+    def topological_positions(self) -> dict[str, float] | None:
         """Each node's place in a topological order (None with a cycle), for `relink`."""
-        state = self._state
+        state = self.link_state
         if state.position is None and self._order is not None:
             state.position = dict(zip(self._order, range(len(self._order)), strict=True))
             state.bounds = (0, len(self._order) - 1)
         return state.position
 
-    def _typo_index(self) -> validate.NameIndex:
+    def typo_index(self) -> validate.NameIndex:
         """The "did you mean" index over function names and config keys, for `relink`."""
-        state = self._state
+        state = self.link_state
         if state.typos is None:
             state.typos = validate.name_index(_typo_targets(self.nodes, self.config))
         return state.typos
@@ -280,7 +265,7 @@ class Dataflow:
 
         For an external input or config value, the one node synthesized for it.
         """
-        found = self._definitions.get(name)
+        found = self.link_state.definitions.get(name)
         if found:
             return list(found)
         spec = self.nodes.get(name)
@@ -292,15 +277,16 @@ class Dataflow:
         Duplicate definitions ask too; functions replaced by a config value do not.  In the
         order the nodes were given.
         """
-        if self._consumers is None:  # built on first use; `updated` carries it over once built
+        state = self.link_state
+        if state.consumers is None:  # built on first use; `updated` carries it over once built
             index: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
             config = self.config
-            for spec in self._state.sequence:
+            for spec in state.sequence:
                 if spec.name not in config:
                     for dep in spec.dependencies:
                         index.setdefault(dep.name, []).append((spec, dep))
-            self._consumers = index
-        return list(self._consumers.get(name, ()))
+            state.consumers = index
+        return list(state.consumers.get(name, ()))
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
         """Node names resembling `name`, best first, for "did you mean" messages."""
@@ -312,12 +298,12 @@ class Dataflow:
 
     @property
     def is_acyclic(self) -> bool:
-        return self._state.acyclic
+        return self.link_state.acyclic
 
     def topological_order(self) -> list[str]:
         """Every node, producers before consumers.  Raises ValueError if the graph has a cycle."""
-        if self._order is None and self._state.position is not None:
-            position = self._state.position
+        if self._order is None and self.link_state.position is not None:
+            position = self.link_state.position
             self._order = sorted(position, key=position.__getitem__)
         if self._order is None:
             cycles = [p.message for p in self.problems if p.code == "LD001"]
@@ -363,21 +349,3 @@ def _typo_targets(nodes: Mapping[str, NodeSpec], config: Mapping[str, Any]) -> f
     """Names an unknown dependency may be a typo of: functions' and config keys."""
     functions = [n for n, s in nodes.items() if s.kind is NodeKind.FUNCTION]
     return frozenset(functions).union(config)
-
-
-def config_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
-    """A config value, typed like an input (Any when nobody annotates it)."""
-    typed = next((d.type for d in asking if d.type is not None), _ANY)
-    return NodeSpec(name=name, type=typed, kind=NodeKind.CONFIG)
-
-
-def input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
-    """An external input typed by its first annotated consumer (Hamilton's choice)."""
-    typed = next((d.type for d in asking if d.type is not None), None)
-    optional = all(d.optional for d in asking)
-    return NodeSpec(
-        name=name,
-        type=typed,
-        kind=NodeKind.INPUT,
-        tags={OPTIONAL_TAG: True} if optional else {},
-    )
