@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from . import lineage, validate
-from .adjacency import digraph_from
+from .adjacency import Adjacency, digraph_from
 from .external import OPTIONAL_TAG, config_node, input_node
 from .link_state import Checks, Linked, LinkState, identity_diff
 from .relink import relink
@@ -78,58 +79,10 @@ class Dataflow:
                 definitions[spec.name] = [spec]
             else:
                 found.append(spec)
-
-        by_name: dict[str, NodeSpec] = {}
-        for name, specs in definitions.items():
-            by_name[name] = config_node(name, ()) if name in config else specs[0]
-
-        # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
-        # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
-        # One pass also collects what validation needs, so it never walks the edges again:
-        # who asks for names nobody produces, and edges whose two annotations differ in text.
-        succ: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
-        pred: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
-        unproduced: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
-        differing: list[tuple[NodeSpec, Dependency, NodeSpec]] = []
-        for name, specs in definitions.items():
-            if name in config:
-                continue
-            spec = specs[0]
-            incoming = pred[name]
-            for dep in spec.dependencies:
-                dep_name = dep.name
-                producer = by_name.get(dep_name)
-                if producer is None or producer.kind is not NodeKind.FUNCTION:
-                    asking = unproduced.get(dep_name)
-                    if asking is None:
-                        unproduced[dep_name] = [(spec, dep)]
-                        if producer is None:
-                            succ[dep_name] = {}
-                            pred[dep_name] = {}
-                    else:
-                        asking.append((spec, dep))
-                elif dep.type is not None and producer.type is not None:
-                    if dep.type.key != producer.type.key:
-                        differing.append((spec, dep, producer))
-                edge = {"optional": dep.optional}
-                succ[dep_name][name] = edge
-                incoming[dep_name] = edge
-
-        for name, asking in unproduced.items():
-            deps = [dep for _, dep in asking]
-            if name in config:  # typed by its consumers, as in Hamilton
-                by_name[name] = config_node(name, deps)
-            elif name not in by_name:
-                by_name[name] = input_node(name, deps)
-        for name in config:  # the keys nobody asks for and no function makes
-            if name not in by_name:
-                by_name[name] = config_node(name, ())
-                succ[name] = {}
-                pred[name] = {}
-
-        graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, succ, pred)
-
-        order: list[str] | None = lineage.topological_order(by_name, succ, pred)
+        tables = _link(definitions, config)
+        by_name = tables.nodes
+        graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, *tables.adj)
+        order: list[str] | None = lineage.topological_order(by_name, *tables.adj)
         cycles: dict[frozenset[str], list[Problem]] = {}
         if len(order or ()) != len(by_name):
             ordered = set(order or ())
@@ -137,38 +90,11 @@ class Dataflow:
             for component in validate.cyclic_components(graph, stuck):
                 cycles[frozenset(component)] = validate.cycle_problems(graph, by_name, [component])
             order = None
-        typos: validate.NameIndex | None = None
-        unknown: dict[str, list[Problem]] = {}
-        for name, asking in unproduced.items():
-            if by_name[name].kind is not NodeKind.INPUT:
-                continue
-            if declared_inputs is not None and name in declared_inputs:
-                continue
-            if typos is None:
-                typos = validate.name_index(_typo_targets(by_name, config))
-            reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
-            if reported:
-                unknown[name] = reported
-        edge_types: dict[str, list[Problem]] = {}
-        for spec, dep, producer in differing:
-            reported = validate.edge_type_problems(spec, dep, producer)
-            if reported:
-                edge_types.setdefault(spec.name, []).extend(reported)
-        input_types: dict[str, list[Problem]] = {}
-        for name, asking in unproduced.items():
-            reported = validate.input_type_problems(name, asking)
-            if reported:
-                input_types[name] = reported
-        duplicates = {
-            name: validate.duplicates_of(name, specs)
-            for name, specs in definitions.items()
-            if len(specs) > 1
-        }
-        checks = Checks(duplicates, cycles, unknown, edge_types, input_types)
+        checks, typos = _checks(tables, definitions, config, declared_inputs, cycles)
         state = LinkState(
             sequence=sequence,
             definitions=definitions,
-            unproduced=unproduced,
+            unproduced=tables.unproduced,
             checks=checks,
             typos=typos,
             position=None,
@@ -349,3 +275,104 @@ def _typo_targets(nodes: Mapping[str, NodeSpec], config: Mapping[str, Any]) -> f
     """Names an unknown dependency may be a typo of: functions' and config keys."""
     functions = [n for n, s in nodes.items() if s.kind is NodeKind.FUNCTION]
     return frozenset(functions).union(config)
+
+
+@dataclass
+class _Tables:
+    """One linking pass over the definitions: the nodes, both adjacency tables, and what
+    validation needs, so it never walks the edges again."""
+
+    nodes: dict[str, NodeSpec]
+    adj: tuple[Adjacency, Adjacency]  # successors, predecessors
+    unproduced: dict[str, list[tuple[NodeSpec, Dependency]]]  # names nobody makes → askers
+    differing: list[tuple[NodeSpec, Dependency, NodeSpec]]  # edges whose annotations differ
+
+
+def _link(definitions: dict[str, list[NodeSpec]], config: Mapping[str, Any]) -> _Tables:
+    """Nodes by name and edges by dependency; inputs and config values synthesized."""
+    by_name: dict[str, NodeSpec] = {}
+    for name, specs in definitions.items():
+        by_name[name] = config_node(name, ()) if name in config else specs[0]
+
+    # Adjacency is built straight into the tables networkx keeps (edge data shared by both
+    # directions, see `adjacency`): the keystroke path cannot afford add_edges_from.
+    succ: Adjacency = {name: {} for name in by_name}
+    pred: Adjacency = {name: {} for name in by_name}
+    unproduced: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+    differing: list[tuple[NodeSpec, Dependency, NodeSpec]] = []
+    for name, specs in definitions.items():
+        if name in config:
+            continue
+        spec = specs[0]
+        incoming = pred[name]
+        for dep in spec.dependencies:
+            dep_name = dep.name
+            producer = by_name.get(dep_name)
+            if producer is None or producer.kind is not NodeKind.FUNCTION:
+                asking = unproduced.get(dep_name)
+                if asking is None:
+                    unproduced[dep_name] = [(spec, dep)]
+                    if producer is None:
+                        succ[dep_name] = {}
+                        pred[dep_name] = {}
+                else:
+                    asking.append((spec, dep))
+            elif dep.type is not None and producer.type is not None:
+                if dep.type.key != producer.type.key:
+                    differing.append((spec, dep, producer))
+            edge = {"optional": dep.optional}
+            succ[dep_name][name] = edge
+            incoming[dep_name] = edge
+
+    for name, asking in unproduced.items():
+        deps = [dep for _, dep in asking]
+        if name in config:  # typed by its consumers, as in Hamilton
+            by_name[name] = config_node(name, deps)
+        elif name not in by_name:
+            by_name[name] = input_node(name, deps)
+    for name in config:  # the keys nobody asks for and no function makes
+        if name not in by_name:
+            by_name[name] = config_node(name, ())
+            succ[name] = {}
+            pred[name] = {}
+    return _Tables(by_name, (succ, pred), unproduced, differing)
+
+
+def _checks(
+    tables: _Tables,
+    definitions: dict[str, list[NodeSpec]],
+    config: Mapping[str, Any],
+    declared_inputs: Collection[str] | None,
+    cycles: dict[frozenset[str], list[Problem]],
+) -> tuple[Checks, validate.NameIndex | None]:
+    """LD002–LD004 of a fresh link (LD001, `cycles`, comes with the order), and the typo index
+    if LD002 needed one."""
+    by_name, unproduced = tables.nodes, tables.unproduced
+    typos: validate.NameIndex | None = None
+    unknown: dict[str, list[Problem]] = {}
+    for name, asking in unproduced.items():
+        if by_name[name].kind is not NodeKind.INPUT:
+            continue
+        if declared_inputs is not None and name in declared_inputs:
+            continue
+        if typos is None:
+            typos = validate.name_index(_typo_targets(by_name, config))
+        reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
+        if reported:
+            unknown[name] = reported
+    edge_types: dict[str, list[Problem]] = {}
+    for spec, dep, producer in tables.differing:
+        reported = validate.edge_type_problems(spec, dep, producer)
+        if reported:
+            edge_types.setdefault(spec.name, []).extend(reported)
+    input_types: dict[str, list[Problem]] = {}
+    for name, asking in unproduced.items():
+        reported = validate.input_type_problems(name, asking)
+        if reported:
+            input_types[name] = reported
+    duplicates = {
+        name: validate.duplicates_of(name, specs)
+        for name, specs in definitions.items()
+        if len(specs) > 1
+    }
+    return Checks(duplicates, cycles, unknown, edge_types, input_types), typos
