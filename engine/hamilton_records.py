@@ -57,9 +57,7 @@ class HamiltonDecoratorError(ValueError):
         where = _where(fn)
         self.function = getattr(fn, "__qualname__", repr(fn))
         self.decorator = decorator
-        super().__init__(
-            f"{where}: @{decorator} on {self.function}: {why}. {todo}".replace("..", ".")
-        )
+        super().__init__(f"{where}: @{decorator} on {self.function}: {why}. {todo}.")
 
 
 def _where(fn: Callable[..., Any]) -> str:
@@ -381,14 +379,14 @@ def _record(value: Any, fn: Callable[..., Any], text: str) -> Call:
             fn,
             text,
             f"livedag's graph rules do not know Hamilton's `{type(value).__qualname__}`",
-            "Remove it or rewrite it with a decorator livedag supports (see the README)",
+            "Remove it, or write it with the decorators livedag.engine.function_modifiers exports",
         )
     if _is_hamilton(value) and callable(value):
         raise HamiltonDecoratorError(
             fn,
             text,
             f"livedag's graph rules do not know Hamilton's `{type(value).__qualname__}`",
-            "Remove it or rewrite it with a decorator livedag supports (see the README)",
+            "Remove it, or write it with the decorators livedag.engine.function_modifiers exports",
         )
     # Not a Hamilton or livedag decorator: kept by its name and ignored by the rules, as the
     # static analyzer keeps it.

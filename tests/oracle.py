@@ -28,7 +28,12 @@ REQUIRES_HEADER = re.compile(r"^#\s*livedag-requires:\s*(.+?)\s*$", re.MULTILINE
 
 # hamilton import path -> livedag import path, applied in order to fixture sources.
 IMPORT_MAP: tuple[tuple[str, str], ...] = (
-    (r"\bhamilton\.function_modifiers(\.\w+)?\b", "livedag.engine.function_modifiers"),
+    (
+        r"\bhamilton\.function_modifiers"
+        r"(\.(adapters|base|configuration|delayed|dependencies|expanders|macros|metadata"
+        r"|recursive|validation)\b)?",
+        "livedag.engine.function_modifiers",
+    ),
     (r"\bhamilton\.plugins\.h_pandas\b", "livedag.engine.function_modifiers"),
     (r"\bhamilton\.data_quality\.base\b", "livedag.engine.validators"),
     (
