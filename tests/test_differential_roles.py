@@ -17,7 +17,7 @@ from livedag.engine.introspect import module_functions
 from livedag.engine.rules import expand_module
 from livedag.engine.specs import NodeSpec
 from livedag.server.analyzer import analyze_source
-from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
+from oracle import IMPORTS, fixture_configs, fixture_paths, imported, load_module
 
 TESTS = Path(__file__).parent
 CASES = [
@@ -43,9 +43,8 @@ def _roles(nodes: Iterable[NodeSpec]) -> dict[str, str]:
     return {node.name: node.role.value for node in nodes}
 
 
-def runtime_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
-    module = load_module(path, to_livedag_source(path.read_text()), prefix="ld_roles")
-    return _roles(expand_module(module_functions(module), config).nodes)
+def runtime_roles(path: Path, config: dict[str, Any], imports: str) -> dict[str, str]:
+    return _roles(expand_module(module_functions(imported(path, imports)), config).nodes)
 
 
 def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
@@ -60,7 +59,8 @@ def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
 def test_roles_equal_hamiltons(path: Path, config: dict[str, Any]) -> None:
     expected = hamilton_roles(path, config)
     # A function whose node is a config key gives way to the config value (no role of its own).
-    assert _made(runtime_roles(path, config), config) == expected
+    for imports in IMPORTS:
+        assert _made(runtime_roles(path, config, imports), config) == expected, imports
     assert _made(static_roles(path, config), config) == expected
 
 
