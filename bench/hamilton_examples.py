@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -220,6 +221,9 @@ def _run(
             done_run = subprocess.run(
                 [python, "-c", code],
                 cwd=copy,
+                # Hamilton's lineage answers are sets of nodes hashed by name: their order is
+                # the same in two runs only with the same string hashing.
+                env={**os.environ, "PYTHONHASHSEED": "0"},
                 capture_output=True,
                 text=True,
                 timeout=timeout,

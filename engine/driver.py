@@ -17,7 +17,7 @@ import json
 import logging
 import types
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -523,18 +523,19 @@ class Driver:
     def _check_names(self, names: Sequence[str]) -> None:
         execution.check_outputs(self.flow, names, self.config)
 
-    def _variables(self, names: set[str]) -> list[Variable]:
-        return [self._variable(spec) for name, spec in self.flow.nodes.items() if name in names]
+    def _variables_in(self, names: Iterable[str]) -> list[Variable]:
+        nodes = self.flow.nodes
+        return [self._variable(nodes[name]) for name in names]
 
     def what_is_upstream_of(self, *node_names: str) -> list[Variable]:
         """The named nodes and everything they depend on."""
         self._check_names(node_names)
-        return self._variables(self.flow.upstream_of(*node_names) | set(node_names))
+        return self._variables_in(_as_hamilton_lists(self.flow, node_names, upward=True))
 
     def what_is_downstream_of(self, *node_names: str) -> list[Variable]:
         """The named nodes and everything that depends on them."""
         self._check_names(node_names)
-        return self._variables(self.flow.downstream_of(*node_names) | set(node_names))
+        return self._variables_in(_as_hamilton_lists(self.flow, node_names, upward=False))
 
     def what_is_the_path_between(
         self, upstream_node_name: str, downstream_node_name: str
@@ -545,9 +546,11 @@ class Driver:
                 guesses = self.flow.closest_names(name)
                 hint = f"; did you mean {' or '.join(map(repr, guesses))}?" if guesses else ""
                 raise ValueError(f"{role} node '{name}' is not in the dataflow{hint}")
-        down = self.flow.downstream_of(upstream_node_name) | {upstream_node_name}
-        up = self.flow.upstream_of(downstream_node_name) | {downstream_node_name}
-        return self._variables(down & up)  # empty when there is no path
+        down = _as_hamilton_lists(self.flow, [upstream_node_name], upward=False)
+        up = _as_hamilton_lists(self.flow, [downstream_node_name], upward=True)
+        # Copied first, as Hamilton does (a copy may have a larger table, so another order).
+        path = set(down).intersection(set(up))
+        return self._variables_in(path)  # empty when there is no path
 
     def visualize_path_between(
         self,
@@ -873,3 +876,25 @@ class Builder:
             _materializers=self.materializers,
             _use_legacy_adapter=False,
         )
+
+
+def _as_hamilton_lists(flow: Dataflow, starts: Iterable[str], *, upward: bool) -> set[str]:
+    """The named nodes and all they reach, as the set Hamilton's lineage answers iterate.
+
+    Hamilton documents these lists as unsorted: they are its traversal collected in a set of
+    nodes, which hash as their names.  The same traversal (apache-hamilton 1.90's iterative one:
+    a node's neighbours are added when it is taken from the stack, in reverse; dependencies in
+    parameter order, dependents in the order they were linked) collected in a set of names
+    iterates in the same order within a process, so printed answers read as Hamilton's do.
+    """
+    adjacency = flow.graph.pred if upward else flow.graph.succ
+    found: set[str] = set()
+    for start in starts:
+        found.add(start)
+        stack = [start]
+        while stack:
+            for name in reversed(list(adjacency[stack.pop()])):
+                if name not in found:
+                    found.add(name)
+                    stack.append(name)
+    return found
