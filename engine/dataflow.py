@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from . import lineage, validate
+from .codes import Code
 from .link_state import Checks, LinkState, identity_diff
 from .relink import relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
@@ -320,7 +321,7 @@ class Dataflow:
             position = self._state.position
             self._order = sorted(position, key=position.__getitem__)
         if self._order is None:
-            cycles = [p.message for p in self.problems if p.code == "LD001"]
+            cycles = [p.message for p in self.problems if p.code is Code.CYCLE]
             raise ValueError(
                 "the dataflow has a cycle, so it has no execution order: "
                 + (cycles[0] if cycles else "see the LD001 problems")

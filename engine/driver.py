@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import base, execution, visualize
+from .codes import Code
 from .dataflow import Dataflow
 from .introspect import module_functions
 from .rules import expand_module
@@ -28,7 +29,15 @@ from .specs import NodeKind, NodeSpec, Problem, Severity
 logger = logging.getLogger(__name__)
 
 # Problems Hamilton refuses to build a graph with.
-BLOCKING_CODES = frozenset({"LD001", "LD003", "LD004", "LD005", "LD006"})
+BLOCKING_CODES = frozenset(
+    {
+        Code.CYCLE,
+        Code.DUPLICATE_NODE,
+        Code.TYPE_MISMATCH,
+        Code.MISSING_ANNOTATION,
+        Code.DECORATOR_MISUSE,
+    }
+)
 
 
 class GraphError(ValueError):
@@ -368,7 +377,7 @@ def _build_dataflow(
             if function.is_async and function.is_public:
                 problems.append(
                     Problem(
-                        "LD006",
+                        Code.DECORATOR_MISUSE,
                         Severity.ERROR,
                         f"{function.qualified_name} is async; livedag's driver runs "
                         f"synchronously. Make it a regular function (or use Hamilton's async "

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 
+from .codes import Code
 from .compatibility import types_compatible
 from .specs import Dependency, Location, NodeSpec, Problem, Related, Severity, TypeRef
 
@@ -52,7 +53,7 @@ def duplicates_of(name: str, specs: Sequence[NodeSpec]) -> list[Problem]:
             where += f" and {rest} more"
         problems.append(
             Problem(
-                "LD003",
+                Code.DUPLICATE_NODE,
                 Severity.ERROR,
                 f"'{name}' is defined more than once (also by {where}); Hamilton refuses "
                 f"duplicate nodes. Rename one of them or remove it from the dataflow",
@@ -152,7 +153,7 @@ def cycle_problems(
                     related.append(Related(where, f"{a} -> {b}: '{b}' depends on '{a}'"))
             problems.append(
                 Problem(
-                    "LD001",
+                    Code.CYCLE,
                     Severity.ERROR,
                     f"cycle {named}: '{v}' depends on '{u}', which depends back on '{v}'. "
                     f"Break the cycle by removing or renaming one of these dependencies",
@@ -403,7 +404,9 @@ def unknown_input_problems(
             )
         else:
             continue  # an optional parameter beside a required one: its default applies
-        problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
+        problems.append(
+            Problem(Code.UNKNOWN_DEPENDENCY, severity, message, _where(spec, dep), node=spec.name)
+        )
     return problems
 
 
@@ -443,7 +446,7 @@ def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> l
         related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
     return [
         Problem(
-            "LD004",
+            Code.TYPE_MISMATCH,
             Severity.ERROR,
             f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
             f"'{name}' returns {_type_text(produced)}; Hamilton refuses to connect them. "
@@ -475,7 +478,7 @@ def input_type_problems(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]
         where = _where(first, first_dep)
         problems.append(
             Problem(
-                "LD004",
+                Code.TYPE_MISMATCH,
                 Severity.ERROR,
                 f"'{spec.name}' asks for input '{name}' as {_type_text(dep.type)}, but "
                 f"'{first.name}' asks for it as {_type_text(held)}; Hamilton refuses inputs "

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from analyzer.workspace_stub import DiskResolver
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_module
 from livedag.server.analyzer import analyze_source
 from oracle import diff, fixture_cases, hamilton_nodes, linked, runtime_nodes
@@ -25,7 +26,7 @@ def static_nodes(path: Path, config: dict[str, Any]) -> dict[str, Any]:
         path.read_text(), module=module, path=str(path), resolver=DiskResolver(TESTS)
     )
     # A function defined twice is reported (LD003) and, as in Python, only the last one counts.
-    unexpected = [p for p in analysis.problems if p.code != "LD003"]
+    unexpected = [p for p in analysis.problems if p.code != Code.DUPLICATE_NODE]
     assert not unexpected, unexpected
     expansion = expand_module(analysis.functions, config)
     return linked(expansion.nodes, config, expansion.problems)

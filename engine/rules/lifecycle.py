@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import (
     Call,
     Dependency,
@@ -94,14 +95,14 @@ def report_failure(ctx: RuleContext, call: Call, exc: Exception) -> None:
     """Record why a decorator was skipped: LD008 when unknowable, LD006 when misused."""
     if isinstance(exc, Unknowable):
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"@{call.name}: {exc}; lineage below it is partial",
             exc.location or call.location,
             Severity.INFO,
         )
     else:
         location = getattr(exc, "location", None) or call.location
-        ctx.report("LD006", f"@{call.name}: {exc}", location)
+        ctx.report(Code.DECORATOR_MISUSE, f"@{call.name}: {exc}", location)
 
 
 def _by_phase(decorators: Sequence[Call]) -> dict[Phase, list[Call]]:
@@ -123,7 +124,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             # `@tag` without parentheses rebinds the name to the decorator object itself: the
             # function is gone from the module (Hamilton fails or skips it), so it is no node.
             ctx.report(
-                "LD006",
+                Code.DECORATOR_MISUSE,
                 f"@{call.name} must be called: write @{call.name}(...). Written bare, it "
                 f"replaces {spec.name} with the decorator itself, so {spec.name} is not a node",
                 call.location,
@@ -158,7 +159,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     nodes: list[NodeSpec] = [function_node(current)]
     if len(creators) > 1:
         ctx.report(
-            "LD006",
+            Code.DECORATOR_MISUSE,
             f"{current.name} has more than one node-creating decorator "
             f"({', '.join('@' + c.name for c in creators)}); Hamilton allows one",
             creators[1].location,
@@ -176,7 +177,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     expanders = grouped[Phase.EXPAND]
     if len(expanders) > 1:
         ctx.report(
-            "LD006",
+            Code.DECORATOR_MISUSE,
             f"{current.name} has more than one expanding decorator "
             f"({', '.join('@' + c.name for c in expanders)}); Hamilton allows one",
             expanders[1].location,
@@ -213,14 +214,14 @@ def _report_missing_annotations(fn: FunctionSpec, ctx: RuleContext, *, parameter
     for param in fn.parameters if parameters else ():
         if param.annotation is None:
             ctx.report(
-                "LD005",
+                Code.MISSING_ANNOTATION,
                 f"parameter '{param.name}' of {fn.name} has no type annotation; Hamilton "
                 f"refuses functions without one. Add `{param.name}: <type>`",
                 param.location or fn.location,
             )
     if fn.returns is None:
         ctx.report(
-            "LD005",
+            Code.MISSING_ANNOTATION,
             f"{fn.name} has no return type annotation; Hamilton refuses functions without "
             f"one. Add `-> <type>` to its signature",
             fn.location,

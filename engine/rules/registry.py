@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..codes import Code
 from ..specs import (
     Call,
     FunctionSpec,
@@ -107,14 +108,30 @@ class RuleContext:
 
     def report(
         self,
-        code: str,
+        code: Code,
         message: str,
         location: Location | None = None,
-        severity: Severity = Severity.ERROR,
+        severity: Severity | None = None,
         node: str | None = None,
     ) -> None:
+        """Add a problem at `location` (default: the function), of the code's usual severity."""
         self.problems.append(
-            Problem(code, severity, message, location or self.function.location, node=node)
+            Problem(
+                code,
+                severity or code.severity,
+                message,
+                location or self.function.location,
+                node=node,
+            )
+        )
+
+    def report_unknowable(self, call: Call, what: str, location: Location | None = None) -> None:
+        """LD008: `what`, an argument of `call`, cannot be known; the lineage below is partial."""
+        self.report(
+            Code.UNKNOWABLE,
+            f"@{call.name}: {what} cannot be known without running code; lineage below it is "
+            f"partial",
+            location or call.location,
         )
 
     def known(self, value: Any, what: str, call: Call | None = None) -> Any:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ class GraphIndex:
 
 def all_definitions(graph: Dataflow) -> Iterable[NodeSpec]:
     """Every node definition, including the second definition of a duplicated name."""
-    duplicated = {p.node for p in graph.problems if p.code == "LD003" and p.node}
+    duplicated = {p.node for p in graph.problems if p.code is Code.DUPLICATE_NODE and p.node}
     if not duplicated:
         return graph.nodes.values()
     found: list[NodeSpec] = []

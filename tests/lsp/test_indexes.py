@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
@@ -328,7 +329,9 @@ def test_diagnostics_are_converted_again_only_when_their_problem_changed_or_move
         (found,) = [d for d in sent if d["code"] == "LD002"]
         return dict(found)
 
-    (problem,) = [p for p in session.snapshot.problems_for(model) if p.code == "LD002"]
+    (problem,) = [
+        p for p in session.snapshot.problems_for(model) if p.code == Code.UNKNOWN_DEPENDENCY
+    ]
     assert publisher.converted(problem)[0] is warning  # converted once, then reused
     body_edit = files["model.py"].replace("age_normalized + income_scaled", "income_scaled")
     assert republish(body_edit) == warning
