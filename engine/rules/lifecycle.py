@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ..codes import Code
 from ..specs import (
@@ -24,9 +24,13 @@ from ..specs import (
 )
 from .parallel import node_role
 from .registry import (
+    CreateRule,
     DecoratorError,
+    DynamicRule,
     Expansion,
+    NodeRule,
     Phase,
+    ResolveRule,
     RuleContext,
     Unknowable,
     rule_for,
@@ -137,22 +141,23 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
         added: list[Call] = []
         for call in dynamic:
             try:
-                added.extend(_apply(call, ctx))
+                added.extend(_rule(call, DynamicRule).apply(call, ctx))
             except (DecoratorError, Unknowable) as exc:
                 report_failure(ctx, call, exc)
         more = _by_phase(added)
         for phase, calls in more.items():
             grouped.setdefault(phase, []).extend(calls)
 
-    current: FunctionSpec | None = spec
+    current = spec
     for call in grouped[Phase.RESOLVE]:
         try:
-            current = _apply(call, current, ctx)
+            resolved = _rule(call, ResolveRule).apply(call, current, ctx)
         except (DecoratorError, Unknowable) as exc:
             report_failure(ctx, call, exc)
-        if current is None:
+            continue
+        if resolved is None:
             return Expansion([], ctx.problems)
-    assert current is not None
+        current = resolved
     ctx.function = current
 
     creators = grouped[Phase.CREATE]
@@ -166,7 +171,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
         )
     elif creators:
         try:
-            nodes = _apply(creators[0], current, ctx)
+            nodes = _rule(creators[0], CreateRule).apply(creators[0], current, ctx)
         except (DecoratorError, Unknowable) as exc:
             report_failure(ctx, creators[0], exc)
     else:
@@ -192,7 +197,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     ):
         for call in phase_calls:
             try:
-                nodes = _apply(call, nodes, ctx)
+                nodes = _rule(call, NodeRule).apply(call, nodes, ctx)
             except (DecoratorError, Unknowable) as exc:
                 report_failure(ctx, call, exc)
     if current.name != spec.name:
@@ -202,10 +207,15 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     return Expansion(nodes, ctx.problems)
 
 
-def _apply(call: Call, *args: Any) -> Any:
+_Kind = TypeVar("_Kind", DynamicRule, ResolveRule, CreateRule, NodeRule)
+
+
+def _rule(call: Call, kind: type[_Kind]) -> _Kind:
+    """The rule of `call`, which `_by_phase` filed under the phase of rules of this `kind`."""
     found = rule_for(call)
-    assert found is not None
-    return found.apply(call, *args)
+    if not isinstance(found, kind):
+        raise AssertionError(f"@{call.name} was filed under {kind.__name__}, but is {found!r}")
+    return found
 
 
 def _report_missing_annotations(fn: FunctionSpec, ctx: RuleContext, *, parameters: bool) -> None:
