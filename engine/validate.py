@@ -18,19 +18,12 @@ from .codes import Code
 from .compatibility import types_compatible
 from .specs import Dependency, Location, NodeSpec, Problem, Related, Severity, TypeRef
 
-Consumers = Mapping[str, Sequence[tuple[NodeSpec, Dependency]]]
-
 
 def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
     return (dep.location if dep is not None else None) or spec.location
 
 
 # --- LD003 --------------------------------------------------------------------------------------
-
-
-def duplicate_problems(definitions: Mapping[str, Sequence[NodeSpec]]) -> list[Problem]:
-    """One problem per definition of a name defined more than once, pointing at the others."""
-    return [p for name, specs in definitions.items() for p in duplicates_of(name, specs)]
 
 
 MAX_RELATED = 20  # other definitions an LD003 points at; the rest are counted
@@ -347,26 +340,6 @@ def name_index(names: frozenset[str]) -> NameIndex:
     return NameIndex(names)
 
 
-def unknown_dependency_problems(
-    inputs: Consumers,
-    produced: frozenset[str],
-    declared_inputs: Collection[str] | None,
-) -> list[Problem]:
-    """LD002: an error for undeclared inputs when inputs are declared, else a typo warning.
-
-    `inputs` maps each name nobody produces to the nodes asking for it.
-    """
-    problems: list[Problem] = []
-    index: NameIndex | None = None
-    for name, asking in inputs.items():
-        if declared_inputs is not None and name in declared_inputs:
-            continue
-        if index is None:
-            index = name_index(produced)
-        problems.extend(unknown_input_problems(name, asking, index, declared_inputs))
-    return problems
-
-
 def unknown_input_problems(
     name: str,
     asking: Sequence[tuple[NodeSpec, Dependency]],
@@ -417,24 +390,6 @@ def _type_text(tp: TypeRef | None) -> str:
     return tp.text if tp is not None else "unannotated"
 
 
-def type_problems(
-    differing: Iterable[tuple[NodeSpec, Dependency, NodeSpec]], unproduced: Consumers
-) -> list[Problem]:
-    """LD004 where a consumer's annotation cannot accept its producer's, as Hamilton checks it.
-
-    `differing` holds (consumer, dependency, producer) for edges whose annotations differ in
-    text.  For external inputs and config values (`unproduced`: name → who asks), consumers must
-    agree among themselves: Hamilton takes the first one's type and tightens it with each
-    compatible one.
-    """
-    problems = []
-    for spec, dep, producer in differing:
-        problems.extend(edge_type_problems(spec, dep, producer))
-    for name, asking in unproduced.items():
-        problems.extend(input_type_problems(name, asking))
-    return problems
-
-
 def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> list[Problem]:
     """LD004 for one edge, when the consumer's annotation cannot accept the producer's."""
     produced = producer.type
@@ -459,7 +414,8 @@ def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> l
 
 
 def input_type_problems(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]) -> list[Problem]:
-    """LD004 where the consumers of an input or config value `name` disagree on its type."""
+    """LD004 where the consumers of an input or config value `name` disagree on its type:
+    Hamilton takes the first one's type and tightens it with each compatible one."""
     current: tuple[NodeSpec, Dependency] | None = None
     problems = []
     for spec, dep in asking:

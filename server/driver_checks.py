@@ -31,11 +31,6 @@ class DriverChecks:
     requirements: tuple[RequiredInputs | None, ...]  # per driver use (None: nothing to count)
 
 
-def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> list[Problem]:
-    """LD009 and LD010 for the driver scripts that run `graph`."""
-    return list(check_drivers(graph, tuple(drivers)).problems)
-
-
 def check_drivers(
     graph: Dataflow,
     drivers: Sequence[tuple[Path, Any]],

@@ -377,22 +377,6 @@ def relink(
     return graph, {spec.name for spec in (*removed, *added)}
 
 
-def link(
-    modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
-    *,
-    config: Mapping[str, Any],
-    declared_inputs: Collection[str] | None,
-    cache: ExpansionCache,
-    scope: str = "",
-    has_package: Callable[[str], bool] | None = None,
-) -> Dataflow:
-    """One dataflow from `(module key, functions)` pairs."""
-    expanded = expand_all(scope, modules, config, cache, has_package)
-    return Dataflow.build(
-        expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
-    )
-
-
 def without_overridden(nodes: Sequence[NodeSpec]) -> list[NodeSpec]:
     """Hamilton's `allow_module_overrides`: of the nodes of one name, the last one made (its
     module named later) is the one in the graph; the earlier ones are gone, not duplicates."""
