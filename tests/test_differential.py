@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import (
+
+from tests.oracle import (
     diff,
     driver_nodes,
     fixture_cases,

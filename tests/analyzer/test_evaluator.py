@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import analyze, functions
 from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
+
+from tests.analyzer.helpers import analyze, functions
 
 HEAD = "from hamilton.function_modifiers import tag, extract_columns, source, value, group, does\n"
 

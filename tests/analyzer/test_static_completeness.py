@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import analyze, functions
 from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.server.analyzer.module import ModuleSource
-from workspace_stub import DiskResolver
+
+from tests.analyzer.helpers import analyze, functions
+from tests.analyzer.workspace_stub import DiskResolver
 
 TYPES = """
 from typing import TypedDict

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import analyze
 from livedag.engine.codes import Code
 from livedag.server.analyzer import ModuleSource, analyze_source
+
+from tests.analyzer.helpers import analyze
 
 GOOD = "def a(x: int) -> int:\n    return x\n\n\n"
 LATER = "\n\n@tag(owner='x')\ndef c(a: int) -> int:\n    return a\n"

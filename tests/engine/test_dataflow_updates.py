@@ -10,6 +10,7 @@ import itertools
 from collections import Counter
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from livedag.engine.codes import Code
@@ -102,6 +103,7 @@ def _rule_problem(step: int) -> list[Problem]:
     return [Problem(Code.UNKNOWABLE, Severity.INFO, f"step {step}")] if step % 2 else []
 
 
+@pytest.mark.slow  # 300 generated edit sequences: ~3 s
 @settings(max_examples=300, deadline=None)
 @given(start=st.lists(node_specs(), max_size=8), steps=edits, config=configs, inputs=declared)
 def test_updates_equal_a_cold_build(

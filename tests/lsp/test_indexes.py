@@ -18,8 +18,9 @@ from livedag.server.lsp.session import Session
 from livedag.server.lsp.symbols import SymbolCache, document_symbols, encoded_document_symbols
 from livedag.server.lsp.warmup import Warmer
 from livedag.server.workspace import Workspace
-from lsp_harness import STANDARD
 from lsprotocol import types
+
+from tests.lsp.lsp_harness import STANDARD
 
 DIAMONDS = """
 import pandas as pd

@@ -12,7 +12,17 @@ from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.plugins import PluginDependency
 from livedag.engine.specs import Call, FunctionSpec, Location, Parameter, Severity, TypeRef, Unknown
-from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
+
+from tests.rules.rulekit import (
+    at,
+    deps,
+    execute,
+    expand,
+    hamilton_rejects,
+    live_nodes,
+    livedag_codes,
+    spec,
+)
 
 WHERE = Location("m.py", 2, 0, 2, 40)
 

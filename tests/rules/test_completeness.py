@@ -17,7 +17,8 @@ from livedag.engine.introspect import function_spec, type_ref
 from livedag.engine.rules import expand_function, expand_module
 from livedag.engine.specs import Call, FunctionRef, TypeRef
 from livedag.server.analyzer import analyze_source
-from rulekit import expand, hamilton_rejects, livedag_codes, problems, spec
+
+from tests.rules.rulekit import expand, hamilton_rejects, livedag_codes, problems, spec
 
 RESULT = TypeRef(
     "Result",

@@ -10,7 +10,8 @@ from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.configuration import POWER_USER_MODE, function_name_for_config
 from livedag.engine.specs import Call, FunctionRef, FunctionSpec, Severity, Symbol
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     expand,
     hamilton_rejects,

@@ -8,7 +8,8 @@ import pytest
 from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.specs import Call, Parameter, Symbol, TypeRef
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     deps,
     execute,

@@ -35,7 +35,8 @@ from livedag.engine.specs import (
     TypeRef,
     Unknown,
 )
-from rulekit import execute
+
+from tests.rules.rulekit import execute
 
 INT = TypeRef("int")
 
@@ -561,7 +562,7 @@ def _plain(x: int) -> int:
 
 
 def test_a_mutator_defined_twice_mutates_twice_at_run_time(tmp_path: Any) -> None:
-    from rulekit import live_nodes
+    from tests.rules.rulekit import live_nodes
 
     nodes = live_nodes(tmp_path, REDEFINED_MUTATOR)
     assert {n.name for n in nodes} == {
@@ -605,7 +606,7 @@ FAMILY = ("macros_", "pipes_", "recursive_", "rules_mutate_")
 
 
 def _fixture_cases() -> list[Any]:
-    from oracle import fixture_configs, fixture_paths
+    from tests.oracle import fixture_configs, fixture_paths
 
     return [
         pytest.param(path, fixture_configs(path)[-1], id=path.stem)
@@ -621,7 +622,8 @@ def test_fixture_values_equal_hamiltons(path: Any, config: dict[str, Any]) -> No
     from hamilton import telemetry
     from hamilton.function_modifiers.dependencies import SingleDependency
     from livedag.engine import driver as livedag_driver
-    from oracle import load_module, to_livedag_source
+
+    from tests.oracle import load_module, to_livedag_source
 
     telemetry.disable_telemetry()  # else the first Driver waits on the network
     samples = {

@@ -8,7 +8,8 @@ import pytest
 from livedag.engine.codes import Code
 from livedag.engine.rules.metadata import CACHE_BEHAVIOR_TAG, SCHEMA_OUTPUT_TAG
 from livedag.engine.specs import Call, Severity
-from rulekit import at, expand, hamilton_rejects, livedag_codes, problems, spec, unknown
+
+from tests.rules.rulekit import at, expand, hamilton_rejects, livedag_codes, problems, spec, unknown
 
 FRAME = "pd.DataFrame"
 

@@ -13,7 +13,8 @@ from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.plugins import PluginDependency, names_type, plugin_frame
 from livedag.engine.specs import Call, FunctionSpec, Severity, TypeRef
-from rulekit import HERE
+
+from tests.rules.rulekit import HERE
 
 
 def frame_function(decorator: Call, text: str, qualified: str | None) -> FunctionSpec:

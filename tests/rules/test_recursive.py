@@ -35,7 +35,8 @@ from livedag.engine.specs import (
     TypeRef,
     Unknown,
 )
-from rulekit import execute
+
+from tests.rules.rulekit import execute
 
 INT = TypeRef("int")
 SERIES = TypeRef("pd.Series", "pandas.Series")

@@ -12,7 +12,8 @@ from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function, expand_module
 from livedag.engine.specs import Call, ClassInfo, FunctionSpec, Location, Symbol, TypeRef, Unknown
 from livedag.engine.validators import DataValidationError
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     deps,
     execute,

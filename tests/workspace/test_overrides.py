@@ -17,7 +17,8 @@ from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind
 from livedag.server.project import ProjectConfigError, load_project_config
 from livedag.server.workspace import Workspace
-from oracle import diff, load_module, user_tags
+
+from tests.oracle import diff, load_module, user_tags
 
 Project = Callable[..., Path]  # the `project` fixture of conftest.py
 # Per function node: its dependencies and user tags (what "the same graph" means here).
