@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
 
-from . import lineage
+from . import lineage_questions
 from .console import (
     OneLineParser,
     UsageError,
@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         UsageError,
         ProjectConfigError,
         SelectionError,
-        lineage.UnknownNode,
-        lineage.BadQuestion,
+        lineage_questions.UnknownNode,
+        lineage_questions.BadQuestion,
     ) as exc:
         note(f"livedag {args.command}: {exc}")
         return 2

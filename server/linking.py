@@ -348,7 +348,7 @@ def without_installed(
     ]
 
 
-def relink(
+def updated_dataflow(
     previous: Dataflow,
     expanded: Expanded,
     *,

@@ -35,7 +35,7 @@ from .discovery import (
     python_files,
 )
 from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
-from .linking import ExpansionCache, expand_all, relink, without_overridden
+from .linking import ExpansionCache, expand_all, updated_dataflow, without_overridden
 from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
@@ -403,7 +403,7 @@ class Workspace:
         changed: set[str] | None = None
         if comparable and not plan.allow_module_overrides:
             assert previous is not None
-            graph, changed = relink(
+            graph, changed = updated_dataflow(
                 previous.graph, expanded, config=config, declared_inputs=plan.declared_inputs
             )
         else:  # overridden nodes are dropped before building, so such a plan is built cold

@@ -18,7 +18,7 @@ from livedag.engine.specs import NodeSpec
 from livedag.server.analyzer import analyze_source
 
 from tests.analyzer.workspace_stub import DiskResolver
-from tests.oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
+from tests.oracle import IMPORTS, fixture_configs, fixture_paths, imported, load_module
 
 ROOT = Path(__file__).parent.parent  # fixtures import each other as tests.fixtures.dataflows.*
 CASES = [
@@ -44,9 +44,8 @@ def _roles(nodes: Iterable[NodeSpec]) -> dict[str, str]:
     return {node.name: node.role.value for node in nodes}
 
 
-def runtime_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
-    module = load_module(path, to_livedag_source(path.read_text()), prefix="ld_roles")
-    return _roles(expand_module(module_functions(module), config).nodes)
+def runtime_roles(path: Path, config: dict[str, Any], imports: str) -> dict[str, str]:
+    return _roles(expand_module(module_functions(imported(path, imports)), config).nodes)
 
 
 def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
@@ -61,7 +60,8 @@ def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
 def test_roles_equal_hamiltons(path: Path, config: dict[str, Any]) -> None:
     expected = hamilton_roles(path, config)
     # A function whose node is a config key gives way to the config value (no role of its own).
-    assert _made(runtime_roles(path, config), config) == expected
+    for imports in IMPORTS:
+        assert _made(runtime_roles(path, config, imports), config) == expected, imports
     assert _made(static_roles(path, config), config) == expected
 
 

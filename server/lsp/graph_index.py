@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.adjacency import tables_of
 from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
@@ -141,7 +142,8 @@ class GraphIndex:
             return found
         graph = self.graph
         # The plain adjacency dicts (networkx's views cost a wrapper object per step).
-        adjacency: dict[str, dict[str, Any]] = graph.graph._pred if upward else graph.graph._succ
+        _, succ, pred = tables_of(graph.graph)
+        adjacency: dict[str, dict[str, Any]] = pred if upward else succ
         bit = self.bit
         if not self.acyclic:  # a cycle: no shared work, just a walk per node
             if upward:

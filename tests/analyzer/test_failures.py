@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from livedag.engine.codes import Code
 from livedag.engine.specs import Problem
-from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
+from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module_values
 from livedag.server.analyzer import module as module_analysis
 
 TEXT = textwrap.dedent(
@@ -168,11 +168,11 @@ def test_a_module_level_statement_that_fails_costs_that_statement_only(
 def test_a_constant_that_fails_is_unknown_and_reported_on_its_statement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class FailingEvaluator(module_analysis.Evaluator):
+    class FailingEvaluator(module_values.Evaluator):
         def evaluate(self, node: Any) -> Any:
             raise TypeError("cannot evaluate")
 
-    monkeypatch.setattr(module_analysis, "Evaluator", FailingEvaluator)
+    monkeypatch.setattr(module_values, "Evaluator", FailingEvaluator)
     for analysis in fresh_and_incremental(TEXT):
         assert [f.name for f in analysis.functions] == ["first", "broken", "last"]
         (problem,) = ld012(analysis)

@@ -312,7 +312,7 @@ def test_diagnostics_are_converted_again_only_when_their_problem_changed_or_move
     publisher = DiagnosticsPublisher(session)
     model = (tmp_path / "model.py").resolve()
     session.open_versions[model.as_uri()] = 1
-    session.remember_uri(model.as_uri())
+    session.path_of(model.as_uri())
     publisher(None, session.snapshot, {model})
     (first,) = [diagnostics for uri, diagnostics in recorder.sent if uri == model.as_uri()]
     (warning,) = [d for d in first if d["code"] == "LD002"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from livedag.engine.codes import Code
 from livedag.engine.specs import Location
 from livedag.server.lsp.convert import Positions, SourceLines, path_to_uri, uri_to_path
-from livedag.server.lsp.lineage import is_pii
+from livedag.server.lsp.node_facts import is_pii
 from livedag.server.lsp.settings import DEFAULT_MAX_FILE_BYTES, Settings, parse_settings
 from lsprotocol import types
 

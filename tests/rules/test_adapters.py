@@ -284,7 +284,7 @@ def test_loaders_and_savers_touch_real_files(tmp_path: Path) -> None:
     metadata = execute(nodes, "report_file", paths)
     written = pd.read_csv(tmp_path / "report.csv")
     assert written.to_dict("list") == {"region": ["EU", "US"], "amount": [7, 5]}
-    assert metadata["rows"] == 2
+    assert metadata["dataframe_metadata"]["rows"] == 2  # Hamilton's metadata shape
 
     execute(nodes, "save.summary", paths)
     assert json.loads((tmp_path / "summary.json").read_text()) == {"currency": "EUR", "regions": 2}
