@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,12 +120,12 @@ def test_builder_copy_is_independent(make_module: ModuleFactory) -> None:
     assert second.build().execute(["b"], inputs={"x": 1}) == {"b": 10}
 
 
-def test_with_cache_is_refused_not_ignored(make_module: ModuleFactory) -> None:
+def test_with_cache_is_refused_not_ignored(make_module: ModuleFactory, tmp_path: Path) -> None:
     with pytest.raises(NotImplementedError, match="no result cache"):
         driver.Builder().with_modules(make_module(FLOW)).with_cache()
     from hamilton.caching.adapter import HamiltonCacheAdapter
 
     with pytest.raises(ValueError, match="no result cache"):
         driver.Builder().with_modules(make_module(FLOW)).with_adapters(
-            HamiltonCacheAdapter()
-        ).build()  # noqa: E501
+            HamiltonCacheAdapter(path=tmp_path / "cache")  # not in the working directory
+        ).build()
