@@ -15,6 +15,8 @@ import functools
 
 
 class Severity(str, enum.Enum):
+    """How loudly a problem is reported; each code has a usual one (`Code.severity`)."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -38,13 +40,13 @@ class Code(enum.Enum):
         return member
 
     def __str__(self) -> str:
-        return self.value
+        return self._value_
 
     def __lt__(self, other: Code) -> bool:
         """Codes sort by number, as reports list them."""
         if not isinstance(other, Code):
             return NotImplemented
-        return bool(self.value < other.value)
+        return self._value_ < other._value_
 
     @property
     def rule_name(self) -> str:
