@@ -25,6 +25,7 @@ import networkx as nx
 
 from . import lineage, validate
 from .adjacency import Adjacency, digraph_from
+from .codes import Code
 from .external import OPTIONAL_TAG, config_node, input_node
 from .link_state import Checks, Linked, LinkState, identity_diff
 from .relink import relink
@@ -232,7 +233,7 @@ class Dataflow:
             position = self.link_state.position
             self._order = sorted(position, key=position.__getitem__)
         if self._order is None:
-            cycles = [p.message for p in self.problems if p.code == "LD001"]
+            cycles = [p.message for p in self.problems if p.code is Code.CYCLE]
             raise ValueError(
                 "the dataflow has a cycle, so it has no execution order: "
                 + (cycles[0] if cycles else "see the LD001 problems")

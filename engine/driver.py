@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from . import base, execution, visualize
+from .codes import Code
 from .dataflow import Dataflow
 from .graph_types import HamiltonNode, RuntimeGraph
 from .introspect import module_functions
@@ -35,7 +36,15 @@ from .specs import NodeSpec, Problem, Severity
 logger = logging.getLogger(__name__)
 
 # Problems Hamilton refuses to build a graph with.
-BLOCKING_CODES = frozenset({"LD001", "LD003", "LD004", "LD005", "LD006"})
+BLOCKING_CODES = frozenset(
+    {
+        Code.CYCLE,
+        Code.DUPLICATE_NODE,
+        Code.TYPE_MISMATCH,
+        Code.MISSING_ANNOTATION,
+        Code.DECORATOR_MISUSE,
+    }
+)
 
 
 class GraphError(ValueError):
@@ -122,7 +131,7 @@ class Driver:
         """Whether an adapter's `do_check_edge_types_match` accepts every mismatched edge an
         LD004 problem is about (it can only loosen the check, as in Hamilton)."""
         spec = flow.nodes.get(problem.node or "")
-        if problem.code != "LD004" or spec is None:
+        if problem.code is not Code.TYPE_MISMATCH or spec is None:
             return False
         for dep in spec.dependencies:
             producer = flow.nodes.get(dep.name)
@@ -785,7 +794,7 @@ def _build_dataflow(
             if function.is_async and function.is_public:
                 problems.append(
                     Problem(
-                        "LD006",
+                        Code.DECORATOR_MISUSE,
                         Severity.ERROR,
                         f"{function.qualified_name} is async; livedag's driver runs "
                         f"synchronously. Make it a regular function (or use Hamilton's async "

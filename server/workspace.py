@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 # The analyzer's findings that speak of a dataflow's nodes: a function defined twice (LD003, a
 # duplicate node) and a `def` the graph leaves out (LD008).  In a file that is no dataflow's
 # module there are no nodes, so they are not reported there; syntax errors (LD007) always are.
-DATAFLOW_ONLY = frozenset({"LD003", "LD008"})
+DATAFLOW_ONLY = frozenset({Code.DUPLICATE_NODE, Code.UNKNOWABLE})
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,7 @@ def _problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def _problem_order(problem: Problem) -> tuple[Any, ...]:
     loc = problem.location
-    return (loc.line if loc else 0, loc.column if loc else 0, problem.code, problem.message)
+    return (loc.line if loc else 0, loc.column if loc else 0, problem.code.value, problem.message)
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import (
+
+from tests.oracle import (
     IMPORTS,
     diff,
     driver_nodes,

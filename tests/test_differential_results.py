@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import (
+
+from tests.oracle import (
     Outcome,
     fixture_cases,
     fixture_inputs,

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analyzer.workspace_stub import DiskResolver
 from livedag.engine.introspect import module_functions
 from livedag.engine.rules import expand_module
 from livedag.engine.specs import NodeSpec
 from livedag.server.analyzer import analyze_source
-from oracle import IMPORTS, fixture_configs, fixture_paths, imported, load_module
 
-TESTS = Path(__file__).parent
+from tests.analyzer.workspace_stub import DiskResolver
+from tests.oracle import IMPORTS, fixture_configs, fixture_paths, imported, load_module
+
+ROOT = Path(__file__).parent.parent  # fixtures import each other as tests.fixtures.dataflows.*
 CASES = [
     pytest.param(path, config, id=f"{path.stem}[{i}]")
     for path in fixture_paths()
@@ -48,9 +49,9 @@ def runtime_roles(path: Path, config: dict[str, Any], imports: str) -> dict[str,
 
 
 def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
-    module = ".".join(path.relative_to(TESTS).with_suffix("").parts)
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
     analysis = analyze_source(
-        path.read_text(), module=module, path=str(path), resolver=DiskResolver(TESTS)
+        path.read_text(), module=module, path=str(path), resolver=DiskResolver(ROOT)
     )
     return _roles(expand_module(analysis.functions, config).nodes)
 

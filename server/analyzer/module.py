@@ -18,6 +18,7 @@ from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.rules import takes_part_in_rewrites
 from livedag.engine.specs import FunctionSpec, Problem, Related, Severity
 
@@ -518,7 +519,7 @@ class ModuleSource(ModuleValues):
                     problem = cached[2]
                 else:
                     problem = Problem(
-                        "LD003",
+                        Code.DUPLICATE_NODE,
                         Severity.ERROR,
                         f"`{name}` is defined again further down; Python keeps only the last "
                         "definition, so this one is not in the graph. Remove or rename one.",

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.specs import Problem
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module_values
 from livedag.server.analyzer import module as module_analysis
@@ -44,7 +45,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def ld012(analysis: ModuleAnalysis) -> list[Problem]:
-    return [p for p in analysis.problems if p.code == "LD012"]
+    return [p for p in analysis.problems if p.code == Code.ANALYSIS_FAILURE]
 
 
 def fresh_and_incremental(text: str) -> Iterator[ModuleAnalysis]:
@@ -204,7 +205,7 @@ def test_when_nothing_else_is_left_the_module_says_so_on_line_one(
     monkeypatch.setattr(module_analysis, "parse_region", failing)
     for analysis in fresh_and_incremental(TEXT):
         (problem,) = analysis.problems
-        assert problem.code == "LD012" and problem.location is not None
+        assert problem.code == Code.ANALYSIS_FAILURE and problem.location is not None
         assert problem.location.line == 1
         assert problem.message == (
             "livedag could not analyse this module: MemoryError: no room; please report it"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 from livedag.engine import base, driver
+from livedag.engine.codes import Code
 from livedag.engine.execution import ExecutionError
 
 ModuleFactory = Callable[[str], types.ModuleType]  # the `make_module` fixture (conftest.py)
@@ -163,7 +164,7 @@ def test_cycle_fails_construction_naming_it(make_module: ModuleFactory) -> None:
     )
     with pytest.raises(driver.GraphError, match="a -> b -> c -> a") as caught:
         driver.Builder().with_modules(module).build()
-    assert [p.code for p in caught.value.problems] == ["LD001"] * 3
+    assert [p.code for p in caught.value.problems] == [Code.CYCLE] * 3
 
 
 def test_duplicates_across_modules_fail_unless_overrides_are_allowed(
@@ -209,7 +210,12 @@ def test_every_blocking_problem_is_listed_at_once(make_module: ModuleFactory) ->
     )
     with pytest.raises(driver.GraphError) as caught:
         driver.Builder().with_modules(module).build()
-    assert sorted(p.code for p in caught.value.problems) == ["LD001", "LD001", "LD004", "LD005"]
+    assert sorted(p.code for p in caught.value.problems) == [
+        Code.CYCLE,
+        Code.CYCLE,
+        Code.TYPE_MISMATCH,
+        Code.MISSING_ANNOTATION,
+    ]
 
 
 def test_async_functions_are_rejected_with_a_clear_message(make_module: ModuleFactory) -> None:

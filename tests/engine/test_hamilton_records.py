@@ -13,7 +13,8 @@ import pytest
 from livedag.engine import driver
 from livedag.engine.hamilton_records import HamiltonDecoratorError
 from livedag.engine.introspect import module_functions
-from oracle import load_module
+
+from tests.oracle import load_module
 
 
 def _module(tmp_path: Path, source: str) -> types.ModuleType:
