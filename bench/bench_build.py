@@ -14,8 +14,8 @@ import sys
 import time
 
 from livedag.engine.dataflow import Dataflow
+from livedag.engine.graph_checks import name_index
 from livedag.engine.specs import Dependency, Location, NodeSpec, TypeRef
-from livedag.engine.validate import name_index
 
 TYPES = [TypeRef("pd.Series", "pandas.Series"), TypeRef("float"), TypeRef("int")]
 

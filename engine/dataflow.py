@@ -23,7 +23,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import lineage, validate
+from . import graph_checks, traversal
 from .adjacency import Adjacency, digraph_from
 from .codes import Code
 from .external import OPTIONAL_TAG, config_node, input_node
@@ -83,13 +83,15 @@ class Dataflow:
         tables = _link(definitions, config)
         by_name = tables.nodes
         graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, *tables.adj)
-        order: list[str] | None = lineage.topological_order(by_name, *tables.adj)
+        order: list[str] | None = traversal.topological_order(by_name, *tables.adj)
         cycles: dict[frozenset[str], list[Problem]] = {}
         if len(order or ()) != len(by_name):
             ordered = set(order or ())
             stuck = [n for n in by_name if n not in ordered]
-            for component in validate.cyclic_components(graph, stuck):
-                cycles[frozenset(component)] = validate.cycle_problems(graph, by_name, [component])
+            for component in graph_checks.cyclic_components(graph, stuck):
+                cycles[frozenset(component)] = graph_checks.cycle_problems(
+                    graph, by_name, [component]
+                )
             order = None
         checks, typos = _checks(tables, definitions, config, declared_inputs, cycles)
         state = LinkState(
@@ -155,11 +157,11 @@ class Dataflow:
             state.bounds = (0, len(self._order) - 1)
         return state.position
 
-    def typo_index(self) -> validate.NameIndex:
+    def typo_index(self) -> graph_checks.NameIndex:
         """The "did you mean" index over function names and config keys, for `relink`."""
         state = self.link_state
         if state.typos is None:
-            state.typos = validate.name_index(_typo_targets(self.nodes, self.config))
+            state.typos = graph_checks.name_index(_typo_targets(self.nodes, self.config))
         return state.typos
 
     @classmethod
@@ -217,7 +219,7 @@ class Dataflow:
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
         """Node names resembling `name`, best first, for "did you mean" messages."""
-        typos = validate.name_index(frozenset(self.nodes)).likely_typos(name)
+        typos = graph_checks.name_index(frozenset(self.nodes)).likely_typos(name)
         if len(typos) >= n:
             return typos[:n]
         rest = difflib.get_close_matches(name, list(self.nodes), n=n, cutoff=0.6)
@@ -247,15 +249,15 @@ class Dataflow:
 
         The named nodes themselves are not included; unknown names are ignored.
         """
-        return lineage.reachable(self.graph.pred, names, depth)
+        return traversal.reachable(self.graph.pred, names, depth)
 
     def downstream_of(self, *names: str, depth: int | None = None) -> set[str]:
         """Everything that depends on the named nodes (within `depth` steps), excluding them."""
-        return lineage.reachable(self.graph.succ, names, depth)
+        return traversal.reachable(self.graph.succ, names, depth)
 
     def paths_between(self, source: str, target: str, *, limit: int = 100) -> list[list[str]]:
         """Paths from `source` down to `target`, shortest first (at most `limit`)."""
-        return lineage.paths_between(self.graph, source, target, limit)
+        return traversal.paths_between(self.graph, source, target, limit)
 
     def tagged(self, predicate: Callable[[Mapping[str, Any]], bool]) -> list[NodeSpec]:
         """Nodes whose user tags satisfy `predicate`, in graph order."""
@@ -263,7 +265,7 @@ class Dataflow:
 
     def required_inputs(self, outputs: Iterable[str]) -> set[str]:
         """External inputs that computing `outputs` cannot do without (config values excluded)."""
-        return lineage.required_inputs(self.nodes, outputs)
+        return traversal.required_inputs(self.nodes, outputs)
 
     def __repr__(self) -> str:
         return (
@@ -345,11 +347,11 @@ def _checks(
     config: Mapping[str, Any],
     declared_inputs: Collection[str] | None,
     cycles: dict[frozenset[str], list[Problem]],
-) -> tuple[Checks, validate.NameIndex | None]:
+) -> tuple[Checks, graph_checks.NameIndex | None]:
     """LD002–LD004 of a fresh link (LD001, `cycles`, comes with the order), and the typo index
     if LD002 needed one."""
     by_name, unproduced = tables.nodes, tables.unproduced
-    typos: validate.NameIndex | None = None
+    typos: graph_checks.NameIndex | None = None
     unknown: dict[str, list[Problem]] = {}
     for name, asking in unproduced.items():
         if by_name[name].kind is not NodeKind.INPUT:
@@ -357,22 +359,22 @@ def _checks(
         if declared_inputs is not None and name in declared_inputs:
             continue
         if typos is None:
-            typos = validate.name_index(_typo_targets(by_name, config))
-        reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
+            typos = graph_checks.name_index(_typo_targets(by_name, config))
+        reported = graph_checks.unknown_input_problems(name, asking, typos, declared_inputs)
         if reported:
             unknown[name] = reported
     edge_types: dict[str, list[Problem]] = {}
     for spec, dep, producer in tables.differing:
-        reported = validate.edge_type_problems(spec, dep, producer)
+        reported = graph_checks.edge_type_problems(spec, dep, producer)
         if reported:
             edge_types.setdefault(spec.name, []).extend(reported)
     input_types: dict[str, list[Problem]] = {}
     for name, asking in unproduced.items():
-        reported = validate.input_type_problems(name, asking)
+        reported = graph_checks.input_type_problems(name, asking)
         if reported:
             input_types[name] = reported
     duplicates = {
-        name: validate.duplicates_of(name, specs)
+        name: graph_checks.duplicates_of(name, specs)
         for name, specs in definitions.items()
         if len(specs) > 1
     }

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import validate
+from . import graph_checks
 from .specs import Dependency, NodeSpec, Problem
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class LinkState:
     definitions: dict[str, list[NodeSpec]]  # every definition of each name, in node order
     unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
     checks: Checks
-    typos: validate.NameIndex | None  # over function names and config keys, once needed
+    typos: graph_checks.NameIndex | None  # over function names and config keys, once needed
     position: (
         dict[str, float] | None
     )  # a topological order kept up to date, when acyclic (a new node may get a fraction)
@@ -95,7 +95,7 @@ class Relinkable(Protocol):
     @property
     def link_state(self) -> LinkState: ...
     def topological_positions(self) -> dict[str, float] | None: ...
-    def typo_index(self) -> validate.NameIndex: ...
+    def typo_index(self) -> graph_checks.NameIndex: ...
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ depend on (`Checks`) and only those the change can affect are found again:
 
 - LD003 for the names whose definitions changed;
 - LD001 only when an added edge points against the kept topological order and closes a cycle
-  (Pearce–Kelly, `lineage.restore_order`), or when the graph already had one;
+  (Pearce–Kelly, `traversal.restore_order`), or when the graph already had one;
 - LD002 for inputs whose askers changed, or that are one typo away from a name that came or went;
 - LD004 for changed consumers, the consumers of changed producers, and inputs whose askers changed.
 
@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import lineage, validate
+from . import graph_checks, traversal
 from .adjacency import digraph_from, tables_of
 from .external import config_node, input_node
 from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
@@ -65,7 +65,7 @@ class _Relinker:
         self._own_succ: set[str] = set()
         self._stuck: list[str] | None = []
         self.bounds = (0, 0)
-        self.typos: validate.NameIndex | None = None
+        self.typos: graph_checks.NameIndex | None = None
         self.removed: Collection[NodeSpec] = ()
         self.added: Collection[NodeSpec] = ()
         self.unproduced: dict[str, Asking] = dict(self.state.unproduced)
@@ -295,13 +295,13 @@ class _Relinker:
                     else:  # nothing feeds it: it can go first
                         low -= 1
                         position[name] = low
-            if lineage.restore_order(position, self.succ, self.pred, added_edges):
+            if traversal.restore_order(position, self.succ, self.pred, added_edges):
                 self.bounds = (low, high)
                 return position, None
         elif self._same_components(added_edges, removed_edges):
             self._stuck = None  # the old cyclic components stand as they are
             return None, None
-        order = lineage.topological_order(self.nodes, self.succ, self.pred)
+        order = traversal.topological_order(self.nodes, self.succ, self.pred)
         if len(order) == len(self.nodes):
             return None, order
         ordered = set(order)
@@ -333,7 +333,7 @@ class _Relinker:
         old = self.state.checks
         duplicates = dict(old.duplicates)
         for name in touched:
-            found = validate.duplicates_of(name, self.definitions.get(name, ()))
+            found = graph_checks.duplicates_of(name, self.definitions.get(name, ()))
             _file(duplicates, name, found)
         return Checks(
             duplicates=duplicates,
@@ -352,12 +352,12 @@ class _Relinker:
         if self._stuck is None:
             components = [sorted(key) for key in previous]
         else:
-            components = validate.cyclic_components(graph, self._stuck)
+            components = graph_checks.cyclic_components(graph, self._stuck)
         for component in components:
             key = frozenset(component)
             kept = previous.get(key)
             if kept is None or not key.isdisjoint(dirty):
-                kept = validate.cycle_problems(graph, self.nodes, [component])
+                kept = graph_checks.cycle_problems(graph, self.nodes, [component])
             cycles[key] = kept
         return cycles
 
@@ -374,7 +374,7 @@ class _Relinker:
         recheck = {n for n in asking_changed | changed if n in unknown or n in self.unproduced}
         if came or went:
             for name in self.unproduced:
-                if any(validate.may_be_typo_of(name, other) for other in (*came, *went)):
+                if any(graph_checks.may_be_typo_of(name, other) for other in (*came, *went)):
                     recheck.add(name)
         for name in recheck:
             node = self.nodes.get(name)
@@ -382,7 +382,7 @@ class _Relinker:
             if node is not None and node.kind is NodeKind.INPUT:
                 if self.typos is None:
                     self.typos = old.typo_index()
-                found = validate.unknown_input_problems(
+                found = graph_checks.unknown_input_problems(
                     name, self.unproduced[name], self.typos, old.declared_inputs
                 )
             _file(unknown, name, found)
@@ -417,7 +417,7 @@ class _Relinker:
                         and producer.type is not None
                         and dep.type.key != producer.type.key
                     ):
-                        found.extend(validate.edge_type_problems(head, dep, producer))
+                        found.extend(graph_checks.edge_type_problems(head, dep, producer))
             _file(edge_types, consumer, found)
         return edge_types
 
@@ -425,7 +425,7 @@ class _Relinker:
         input_types = dict(self.state.checks.input_types)
         for name in asking_changed:
             asking = self.unproduced.get(name)
-            _file(input_types, name, validate.input_type_problems(name, asking or ()))
+            _file(input_types, name, graph_checks.input_type_problems(name, asking or ()))
         return input_types
 
     def _linked(

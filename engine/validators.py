@@ -2,7 +2,7 @@
 
 The names mirror `hamilton.data_quality.base` (`DataValidator`, `ValidationResult`, ...), so a
 custom validator written for Hamilton works here unchanged.  The graph rules decide *which* checks
-a node gets (`livedag.engine.rules.validation`); this module only runs them and acts on the
+a node gets (`livedag.engine.rules.check_output`); this module only runs them and acts on the
 outcome: a failed `warn` check is logged on the `livedag.validation` logger, failed `fail` checks
 raise `DataValidationError`.  pandas and numpy are imported only when a check looks at data.
 """

@@ -16,8 +16,8 @@ from typing import Any
 
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.lineage import RequiredInputs
 from livedag.engine.specs import FunctionSpec, NodeKind, Problem, Severity, Unknown
+from livedag.engine.traversal import RequiredInputs
 
 from .linking import ExpansionCache, expand_all
 

@@ -17,13 +17,13 @@ from ..specs import FunctionSpec, Problem
 # Each import registers one family's rules.
 from . import (  # noqa: F401
     adapters,
+    check_output,
     configuration,
     expanders,
     extractors,
     macros,
     metadata,
     recursive,
-    validation,
     with_columns,
 )
 from .lifecycle import expand_function, function_node, select_targets

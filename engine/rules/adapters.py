@@ -30,12 +30,12 @@ from .adapter_catalog import (
     choose_adapter,
     plugins_behind,
 )
+from .check_output import live
 from .dependencies import FromConfig, Group, Source, Value, dependency_of
 from .lifecycle import function_node, select_targets
 from .plugins import plugin_dependency
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
 from .type_names import canonical, generic_parts
-from .validation import live
 
 LOADER_TAG = "hamilton.data_loader"
 SAVER_TAG = "hamilton.data_saver"

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.lineage import RequiredInputs, required_inputs
+from livedag.engine.graph_checks import NameIndex, _distinct_by_design, _fold, _one_edit_apart
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
-from livedag.engine.validate import NameIndex, _distinct_by_design, _fold, _one_edit_apart
+from livedag.engine.traversal import RequiredInputs, required_inputs
 
 NAMES = ["age", "agee", "income", "income_mean", "score", "Score", "region", "mode", "mod"]
 TYPES = [None, TypeRef("int"), TypeRef("float"), TypeRef("bool"), TypeRef("pd.Series")]

@@ -3,8 +3,8 @@ and counts the rest, so the problems grow with the definitions, not with their s
 
 from __future__ import annotations
 
+from livedag.engine.graph_checks import MAX_RELATED, duplicates_of
 from livedag.engine.specs import Location, NodeSpec, TypeRef
-from livedag.engine.validate import MAX_RELATED, duplicates_of
 
 
 def definition(line: int) -> NodeSpec:

@@ -1,4 +1,5 @@
-"""Lineage questions over a dataflow graph (edges run producer → consumer).
+"""Walks over a dataflow graph (edges run producer → consumer): topological order, reachability,
+paths, required inputs; the lineage questions rest on them.
 
 Plain functions over networkx adjacency so the Dataflow, the driver and the server share one
 answer to "what feeds this", "what does this feed" and "which inputs does it need".
