@@ -137,10 +137,9 @@ def check_static_execution(flow: Dataflow, needed: set[str], overrides: Mapping[
     if dynamic:
         listed = ", ".join(f"'{name}' ({flow.nodes[name].role.value})" for name in dynamic)
         raise ExecutionError(
-            f"{listed} use Parallelizable[...]/Collect[...], which need dynamic execution; "
-            f"livedag's driver does not run it yet. Run this dataflow with Hamilton's driver "
-            f"(Builder().enable_dynamic_execution(allow_experimental_mode=True)), or override "
-            f"these nodes"
+            f"{listed} use Parallelizable[...]/Collect[...], which need dynamic execution: "
+            f"build the driver with Builder().enable_dynamic_execution("
+            f"allow_experimental_mode=True), or override these nodes"
         )
 
 
