@@ -221,7 +221,7 @@ def _compute(spec: NodeSpec, values: Mapping[str, Any]) -> Any:
         result = spec.compute(**kwargs)
     except Exception as exc:
         raise NodeExecutionError(spec, exc) from exc
-    if inspect.isawaitable(result):
+    if inspect.iscoroutine(result):  # not isawaitable: Dask collections are awaitable
         close = getattr(result, "close", None)
         if callable(close):
             close()

@@ -97,7 +97,7 @@ def run_node(
     except Exception as exc:
         _add_note(exc, _failure_note(node, element))
         raise
-    if inspect.isawaitable(result):
+    if inspect.iscoroutine(result):  # not isawaitable: Dask collections are awaitable
         close = getattr(result, "close", None)
         if callable(close):
             close()
