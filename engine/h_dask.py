@@ -110,9 +110,9 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
         return result
 
     def _computed(self, value: Any) -> Any:
-        if not dask.is_dask_collection(value):
-            return value
-        return self.client.compute(value).result()
+        """`value` computed on the cluster; Dask objects inside a dict or list too."""
+        (computed,) = dask.compute(value, scheduler=self.client)
+        return computed
 
 
 class DaskDataFrameResult(base.ResultMixin):
