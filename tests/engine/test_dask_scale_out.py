@@ -6,8 +6,11 @@ in-process run, or that a failing node's exception arrives as its own type."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import types
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
@@ -204,3 +207,14 @@ def test_hamiltons_dask_executor_is_taken(client: Client, shipped: ModuleFactory
     result = dr.execute(["sums", "pids"], inputs={"count": 6})
     assert result["sums"] == [3, 12]
     assert set(result["pids"]) <= _worker_pids(client)
+
+
+def test_the_dask_example_runs_on_its_workers() -> None:
+    """examples/dask_run.py: starts its own cluster, checks its results against in process."""
+    example = Path(__file__).resolve().parent.parent.parent / "examples" / "dask_run.py"
+    done = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "on 2 Dask workers" in done.stdout
+    assert "same results as in process" in done.stdout
