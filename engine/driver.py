@@ -101,6 +101,7 @@ class Driver:
             for p in self.flow.problems
             if p.severity is Severity.ERROR and p.code in BLOCKING_CODES
         ]
+        blocking = runners.unexcused(blocking, self.flow, self.graph_executor)
         if blocking:
             raise GraphError(blocking)
 

@@ -94,6 +94,17 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
             )
         return {name: values[name] for name in outputs}
 
+    @staticmethod
+    def check_node_type_equivalence(node_type: Any, input_type: Any) -> bool:
+        """A node producing a Dask collection may feed a parameter annotated with its pandas or
+        numpy counterpart (Hamilton's rule): the value is the lazy form of the same data."""
+        lazy_forms = {
+            pd.Series: (dd.Series,),
+            pd.DataFrame: (dd.DataFrame,),
+            np.ndarray: (dask.array.Array,),
+        }
+        return node_type == input_type or node_type in lazy_forms.get(input_type, ())
+
     def build_result(self, **outputs: Any) -> Any:
         """The result builder's result, computed on the cluster unless `compute_at_end=False`."""
         if self.use_delayed:
@@ -104,10 +115,9 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
             result.visualize(**self.visualize_kwargs)
         if not self.compute_at_end:
             return result
-        result = self._computed(result)
-        if dask.is_dask_collection(result):  # the builder made a Dask collection on a worker
-            result = self._computed(result)
-        return result
+        # Computed once, as Hamilton does: a result builder run as a task that returns a Dask
+        # collection (DaskDataFrameResult with use_delayed) gives that collection, still lazy.
+        return self._computed(result)
 
     def _computed(self, value: Any) -> Any:
         """`value` computed on the cluster; Dask objects inside a dict or list too."""

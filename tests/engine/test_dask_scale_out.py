@@ -218,3 +218,27 @@ def test_the_dask_example_runs_on_its_workers() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "on 2 Dask workers" in done.stdout
     assert "same results as in process" in done.stdout
+
+
+LAZY_FOR_PANDAS = """
+import dask.dataframe as dd
+import pandas as pd
+
+def spend(n: int) -> dd.Series:
+    return dd.from_pandas(pd.Series([float(i) for i in range(n)]), npartitions=2)
+
+def spend_mean(spend: pd.Series) -> float:
+    return spend.mean()
+"""
+
+
+def test_a_dask_series_may_feed_a_pandas_parameter_on_dask(
+    client: Client, make_module: ModuleFactory
+) -> None:
+    """Hamilton lets its Dask adapter connect `dd.Series` to `pd.Series`; other drivers refuse."""
+    module = make_module(LAZY_FOR_PANDAS)
+    with pytest.raises(driver.GraphError, match="LD004"):
+        driver.Builder().with_modules(module).build()
+    adapter = h_dask.DaskGraphAdapter(client, base.DictResult(), use_delayed=False)
+    dr = driver.Builder().with_modules(module).with_adapters(adapter).build()
+    assert dr.execute(["spend_mean"], inputs={"n": 5}) == {"spend_mean": 2.0}
