@@ -14,6 +14,7 @@ wall times, the speed-up, and whether the results agree.  Not run in CI.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -99,6 +100,8 @@ def main() -> None:
     print(f"in process (pandas):  {local_seconds:7.2f} s, peak memory {format_bytes(peak)}")
 
     print(f"speed-up: {local_seconds / dask_seconds:.2f}x; results agree: {agree(local, scaled)}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (timings share them)")
     if not isinstance(local["energy_per_sensor"], pd.Series):
         raise SystemExit("energy_per_sensor should be a pandas Series")
 
