@@ -149,6 +149,8 @@ class Driver:
         execution.check_outputs(self.flow, names, given)
         needed = execution.needed_nodes(self.flow, names, given, overrides)
         execution.check_inputs(self.flow, names, needed, given, overrides)
+        if isinstance(self.graph_executor, dynamic.TaskBasedGraphExecutor):
+            dynamic.make_plan(self.flow, names, needed, overrides)  # refusals, before running
 
     def _output_names(self, final_vars: Sequence[str | Callable[..., Any] | Variable]) -> list[str]:
         names = []

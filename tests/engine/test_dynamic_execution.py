@@ -402,3 +402,10 @@ def test_without_dynamic_execution_parallel_nodes_point_to_it(make_module: Modul
     dr = driver.Builder().with_modules(make_module(HEADER + FAN_OUT)).build()
     with pytest.raises(ExecutionError, match="enable_dynamic_execution"):
         dr.execute(["total"], inputs={"count": 3, "offset": 0})
+
+
+def test_validate_execution_refuses_what_execute_would(make_module: ModuleFactory) -> None:
+    dr = _ours(make_module(HEADER + FAN_OUT))
+    dr.validate_execution(["total"], inputs={"count": 3, "offset": 0})
+    with pytest.raises(ExecutionError, match="cannot return 'shifted'"):
+        dr.validate_execution(["shifted"], inputs={"count": 3, "offset": 0})
