@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from livedag.engine.codes import Code
 from livedag.server.analyzer import ModuleSource, analyze_source
 
 
@@ -74,7 +75,7 @@ def main() -> int:
             analyses = []
         for analysis in analyses:
             for problem in analysis.problems:
-                if problem.code == "LD012":
+                if problem.code is Code.ANALYSIS_FAILURE:
                     counts["LD012"] += 1
                     reasons[problem.message] += 1
                     found.append(f"{problem.location}: {problem.message}")

@@ -14,16 +14,17 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the tests package: its oracle, and the fixtures it imports
 
 from livedag.server.analyzer import analyze_source  # noqa: E402
-from oracle import (  # noqa: E402
+
+from tests.oracle import (  # noqa: E402
     fixture_configs,
     fixture_paths,
     hamilton_nodes,
     runtime_nodes,
 )
-from test_differential_static import static_nodes  # noqa: E402
+from tests.test_differential_static import static_nodes  # noqa: E402
 
 
 def decorators_in(path: Path) -> set[str]:

@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import gc
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_workspace import generate  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+PAUSE_S = 6.0  # longer than the collector's WHOLE_QUIET_S
 
 
 def rss_mb() -> float:
@@ -103,7 +105,10 @@ async def soak_server(args: argparse.Namespace) -> None:
     root = Path(tempfile.mkdtemp(prefix="livedag-soak-"))
     paths = generate(root, args.modules, args.functions)
     texts = {p: p.read_text() for p in paths}
-    client = Client(SERVER, root)
+    marks = [int(x) for x in args.tracemalloc.split(",")] if args.tracemalloc else []
+    prefix = str(root / "snapshot")
+    traced = [sys.executable, str(Path(__file__).with_name("traced_serve.py")), prefix]
+    client = Client(traced if marks else SERVER, root)
     await client.start()
     pid = client.proc.pid
     await client.request(
@@ -149,6 +154,8 @@ async def soak_server(args: argparse.Namespace) -> None:
         client.notes.clear()
         await asyncio.sleep(args.gap)
         if n % args.every == 0:
+            if not args.no_pauses:
+                await asyncio.sleep(PAUSE_S)  # a longer pause: the whole-heap collection may run
             cpu = (_proc_cpu_s(pid) - window_cpu) * 1000 / args.every
             rss = _proc_rss_mb(pid)
             if n == args.warmup:
@@ -156,7 +163,23 @@ async def soak_server(args: argparse.Namespace) -> None:
             growth = f"{(rss / reference - 1) * 100:+7.1f}%" if reference else "       -"
             print(f"{n:>7} {rss:8.1f} {growth:>8} {cpu:12.2f}", flush=True)
             window_cpu = _proc_cpu_s(pid)
+        if n in marks:
+            taken = marks.index(n)
+            os.kill(pid, signal.SIGUSR1)
+            while not Path(f"{prefix}.{taken}.done").exists():
+                await asyncio.sleep(0.2)
     await client.stop()
+    if len(marks) == 2:
+        before, after = (tracemalloc.Snapshot.load(f"{prefix}.{i}") for i in (0, 1))
+        print_growth(after.compare_to(before, "traceback"), marks, args.top)
+
+
+def print_growth(stats: list[tracemalloc.StatisticDiff], marks: list[int], top: int) -> None:
+    print(f"\ntracemalloc: growth between edit {marks[0]} and edit {marks[1]}, by traceback")
+    for stat in stats[:top]:
+        print(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+8d} blocks")
+        for line in stat.traceback.format()[-12:]:
+            print("    " + line)
 
 
 def main() -> None:
@@ -172,7 +195,7 @@ def main() -> None:
         "--lsp", action="store_true", help="drive `livedag serve` over stdio instead (its own GC)"
     )
     parser.add_argument(
-        "--no-pauses", action="store_true", help="in-process: no long pause (only young GCs)"
+        "--no-pauses", action="store_true", help="no 6 s pause every --every edits (only young GCs)"
     )
     parser.add_argument("--gap", type=float, default=0.05, help="--lsp: pause after each edit, s")
     parser.add_argument("--types", default="", help="A,B: compare live objects by type after A, B")
@@ -249,14 +272,7 @@ def main() -> None:
             for name, count in grown[: args.top]:
                 print(f"{count - counts[0][name]:+9d} {name} (now {count})")
         if len(snapshots) == 2:
-            stats = snapshots[1].compare_to(snapshots[0], "traceback")
-            print(
-                f"\ntracemalloc: growth between edit {marks[0]} and edit {marks[1]}, by traceback"
-            )
-            for stat in stats[: args.top]:
-                print(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+8d} blocks")
-                for line in stat.traceback.format()[-12:]:
-                    print("    " + line)
+            print_growth(snapshots[1].compare_to(snapshots[0], "traceback"), marks, args.top)
 
 
 if __name__ == "__main__":

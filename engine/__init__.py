@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .codes import Code
 from .specs import (
     Call,
     Dependency,
@@ -25,6 +26,7 @@ from .specs import (
 
 __all__ = [
     "Call",
+    "Code",
     "Dependency",
     "FunctionRef",
     "FunctionSpec",

@@ -2,9 +2,11 @@
 
 The graph rules (`livedag.engine.rules.adapters`) choose an adapter by Hamilton's class name
 (`PandasCSVReader`, `JSONDataLoader`, ...) and call `load(name, arguments)` or
-`save(name, data, arguments)` when the node runs.  Loaders return `(data, metadata)`, savers
-return metadata, as Hamilton's do.  pandas, numpy and yaml are imported only when used; parquet
-needs pyarrow (or fastparquet) installed, and says so when it is missing.
+`save(name, data, arguments)` when the node runs (`to.<format>` / `from_.<format>` too, see
+`io.materialization`).  Loaders return `(data, metadata)`, savers return metadata, as Hamilton's
+do and in Hamilton's shape (`file_metadata`, `dataframe_metadata`).  pandas, numpy and yaml are
+imported only when used; parquet needs pyarrow (or fastparquet) installed, and says so when it is
+missing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,16 +27,44 @@ class AdapterError(Exception):
     """An adapter cannot run here (unknown, or a package it needs is missing)."""
 
 
+FILE_METADATA = "file_metadata"
+DATAFRAME_METADATA = "dataframe_metadata"
+
+
 def file_metadata(path: Any) -> dict[str, Any]:
-    """What was read or written where: path and size (when it is a local file)."""
-    meta: dict[str, Any] = {"path": str(path)}
-    if isinstance(path, (str, os.PathLike)) and os.path.exists(path):
-        meta["size"] = os.path.getsize(path)
-    return meta
+    """What was read or written where, in Hamilton's shape: `{"file_metadata": {"path",
+    "size", "last_modified", "timestamp", "scheme", "notes", "__version__"}}` (size None unless
+    a local file)."""
+    where = str(path)
+    scheme = urllib.parse.urlparse(where).scheme
+    local = (scheme == "" or (len(scheme) == 1 and scheme.isalpha())) and os.path.exists(where)
+    return {
+        FILE_METADATA: {
+            "size": os.path.getsize(where) if local else None,
+            "path": where,
+            "last_modified": os.path.getmtime(where) if local else time.time(),
+            "timestamp": time.time(),
+            "scheme": scheme,
+            "notes": ""
+            if local
+            else f"File metadata is unsupported for scheme: {scheme} or path: {where} does not "
+            f"exist.",
+            "__version__": "1.0.0",
+        }
+    }
 
 
 def _frame_metadata(frame: Any) -> dict[str, Any]:
-    return {"rows": len(frame), "columns": [str(c) for c in getattr(frame, "columns", [])]}
+    columns = list(getattr(frame, "columns", []))
+    return {
+        DATAFRAME_METADATA: {
+            "__version__": "1.0.0",
+            "rows": len(frame),
+            "columns": len(columns),
+            "column_names": columns,
+            "datatypes": [str(t) for t in getattr(frame, "dtypes", [])],
+        }
+    }
 
 
 def _pandas() -> Any:
@@ -96,7 +128,7 @@ def _load_file(arguments: Arguments) -> tuple[Any, dict[str, Any]]:
 
 def _load_environment(arguments: Arguments) -> tuple[Any, dict[str, Any]]:
     names = arguments["names"]
-    return {name: os.environ[name] for name in names}, {"names": list(names)}
+    return {name: os.environ[name] for name in names}, {}
 
 
 def _load_literal(arguments: Arguments) -> tuple[Any, dict[str, Any]]:

@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from . import lineage, validate
-from .link_state import Checks, LinkState, identity_diff
+from .adjacency import Adjacency, digraph_from
+from .codes import Code
+from .external import OPTIONAL_TAG, config_node, input_node
+from .link_state import Checks, Linked, LinkState, identity_diff
 from .relink import relink
-from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem, TypeRef
+from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem
 
-# Tag on a synthesized INPUT node that every consumer may leave out (all have defaults).
-OPTIONAL_TAG = "livedag.optional"
-_ANY = TypeRef("Any", "typing.Any", Any)
+__all__ = ["OPTIONAL_TAG", "Dataflow", "config_node", "input_node"]
 
 
 class Dataflow:
@@ -43,25 +45,19 @@ class Dataflow:
 
     def __init__(
         self,
-        graph: nx.DiGraph[str],
-        nodes: dict[str, NodeSpec],
-        problems: list[Problem],
+        linked: Linked,
         config: Mapping[str, Any],
-        definitions: dict[str, list[NodeSpec]],
-        order: list[str] | None,
         declared_inputs: Collection[str] | None = None,
-        *,
-        state: LinkState,
     ):
-        self.graph = graph
-        self.nodes = nodes
-        self.problems = problems
+        self.graph = linked.graph
+        self.nodes = linked.nodes
+        self.problems = linked.problems
         self.config = config
         self.declared_inputs = declared_inputs
-        self._definitions = definitions
-        self._consumers: dict[str, list[tuple[NodeSpec, Dependency]]] | None = None
-        self._order = order
-        self._state = state
+        self._order = linked.order
+        # What the next version is re-linked from (`relink` reads it; nothing changes it but
+        # the caches it fills: typo index, positions, consumer index).
+        self.link_state = linked.state
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -84,61 +80,10 @@ class Dataflow:
                 definitions[spec.name] = [spec]
             else:
                 found.append(spec)
-
-        by_name: dict[str, NodeSpec] = {}
-        for name, specs in definitions.items():
-            by_name[name] = config_node(name, ()) if name in config else specs[0]
-
-        # Adjacency is built straight into the dicts networkx keeps (edge data shared by both
-        # directions, as networkx does itself): the keystroke path cannot afford add_edges_from.
-        # One pass also collects what validation needs, so it never walks the edges again:
-        # who asks for names nobody produces, and edges whose two annotations differ in text.
-        succ: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
-        pred: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in by_name}
-        unproduced: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
-        differing: list[tuple[NodeSpec, Dependency, NodeSpec]] = []
-        for name, specs in definitions.items():
-            if name in config:
-                continue
-            spec = specs[0]
-            incoming = pred[name]
-            for dep in spec.dependencies:
-                dep_name = dep.name
-                producer = by_name.get(dep_name)
-                if producer is None or producer.kind is not NodeKind.FUNCTION:
-                    asking = unproduced.get(dep_name)
-                    if asking is None:
-                        unproduced[dep_name] = [(spec, dep)]
-                        if producer is None:
-                            succ[dep_name] = {}
-                            pred[dep_name] = {}
-                    else:
-                        asking.append((spec, dep))
-                elif dep.type is not None and producer.type is not None:
-                    if dep.type.key != producer.type.key:
-                        differing.append((spec, dep, producer))
-                edge = {"optional": dep.optional}
-                succ[dep_name][name] = edge
-                incoming[dep_name] = edge
-
-        for name, asking in unproduced.items():
-            deps = [dep for _, dep in asking]
-            if name in config:  # typed by its consumers, as in Hamilton
-                by_name[name] = config_node(name, deps)
-            elif name not in by_name:
-                by_name[name] = input_node(name, deps)
-        for name in config:  # the keys nobody asks for and no function makes
-            if name not in by_name:
-                by_name[name] = config_node(name, ())
-                succ[name] = {}
-                pred[name] = {}
-
-        graph: nx.DiGraph[str] = nx.DiGraph()
-        graph._node = {name: {"spec": spec} for name, spec in by_name.items()}  # type: ignore[attr-defined]
-        graph._adj = succ  # type: ignore[attr-defined]
-        graph._pred = pred  # type: ignore[attr-defined]
-
-        order: list[str] | None = lineage.topological_order(by_name, succ, pred)
+        tables = _link(definitions, config)
+        by_name = tables.nodes
+        graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, *tables.adj)
+        order: list[str] | None = lineage.topological_order(by_name, *tables.adj)
         cycles: dict[frozenset[str], list[Problem]] = {}
         if len(order or ()) != len(by_name):
             ordered = set(order or ())
@@ -146,52 +91,18 @@ class Dataflow:
             for component in validate.cyclic_components(graph, stuck):
                 cycles[frozenset(component)] = validate.cycle_problems(graph, by_name, [component])
             order = None
-        typos: validate.NameIndex | None = None
-        unknown: dict[str, list[Problem]] = {}
-        for name, asking in unproduced.items():
-            if by_name[name].kind is not NodeKind.INPUT:
-                continue
-            if declared_inputs is not None and name in declared_inputs:
-                continue
-            if typos is None:
-                typos = validate.name_index(_typo_targets(by_name, config))
-            reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
-            if reported:
-                unknown[name] = reported
-        edge_types: dict[str, list[Problem]] = {}
-        for spec, dep, producer in differing:
-            reported = validate.edge_type_problems(spec, dep, producer)
-            if reported:
-                edge_types.setdefault(spec.name, []).extend(reported)
-        input_types: dict[str, list[Problem]] = {}
-        for name, asking in unproduced.items():
-            reported = validate.input_type_problems(name, asking)
-            if reported:
-                input_types[name] = reported
-        duplicates = {
-            name: validate.duplicates_of(name, specs)
-            for name, specs in definitions.items()
-            if len(specs) > 1
-        }
-        checks = Checks(duplicates, cycles, unknown, edge_types, input_types)
+        checks, typos = _checks(tables, definitions, config, declared_inputs, cycles)
         state = LinkState(
             sequence=sequence,
-            unproduced=unproduced,
+            definitions=definitions,
+            unproduced=tables.unproduced,
             checks=checks,
             typos=typos,
             position=None,
             acyclic=order is not None,
         )
-        return cls(
-            graph,
-            by_name,
-            [*problems, *checks.problems()],
-            config,
-            definitions,
-            order,
-            declared_inputs,
-            state=state,
-        )
+        linked = Linked(graph, by_name, [*problems, *checks.problems()], order, state)
+        return cls(linked, config, declared_inputs)
 
     def updated(
         self,
@@ -209,7 +120,7 @@ class Dataflow:
         both must keep their relative order.
         """
         if removed is None or added is None:
-            diff = identity_diff(self._state.sequence, nodes)
+            diff = identity_diff(self.link_state.sequence, nodes)
             if diff is None:
                 return Dataflow.build(
                     nodes,
@@ -219,33 +130,34 @@ class Dataflow:
                 )
             removed, added = diff
         elif any(
-            not any(spec is mine for mine in self._definitions.get(spec.name, ()))
+            not any(spec is mine for mine in self.link_state.definitions.get(spec.name, ()))
             for spec in removed
         ):  # told to remove a node this dataflow does not hold: trust nothing, build cold
             return Dataflow.build(
                 nodes, config=self.config, declared_inputs=self.declared_inputs, problems=problems
             )
-        return relink(self, nodes, problems, removed, added)
+        linked = relink(self, nodes, problems, removed, added)
+        return Dataflow(linked, self.config, self.declared_inputs)
 
     def nodes_on_cycles(self) -> set[str]:
         """Every node of a cyclic component (LD001); empty when the graph is acyclic."""
-        return {name for component in self._state.checks.cycles for name in component}
+        return {name for component in self.link_state.checks.cycles for name in component}
 
     def unproduced_names(self) -> Collection[str]:
         """Names no function produces: the external inputs and the config values asked for."""
-        return self._state.unproduced.keys()
+        return self.link_state.unproduced.keys()
 
-    def _positions(self) -> dict[str, float] | None:
+    def topological_positions(self) -> dict[str, float] | None:
         """Each node's place in a topological order (None with a cycle), for `relink`."""
-        state = self._state
+        state = self.link_state
         if state.position is None and self._order is not None:
             state.position = dict(zip(self._order, range(len(self._order)), strict=True))
             state.bounds = (0, len(self._order) - 1)
         return state.position
 
-    def _typo_index(self) -> validate.NameIndex:
+    def typo_index(self) -> validate.NameIndex:
         """The "did you mean" index over function names and config keys, for `relink`."""
-        state = self._state
+        state = self.link_state
         if state.typos is None:
             state.typos = validate.name_index(_typo_targets(self.nodes, self.config))
         return state.typos
@@ -280,7 +192,7 @@ class Dataflow:
 
         For an external input or config value, the one node synthesized for it.
         """
-        found = self._definitions.get(name)
+        found = self.link_state.definitions.get(name)
         if found:
             return list(found)
         spec = self.nodes.get(name)
@@ -292,15 +204,16 @@ class Dataflow:
         Duplicate definitions ask too; functions replaced by a config value do not.  In the
         order the nodes were given.
         """
-        if self._consumers is None:  # built on first use; `updated` carries it over once built
+        state = self.link_state
+        if state.consumers is None:  # built on first use; `updated` carries it over once built
             index: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
             config = self.config
-            for spec in self._state.sequence:
+            for spec in state.sequence:
                 if spec.name not in config:
                     for dep in spec.dependencies:
                         index.setdefault(dep.name, []).append((spec, dep))
-            self._consumers = index
-        return list(self._consumers.get(name, ()))
+            state.consumers = index
+        return list(state.consumers.get(name, ()))
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
         """Node names resembling `name`, best first, for "did you mean" messages."""
@@ -312,15 +225,15 @@ class Dataflow:
 
     @property
     def is_acyclic(self) -> bool:
-        return self._state.acyclic
+        return self.link_state.acyclic
 
     def topological_order(self) -> list[str]:
         """Every node, producers before consumers.  Raises ValueError if the graph has a cycle."""
-        if self._order is None and self._state.position is not None:
-            position = self._state.position
+        if self._order is None and self.link_state.position is not None:
+            position = self.link_state.position
             self._order = sorted(position, key=position.__getitem__)
         if self._order is None:
-            cycles = [p.message for p in self.problems if p.code == "LD001"]
+            cycles = [p.message for p in self.problems if p.code is Code.CYCLE]
             raise ValueError(
                 "the dataflow has a cycle, so it has no execution order: "
                 + (cycles[0] if cycles else "see the LD001 problems")
@@ -365,19 +278,102 @@ def _typo_targets(nodes: Mapping[str, NodeSpec], config: Mapping[str, Any]) -> f
     return frozenset(functions).union(config)
 
 
-def config_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
-    """A config value, typed like an input (Any when nobody annotates it)."""
-    typed = next((d.type for d in asking if d.type is not None), _ANY)
-    return NodeSpec(name=name, type=typed, kind=NodeKind.CONFIG)
+@dataclass
+class _Tables:
+    """One linking pass over the definitions: the nodes, both adjacency tables, and what
+    validation needs, so it never walks the edges again."""
+
+    nodes: dict[str, NodeSpec]
+    adj: tuple[Adjacency, Adjacency]  # successors, predecessors
+    unproduced: dict[str, list[tuple[NodeSpec, Dependency]]]  # names nobody makes → askers
+    differing: list[tuple[NodeSpec, Dependency, NodeSpec]]  # edges whose annotations differ
 
 
-def input_node(name: str, asking: Sequence[Dependency]) -> NodeSpec:
-    """An external input typed by its first annotated consumer (Hamilton's choice)."""
-    typed = next((d.type for d in asking if d.type is not None), None)
-    optional = all(d.optional for d in asking)
-    return NodeSpec(
-        name=name,
-        type=typed,
-        kind=NodeKind.INPUT,
-        tags={OPTIONAL_TAG: True} if optional else {},
-    )
+def _link(definitions: dict[str, list[NodeSpec]], config: Mapping[str, Any]) -> _Tables:
+    """Nodes by name and edges by dependency; inputs and config values synthesized."""
+    by_name: dict[str, NodeSpec] = {}
+    for name, specs in definitions.items():
+        by_name[name] = config_node(name, ()) if name in config else specs[0]
+
+    # Adjacency is built straight into the tables networkx keeps (edge data shared by both
+    # directions, see `adjacency`): the keystroke path cannot afford add_edges_from.
+    succ: Adjacency = {name: {} for name in by_name}
+    pred: Adjacency = {name: {} for name in by_name}
+    unproduced: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
+    differing: list[tuple[NodeSpec, Dependency, NodeSpec]] = []
+    for name, specs in definitions.items():
+        if name in config:
+            continue
+        spec = specs[0]
+        incoming = pred[name]
+        for dep in spec.dependencies:
+            dep_name = dep.name
+            producer = by_name.get(dep_name)
+            if producer is None or producer.kind is not NodeKind.FUNCTION:
+                asking = unproduced.get(dep_name)
+                if asking is None:
+                    unproduced[dep_name] = [(spec, dep)]
+                    if producer is None:
+                        succ[dep_name] = {}
+                        pred[dep_name] = {}
+                else:
+                    asking.append((spec, dep))
+            elif dep.type is not None and producer.type is not None:
+                if dep.type.key != producer.type.key:
+                    differing.append((spec, dep, producer))
+            edge = {"optional": dep.optional}
+            succ[dep_name][name] = edge
+            incoming[dep_name] = edge
+
+    for name, asking in unproduced.items():
+        deps = [dep for _, dep in asking]
+        if name in config:  # typed by its consumers, as in Hamilton
+            by_name[name] = config_node(name, deps)
+        elif name not in by_name:
+            by_name[name] = input_node(name, deps)
+    for name in config:  # the keys nobody asks for and no function makes
+        if name not in by_name:
+            by_name[name] = config_node(name, ())
+            succ[name] = {}
+            pred[name] = {}
+    return _Tables(by_name, (succ, pred), unproduced, differing)
+
+
+def _checks(
+    tables: _Tables,
+    definitions: dict[str, list[NodeSpec]],
+    config: Mapping[str, Any],
+    declared_inputs: Collection[str] | None,
+    cycles: dict[frozenset[str], list[Problem]],
+) -> tuple[Checks, validate.NameIndex | None]:
+    """LD002–LD004 of a fresh link (LD001, `cycles`, comes with the order), and the typo index
+    if LD002 needed one."""
+    by_name, unproduced = tables.nodes, tables.unproduced
+    typos: validate.NameIndex | None = None
+    unknown: dict[str, list[Problem]] = {}
+    for name, asking in unproduced.items():
+        if by_name[name].kind is not NodeKind.INPUT:
+            continue
+        if declared_inputs is not None and name in declared_inputs:
+            continue
+        if typos is None:
+            typos = validate.name_index(_typo_targets(by_name, config))
+        reported = validate.unknown_input_problems(name, asking, typos, declared_inputs)
+        if reported:
+            unknown[name] = reported
+    edge_types: dict[str, list[Problem]] = {}
+    for spec, dep, producer in tables.differing:
+        reported = validate.edge_type_problems(spec, dep, producer)
+        if reported:
+            edge_types.setdefault(spec.name, []).extend(reported)
+    input_types: dict[str, list[Problem]] = {}
+    for name, asking in unproduced.items():
+        reported = validate.input_type_problems(name, asking)
+        if reported:
+            input_types[name] = reported
+    duplicates = {
+        name: validate.duplicates_of(name, specs)
+        for name, specs in definitions.items()
+        if len(specs) > 1
+    }
+    return Checks(duplicates, cycles, unknown, edge_types, input_types), typos

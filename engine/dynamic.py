@@ -22,11 +22,13 @@ nodes may gather one block (Hamilton loses all but one of them); blocks may foll
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import executors
+from . import execution, executors
 from .dataflow import Dataflow
 from .execution import (
     ExecutionError,
@@ -36,6 +38,8 @@ from .execution import (
     needed_nodes,
 )
 from .executors import ExecutionManager, NodeCall, Task, TaskPurpose
+from .graph_types import RuntimeGraph
+from .lifecycle.base import LifecycleAdapterSet
 from .rules.parallel import COLLECT, dynamic_marker
 from .runners import DataflowRunner
 from .specs import NodeKind, NodeRole, NodeSpec
@@ -226,21 +230,88 @@ class TaskBasedGraphExecutor(DataflowRunner):
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Any] | None = None,
+        adapters: LifecycleAdapterSet | None = None,
+        graph: RuntimeGraph | None = None,
+        run_id: str | None = None,
     ) -> dict[str, Any]:
-        """Compute `outputs` (by name) and return them in the order requested."""
+        """Compute `outputs` (by name) and return them in the order requested.
+
+        The adapters' node hooks and methods run around each node inside its task (so, as in
+        Hamilton, they travel to where the task runs)."""
+        _refuse_task_hooks(adapters)
         overrides = dict(overrides or {})
         given = given_values(flow.config, inputs)
         check_outputs(flow, outputs, given)
         needed = needed_nodes(flow, outputs, given, overrides)
-        check_inputs(flow, outputs, needed, given, overrides)
+        check_inputs(flow, outputs, needed, given, overrides, execution.input_check(adapters))
         plan = make_plan(flow, outputs, needed, overrides)
         values = {**given, **overrides}
+        calls = _Calls(flow, adapters, graph, run_id or str(uuid.uuid4()))
         self.execution_manager.init()
         try:
-            _Run(flow, plan, needed, values, self.execution_manager).to_completion()
+            _Run(flow, plan, needed, values, self.execution_manager, calls).to_completion()
         finally:
             self.execution_manager.finalize()
         return {name: values[name] for name in outputs}
+
+
+_TASK_HOOKS = (
+    "post_task_group",
+    "post_task_expand",
+    "pre_task_submission",
+    "post_task_return",
+    "pre_task_execute",
+    "post_task_execute",
+)
+
+
+def _refuse_task_hooks(adapters: LifecycleAdapterSet | None) -> None:
+    hooks = [h for h in _TASK_HOOKS if adapters is not None and adapters.does_hook(h)]
+    if hooks:
+        raise ExecutionError(
+            f"an adapter implements task hooks ({', '.join(hooks)}), which livedag's dynamic "
+            f"execution does not call yet; leave that adapter out, or run this dataflow with "
+            f"Hamilton's driver (node and graph hooks do run)"
+        )
+
+
+class _Calls:
+    """The NodeCall of each node: its function, or the function inside the adapters' node
+    lifecycle (`execution.execute_lifecycle_for_node`) when they have node hooks or methods."""
+
+    def __init__(
+        self,
+        flow: Dataflow,
+        adapters: LifecycleAdapterSet | None,
+        graph: RuntimeGraph | None,
+        run_id: str,
+    ):
+        self.flow = flow
+        steps = ("pre_node_execute", "post_node_execute")
+        methods = ("do_node_execute", "do_remote_execute")
+        lifecycle = adapters is not None and (
+            any(adapters.does_hook(h) for h in steps)
+            or any(adapters.does_method(m) for m in methods)
+        )
+        self.adapters = adapters if lifecycle else None
+        self.graph = graph if graph is not None or not lifecycle else execution.runtime_graph(flow)
+        self.run_id = run_id
+
+    def __call__(self, name: str, task_id: str) -> NodeCall:
+        call = _call(self.flow.nodes[name])
+        if self.adapters is None or self.graph is None:
+            return call
+        node = self.graph.node(name)
+        if self.adapters.does_method("do_remote_execute"):
+            raise ExecutionError(
+                "an adapter implements do_remote_execute, which decides where each node runs; "
+                "with dynamic execution the executors decide that. Leave the adapter out, or "
+                "turn dynamic execution off"
+            )
+        compute = functools.partial(
+            execution.execute_lifecycle_for_node, node, self.adapters, self.run_id, task_id
+        )
+        return NodeCall(call.name, compute, call.dependencies, call.where)
 
 
 class _Run:
@@ -253,8 +324,10 @@ class _Run:
         needed: set[str],
         values: dict[str, Any],
         manager: ExecutionManager,
+        calls: _Calls,
     ):
         self.flow = flow
+        self.calls = calls
         self.plan = plan
         self.values = values
         self.manager = manager
@@ -321,7 +394,7 @@ class _Run:
             self._start_block(self.plan.blocks[unit.removeprefix("block:")])
             return
         spec = self.flow.nodes[unit]
-        call = _call(spec)
+        call = self.calls(unit, unit)
         inputs = {d: self.values[d] for d in call.dependencies if d in self.values}
         purpose = TaskPurpose.EXECUTE_SINGLE
         if unit in self.plan.collects:
@@ -356,7 +429,7 @@ class _Run:
         elements = self.values[block.expander]
         if not isinstance(elements, list):  # an overridden expand node: any iterable
             elements = self.values[block.expander] = list(elements)
-        calls = tuple(_call(self.flow.nodes[name]) for name in block.nodes)
+        calls = tuple(self.calls(name, unit) for name in block.nodes)
         shared = {name: self.values[name] for name in block.inputs if name in self.values}
         outputs = tuple(sorted(block.outputs))
         self.per_element[block.expander] = [None] * len(elements)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import abc
 import concurrent.futures
 import enum
-import inspect
 import pickle
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -95,9 +94,12 @@ def run_node(
         if expand:
             result = _listed(node, result)
     except Exception as exc:
-        _add_note(exc, _failure_note(node, element))
+        note = _failure_note(exc, node, element)
+        if note != "livedag:":
+            _add_note(exc, note)
         raise
-    if inspect.iscoroutine(result):  # not isawaitable: Dask collections are awaitable
+    # A coroutine or other awaitable, but not a Dask collection (awaitable, and a value here).
+    if hasattr(type(result), "__await__") and not hasattr(result, "__dask_graph__"):
         close = getattr(result, "close", None)
         if callable(close):
             close()
@@ -119,11 +121,16 @@ def _listed(node: NodeCall, result: Any) -> list[Any]:
     return list(iterator)
 
 
-def _failure_note(node: NodeCall, element: tuple[str, int] | None) -> str:
-    note = f"livedag: node '{node.name}' failed in {node.where}"
+# Set on an exception by `execution.name_node_in` (node hooks ran): the node is named already.
+_NAMED_ATTRIBUTE = "__livedag_node__"
+
+
+def _failure_note(exc: BaseException, node: NodeCall, element: tuple[str, int] | None) -> str:
+    named = getattr(exc, _NAMED_ATTRIBUTE, None) is not None
+    note = "livedag:" if named else f"livedag: node '{node.name}' failed in {node.where}"
     if element is not None:
         expander, index = element
-        note += f", for element {index} of Parallelizable '{expander}'"
+        note += f"{',' if not named else ''} for element {index} of Parallelizable '{expander}'"
     return note
 
 

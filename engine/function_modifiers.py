@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import sys
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -226,6 +227,12 @@ cache = Decorator("cache")
 # Hamilton's `hamilton_exclude` is used bare: `@hamilton_exclude`.  `@hamilton_exclude()` is
 # recorded too (not bare), so the rule can say what Hamilton would fail on.
 hamilton_exclude = Decorator("hamilton_exclude", plain_ok=True)
+
+# Hamilton's submodules that hold decorators (`from hamilton.function_modifiers import adapters`,
+# then `adapters.load_from...`): here they are this module, which has every name.
+_THIS_MODULE = sys.modules[__name__]
+adapters = delayed = dependencies = expanders = _THIS_MODULE
+macros = metadata = recursive = validation = _THIS_MODULE
 
 __all__ = [
     "ParameterizedExtract",

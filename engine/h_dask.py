@@ -65,15 +65,29 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Any] | None = None,
+        adapters: Any = None,
+        graph: Any = None,
+        run_id: str | None = None,
     ) -> dict[str, Any]:
         """The outputs as `Delayed` values (computed values, when `use_delayed=False`)."""
         if not self.use_delayed:
-            return execution.run(flow, outputs, inputs=inputs, overrides=overrides)
+            return execution.run(
+                flow,
+                outputs,
+                inputs=inputs,
+                overrides=overrides,
+                adapters=adapters,
+                graph=graph,
+                run_id=run_id,
+            )
+        _refuse_node_lifecycle(adapters)
         overrides = dict(overrides or {})
         given = execution.given_values(flow.config, inputs)
         execution.check_outputs(flow, outputs, given)
         needed = execution.needed_nodes(flow, outputs, given, overrides)
-        execution.check_inputs(flow, outputs, needed, given, overrides)
+        execution.check_inputs(
+            flow, outputs, needed, given, overrides, execution.input_check(adapters)
+        )
         execution.check_static_execution(flow, needed, overrides)
         values: dict[str, Any] = {**given, **overrides}
         run = uuid.uuid4().hex[:8]
@@ -94,16 +108,21 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
             )
         return {name: values[name] for name in outputs}
 
+    def do_check_edge_types_match(self, *, type_from: Any, type_to: Any) -> bool:
+        """The lifecycle method the driver asks about type mismatches (LD004)."""
+        return self.check_node_type_equivalence(type_from, type_to)
+
+    def do_validate_input(self, *, node_type: Any, input_value: Any) -> bool:
+        """Inputs may be lazy: a Dask collection where its pandas or numpy form is annotated."""
+        if isinstance(input_value, _LAZY_FORMS.get(node_type, ())):
+            return True
+        return execution.value_matches(input_value, node_type)
+
     @staticmethod
     def check_node_type_equivalence(node_type: Any, input_type: Any) -> bool:
         """A node producing a Dask collection may feed a parameter annotated with its pandas or
         numpy counterpart (Hamilton's rule): the value is the lazy form of the same data."""
-        lazy_forms = {
-            pd.Series: (dd.Series,),
-            pd.DataFrame: (dd.DataFrame,),
-            np.ndarray: (dask.array.Array,),
-        }
-        return node_type == input_type or node_type in lazy_forms.get(input_type, ())
+        return node_type == input_type or node_type in _LAZY_FORMS.get(input_type, ())
 
     def build_result(self, **outputs: Any) -> Any:
         """The result builder's result, computed on the cluster unless `compute_at_end=False`."""
@@ -123,6 +142,27 @@ class DaskGraphAdapter(base.HamiltonGraphAdapter, DataflowRunner):
         """`value` computed on the cluster; Dask objects inside a dict or list too."""
         (computed,) = dask.compute(value, scheduler=self.client)
         return computed
+
+
+_LAZY_FORMS: dict[Any, tuple[type, ...]] = {
+    pd.Series: (dd.Series,),
+    pd.DataFrame: (dd.DataFrame,),
+    np.ndarray: (dask.array.Array,),
+}
+
+
+def _refuse_node_lifecycle(adapters: Any) -> None:
+    """Node hooks would run in the driver around making a task, not around the node: refuse."""
+    if adapters is None:
+        return
+    steps = [h for h in ("pre_node_execute", "post_node_execute") if adapters.does_hook(h)]
+    steps += [m for m in ("do_node_execute", "do_remote_execute") if adapters.does_method(m)]
+    if steps:
+        raise execution.ExecutionError(
+            f"an adapter implements {', '.join(steps)}, which DaskGraphAdapter does not run "
+            f"inside its Dask tasks; use DaskGraphAdapter(..., use_delayed=False) (nodes in this "
+            f"process, hooks included) or leave that adapter out"
+        )
 
 
 class DaskDataFrameResult(base.ResultMixin):

@@ -14,6 +14,11 @@ from dataclasses import replace
 from typing import Any
 
 from .function_modifiers import NAMED_BY_ATTRIBUTE, decorators_of, to_plain
+from .hamilton_records import (
+    carries_hamilton_decorators,
+    decorator_records,
+    functions_in_hamilton_decorators,
+)
 from .specs import (
     Call,
     FunctionRef,
@@ -144,6 +149,14 @@ def _resolve_call(call: Call) -> Call:
     )
 
 
+def _decorators(fn: Callable[..., Any]) -> tuple[Call, ...]:
+    """livedag's decorators record themselves; Hamilton's are read from the source, which
+    shows livedag's too, in order (`hamilton_records`)."""
+    if carries_hamilton_decorators(fn):
+        return decorator_records(fn)
+    return decorators_of(fn)
+
+
 def function_spec(fn: Callable[..., Any], module: str | None = None) -> FunctionSpec:
     """Describe a live function.  Annotations are resolved the way Hamilton resolves them."""
     signature = inspect.signature(fn)
@@ -169,7 +182,7 @@ def function_spec(fn: Callable[..., Any], module: str | None = None) -> Function
         parameters=params,
         returns=type_ref(hints.get("return", signature.return_annotation)),
         doc=inspect.getdoc(fn) or "",
-        decorators=tuple(_resolve_call(c) for c in decorators_of(fn)),
+        decorators=tuple(_resolve_call(c) for c in _decorators(fn)),
         location=location,
         is_async=inspect.iscoroutinefunction(fn),
         obj=fn,
@@ -195,7 +208,8 @@ def module_functions(module: types.ModuleType) -> list[FunctionSpec]:
     out = [function_spec(obj, module.__name__) for obj in bound]
     seen = {id(obj) for obj in bound}
     for obj in bound:
-        for earlier in getattr(obj, NAMED_BY_ATTRIBUTE, ()):
+        named_by = (*getattr(obj, NAMED_BY_ATTRIBUTE, ()), *functions_in_hamilton_decorators(obj))
+        for earlier in named_by:
             if id(earlier) in seen or not _replaced_in(module, earlier):
                 continue
             seen.add(id(earlier))

@@ -7,14 +7,20 @@ mutated once a dataflow is published.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import validate
 from .specs import Dependency, NodeSpec, Problem
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 # For a name no function produces: who asks for it, in node order.
 Asking = list[tuple[NodeSpec, Dependency]]
+# Every name's askers (its consumers and the dependency that asks), in node order.
+Consumers = dict[str, list[tuple[NodeSpec, Dependency]]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class LinkState:
     """What a Dataflow keeps so that the next version can be made from it by `relink`."""
 
     sequence: tuple[NodeSpec, ...]  # the nodes as given, in order
+    definitions: dict[str, list[NodeSpec]]  # every definition of each name, in node order
     unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
     checks: Checks
     typos: validate.NameIndex | None  # over function names and config keys, once needed
@@ -71,3 +78,32 @@ class LinkState:
     )  # a topological order kept up to date, when acyclic (a new node may get a fraction)
     acyclic: bool
     bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out
+    consumers: Consumers | None = None  # the consumer index, once a query built it
+
+
+class Relinkable(Protocol):
+    """What `relink` reads of the dataflow it starts from (a `Dataflow`)."""
+
+    @property
+    def graph(self) -> nx.DiGraph[str]: ...
+    @property
+    def nodes(self) -> Mapping[str, NodeSpec]: ...
+    @property
+    def config(self) -> Mapping[str, Any]: ...
+    @property
+    def declared_inputs(self) -> Collection[str] | None: ...
+    @property
+    def link_state(self) -> LinkState: ...
+    def topological_positions(self) -> dict[str, float] | None: ...
+    def typo_index(self) -> validate.NameIndex: ...
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What linking makes, and a `Dataflow` is made of (with its config and declared inputs)."""
+
+    graph: nx.DiGraph[str]
+    nodes: dict[str, NodeSpec]
+    problems: list[Problem]
+    order: list[str] | None  # a topological order, when one is known
+    state: LinkState

@@ -1,10 +1,10 @@
 """Re-linking a dataflow after a few of its nodes changed, without re-validating the rest.
 
 A keystroke that changes a function's parameters changes a handful of edges in a graph of
-thousands of nodes.  `relink` makes the new `Dataflow` from the old one: the graph's dicts are
-copied shallowly and only the entries of changed nodes are replaced (copy on write), so the old
-dataflow, which readers may still hold, never changes.  Problems are kept by what they depend on
-(`Checks`) and only those the change can affect are found again:
+thousands of nodes.  `relink` makes the new `Dataflow`'s parts from the old one: the graph's
+dicts are copied shallowly and only the entries of changed nodes are replaced (copy on write), so
+the old dataflow, which readers may still hold, never changes.  Problems are kept by what they
+depend on (`Checks`) and only those the change can affect are found again:
 
 - LD003 for the names whose definitions changed;
 - LD001 only when an added edge points against the kept topological order and closes a cycle
@@ -23,53 +23,52 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import lineage, validate
-from .link_state import Asking, Checks, LinkState
+from .adjacency import digraph_from, tables_of
+from .external import config_node, input_node
+from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
 from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
 
-if TYPE_CHECKING:
-    from .dataflow import Dataflow
-
 Edge = dict[str, Any]
-Consumers = dict[str, list[tuple[NodeSpec, Dependency]]]
 
 
 def relink(
-    old: Dataflow,
+    old: Relinkable,
     nodes: Sequence[NodeSpec],
     problems: Iterable[Problem],
     removed: Collection[NodeSpec],
     added: Collection[NodeSpec],
-) -> Dataflow:
+) -> Linked:
     """`old` with `removed` nodes taken out and `added` ones linked in (see the module doc)."""
     return _Relinker(old, tuple(nodes)).run(removed, added, tuple(problems))
 
 
 class _Relinker:
-    """One update: copy-on-write views of the old dataflow's tables, then the new dataflow."""
+    """One update: copy-on-write views of the old dataflow's tables, then the new parts."""
 
-    def __init__(self, old: Dataflow, sequence: tuple[NodeSpec, ...]):
+    def __init__(self, old: Relinkable, sequence: tuple[NodeSpec, ...]):
         self.old = old
         self.config = old.config
         self.sequence = sequence
         self._index_of: dict[int, int] | None = None
         self._ids: list[int] | None = None
         self._lookups = 0
-        self.definitions = dict(old._definitions)
+        self.state = old.link_state
+        self.definitions = dict(self.state.definitions)
         self.nodes = dict(old.nodes)
-        graph = old.graph
-        self.node_data: dict[str, dict[str, Any]] = dict(graph._node)  # type: ignore[attr-defined]
-        self.succ: dict[str, dict[str, Edge]] = dict(graph._adj)  # type: ignore[attr-defined]
-        self.pred: dict[str, dict[str, Edge]] = dict(graph._pred)  # type: ignore[attr-defined]
+        node_data, succ, pred = tables_of(old.graph)
+        self.node_data: dict[str, dict[str, Any]] = dict(node_data)
+        self.succ: dict[str, dict[str, Edge]] = dict(succ)
+        self.pred: dict[str, dict[str, Edge]] = dict(pred)
         self._own_succ: set[str] = set()
         self._stuck: list[str] | None = []
         self.bounds = (0, 0)
         self.typos: validate.NameIndex | None = None
         self.removed: Collection[NodeSpec] = ()
         self.added: Collection[NodeSpec] = ()
-        self.unproduced: dict[str, Asking] = dict(old._state.unproduced)
+        self.unproduced: dict[str, Asking] = dict(self.state.unproduced)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -113,12 +112,11 @@ class _Relinker:
         removed: Collection[NodeSpec],
         added: Collection[NodeSpec],
         problems: tuple[Problem, ...],
-    ) -> Dataflow:
-        old = self.old
+    ) -> Linked:
         self.removed, self.added = removed, added
         touched = self._redefine(removed, added)
         relinked = {
-            name: (self.head(name, old._definitions), self.head(name, self.definitions))
+            name: (self.head(name, self.state.definitions), self.head(name, self.definitions))
             for name in touched
         }
         relinked = {name: heads for name, heads in relinked.items() if heads[0] is not heads[1]}
@@ -129,7 +127,7 @@ class _Relinker:
         if position is None and order is None:  # a cycle: find the components again
             dirty = changed_nodes | relinked.keys()
             checks = replace(checks, cycles=self._cycles(dirty))
-        return self._dataflow(problems, checks, position, order)
+        return self._linked(problems, checks, position, order)
 
     def _redefine(self, removed: Collection[NodeSpec], added: Collection[NodeSpec]) -> set[str]:
         """New definition lists for every name a removed or added node has; those names."""
@@ -139,7 +137,7 @@ class _Relinker:
             arriving.setdefault(spec.name, []).append(spec)
         touched = {spec.name for spec in removed} | arriving.keys()
         for name in touched:
-            specs = [s for s in self.old._definitions.get(name, ()) if id(s) not in gone]
+            specs = [s for s in self.state.definitions.get(name, ()) if id(s) not in gone]
             new = arriving.get(name)
             if new:
                 specs.extend(new)
@@ -186,8 +184,6 @@ class _Relinker:
     ) -> tuple[set[str], set[str]]:
         """The node each name now stands for; names whose node changed, and names whose askers
         (the consumers of an input or config value) changed."""
-        from .dataflow import config_node, input_node
-
         changed: set[str] = set()
         asking_changed: set[str] = set()
         old_nodes = self.old.nodes
@@ -239,7 +235,7 @@ class _Relinker:
         if self.head(name, self.definitions) is not None:
             return None
         previous = self.unproduced.get(name)
-        if previous is None or self.head(name, self.old._definitions) is not None:
+        if previous is None or self.head(name, self.state.definitions) is not None:
             # it was produced before: everyone consuming it now asks
             fresh: Asking = []
             for consumer in self.succ.get(name, ()):
@@ -271,10 +267,10 @@ class _Relinker:
     ) -> tuple[dict[str, float] | None, list[str] | None]:
         """A topological order of the new graph: positions kept up to date when the old graph
         was acyclic, else a full Kahn pass; (None, None) when the new graph has a cycle."""
-        previous = self.old._positions()
+        previous = self.old.topological_positions()
         if previous is not None:
             position = dict(previous)
-            low, high = self.old._state.bounds
+            low, high = self.state.bounds
             taken: set[float] | None = None  # every position given out, when a slot is sought
             for name in changed | relinked.keys():
                 if name not in self.nodes:
@@ -319,7 +315,7 @@ class _Relinker:
         no removed edge lay inside one, and no added edge can close a cycle because its source
         has no producer or its target no consumer.  (A cycle appears or disappears only
         through a changed edge.)"""
-        component_of = {n: key for key in self.old._state.checks.cycles for n in key}
+        component_of = {n: key for key in self.state.checks.cycles for n in key}
         for u, v in removed_edges:
             if u in component_of and component_of[u] is component_of.get(v):
                 return False
@@ -334,7 +330,7 @@ class _Relinker:
         changed: set[str],
         asking_changed: set[str],
     ) -> Checks:
-        old = self.old._state.checks
+        old = self.state.checks
         duplicates = dict(old.duplicates)
         for name in touched:
             found = validate.duplicates_of(name, self.definitions.get(name, ()))
@@ -350,8 +346,8 @@ class _Relinker:
     def _cycles(self, dirty: set[str]) -> dict[frozenset[str], list[Problem]]:
         """LD001 for every cyclic component; the problems of one no changed node touches are
         kept from the old dataflow."""
-        graph = _graph(self.node_data, self.succ, self.pred)
-        previous = self.old._state.checks.cycles
+        graph = digraph_from(self.node_data, self.succ, self.pred)
+        previous = self.state.checks.cycles
         cycles: dict[frozenset[str], list[Problem]] = {}
         if self._stuck is None:
             components = [sorted(key) for key in previous]
@@ -369,12 +365,12 @@ class _Relinker:
         """LD002: inputs whose askers changed, and inputs a name that came or went may be a typo
         of."""
         old = self.old
-        unknown = dict(old._state.checks.unknown)
+        unknown = dict(self.state.checks.unknown)
         came = [n for n in changed if self._is_function(n) and not _is_function(old.nodes, n)]
         went = [n for n in changed if _is_function(old.nodes, n) and not self._is_function(n)]
-        self.typos = old._state.typos
+        self.typos = self.state.typos
         if came or went:
-            self.typos = old._typo_index().changed(came, went)
+            self.typos = old.typo_index().changed(came, went)
         recheck = {n for n in asking_changed | changed if n in unknown or n in self.unproduced}
         if came or went:
             for name in self.unproduced:
@@ -385,7 +381,7 @@ class _Relinker:
             found: list[Problem] = []
             if node is not None and node.kind is NodeKind.INPUT:
                 if self.typos is None:
-                    self.typos = old._typo_index()
+                    self.typos = old.typo_index()
                 found = validate.unknown_input_problems(
                     name, self.unproduced[name], self.typos, old.declared_inputs
                 )
@@ -401,7 +397,7 @@ class _Relinker:
         changed: set[str],
     ) -> dict[str, list[Problem]]:
         """LD004 on edges: consumers whose head changed, and consumers of changed producers."""
-        edge_types = dict(self.old._state.checks.edge_types)
+        edge_types = dict(self.state.checks.edge_types)
         consumers = set(relinked)
         old_nodes = self.old.nodes
         for name in changed:
@@ -426,43 +422,33 @@ class _Relinker:
         return edge_types
 
     def _input_types(self, asking_changed: set[str]) -> dict[str, list[Problem]]:
-        input_types = dict(self.old._state.checks.input_types)
+        input_types = dict(self.state.checks.input_types)
         for name in asking_changed:
             asking = self.unproduced.get(name)
             _file(input_types, name, validate.input_type_problems(name, asking or ()))
         return input_types
 
-    def _dataflow(
+    def _linked(
         self,
         problems: tuple[Problem, ...],
         checks: Checks,
         position: dict[str, float] | None,
         order: list[str] | None,
-    ) -> Dataflow:
-        from .dataflow import Dataflow
-
-        old = self.old
-        flow = Dataflow(
-            _graph(self.node_data, self.succ, self.pred),
-            self.nodes,
-            [*problems, *checks.problems()],
-            old.config,
-            self.definitions,
-            order,
-            old.declared_inputs,
-            state=LinkState(
-                sequence=self.sequence,
-                unproduced=self.unproduced,
-                checks=checks,
-                typos=self.typos,
-                position=position,
-                acyclic=position is not None or order is not None,
-                bounds=self.bounds,
-            ),
+    ) -> Linked:
+        before = self.state.consumers
+        state = LinkState(
+            sequence=self.sequence,
+            definitions=self.definitions,
+            unproduced=self.unproduced,
+            checks=checks,
+            typos=self.typos,
+            position=position,
+            acyclic=position is not None or order is not None,
+            bounds=self.bounds,
+            consumers=None if before is None else self._consumers(before),
         )
-        if old._consumers is not None:
-            flow._consumers = self._consumers(old._consumers)
-        return flow
+        graph = digraph_from(self.node_data, self.succ, self.pred)
+        return Linked(graph, self.nodes, [*problems, *checks.problems()], order, state)
 
     def _consumers(self, before: Consumers) -> Consumers:
         """The old dataflow's consumer index with the removed and added nodes' asks changed, in
@@ -491,20 +477,6 @@ class _Relinker:
     def _consumer_order(self, entry: tuple[NodeSpec, Dependency]) -> tuple[int, int]:
         spec, dep = entry
         return self.position(spec), next(i for i, d in enumerate(spec.dependencies) if d is dep)
-
-
-def _graph(
-    node_data: dict[str, dict[str, Any]],
-    succ: dict[str, dict[str, Edge]],
-    pred: dict[str, dict[str, Edge]],
-) -> Any:
-    import networkx as nx
-
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph._node = node_data  # type: ignore[attr-defined]
-    graph._adj = succ  # type: ignore[attr-defined]
-    graph._pred = pred  # type: ignore[attr-defined]
-    return graph
 
 
 def _is_function(nodes: dict[str, NodeSpec] | Any, name: str) -> bool:

@@ -12,9 +12,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .compatibility import types_compatible
 from .dataflow import Dataflow
-from .specs import NodeKind, Problem
 
 
 class DataflowRunner(abc.ABC):
@@ -28,8 +26,12 @@ class DataflowRunner(abc.ABC):
         *,
         inputs: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Any] | None = None,
+        adapters: Any = None,
+        graph: Any = None,
+        run_id: str | None = None,
     ) -> dict[str, Any]:
-        """Compute `outputs` (by name)."""
+        """Compute `outputs` (by name); `adapters` (a LifecycleAdapterSet) run around the nodes,
+        shown `graph` (a RuntimeGraph), or the runner refuses them."""
 
 
 def _is_hamilton_remote_adapter(adapter: Any) -> bool:
@@ -82,33 +84,3 @@ def pick(adapters: Sequence[Any], dynamic: DataflowRunner | None) -> tuple[list[
             f"with_remote_executor(livedag.engine.h_dask.DaskExecutor(client=...)) instead"
         )
     return kept, dynamic if dynamic is not None else (runners[0] if runners else None)
-
-
-def unexcused(problems: Sequence[Problem], flow: Dataflow, runner: Any) -> list[Problem]:
-    """`problems` less the type mismatches (LD004) the runner accepts, as Hamilton lets a graph
-    adapter declare types equivalent (`check_node_type_equivalence`: a Dask Series produced
-    where a pandas Series is asked for)."""
-    equivalent = getattr(runner, "check_node_type_equivalence", None)
-    if not callable(equivalent):
-        return list(problems)
-    kept = []
-    for problem in problems:
-        consumer = flow.nodes.get(problem.node or "")
-        if problem.code != "LD004" or consumer is None:
-            kept.append(problem)
-            continue
-        mismatched = [
-            (flow.nodes[d.name].type, d.type)
-            for d in consumer.dependencies
-            if d.name in flow.nodes
-            and flow.nodes[d.name].kind is NodeKind.FUNCTION
-            and not types_compatible(flow.nodes[d.name].type, d.type)
-        ]
-        if not mismatched or not all(
-            produced is not None
-            and requested is not None
-            and equivalent(produced.obj, requested.obj)
-            for produced, requested in mismatched
-        ):
-            kept.append(problem)
-    return kept

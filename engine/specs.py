@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .codes import Code, Severity
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -395,12 +397,6 @@ class NodeSpec:
 # --- Problems -------------------------------------------------------------------------------------
 
 
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
 @dataclass(frozen=True, slots=True)
 class Related:
     location: Location
@@ -409,9 +405,9 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A diagnostic in the making: one of the LD codes of docs/design.md, with where it applies."""
+    """A diagnostic in the making: one of the LD codes (`codes.Code`), with where it applies."""
 
-    code: str
+    code: Code
     severity: Severity
     message: str
     location: Location | None = None

@@ -14,10 +14,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 
+from .codes import Code
 from .compatibility import types_compatible
 from .specs import Dependency, Location, NodeSpec, Problem, Related, Severity, TypeRef
-
-Consumers = Mapping[str, Sequence[tuple[NodeSpec, Dependency]]]
 
 
 def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
@@ -25,11 +24,6 @@ def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
 
 
 # --- LD003 --------------------------------------------------------------------------------------
-
-
-def duplicate_problems(definitions: Mapping[str, Sequence[NodeSpec]]) -> list[Problem]:
-    """One problem per definition of a name defined more than once, pointing at the others."""
-    return [p for name, specs in definitions.items() for p in duplicates_of(name, specs)]
 
 
 MAX_RELATED = 20  # other definitions an LD003 points at; the rest are counted
@@ -52,7 +46,7 @@ def duplicates_of(name: str, specs: Sequence[NodeSpec]) -> list[Problem]:
             where += f" and {rest} more"
         problems.append(
             Problem(
-                "LD003",
+                Code.DUPLICATE_NODE,
                 Severity.ERROR,
                 f"'{name}' is defined more than once (also by {where}); Hamilton refuses "
                 f"duplicate nodes. Rename one of them or remove it from the dataflow",
@@ -152,7 +146,7 @@ def cycle_problems(
                     related.append(Related(where, f"{a} -> {b}: '{b}' depends on '{a}'"))
             problems.append(
                 Problem(
-                    "LD001",
+                    Code.CYCLE,
                     Severity.ERROR,
                     f"cycle {named}: '{v}' depends on '{u}', which depends back on '{v}'. "
                     f"Break the cycle by removing or renaming one of these dependencies",
@@ -346,26 +340,6 @@ def name_index(names: frozenset[str]) -> NameIndex:
     return NameIndex(names)
 
 
-def unknown_dependency_problems(
-    inputs: Consumers,
-    produced: frozenset[str],
-    declared_inputs: Collection[str] | None,
-) -> list[Problem]:
-    """LD002: an error for undeclared inputs when inputs are declared, else a typo warning.
-
-    `inputs` maps each name nobody produces to the nodes asking for it.
-    """
-    problems: list[Problem] = []
-    index: NameIndex | None = None
-    for name, asking in inputs.items():
-        if declared_inputs is not None and name in declared_inputs:
-            continue
-        if index is None:
-            index = name_index(produced)
-        problems.extend(unknown_input_problems(name, asking, index, declared_inputs))
-    return problems
-
-
 def unknown_input_problems(
     name: str,
     asking: Sequence[tuple[NodeSpec, Dependency]],
@@ -403,7 +377,9 @@ def unknown_input_problems(
             )
         else:
             continue  # an optional parameter beside a required one: its default applies
-        problems.append(Problem("LD002", severity, message, _where(spec, dep), node=spec.name))
+        problems.append(
+            Problem(Code.UNKNOWN_DEPENDENCY, severity, message, _where(spec, dep), node=spec.name)
+        )
     return problems
 
 
@@ -412,24 +388,6 @@ def unknown_input_problems(
 
 def _type_text(tp: TypeRef | None) -> str:
     return tp.text if tp is not None else "unannotated"
-
-
-def type_problems(
-    differing: Iterable[tuple[NodeSpec, Dependency, NodeSpec]], unproduced: Consumers
-) -> list[Problem]:
-    """LD004 where a consumer's annotation cannot accept its producer's, as Hamilton checks it.
-
-    `differing` holds (consumer, dependency, producer) for edges whose annotations differ in
-    text.  For external inputs and config values (`unproduced`: name → who asks), consumers must
-    agree among themselves: Hamilton takes the first one's type and tightens it with each
-    compatible one.
-    """
-    problems = []
-    for spec, dep, producer in differing:
-        problems.extend(edge_type_problems(spec, dep, producer))
-    for name, asking in unproduced.items():
-        problems.extend(input_type_problems(name, asking))
-    return problems
 
 
 def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> list[Problem]:
@@ -443,7 +401,7 @@ def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> l
         related = (Related(producer.location, f"'{name}' returns {produced.text} here"),)
     return [
         Problem(
-            "LD004",
+            Code.TYPE_MISMATCH,
             Severity.ERROR,
             f"'{spec.name}' expects '{name}' to be {_type_text(dep.type)}, but "
             f"'{name}' returns {_type_text(produced)}; Hamilton refuses to connect them. "
@@ -456,7 +414,8 @@ def edge_type_problems(spec: NodeSpec, dep: Dependency, producer: NodeSpec) -> l
 
 
 def input_type_problems(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]) -> list[Problem]:
-    """LD004 where the consumers of an input or config value `name` disagree on its type."""
+    """LD004 where the consumers of an input or config value `name` disagree on its type:
+    Hamilton takes the first one's type and tightens it with each compatible one."""
     current: tuple[NodeSpec, Dependency] | None = None
     problems = []
     for spec, dep in asking:
@@ -475,7 +434,7 @@ def input_type_problems(name: str, asking: Sequence[tuple[NodeSpec, Dependency]]
         where = _where(first, first_dep)
         problems.append(
             Problem(
-                "LD004",
+                Code.TYPE_MISMATCH,
                 Severity.ERROR,
                 f"'{spec.name}' asks for input '{name}' as {_type_text(dep.type)}, but "
                 f"'{first.name}' asks for it as {_type_text(held)}; Hamilton refuses inputs "

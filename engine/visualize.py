@@ -49,13 +49,15 @@ def to_dot(
     supplied: Collection[str] = (),
     overrides: Collection[str] = (),
     focus: str | None = None,
+    path: Collection[str] = (),
     orient: str = "LR",
     hide_inputs: bool = False,
     show_legend: bool = False,
     graph_attributes: Mapping[str, Any] | None = None,
 ) -> str:
     """DOT text for the dataflow (or the `nodes` subset): functions as boxes, inputs dashed,
-    config as notes, requested `outputs` bold, `overrides` and `supplied` inputs marked."""
+    config as notes, data loaders and savers as cylinders, requested `outputs` bold,
+    `overrides` and `supplied` inputs marked, edges within `path` drawn thick."""
     names = [
         n
         for n in _selected(flow, nodes)
@@ -69,6 +71,8 @@ def to_dot(
     for name in names:
         spec = flow.nodes[name]
         style = [_KIND_STYLE[spec.kind]]
+        if _moves_data(spec):
+            style.append("shape=cylinder")
         if is_optional_input(spec):
             style.append('style="rounded,dotted"')
         if name in outputs:
@@ -87,11 +91,19 @@ def to_dot(
     for producer, consumer, data in flow.graph.edges(data=True):
         if producer in shown and consumer in shown:
             edge = " [style=dashed]" if data.get("optional") else ""
+            if producer in path and consumer in path:
+                edge = ' [penwidth=2.5, color="#c81e1e"]'
+
             lines.append(f"  {_dot_string(producer)} -> {_dot_string(consumer)}{edge};")
     if show_legend:
         lines.extend(_dot_legend())
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _moves_data(spec: NodeSpec) -> bool:
+    """A node that loads or saves data (`load_from`, `save_to`, `from_`, `to`)."""
+    return bool(spec.tags.get("hamilton.data_loader") or spec.tags.get("hamilton.data_saver"))
 
 
 def _dot_legend() -> list[str]:

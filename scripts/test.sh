@@ -13,12 +13,7 @@ echo "== mypy"
 .venv/bin/mypy
 
 echo "== pytest"
-# Test modules are imported by basename (helpers sit beside them), so two test_x.py would clash.
-dupes=$(find tests -name 'test_*.py' -printf '%f\n' | sort | uniq -d)
-if [ -n "$dupes" ]; then
-  echo "test files must have unique names; rename one of each: $dupes" >&2
-  exit 1
-fi
+# Every test, the slow ones too (the inner loop while editing is `pytest -m "not slow"`).
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 

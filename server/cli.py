@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
 
-from . import lineage
+from . import lineage_questions
 from .console import (
     OneLineParser,
     UsageError,
@@ -161,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         UsageError,
         ProjectConfigError,
         SelectionError,
-        lineage.UnknownNode,
-        lineage.BadQuestion,
+        lineage_questions.UnknownNode,
+        lineage_questions.BadQuestion,
     ) as exc:
         note(f"livedag {args.command}: {exc}")
         return 2
@@ -269,20 +270,19 @@ def run_lint(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
-def _known_codes(codes: Iterable[str], where: str) -> frozenset[str]:
+def _known_codes(codes: Iterable[str], where: str) -> frozenset[Code]:
     """The codes, each one livedag reports (a typo would silently select or ignore nothing)."""
-    from .output.codes import CODES
-
-    chosen = frozenset(codes)
-    if where == "--select" and not chosen:
+    spelled = frozenset(codes)
+    if where == "--select" and not spelled:
         raise UsageError("--select needs at least one code, e.g. --select LD001,LD002")
-    unknown = sorted(chosen - set(CODES))
+    chosen = {text: Code.parse(text) for text in spelled}
+    unknown = sorted(text for text, code in chosen.items() if code is None)
     if unknown:
         raise UsageError(
             f"{where}: unknown code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"the codes are {', '.join(sorted(CODES))}"
+            f"the codes are {', '.join(sorted(code.value for code in Code))}"
         )
-    return chosen
+    return frozenset(code for code in chosen.values() if code is not None)
 
 
 def run_lineage(args: argparse.Namespace) -> int:

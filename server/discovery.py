@@ -35,7 +35,6 @@ one:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -44,6 +43,7 @@ from typing import Any, Protocol
 
 from livedag.engine.specs import FunctionSpec, LocatedStr, Location, Unknown
 
+from .linking import config_key
 from .project import ProjectConfig
 
 # Folders that never hold the user's own dataflow code.
@@ -176,9 +176,6 @@ class ModuleIndex:
         if dotted is not None and self._by_dotted.get(dotted) == path:
             del self._by_dotted[dotted]
 
-    def paths_named(self, name: str) -> list[Path]:
-        return list(self._by_name.get(name, ()))
-
     def resolve(self, name: str, near: Path | None = None) -> Path | None:
         """The file module `name` is, as imported by a script at `near`."""
         if near is not None:
@@ -238,7 +235,7 @@ def plan_dataflows(
             members, elsewhere = _driver_members(use, path, index)
             if members:
                 overrides = bool(getattr(use, "allow_module_overrides", False))
-                key = (members, _config_key(use.config), overrides)
+                key = (members, config_key(use.config), overrides)
                 driver_groups.setdefault(key, []).append(_Driven(path, use, elsewhere))
 
     plans: list[DataflowPlan] = []
@@ -380,7 +377,3 @@ def literal_config(config: Mapping[str, Any]) -> dict[str, Any]:
     duplicate).  Pin it with `[tool.livedag]` or the editor's `livedag.config` setting.
     """
     return {key: value for key, value in config.items() if not isinstance(value, Unknown)}
-
-
-def _config_key(config: Mapping[str, Any]) -> str:
-    return json.dumps({str(k): repr(v) for k, v in config.items()}, sort_keys=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.lineage import RequiredInputs
 from livedag.engine.specs import FunctionSpec, NodeKind, Problem, Severity, Unknown
@@ -28,11 +29,6 @@ class DriverChecks:
     graph: Dataflow
     problems: tuple[Problem, ...]
     requirements: tuple[RequiredInputs | None, ...]  # per driver use (None: nothing to count)
-
-
-def driver_problems(graph: Dataflow, drivers: Iterable[tuple[Path, Any]]) -> list[Problem]:
-    """LD009 and LD010 for the driver scripts that run `graph`."""
-    return list(check_drivers(graph, tuple(drivers)).problems)
 
 
 def check_drivers(
@@ -88,7 +84,7 @@ def check_drivers(
                     continue
             out.append(
                 Problem(
-                    "LD009",
+                    Code.UNKNOWN_OUTPUT,
                     Severity.ERROR,
                     f"the driver asks for {str(output)!r}, which no function in this dataflow "
                     f"defines{_did_you_mean(graph, str(output))}",
@@ -112,7 +108,7 @@ def check_drivers(
                 names = ", ".join(repr(m) for m in missing)
                 out.append(
                     Problem(
-                        "LD010",
+                        Code.MISSING_INPUT,
                         Severity.WARNING,
                         f"the requested outputs need input(s) {names} that this call does not "
                         f"supply; pass them in inputs={{...}} or add them to the config",
@@ -132,7 +128,7 @@ def _unknown_config(config: Mapping[str, Any]) -> list[str]:
 def _not_checked(use: Any, unread: Sequence[str]) -> Problem:
     asked = ", ".join(repr(str(o)) for o in use.outputs)
     return Problem(
-        "LD008",
+        Code.UNKNOWABLE,
         Severity.INFO,
         f"the driver's modules are not all known without running code ({', '.join(unread)}), "
         f"so whether its dataflow makes {asked} is not checked",
@@ -143,7 +139,7 @@ def _not_checked(use: Any, unread: Sequence[str]) -> Problem:
 def _config_decides(use: Any, outputs: Sequence[str], unknown_keys: Sequence[str]) -> Problem:
     asked = ", ".join(repr(o) for o in outputs)
     return Problem(
-        "LD008",
+        Code.UNKNOWABLE,
         Severity.INFO,
         f"{asked} depend(s) on the driver's config, which is not all known without running code "
         f"({', '.join(unknown_keys)}), so whether the dataflow makes them is not checked",
@@ -180,7 +176,9 @@ def without_config_made(
     """`problems` less the typo warnings (LD002) about a name that some config makes: while
     the driver's config is not all known, such a name is no typo, just not made under the
     config livedag can see."""
-    hints = [p for p in problems if p.code == "LD002" and p.severity is Severity.WARNING]
+    hints = [
+        p for p in problems if p.code is Code.UNKNOWN_DEPENDENCY and p.severity is Severity.WARNING
+    ]
     if not hints:
         return problems
     names = possible()

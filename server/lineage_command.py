@@ -1,6 +1,7 @@
-"""`livedag lineage`: a lineage question (`lineage.Question`) asked of one dataflow of the paths.
+"""`livedag lineage`: a lineage question (`lineage_questions.Question`) asked of one dataflow of
+the paths.
 
-The answer is `lineage.answer`'s, as the language server's; this module only finds the
+The answer is `lineage_questions.answer`'s, as the language server's; this module only finds the
 dataflow to ask, prints the answer, and says what went wrong, or why an answer is empty, in
 words that lead somewhere ("did you mean", "the path runs the other way").
 """
@@ -12,7 +13,7 @@ import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import lineage
+from . import lineage_questions
 from .console import UsageError, note, out, out_json, scope_of
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from .cli import warn_missing
     from .output.graph import node_json
 
-    question = lineage.Question.make(
+    question = lineage_questions.Question.make(
         args.question,
         node=getattr(args, "node", None) or getattr(args, "source", None),
         target=getattr(args, "target", None),
@@ -38,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     warn_missing(scope, flow, "lineage")
     graph = flow.view.graph
     try:
-        found = lineage.answer(graph, question)
-    except lineage.UnknownNode as exc:
+        found = lineage_questions.answer(graph, question)
+    except lineage_questions.UnknownNode as exc:
         raise UsageError(_unknown(exc, f"dataflow {flow.name}")) from None
     if args.format == "json":
         out_json({"dataflow": flow.name, **found.json(lambda n: node_json(graph.nodes[n]))})
@@ -58,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dataflow(scope: Scope, name: str | None, question: lineage.Question) -> NamedDataflow:
+def _dataflow(
+    scope: Scope, name: str | None, question: lineage_questions.Question
+) -> NamedDataflow:
     """The dataflow to ask: the one picked, else the only one of the paths, else the only one
     that has the question's nodes (a lineage question names its node, which says where it is)."""
     flows = scope.pick(name)
@@ -75,10 +78,10 @@ def _dataflow(scope: Scope, name: str | None, question: lineage.Question) -> Nam
     missing = next(n for n in asked if not any(f.view.graph.node(n) for f in flows))
     close = sorted({c for f in flows for c in f.view.graph.closest_names(missing)})
     where = f"any of the {len(flows)} dataflows in {scope.shown_paths}"
-    raise UsageError(_unknown(lineage.UnknownNode(missing, close[:3]), where))
+    raise UsageError(_unknown(lineage_questions.UnknownNode(missing, close[:3]), where))
 
 
-def _unknown(exc: lineage.UnknownNode, where: str) -> str:
+def _unknown(exc: lineage_questions.UnknownNode, where: str) -> str:
     """ "no node named X in <where>", with the likeliest fix."""
     message = f"no node named {exc.name!r} in {where}"
     if Path(exc.name).exists():  # `lineage path a examples/`: the folder was read as TO
@@ -88,7 +91,7 @@ def _unknown(exc: lineage.UnknownNode, where: str) -> str:
     return message + "; `livedag graph` lists the nodes"
 
 
-def _nothing(graph: Dataflow, question: lineage.Question) -> str:
+def _nothing(graph: Dataflow, question: lineage_questions.Question) -> str:
     """Why the answer is empty, so that an empty output is not taken for a failure."""
     node = question.node
     if question.kind == "upstream":
@@ -108,12 +111,12 @@ def _nothing(graph: Dataflow, question: lineage.Question) -> str:
     return _no_tag(graph, question.tag)
 
 
-def _no_tag(graph: Dataflow, tag: lineage.TagMatch) -> str:
+def _no_tag(graph: Dataflow, tag: lineage_questions.TagMatch) -> str:
     """No node is tagged so: name the tag keys or values that do exist, when one is close."""
     values: dict[str, set[str]] = {}
     for node in graph.nodes.values():
         for key, value in node.user_tags.items():
-            values.setdefault(key, set()).update(lineage.tag_values(value))
+            values.setdefault(key, set()).update(lineage_questions.tag_values(value))
     message = f"no node is tagged {tag}"
     if tag.key not in values:
         by_fold = {k.casefold(): k for k in values}
@@ -126,7 +129,9 @@ def _no_tag(graph: Dataflow, tag: lineage.TagMatch) -> str:
     return message + f"; the values of {tag.key} here: {shown}"
 
 
-def _reach_line(graph: Any, answer: lineage.Reach, tag: lineage.TagMatch) -> str:
+def _reach_line(
+    graph: Any, answer: lineage_questions.Reach, tag: lineage_questions.TagMatch
+) -> str:
     shown = []
     for name in answer.reaches:
         value = graph.nodes[name].user_tags.get(tag.key)

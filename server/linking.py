@@ -348,7 +348,7 @@ def without_installed(
     ]
 
 
-def relink(
+def updated_dataflow(
     previous: Dataflow,
     expanded: Expanded,
     *,
@@ -375,22 +375,6 @@ def relink(
         expanded.nodes, problems=expanded.problems, removed=removed, added=added
     )
     return graph, {spec.name for spec in (*removed, *added)}
-
-
-def link(
-    modules: Iterable[tuple[str, Sequence[FunctionSpec]]],
-    *,
-    config: Mapping[str, Any],
-    declared_inputs: Collection[str] | None,
-    cache: ExpansionCache,
-    scope: str = "",
-    has_package: Callable[[str], bool] | None = None,
-) -> Dataflow:
-    """One dataflow from `(module key, functions)` pairs."""
-    expanded = expand_all(scope, modules, config, cache, has_package)
-    return Dataflow.build(
-        expanded.nodes, config=config, declared_inputs=declared_inputs, problems=expanded.problems
-    )
 
 
 def without_overridden(nodes: Sequence[NodeSpec]) -> list[NodeSpec]:

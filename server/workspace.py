@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, Problem, Unknown
 
@@ -34,7 +35,7 @@ from .discovery import (
     python_files,
 )
 from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
-from .linking import ExpansionCache, expand_all, relink, without_overridden
+from .linking import ExpansionCache, expand_all, updated_dataflow, without_overridden
 from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 # The analyzer's findings that speak of a dataflow's nodes: a function defined twice (LD003, a
 # duplicate node) and a `def` the graph leaves out (LD008).  In a file that is no dataflow's
 # module there are no nodes, so they are not reported there; syntax errors (LD007) always are.
-DATAFLOW_ONLY = frozenset({"LD003", "LD008"})
+DATAFLOW_ONLY = frozenset({Code.DUPLICATE_NODE, Code.UNKNOWABLE})
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ class Workspace:
         changed: set[str] | None = None
         if comparable and not plan.allow_module_overrides:
             assert previous is not None
-            graph, changed = relink(
+            graph, changed = updated_dataflow(
                 previous.graph, expanded, config=config, declared_inputs=plan.declared_inputs
             )
         else:  # overridden nodes are dropped before building, so such a plan is built cold
@@ -517,7 +518,7 @@ def _problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def _problem_order(problem: Problem) -> tuple[Any, ...]:
     loc = problem.location
-    return (loc.line if loc else 0, loc.column if loc else 0, problem.code, problem.message)
+    return (loc.line if loc else 0, loc.column if loc else 0, problem.code.value, problem.message)
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analyzer.workspace_stub import DiskResolver
 from livedag.engine.introspect import module_functions
 from livedag.engine.rules import expand_module
 from livedag.engine.specs import NodeSpec
 from livedag.server.analyzer import analyze_source
-from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
 
-TESTS = Path(__file__).parent
+from tests.analyzer.workspace_stub import DiskResolver
+from tests.oracle import IMPORTS, fixture_configs, fixture_paths, imported, load_module
+
+ROOT = Path(__file__).parent.parent  # fixtures import each other as tests.fixtures.dataflows.*
 CASES = [
     pytest.param(path, config, id=f"{path.stem}[{i}]")
     for path in fixture_paths()
@@ -43,15 +44,14 @@ def _roles(nodes: Iterable[NodeSpec]) -> dict[str, str]:
     return {node.name: node.role.value for node in nodes}
 
 
-def runtime_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
-    module = load_module(path, to_livedag_source(path.read_text()), prefix="ld_roles")
-    return _roles(expand_module(module_functions(module), config).nodes)
+def runtime_roles(path: Path, config: dict[str, Any], imports: str) -> dict[str, str]:
+    return _roles(expand_module(module_functions(imported(path, imports)), config).nodes)
 
 
 def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
-    module = ".".join(path.relative_to(TESTS).with_suffix("").parts)
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
     analysis = analyze_source(
-        path.read_text(), module=module, path=str(path), resolver=DiskResolver(TESTS)
+        path.read_text(), module=module, path=str(path), resolver=DiskResolver(ROOT)
     )
     return _roles(expand_module(analysis.functions, config).nodes)
 
@@ -60,7 +60,8 @@ def static_roles(path: Path, config: dict[str, Any]) -> dict[str, str]:
 def test_roles_equal_hamiltons(path: Path, config: dict[str, Any]) -> None:
     expected = hamilton_roles(path, config)
     # A function whose node is a config key gives way to the config value (no role of its own).
-    assert _made(runtime_roles(path, config), config) == expected
+    for imports in IMPORTS:
+        assert _made(runtime_roles(path, config, imports), config) == expected, imports
     assert _made(static_roles(path, config), config) == expected
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import load_module, user_tags
+
+from tests.oracle import load_module, user_tags
 
 EXAMPLE = Path(__file__).parent.parent / "examples"
 MODULES = ["loading", "features", "aggregations", "dataset", "model"]

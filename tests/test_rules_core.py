@@ -1,5 +1,6 @@
 """The rule runner itself: the default node, tag targeting, problem reporting."""
 
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.specs import Call, FunctionSpec, Parameter, ParameterKind, TypeRef
 
@@ -35,12 +36,12 @@ def test_tag_adds_user_tags() -> None:
 def test_misused_decorator_is_reported_and_the_node_survives() -> None:
     out = expand_function(spec(Call("tag", args=("oops",))), {})
     assert [n.name for n in out.nodes] == ["total"]
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
 
 
 def test_missing_return_annotation_is_ld005() -> None:
     out = expand_function(spec(returns=None), {})
-    assert [p.code for p in out.problems] == ["LD005"]
+    assert [p.code for p in out.problems] == [Code.MISSING_ANNOTATION]
 
 
 def test_unknown_decorators_change_nothing() -> None:
@@ -62,7 +63,7 @@ def test_renamed_function_nodes_still_name_the_def_they_come_from() -> None:
 def test_a_decorator_written_without_its_call_is_ld006_and_no_node() -> None:
     out = expand_function(spec(Call("extract_columns", bare=True)), {})
     assert out.nodes == []
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert "@extract_columns(...)" in out.problems[0].message
 
 

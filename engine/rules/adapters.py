@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import Call, Dependency, FunctionSpec, NodeSpec, Severity, TypeRef, Unknown
 from .adapter_catalog import (
     LOADERS,
@@ -59,7 +60,7 @@ def adapter_arguments(
             dep = dependency_of(raw, ctx, call)
         except Unknowable as exc:
             ctx.report(
-                "LD008",
+                Code.UNKNOWABLE,
                 f"@{call.name}: argument {key!r}: {exc}; if it names an upstream node, that "
                 f"dependency is missing from the graph",
                 exc.location or call.location,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import Call, FunctionRef, FunctionSpec, Severity, Symbol, Unknown
 from .registry import DecoratorError, Phase, RuleContext, Unknowable, rule
 
@@ -106,7 +107,7 @@ def config_when(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpe
         return None
     if verdict is None:
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"@{call.name}: whether {spec.name} is in the dataflow cannot be known without "
             f"running code (a condition or config value is not a literal); it is shown as if it "
             f"were",
@@ -134,7 +135,7 @@ def hamilton_exclude(call: Call, spec: FunctionSpec, ctx: RuleContext) -> Functi
     """
     if not call.bare:
         ctx.report(
-            "LD006",
+            Code.DECORATOR_MISUSE,
             "@hamilton_exclude: Hamilton's hamilton_exclude is already a decorator; write "
             "@hamilton_exclude without parentheses (with them, importing the module fails)",
             call.location,

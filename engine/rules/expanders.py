@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..specs import Call, Dependency, FunctionSpec, NodeSpec, Severity, Unknown
+from ..specs import Call, Dependency, FunctionSpec, NodeSpec, Unknown
 from .annotations import shape_of, without_optional
 from .dependencies import Dependency as Binding
 from .dependencies import Group, Source, Value, dependency_of, is_dependency_call
@@ -37,15 +37,6 @@ class Parameterization:
     unknowable: list[str] = field(default_factory=list)
 
 
-def _report_unknown(ctx: RuleContext, call: Call, what: str, location: Any = None) -> None:
-    ctx.report(
-        "LD008",
-        f"@{call.name}: {what} cannot be known without running code; lineage below it is partial",
-        location or call.location,
-        Severity.INFO,
-    )
-
-
 def _bindings(
     call: Call, ctx: RuleContext, output: str | None, mapping: Any, doc: str | None = None
 ) -> Parameterization:
@@ -59,7 +50,7 @@ def _bindings(
     result = Parameterization(output, doc=doc)
     for param, spec in mapping.items():
         if isinstance(spec, Unknown):
-            _report_unknown(ctx, call, f"the binding of {param!r}", spec.location)
+            ctx.report_unknowable(call, f"the binding of {param!r}", spec.location)
             result.unknowable.append(str(param))
             continue
         if not is_dependency_call(spec):
@@ -70,7 +61,7 @@ def _bindings(
         try:
             result.bindings[str(param)] = dependency_of(spec, ctx, call)
         except Unknowable as exc:
-            _report_unknown(ctx, call, f"the binding of {param!r}", exc.location)
+            ctx.report_unknowable(call, f"the binding of {param!r}", exc.location)
             result.unknowable.append(str(param))
     return result
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..specs import Call, Dependency, NodeSpec, Severity, TypeRef, Unknown
+from ..specs import Call, Dependency, NodeSpec, TypeRef, Unknown
 from .annotations import (
     column_type,
     is_dataframe_type,
@@ -50,13 +50,7 @@ def single_target(call: Call, nodes: list[NodeSpec]) -> NodeSpec:
 def skip_unknown(ctx: RuleContext, call: Call, value: Any, what: str) -> bool:
     """Report an argument that cannot be known (LD008) and say whether to skip it."""
     if isinstance(value, Unknown):
-        ctx.report(
-            "LD008",
-            f"@{call.name}: {what} cannot be known without running code; lineage below it is "
-            f"partial",
-            value.location or call.location,
-            Severity.INFO,
-        )
+        ctx.report_unknowable(call, what, value.location)
         return True
     return False
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
+from ..codes import Code
 from ..specs import (
     Call,
     Dependency,
@@ -23,9 +24,13 @@ from ..specs import (
 )
 from .parallel import node_role
 from .registry import (
+    CreateRule,
     DecoratorError,
+    DynamicRule,
     Expansion,
+    NodeRule,
     Phase,
+    ResolveRule,
     RuleContext,
     Unknowable,
     rule_for,
@@ -94,14 +99,14 @@ def report_failure(ctx: RuleContext, call: Call, exc: Exception) -> None:
     """Record why a decorator was skipped: LD008 when unknowable, LD006 when misused."""
     if isinstance(exc, Unknowable):
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"@{call.name}: {exc}; lineage below it is partial",
             exc.location or call.location,
             Severity.INFO,
         )
     else:
         location = getattr(exc, "location", None) or call.location
-        ctx.report("LD006", f"@{call.name}: {exc}", location)
+        ctx.report(Code.DECORATOR_MISUSE, f"@{call.name}: {exc}", location)
 
 
 def _by_phase(decorators: Sequence[Call]) -> dict[Phase, list[Call]]:
@@ -123,7 +128,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
             # `@tag` without parentheses rebinds the name to the decorator object itself: the
             # function is gone from the module (Hamilton fails or skips it), so it is no node.
             ctx.report(
-                "LD006",
+                Code.DECORATOR_MISUSE,
                 f"@{call.name} must be called: write @{call.name}(...). Written bare, it "
                 f"replaces {spec.name} with the decorator itself, so {spec.name} is not a node",
                 call.location,
@@ -136,36 +141,37 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
         added: list[Call] = []
         for call in dynamic:
             try:
-                added.extend(_apply(call, ctx))
+                added.extend(_rule(call, DynamicRule).apply(call, ctx))
             except (DecoratorError, Unknowable) as exc:
                 report_failure(ctx, call, exc)
         more = _by_phase(added)
         for phase, calls in more.items():
             grouped.setdefault(phase, []).extend(calls)
 
-    current: FunctionSpec | None = spec
+    current = spec
     for call in grouped[Phase.RESOLVE]:
         try:
-            current = _apply(call, current, ctx)
+            resolved = _rule(call, ResolveRule).apply(call, current, ctx)
         except (DecoratorError, Unknowable) as exc:
             report_failure(ctx, call, exc)
-        if current is None:
+            continue
+        if resolved is None:
             return Expansion([], ctx.problems)
-    assert current is not None
+        current = resolved
     ctx.function = current
 
     creators = grouped[Phase.CREATE]
     nodes: list[NodeSpec] = [function_node(current)]
     if len(creators) > 1:
         ctx.report(
-            "LD006",
+            Code.DECORATOR_MISUSE,
             f"{current.name} has more than one node-creating decorator "
             f"({', '.join('@' + c.name for c in creators)}); Hamilton allows one",
             creators[1].location,
         )
     elif creators:
         try:
-            nodes = _apply(creators[0], current, ctx)
+            nodes = _rule(creators[0], CreateRule).apply(creators[0], current, ctx)
         except (DecoratorError, Unknowable) as exc:
             report_failure(ctx, creators[0], exc)
     else:
@@ -176,7 +182,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     expanders = grouped[Phase.EXPAND]
     if len(expanders) > 1:
         ctx.report(
-            "LD006",
+            Code.DECORATOR_MISUSE,
             f"{current.name} has more than one expanding decorator "
             f"({', '.join('@' + c.name for c in expanders)}); Hamilton allows one",
             expanders[1].location,
@@ -191,7 +197,7 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     ):
         for call in phase_calls:
             try:
-                nodes = _apply(call, nodes, ctx)
+                nodes = _rule(call, NodeRule).apply(call, nodes, ctx)
             except (DecoratorError, Unknowable) as exc:
                 report_failure(ctx, call, exc)
     if current.name != spec.name:
@@ -201,10 +207,15 @@ def expand_function(spec: FunctionSpec, config: Mapping[str, Any]) -> Expansion:
     return Expansion(nodes, ctx.problems)
 
 
-def _apply(call: Call, *args: Any) -> Any:
+_Kind = TypeVar("_Kind", DynamicRule, ResolveRule, CreateRule, NodeRule)
+
+
+def _rule(call: Call, kind: type[_Kind]) -> _Kind:
+    """The rule of `call`, which `_by_phase` filed under the phase of rules of this `kind`."""
     found = rule_for(call)
-    assert found is not None
-    return found.apply(call, *args)
+    if not isinstance(found, kind):
+        raise AssertionError(f"@{call.name} was filed under {kind.__name__}, but is {found!r}")
+    return found
 
 
 def _report_missing_annotations(fn: FunctionSpec, ctx: RuleContext, *, parameters: bool) -> None:
@@ -213,14 +224,14 @@ def _report_missing_annotations(fn: FunctionSpec, ctx: RuleContext, *, parameter
     for param in fn.parameters if parameters else ():
         if param.annotation is None:
             ctx.report(
-                "LD005",
+                Code.MISSING_ANNOTATION,
                 f"parameter '{param.name}' of {fn.name} has no type annotation; Hamilton "
                 f"refuses functions without one. Add `{param.name}: <type>`",
                 param.location or fn.location,
             )
     if fn.returns is None:
         ctx.report(
-            "LD005",
+            Code.MISSING_ANNOTATION,
             f"{fn.name} has no return type annotation; Hamilton refuses functions without "
             f"one. Add `-> <type>` to its signature",
             fn.location,

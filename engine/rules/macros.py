@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import (
     Call,
     FunctionRef,
@@ -299,10 +300,13 @@ def mutate(call: Call, spec: FunctionSpec, ctx: RuleContext) -> FunctionSpec | N
         _mutate_targets(call, spec)
     except Unknowable as exc:
         ctx.report(
-            "LD008", f"@mutate: {exc}; lineage below it is partial", exc.location, Severity.INFO
+            Code.UNKNOWABLE,
+            f"@mutate: {exc}; lineage below it is partial",
+            exc.location,
+            Severity.INFO,
         )
     except DecoratorError as exc:
-        ctx.report("LD006", f"@mutate: {exc}", exc.location or call.location)
+        ctx.report(Code.DECORATOR_MISUSE, f"@mutate: {exc}", exc.location or call.location)
     return None
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import Call, NodeSpec, Severity, Unknown
 from .annotations import is_dataframe_type
 from .lifecycle import select_targets
@@ -69,7 +70,7 @@ def checked_tags(
             raise DecoratorError(problem, call.location)
         if isinstance(val, Unknown) or (isinstance(val, list) and any(_unknown(v) for v in val)):
             ctx.report(
-                "LD008",
+                Code.UNKNOWABLE,
                 f"@{call.name}: the value of tag {key!r} cannot be known without running code",
                 getattr(val, "location", None) or call.location,
                 Severity.INFO,
@@ -125,7 +126,7 @@ def tag_outputs(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[Nod
     for name, tags in call.kwargs.items():
         if isinstance(tags, Unknown):
             ctx.report(
-                "LD008",
+                Code.UNKNOWABLE,
                 f"@tag_outputs: the tags of {name!r} cannot be known without running code",
                 tags.location or call.location,
                 Severity.INFO,
@@ -140,7 +141,7 @@ def tag_outputs(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[Nod
         known = {str(k): v for k, v in tags.items() if not isinstance(v, Unknown)}
         if len(known) < len(tags):
             ctx.report(
-                "LD008",
+                Code.UNKNOWABLE,
                 f"@tag_outputs: some tag values of {name!r} cannot be known without running code",
                 call.location,
                 Severity.INFO,
@@ -233,7 +234,7 @@ def cache(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]
     for key, val in ((CACHE_BEHAVIOR_TAG, behavior), (CACHE_FORMAT_TAG, format_)):
         if isinstance(val, Unknown):
             ctx.report(
-                "LD008",
+                Code.UNKNOWABLE,
                 f"@cache: {key.split('.')[1]} cannot be known without running code",
                 val.location or call.location,
                 Severity.INFO,

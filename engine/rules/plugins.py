@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from ..codes import Code
 from ..specs import Location, Problem, Severity, TypeRef
 
 
@@ -141,7 +142,7 @@ def plugin_dependency(plugin: Plugin, what: str, location: Location | None) -> P
     packages = " and ".join(plugin.libraries)
     noun = "package" if len(plugin.libraries) == 1 else "packages"
     return PluginDependency(
-        "LD008",
+        Code.UNKNOWABLE,
         Severity.INFO,
         f"{what} comes from Hamilton's {plugin.name} plugin; livedag cannot see the {packages} "
         f"{noun} here, so its nodes are assumed as the plugin makes them",

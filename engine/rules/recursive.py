@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import (
     Call,
     Dependency,
@@ -72,7 +73,7 @@ def inner_nodes(
             )
             if all(p.message != message for p in ctx.problems):  # once per decorator
                 where = getattr(item, "location", None) or call.location
-                ctx.report("LD008", message, where, Severity.INFO)
+                ctx.report(Code.UNKNOWABLE, message, where, Severity.INFO)
             continue
         else:
             raise DecoratorError(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar, overload
 
+from ..codes import Code
 from ..specs import (
     Call,
     FunctionSpec,
@@ -52,39 +53,114 @@ class Unknowable(Exception):
         self.location = location
 
 
-# Signatures per phase:
-#   DYNAMIC:   (call, ctx) -> Sequence[Call]               decorators to add in its place
-#   RESOLVE:   (call, spec, ctx) -> FunctionSpec | None     None drops the function
-#   CREATE:    (call, spec, ctx) -> list[NodeSpec]
-#   INJECT, EXPAND, TRANSFORM, DECORATE: (call, nodes, ctx) -> list[NodeSpec]
-RuleFunction = Callable[..., Any]
+# What a rule is, per phase (positional: the runner calls them so).  `rule` checks each
+# registered function against its phase's protocol, so mypy sees every rule's signature.
 
 
-@dataclass(frozen=True)
+class AddsDecorators(Protocol):
+    """DYNAMIC: the decorators to apply in this one's place."""
+
+    def __call__(self, call: Call, ctx: RuleContext, /) -> Sequence[Call]: ...
+
+
+class ResolvesFunction(Protocol):
+    """RESOLVE: the function to go on with (renamed, rewritten), or None to drop it."""
+
+    def __call__(
+        self, call: Call, spec: FunctionSpec, ctx: RuleContext, /
+    ) -> FunctionSpec | None: ...
+
+
+class CreatesNodes(Protocol):
+    """CREATE: the first nodes, made from the function."""
+
+    def __call__(self, call: Call, spec: FunctionSpec, ctx: RuleContext, /) -> list[NodeSpec]: ...
+
+
+class RewritesNodes(Protocol):
+    """INJECT, EXPAND, TRANSFORM, DECORATE: the function's nodes so far, rewritten."""
+
+    def __call__(
+        self, call: Call, nodes: list[NodeSpec], ctx: RuleContext, /
+    ) -> list[NodeSpec]: ...
+
+
+NodePhase = Literal[Phase.INJECT, Phase.EXPAND, Phase.TRANSFORM, Phase.DECORATE]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rule:
+    """A decorator's meaning: the function of its phase, registered under the decorator's name."""
+
     name: str
     phase: Phase
-    apply: RuleFunction
-    allows_multiple: bool = True
     bare_ok: bool = False  # may be written without parentheses (`@hamilton_exclude`)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DynamicRule(Rule):
+    apply: AddsDecorators
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveRule(Rule):
+    apply: ResolvesFunction
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateRule(Rule):
+    apply: CreatesNodes
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeRule(Rule):
+    apply: RewritesNodes
 
 
 RULES: dict[str, Rule] = {}
 
+_D = TypeVar("_D", bound=AddsDecorators)
+_R = TypeVar("_R", bound=ResolvesFunction)
+_C = TypeVar("_C", bound=CreatesNodes)
+_N = TypeVar("_N", bound=RewritesNodes)
+_F = TypeVar("_F", bound=AddsDecorators | ResolvesFunction | CreatesNodes | RewritesNodes)
 
+
+@overload
 def rule(
-    *names: str, phase: Phase, allows_multiple: bool = True, bare_ok: bool = False
-) -> Callable[[RuleFunction], RuleFunction]:
-    """Register the decorated function as the meaning of the decorator(s) `names`."""
+    *names: str, phase: Literal[Phase.DYNAMIC], bare_ok: bool = False
+) -> Callable[[_D], _D]: ...
+@overload
+def rule(
+    *names: str, phase: Literal[Phase.RESOLVE], bare_ok: bool = False
+) -> Callable[[_R], _R]: ...
+@overload
+def rule(
+    *names: str, phase: Literal[Phase.CREATE], bare_ok: bool = False
+) -> Callable[[_C], _C]: ...
+@overload
+def rule(*names: str, phase: NodePhase, bare_ok: bool = False) -> Callable[[_N], _N]: ...
+def rule(*names: str, phase: Phase, bare_ok: bool = False) -> Callable[[_F], _F]:
+    """Register the decorated function as the meaning of the decorator(s) `names` in `phase`."""
+    kind = _KINDS[phase]
 
-    def register(fn: RuleFunction) -> RuleFunction:
+    def register(fn: _F) -> _F:
         for name in names:
             if name in RULES:
                 raise RuntimeError(f"two rules for decorator {name!r}")
-            RULES[name] = Rule(name, phase, fn, allows_multiple, bare_ok)
+            # The overloads matched `fn` to this phase's protocol, which `kind.apply` declares.
+            RULES[name] = kind(name=name, phase=phase, bare_ok=bare_ok, apply=fn)  # type: ignore[arg-type]
         return fn
 
     return register
+
+
+_KINDS: dict[Phase, type[DynamicRule | ResolveRule | CreateRule | NodeRule]] = {
+    Phase.DYNAMIC: DynamicRule,
+    Phase.RESOLVE: ResolveRule,
+    Phase.CREATE: CreateRule,
+    **{phase: NodeRule for phase in (Phase.INJECT, Phase.EXPAND, Phase.TRANSFORM, Phase.DECORATE)},
+}
 
 
 def rule_for(call: Call) -> Rule | None:
@@ -107,14 +183,30 @@ class RuleContext:
 
     def report(
         self,
-        code: str,
+        code: Code,
         message: str,
         location: Location | None = None,
-        severity: Severity = Severity.ERROR,
+        severity: Severity | None = None,
         node: str | None = None,
     ) -> None:
+        """Add a problem at `location` (default: the function), of the code's usual severity."""
         self.problems.append(
-            Problem(code, severity, message, location or self.function.location, node=node)
+            Problem(
+                code,
+                severity or code.severity,
+                message,
+                location or self.function.location,
+                node=node,
+            )
+        )
+
+    def report_unknowable(self, call: Call, what: str, location: Location | None = None) -> None:
+        """LD008: `what`, an argument of `call`, cannot be known; the lineage below is partial."""
+        self.report(
+            Code.UNKNOWABLE,
+            f"@{call.name}: {what} cannot be known without running code; lineage below it is "
+            f"partial",
+            location or call.location,
         )
 
     def known(self, value: Any, what: str, call: Call | None = None) -> Any:

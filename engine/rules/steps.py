@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import (
     Call,
     Dependency,
@@ -340,7 +341,7 @@ def _partial_step_node(
 ) -> NodeSpec:
     """A step whose function is not known: its name and the sources it names, nothing more."""
     ctx.report(
-        "LD008",
+        Code.UNKNOWABLE,
         f"the function {step.function.name} of a step could not be found; its parameters, and "
         f"so some of the lineage of {common['name']}, are unknown",
         step.location,
@@ -360,7 +361,7 @@ def _step_argument(arg: Any, ctx: RuleContext, step: Step) -> Source | Value | N
         given = dependency_of(arg, ctx, step.call)
     except Unknowable as exc:
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"an argument of step({step.function.name}, ...): {exc}; if it is a source(...), "
             f"that dependency is missing from the graph",
             exc.location or step.location,

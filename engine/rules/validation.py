@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..codes import Code
 from ..specs import Call, Dependency, FunctionRef, NodeSpec, Severity, Symbol, TypeRef, Unknown
 from .check_names import (
     CHECK_ARGS,
@@ -162,7 +163,7 @@ def _chosen_validator(
     classes = _candidate_classes(candidates, node)
     if classes is None:
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"@{call.name}: default_validator_candidates cannot be known without running code, "
             f"so neither can the name of check {key!r}; its check node is missing from the graph",
             call.location,
@@ -179,7 +180,7 @@ def _chosen_validator(
         raise DecoratorError(f"{exc} (node {node.name!r}); {advice}", call.location) from exc
     if chosen is None:
         ctx.report(
-            "LD008",
+            Code.UNKNOWABLE,
             f"@{call.name}: which validator check {key!r} uses on {node.name!r} depends on its "
             f"type, {node.type}, which cannot be told statically; its check node is missing from "
             f"the graph",
@@ -298,7 +299,7 @@ def _custom_check(validator: Any, index: int, call: Call, ctx: RuleContext) -> C
         return Check(name)
     where = getattr(validator, "location", None) or call.location
     ctx.report(
-        "LD008",
+        Code.UNKNOWABLE,
         f"@{call.name}: validator #{index + 1} is named by its own name() method, which cannot be "
         f"known without running code (it does more than return a string); its check node is "
         f"missing from the graph",

@@ -94,7 +94,3 @@ class AnchoredLocation(Location):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> AnchoredLocation:
         return self
-
-    def frozen(self) -> Location:
-        """A plain Location with the current lines (for a copy that must not move)."""
-        return Location(*self._key())

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionSpec, Problem, Severity
 
 from .anchors import Anchor, AnchoredLocation
@@ -383,7 +384,7 @@ def syntax_problem(
         message += f"; `{what}` is out of the graph until it parses"
     else:
         message += "; this statement is skipped until it parses"
-    return Problem("LD007", Severity.ERROR, message, location)
+    return Problem(Code.SYNTAX_ERROR, Severity.ERROR, message, location)
 
 
 def _defined_name(lines: Sequence[str]) -> str | None:

@@ -11,9 +11,6 @@ LD008 there and carry on.  Python's `eval` is never used.
 from __future__ import annotations
 
 import ast
-import inspect
-import operator
-import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,8 +18,10 @@ from typing import Any
 from livedag.engine.specs import Call, FunctionRef, LocatedStr, ModuleRef, Symbol, Unknown
 
 from .context import BlockContext
+from .lambdas import SafeLambda
 from .names import canonical_name, is_api_namespace, is_enum_member
 from .safe_builtins import BUILTIN_FUNCTIONS, BUILTIN_TYPES, MAX_ITEMS, method_of
+from .safe_operations import BINOPS, COMPARE, PLAIN, bind_target, safe_operands
 from .scope import Binding, BindingKind, SourceMap
 
 MAX_DEPTH = 60
@@ -41,32 +40,6 @@ class ExternalName:
     """A name imported from outside the workspace that the analyzer cannot look into."""
 
     qualified: str
-
-
-_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.BitOr: operator.or_,
-    ast.BitAnd: operator.and_,
-    ast.Pow: operator.pow,
-}
-_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-    ast.Is: operator.is_,
-    ast.IsNot: operator.is_not,
-}
-_PLAIN = (str, bytes, int, float, bool, type(None))
 
 
 class _Budget:
@@ -147,7 +120,7 @@ class Evaluator:
                 continue
             assert isinstance(piece, ast.FormattedValue)
             value = finalize(self.raw(piece.value))
-            if not isinstance(value, _PLAIN):
+            if not isinstance(value, PLAIN):
                 return self.unknown(
                     piece, f"f-string part `{self.text(piece.value)}` is not a constant"
                 )
@@ -324,8 +297,8 @@ class Evaluator:
         for side in (left, right):
             if isinstance(side, Unknown):
                 return side
-        op = _BINOPS.get(type(node.op))
-        if op is None or not _safe_operands(node.op, left, right):
+        op = BINOPS.get(type(node.op))
+        if op is None or not safe_operands(node.op, left, right):
             return self.unknown(node, f"`{self.text(node)}` is not a constant expression")
         if (
             isinstance(node.op, ast.Mod)
@@ -379,7 +352,7 @@ class Evaluator:
             if isinstance(left, Unknown) or isinstance(right, Unknown):
                 return self.unknown(node, f"`{self.text(node)}` compares unknown values")
             try:
-                if not _COMPARE[type(op)](left, right):
+                if not COMPARE[type(op)](left, right):
                     return False
             except Exception as exc:  # noqa: BLE001 — builtin comparisons of plain data
                 return self.unknown(node, f"`{self.text(node)}` fails: {exc}")
@@ -604,7 +577,7 @@ class Evaluator:
                 for item in iterable:
                     if not self.budget.spend():
                         return self.unknown(node, "comprehension is too large")
-                    names = _bind_target(gen.target, item)
+                    names = bind_target(gen.target, item)
                     if names is None:
                         return self.unknown(gen.target, "comprehension target cannot be unpacked")
                     inner = scope.child(names)
@@ -688,77 +661,6 @@ class _Method:
         return result
 
 
-class SafeLambda:
-    """A lambda from source, callable with plain values: its body is evaluated, never run."""
-
-    __slots__ = ("_evaluator", "_node")
-
-    def __init__(self, evaluator: Evaluator, node: ast.Lambda) -> None:
-        self._evaluator = evaluator
-        self._node = node
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        params = self._node.args
-        local: dict[str, Any] = {}
-        positional = [*params.posonlyargs, *params.args]
-        defaults = [None] * (len(positional) - len(params.defaults)) + list(params.defaults)
-        for index, (param, default) in enumerate(zip(positional, defaults, strict=False)):
-            if index < len(args):
-                local[param.arg] = args[index]
-            elif param.arg in kwargs:
-                local[param.arg] = kwargs.pop(param.arg)
-            elif default is not None:
-                local[param.arg] = self._evaluator.evaluate(default)
-            else:
-                raise TypeError(f"lambda is missing argument {param.arg!r}")
-        if params.vararg is not None:
-            local[params.vararg.arg] = tuple(args[len(positional) :])
-        elif len(args) > len(positional):
-            raise TypeError("lambda got too many positional arguments")
-        for param, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=False):
-            if param.arg in kwargs:
-                local[param.arg] = kwargs.pop(param.arg)
-            elif kw_default is not None:
-                local[param.arg] = self._evaluator.evaluate(kw_default)
-        if params.kwarg is not None:
-            local[params.kwarg.arg] = dict(kwargs)
-        elif kwargs:
-            raise TypeError(f"lambda got unexpected arguments {sorted(kwargs)}")
-        return self._evaluator.child(local).evaluate(self._node.body)
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        """The lambda's parameters, so callers can see which names it takes."""
-        params = self._node.args
-        out: list[inspect.Parameter] = []
-        positional = [*params.posonlyargs, *params.args]
-        defaults = [None] * (len(positional) - len(params.defaults)) + list(params.defaults)
-        for index, (arg, default) in enumerate(zip(positional, defaults, strict=False)):
-            kind = (
-                inspect.Parameter.POSITIONAL_ONLY
-                if index < len(params.posonlyargs)
-                else inspect.Parameter.POSITIONAL_OR_KEYWORD
-            )
-            out.append(inspect.Parameter(arg.arg, kind, default=self._default(default)))
-        if params.vararg is not None:
-            out.append(inspect.Parameter(params.vararg.arg, inspect.Parameter.VAR_POSITIONAL))
-        for arg, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=False):
-            out.append(
-                inspect.Parameter(
-                    arg.arg, inspect.Parameter.KEYWORD_ONLY, default=self._default(kw_default)
-                )
-            )
-        if params.kwarg is not None:
-            out.append(inspect.Parameter(params.kwarg.arg, inspect.Parameter.VAR_KEYWORD))
-        return inspect.Signature(out)
-
-    def _default(self, node: ast.expr | None) -> Any:
-        return inspect.Parameter.empty if node is None else self._evaluator.evaluate(node)
-
-    def __repr__(self) -> str:
-        return f"<static lambda {ast.unparse(self._node)}>"
-
-
 def finalize(value: Any) -> Any:
     """Internal references as the plain records the rules expect."""
     if isinstance(value, ApiName):
@@ -783,55 +685,3 @@ def _as_set(items: list[Any], ev: Evaluator, node: ast.AST) -> Any:
         return set(items)
     except TypeError:
         return ev.unknown(node, "set items are not hashable")
-
-
-def _bind_target(target: ast.expr, item: Any) -> dict[str, Any] | None:
-    if isinstance(target, ast.Name):
-        return {target.id: item}
-    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(item, (tuple, list)):
-        if len(target.elts) != len(item):
-            return None
-        out: dict[str, Any] = {}
-        for sub, value in zip(target.elts, item, strict=False):
-            bound = _bind_target(sub, value)
-            if bound is None:
-                return None
-            out.update(bound)
-        return out
-    return None
-
-
-def _safe_operands(op: ast.operator, left: Any, right: Any) -> bool:
-    """Reject operations that could blow up memory or time (`"x" * 10**9`, `2 ** 10**9`)."""
-    scalars = (int, float, bool)
-    if isinstance(op, ast.Pow):
-        return isinstance(left, scalars) and isinstance(right, scalars) and abs(right) <= 64
-    if isinstance(left, scalars) and isinstance(right, scalars):
-        return not (isinstance(op, ast.Mult) and abs(left) > 10**12 and abs(right) > 10**12)
-    if isinstance(op, ast.Mult):
-        seq, count = (left, right) if isinstance(right, int) else (right, left)
-        if not isinstance(count, int) or not isinstance(seq, (str, list, tuple, bytes)):
-            return False
-        return len(seq) * max(count, 0) <= MAX_ITEMS * 10
-    if isinstance(op, ast.Add):
-        return type(left) is type(right) or (isinstance(left, str) and isinstance(right, str))
-    if isinstance(op, ast.Mod):
-        if not isinstance(left, str) or len(left) > MAX_ITEMS * 10:
-            return False
-        return "*" not in left  # `%*d` widths come from the arguments
-    if isinstance(op, (ast.BitOr, ast.BitAnd)):
-        return isinstance(left, (dict, set, frozenset)) and type(left) is type(right)
-    return False
-
-
-def safe_format(template: str, *args: Any, **kwargs: Any) -> str:
-    """`str.format` without attribute or index lookups in the fields (`{0.__class__}`)."""
-    for _, field, spec, _ in string.Formatter().parse(template):
-        if field and any(c in field for c in ".["):
-            raise ValueError("format fields with attribute or index access need running code")
-        if spec and "{" in spec:
-            raise ValueError("nested format specs need running code")
-    for value in (*args, *kwargs.values()):
-        if not isinstance(value, _PLAIN):
-            raise ValueError("format arguments are not constants")
-    return template.format(*args, **kwargs)

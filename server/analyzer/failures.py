@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import logging
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import Location, Problem, Severity
 
 from .scope import SourceMap
 
 logger = logging.getLogger(__name__)
-CODE = "LD012"
 _MAX_REASON = 120
 
 
@@ -38,7 +38,7 @@ def analysis_failure(
         "livedag could not analyse %s at %s", what, location or path or "<unknown>", exc_info=exc
     )
     message = f"livedag could not analyse {what}: {reason_of(exc)}; please report it"
-    return Problem(CODE, Severity.WARNING, message, location)
+    return Problem(Code.ANALYSIS_FAILURE, Severity.WARNING, message, location)
 
 
 def statement_location(stmt: ast.stmt, source: SourceMap) -> Location:

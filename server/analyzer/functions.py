@@ -11,6 +11,7 @@ import builtins
 import copy
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import (
     Call,
     FunctionSpec,
@@ -91,7 +92,7 @@ def left_out_problem(
     node: ast.FunctionDef | ast.AsyncFunctionDef, reason: str, source: SourceMap
 ) -> Problem:
     """LD008 at a `def` the graph leaves out (see `definitions.py`)."""
-    return Problem("LD008", Severity.INFO, reason, function_name_location(node, source))
+    return Problem(Code.UNKNOWABLE, Severity.INFO, reason, function_name_location(node, source))
 
 
 def decorator_call(node: ast.expr, ev: Evaluator) -> Call:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-TRIPLE_QUOTES = ('"""', "'''")
 _LEXEME = re.compile(r"#|\"\"\"|'''|\"|'")
 
 

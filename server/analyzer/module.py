@@ -18,8 +18,9 @@ from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.rules import takes_part_in_rewrites
-from livedag.engine.specs import FunctionSpec, Problem, Related, Severity, TypeRef, Unknown
+from livedag.engine.specs import FunctionSpec, Problem, Related, Severity
 
 from .anchors import AnchoredLocation
 from .blocks import (
@@ -33,24 +34,22 @@ from .blocks import (
     split_lines,
 )
 from .changes import changed_lines, first_change_only
-from .classes import class_type, functional_type, is_typed_dict_call
 from .context import BlockContext
 from .definitions import function_definitions
 from .drivers import driver_facts, link_drivers, might_use_driver
-from .evaluator import Evaluator
 from .external import ExternalNames
-from .factories import returned_functions
-from .failures import analysis_failure, reason_of, statement_location
-from .functions import annotation, function_name_location, function_spec, left_out_problem
+from .failures import analysis_failure, statement_location
+from .functions import function_name_location, function_spec, left_out_problem
 from .lexical import has_triple_quote
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
+from .module_values import ModuleValues
 from .scope import Binding, BindingKind, SourceMap, statement_bindings
 
 logger = logging.getLogger(__name__)
 _versions = itertools.count(1)
 
 
-class ModuleSource:
+class ModuleSource(ModuleValues):
     """The analysis of one module, kept up to date with its text."""
 
     def __init__(
@@ -159,181 +158,6 @@ class ModuleSource:
         self._analysis = self._collect_or_fail(self._text, None)
         return self._analysis
 
-    def constant(self, name: str) -> Any:
-        """The value of module-level constant `name` as seen at the end of the module (for
-        `WorkspaceResolver.module_constant`); Unknown when it is not a constant here.  A class
-        is given as the TypeRef it defines, so other modules' annotations can see its fields."""
-        bindings = self._bindings.get(name)
-        if not bindings:
-            return Unknown(f"`{name}` is not defined in {self.module}")
-        binding = bindings[-1]
-        ctx = BlockContext(self)
-        if binding.kind is BindingKind.CLASS or (
-            binding.kind is BindingKind.CONSTANT
-            and binding.source is not None
-            and is_typed_dict_call(
-                binding.expr, Evaluator(ctx, binding.source, binding.block.start)
-            )
-        ):  # a class's value is the type it defines
-            return self.class_type(binding, ctx)
-        if binding.kind is not BindingKind.CONSTANT:
-            return Unknown(f"`{name}` in {self.module} is not a constant")
-        return self.constant_value(binding, BlockContext(self))
-
-    # --- scope (what evaluation asks of the module) --------------------------------------------
-
-    def lookup(self, name: str, line: int) -> Binding | None:
-        bindings = self._bindings.get(name)
-        if not bindings:
-            return None
-        found = None
-        for binding in bindings:
-            if binding.block.start < line:
-                found = binding
-            else:
-                break
-        return found or bindings[0]
-
-    def constant_value(self, binding: Binding, ctx: BlockContext) -> Any:
-        block = binding.block
-        cached = block.constants.get(binding.name)
-        if cached is None:
-            if binding.expr is None or binding.source is None:
-                return None
-            own = BlockContext(self)
-            block.constants[binding.name] = (_IN_PROGRESS, set(), set(), set())
-            try:
-                value = Evaluator(own, binding.source, block.start).evaluate(binding.expr)
-                self._value_succeeded(binding, binding.name)
-            except Exception as exc:  # costs this constant only (Unknown, and an LD012)
-                value = self._value_failed(binding, binding.name, exc)
-            finally:
-                del block.constants[binding.name]
-            modules = own.workspace_modules | own.module_refs  # the value may keep functions
-            cached = (value, own.reads, modules, own.pending)
-            block.constants[binding.name] = cached
-            self._read_by_value(block, own.reads, modules)
-        value, reads, modules, pending = cached
-        ctx.absorb(reads, modules, pending)
-        if value is _IN_PROGRESS:
-            return Unknown(f"`{binding.name}` refers to itself")
-        return value
-
-    def class_type(self, binding: Binding, ctx: BlockContext) -> TypeRef:
-        """The type a class binding (or `R = TypedDict("R", {...})`) defines, TypedDict fields
-        included; cached like constants."""
-        block, key = binding.block, f"<class {binding.name}>"
-        plain = TypeRef(binding.name, binding.qualified)
-        cached = block.constants.get(key)
-        if cached is None:
-            if binding.source is None or (binding.definition is None and binding.expr is None):
-                return plain
-            own = BlockContext(self)
-            block.constants[key] = (_IN_PROGRESS, set(), set(), set())
-            try:
-                evaluator = Evaluator(own, binding.source, block.start)
-                qualified = binding.qualified or f"{self.module}.{binding.name}"
-                if binding.definition is not None:
-                    value = class_type(binding.definition, qualified, evaluator, annotation)
-                elif isinstance(binding.expr, ast.Call):
-                    value = functional_type(
-                        binding.expr, binding.name, qualified, evaluator, annotation
-                    )
-                else:
-                    value = TypeRef(binding.name, qualified)
-                self._value_succeeded(binding, key)
-            except Exception as exc:  # costs this class's fields only
-                self._value_failed(binding, key, exc)
-                value = plain
-            finally:
-                del block.constants[key]
-            modules = own.workspace_modules | own.module_refs
-            cached = (value, own.reads, modules, own.pending)
-            block.constants[key] = cached
-            self._read_by_value(block, own.reads, modules)
-        value, reads, modules, pending = cached
-        ctx.absorb(reads, modules, pending)
-        return plain if value is _IN_PROGRESS else value  # a class that inherits from itself
-
-    def function_result(self, binding: Binding, ctx: BlockContext) -> Any:
-        """What calling a module function without arguments returns, when its body only defines
-        functions and returns them (see `factories.py`); Unknown otherwise.  Cached like
-        constants."""
-        block, key = binding.block, f"<result {binding.name}>"
-        cached = block.constants.get(key)
-        if cached is None:
-            statements = block.statements
-            if statements is None:
-                statements = reparse(block, self.path)
-            nodes = function_definitions(statements or ()).kept
-            if binding.index >= len(nodes) or block.source is None:
-                return Unknown(f"calling `{binding.name}` needs running code")
-            own = BlockContext(self)
-            block.constants[key] = (_IN_PROGRESS, set(), set(), set())
-            try:
-                value = returned_functions(nodes[binding.index], own, block.source, block.start)
-            finally:
-                del block.constants[key]
-            modules = own.workspace_modules | own.module_refs  # the value keeps functions
-            cached = (value, own.reads, modules, own.pending)
-            block.constants[key] = cached
-            self._read_by_value(block, own.reads, modules)
-        value, reads, modules, pending = cached
-        ctx.absorb(reads, modules, pending)
-        if value is _IN_PROGRESS:
-            return Unknown(f"`{binding.name}` calls itself")
-        return value
-
-    def _value_failed(self, binding: Binding, key: str, exc: Exception) -> Unknown:
-        """Record the LD012 of the value `binding` defines (`key`: its cache key), on the
-        statement that defines it; the value is Unknown.
-
-        Values are evaluated when something reads them, so the record stays until the block is
-        edited or the value evaluates cleanly."""
-        block, source = binding.block, binding.source
-        assert source is not None
-        stmt = block.statements[0] if block.statements else binding.definition
-        location = (
-            statement_location(stmt, source)
-            if stmt is not None
-            else source.span(source.first + 1, 0, 0)
-        )
-        problem = analysis_failure("this statement", location, exc, self.path)
-        block.value_failures = {**(block.value_failures or {}), key: problem}
-        self._note(block)
-        return Unknown(f"livedag could not analyse it ({reason_of(exc)})", location)
-
-    def _value_succeeded(self, binding: Binding, key: str) -> None:
-        """Forget an LD012 the value `binding` defines had before."""
-        failures = binding.block.value_failures
-        if failures and failures.pop(key, None) is not None:
-            self._note(binding.block)
-
-    def _read_by_value(
-        self, block: Block, names: Collection[str], modules: Collection[str] = ()
-    ) -> None:
-        """`block`'s cached values read `names` (and workspace `modules`): a change to one
-        must drop the cache."""
-        if modules and not block.value_modules.issuperset(modules):
-            block.value_modules = block.value_modules | frozenset(modules)
-        if names:
-            block.value_reads = block.value_reads | frozenset(names)
-            for name in names:
-                self._readers.setdefault(name, {})[id(block)] = block
-
-    def function_spec(self, binding: Binding) -> FunctionSpec | None:
-        block = binding.block
-        if not block.analyzed:
-            if block.ctx is not None:  # being analyzed: a function referring to itself
-                return None
-            self._analyze(block)
-        return block.function_at(binding.index)
-
-    def external_name(self, qualified: str) -> str | None:
-        if self.external is None:
-            return qualified
-        return self.external.lookup(qualified)
-
     # --- building ------------------------------------------------------------------------------
 
     def _cold(self, text: str) -> None:
@@ -357,6 +181,7 @@ class ModuleSource:
             self._analyze(block)
 
     def _incremental(self, text: str, splits: int = 0) -> None:
+        """Bring the analysis to `text` by re-parsing only the blocks the edit touched."""
         old_lines = self._lines
         old_text, new_text = self._normalized, normalize_newlines(text)
         prefix, suffix, new_lines, start = changed_lines(old_text, new_text, old_lines)
@@ -364,11 +189,8 @@ class ModuleSource:
         delta = len(new_lines) - len(old_lines)
         blocks = self._blocks
 
-        def block_at(line: int) -> int:
-            return max(bisect.bisect_right(blocks, line, key=_block_start) - 1, 0)
-
-        first = block_at(min(prefix, len(old_lines) - 1))
-        last = max(block_at(max(old_end - 1, prefix)), first)
+        first = _block_index(blocks, min(prefix, len(old_lines) - 1))
+        last = max(_block_index(blocks, max(old_end - 1, prefix)), first)
         if last - first > SPLIT_BLOCKS and splits < MAX_SPLITS:
             # Changes far apart (a replace-all, an edit plus an undo elsewhere): take the first
             # alone, then the rest, rather than re-parse every block between them.
@@ -377,6 +199,36 @@ class ModuleSource:
                 self._incremental(between, splits + 1)
                 self._incremental(new_text, splits + 1)
                 return
+        first, last, fresh = self._reparse_region(first, last, new_lines, delta)
+        old_region = blocks[first : last + 1]
+        replaced, removed, added = _reuse_unchanged(old_region, fresh)
+        self._unfinished.update(b.unfinished for b in added if b.unfinished)
+        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
+        _hand_over_anchors(removed, added)
+
+        if delta:
+            for block in blocks[last + 1 :]:
+                block.anchor.start += delta  # every location in the block moves with it
+
+        before = self._rebind_region(removed, added)
+        self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
+        self._lines = new_lines
+        self._normalized = new_text
+        for block in added:
+            self._analyze(block)
+        changed = {name for name in before if self._meanings(name) != before[name]}
+        _release(removed)
+        old_functions, self._functions = self._functions, None
+        if self._reanalyze([], changed) or old_functions is None:
+            return  # blocks outside the region changed too: gather every block's functions
+        self._functions = _spliced_functions(old_functions, blocks, first, last, replaced)
+
+    def _reparse_region(
+        self, first: int, last: int, new_lines: Sequence[str], delta: int
+    ) -> tuple[int, int, list[Block]]:
+        """Widen the edited blocks `first..last` to every block the edit may join or split, and
+        parse that region of the new text: the region's bounds and its fresh blocks."""
+        blocks = self._blocks
         first, last = max(first - 1, 0), min(last + 1, len(blocks) - 1)
         first = self._unfinished_before(first, new_lines, last, delta)
         while first > 0 and blocks[first - 1].syntax_error is not None:
@@ -390,33 +242,14 @@ class ModuleSource:
                 break
             # A string or bracket left open in the region may close below it: take the
             # blocks up to there, as the whole text would be split.
-            last = max(last + 1, block_at(reach - 1 - delta))
-        old_region = blocks[first : last + 1]
+            last = max(last + 1, _block_index(blocks, reach - 1 - delta))
+        return first, last, fresh
 
-        reusable: dict[str, list[Block]] = {}
-        for block in old_region:
-            if block.syntax_error is None:
-                reusable.setdefault(block.text, []).append(block)
-        replaced: list[Block] = []
-        for block in fresh:
-            candidates = reusable.get(block.text)
-            if candidates:
-                old = candidates.pop(0)
-                old.anchor.start = block.start  # same text, maybe moved: its locations follow
-                replaced.append(old)
-            else:
-                replaced.append(block)
-        kept = {id(b) for b in replaced}
-        removed = [b for b in old_region if id(b) not in kept]
-        added = [b for b in replaced if not b.analyzed]
-        self._unfinished.update(b.unfinished for b in added if b.unfinished)
-        self._unfinished.subtract(b.unfinished for b in removed if b.unfinished)
-        _hand_over_anchors(removed, added)
-
-        if delta:
-            for block in blocks[last + 1 :]:
-                block.anchor.start += delta  # every location in the block moves with it
-
+    def _rebind_region(
+        self, removed: Sequence[Block], added: Sequence[Block]
+    ) -> dict[str, tuple[Any, ...]]:
+        """Forget the removed blocks' bindings and reads, index the added blocks' bindings; what
+        each name some block reads meant before (a change there spreads to its readers)."""
         touched = {bd.name for b in (*removed, *added) for bd in b.bindings}
         for block in added:
             self._structure(block)
@@ -445,25 +278,7 @@ class ModuleSource:
                 self._redefined.add(name)
             else:
                 self._redefined.discard(name)
-        self._blocks = blocks[:first] + replaced + blocks[last + 1 :]
-        self._lines = new_lines
-        self._normalized = new_text
-        for block in added:
-            self._analyze(block)
-        changed = {name for name in before if self._meanings(name) != before[name]}
-        _release(removed)
-        old_functions, self._functions = self._functions, None
-        if self._reanalyze([], changed) or old_functions is None:
-            return  # blocks outside the region changed too: gather every block's functions
-        # Only the region's functions changed: splice them in, counting the functions before
-        # (or after) it from the nearer end of the module.
-        region = sum(map(len, map(_FUNCTIONS, old_region)))
-        if first <= len(blocks) - 1 - last:
-            start = sum(map(len, map(_FUNCTIONS, blocks[:first])))
-        else:
-            start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
-        middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
-        self._functions = old_functions[:start] + middle + old_functions[start + region :]
+        return before
 
     def _unfinished_before(
         self, first: int, new_lines: Sequence[str], last: int, delta: int
@@ -704,7 +519,7 @@ class ModuleSource:
                     problem = cached[2]
                 else:
                     problem = Problem(
-                        "LD003",
+                        Code.DUPLICATE_NODE,
                         Severity.ERROR,
                         f"`{name}` is defined again further down; Python keeps only the last "
                         "definition, so this one is not in the graph. Remove or rename one.",
@@ -769,7 +584,52 @@ SPLIT_BLOCKS = 4  # a changed region spanning more blocks than this is split if 
 MAX_SPLITS = 16
 
 
-_IN_PROGRESS = object()
+def _block_index(blocks: Sequence[Block], line: int) -> int:
+    """The index of the block holding 0-based `line` (the first block for lines above it)."""
+    return max(bisect.bisect_right(blocks, line, key=_block_start) - 1, 0)
+
+
+def _reuse_unchanged(
+    old_region: Sequence[Block], fresh: Sequence[Block]
+) -> tuple[list[Block], list[Block], list[Block]]:
+    """The region's blocks after the edit, an old block kept wherever its text is unchanged
+    (with its analysis), and which old blocks went and which new ones came."""
+    reusable: dict[str, list[Block]] = {}
+    for block in old_region:
+        if block.syntax_error is None:
+            reusable.setdefault(block.text, []).append(block)
+    replaced: list[Block] = []
+    for block in fresh:
+        candidates = reusable.get(block.text)
+        if candidates:
+            old = candidates.pop(0)
+            old.anchor.start = block.start  # same text, maybe moved: its locations follow
+            replaced.append(old)
+        else:
+            replaced.append(block)
+    kept = {id(b) for b in replaced}
+    removed = [b for b in old_region if id(b) not in kept]
+    added = [b for b in replaced if not b.analyzed]
+    return replaced, removed, added
+
+
+def _spliced_functions(
+    old_functions: tuple[Any, ...],
+    blocks: Sequence[Block],
+    first: int,
+    last: int,
+    replaced: Sequence[Block],
+) -> tuple[Any, ...]:
+    """The module's functions when only the region `blocks[first..last]` changed (to
+    `replaced`): the region's new functions spliced in, counting the functions before (or
+    after) it from the nearer end of the module."""
+    region = sum(map(len, map(_FUNCTIONS, blocks[first : last + 1])))
+    if first <= len(blocks) - 1 - last:
+        start = sum(map(len, map(_FUNCTIONS, blocks[:first])))
+    else:
+        start = len(old_functions) - region - sum(map(len, map(_FUNCTIONS, blocks[last + 1 :])))
+    middle = tuple(itertools.chain.from_iterable(map(_FUNCTIONS, replaced)))
+    return old_functions[:start] + middle + old_functions[start + region :]
 
 
 def _block_start(block: Block) -> int:

@@ -107,7 +107,7 @@ def method_of(target: Any, name: str) -> Callable[..., Any] | None:
     """An allow-listed method of a plain constant, wrapped to return plain data."""
     if isinstance(target, str):
         if name == "format":
-            from .evaluator import safe_format
+            from .safe_operations import safe_format
 
             return lambda *a, **k: safe_format(str(target), *a, **k)
         if name == "join":

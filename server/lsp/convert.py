@@ -161,7 +161,7 @@ def json_converter() -> cattrs.Converter:
         converter.register_structure_hook(kind, _strictly(accepted))
     converter.register_unstructure_hook(JsonObject, _as_is)
     converter.register_unstructure_hook(JsonArray, _as_is)
-    # Only where a result does not go through `LivedagProtocol._send_data` (it never should).
+    # Only where a result does not go through `LivedagProtocol.prepared_send` (it never should).
     converter.register_unstructure_hook(EncodedJson, lambda value: json.loads(value.text))
     usual = converter.get_unstructure_hook(types.PublishDiagnosticsParams)
 

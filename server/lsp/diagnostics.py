@@ -174,7 +174,7 @@ class DiagnosticsPublisher:
             else session.positions.range_json(NOWHERE, None),
             "message": problem.message,
             "severity": int(severity),
-            "code": problem.code,
+            "code": problem.code.value,
             "source": SOURCE,
         }
         related = [

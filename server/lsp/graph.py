@@ -19,9 +19,9 @@ from livedag.engine import visualize
 from livedag.engine.specs import NodeSpec
 from pygls.exceptions import JsonRpcInvalidParams
 
-from .. import lineage
+from .. import lineage_questions
 from .convert import JsonObject, uri_to_path
-from .lineage import edges_json
+from .node_facts import edges_json
 from .session import Session
 
 if TYPE_CHECKING:
@@ -70,7 +70,9 @@ def _view(snapshot: Snapshot | None, uri: str) -> DataflowView | None:
 def _require_node(graph: Dataflow, name: str) -> NodeSpec:
     node = graph.node(name)
     if node is None:
-        raise JsonRpcInvalidParams(str(lineage.UnknownNode(name, graph.closest_names(name))))
+        raise JsonRpcInvalidParams(
+            str(lineage_questions.UnknownNode(name, graph.closest_names(name)))
+        )
     return node
 
 
@@ -128,10 +130,11 @@ def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]
 def lineage_result(
     session: Session, view: DataflowView, params: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The command's own answer (`livedag.server.lineage`), with the server's node objects."""
+    """The command's own answer (`livedag.server.lineage_questions`), with the server's node
+    objects."""
     graph = view.graph
     try:
-        question = lineage.Question.make(
+        question = lineage_questions.Question.make(
             _param(params, "question", str, required=True),
             node=_param(params, "node", str),
             target=_param(params, "target", str),
@@ -139,8 +142,8 @@ def lineage_result(
             tag=_param(params, "tag", str),
             reaching=_param(params, "reaching", str),
         )
-        found = lineage.answer(graph, question, session.indexes.of(graph))
-    except (lineage.BadQuestion, lineage.UnknownNode) as exc:
+        found = lineage_questions.answer(graph, question, session.indexes.of(graph))
+    except (lineage_questions.BadQuestion, lineage_questions.UnknownNode) as exc:
         raise JsonRpcInvalidParams(str(exc)) from None
     return JsonObject(found.json(lambda name: session.node_json.one(graph.nodes[name])))
 
@@ -166,7 +169,7 @@ class GraphWatcher:
 
     def check(self) -> None:
         self._scheduled = False
-        snapshot = self.session.snapshot
+        snapshot = self.session.announced  # not a newer one a request analysed: not told yet
         if snapshot is None:
             return
         try:

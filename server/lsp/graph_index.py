@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.adjacency import tables_of
+from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
 if TYPE_CHECKING:
@@ -106,8 +108,6 @@ class GraphIndex:
         self._roots = 0
         self._pii = 0
         self._made_by: dict[tuple[str | None, str], list[NodeSpec]] | None = None
-        self._owners: dict[str, str] | None = None
-        self._owner_mask = 0
         self._closest: dict[str, list[str]] = {}
 
     @property
@@ -142,7 +142,8 @@ class GraphIndex:
             return found
         graph = self.graph
         # The plain adjacency dicts (networkx's views cost a wrapper object per step).
-        adjacency: dict[str, dict[str, Any]] = graph.graph._pred if upward else graph.graph._succ
+        _, succ, pred = tables_of(graph.graph)
+        adjacency: dict[str, dict[str, Any]] = pred if upward else succ
         bit = self.bit
         if not self.acyclic:  # a cycle: no shared work, just a walk per node
             if upward:
@@ -241,29 +242,10 @@ class GraphIndex:
             found = self._closest[name] = self.graph.closest_names(name)
         return found
 
-    def owners(self) -> dict[str, str]:
-        """The `owner` tag of every node that has one."""
-        if self._owners is None:
-            self._owners = {
-                name: str(node.user_tags["owner"])
-                for name, node in self.graph.nodes.items()
-                if "owner" in node.tags and "owner" in node.user_tags
-            }
-            mask = 0
-            for name in self._owners:
-                mask |= self.bit[name]
-            self._owner_mask = mask
-        return self._owners
-
-    def owners_within(self, bits: int) -> set[str]:
-        """The `owner` tags of the nodes in a bit set."""
-        owners = self.owners()
-        return {owners[name] for name in self.names_of(bits & self._owner_mask)}
-
 
 def all_definitions(graph: Dataflow) -> Iterable[NodeSpec]:
     """Every node definition, including the second definition of a duplicated name."""
-    duplicated = {p.node for p in graph.problems if p.code == "LD003" and p.node}
+    duplicated = {p.node for p in graph.problems if p.code is Code.DUPLICATE_NODE and p.node}
     if not duplicated:
         return graph.nodes.values()
     found: list[NodeSpec] = []

@@ -16,8 +16,8 @@ from lsprotocol import types
 
 from .convert import JsonObject
 from .graph_index import GraphIndex
-from .lineage import facts
 from .locate import Locator, Role, Target
+from .node_facts import facts
 from .session import Session
 
 if TYPE_CHECKING:

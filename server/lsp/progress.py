@@ -71,6 +71,9 @@ class IndexProgress:
             self.server.work_done_progress.end(
                 self.token, types.WorkDoneProgressEnd(message=message)
             )
+            # pygls keeps every token's cancellation future until told otherwise (each re-index
+            # would add one for the session).
+            self.server.work_done_progress.tokens.pop(self.token, None)
 
 
 async def index_workspace(server: LanguageServer, session: Session) -> None:

@@ -6,8 +6,8 @@
   2.0 and LSP 3.17 say before pygls sees them (see `jsonrpc`): a request answers -32700, -32600,
   -32602, -32002 (before `initialize`) or -32600 (after `shutdown`) instead of waiting forever; a
   notification with bad params is logged and dropped, except a document edit, which is repaired
-  and applied (see `document_sync`);
-- open documents are kept in `OpenTexts` (see `texts`) instead of pygls's workspace, whose
+  and applied (see `edit_repair`);
+- open documents are kept in `OpenTexts` (see `open_texts`) instead of pygls's workspace, whose
   incremental change is a pass over every line in Python;
 - an internal failure answers -32603 with a sentence for a person (the traceback goes to the log),
   and `exit` ends the loop with status 0 after `shutdown` and 1 without, as LSP asks.
@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -25,16 +24,21 @@ from urllib.parse import unquote
 
 import attrs
 from lsprotocol import types
-from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, lsp_method
-from pygls.protocol.json_rpc import JsonRPCRequestMessage, JsonRPCResponseMessage
+from pygls.protocol import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    lsp_method,
+)
 
-from . import document_sync, jsonrpc
+from . import edit_repair, jsonrpc
 from .convert import EncodedJson
 from .framing import ChunkSource, FrameReader, Received
 from .jsonrpc import Envelope, Kind, MsgId, Rejected
+from .pygls_internals import PyglsProtocol
 
 if TYPE_CHECKING:
-    from .texts import OpenTexts
+    from .open_texts import OpenTexts
 
 log = logging.getLogger("livedag.server.lsp")
 
@@ -47,8 +51,11 @@ INTERNAL_ERROR_MESSAGE = (
 _EDIT_MARKERS = (b"Document/did", b"Document\\/did")  # a lost message naming a document event
 
 
-class LivedagProtocol(LanguageServerProtocol):
-    """pygls's protocol, receiving through `receive`, with open documents in `OpenTexts`."""
+class LivedagProtocol(PyglsProtocol):
+    """pygls's protocol, receiving through `receive`, with open documents in `OpenTexts`.
+
+    What it needs of pygls's internals it reaches through `PyglsProtocol` (`pygls_internals`).
+    """
 
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
@@ -94,7 +101,7 @@ class LivedagProtocol(LanguageServerProtocol):
                     jsonrpc.SERVER_NOT_INITIALIZED,
                     f"livedag is not initialized yet: send 'initialize' before {method!r}",
                 )
-            if self._shutdown:
+            if self.shutdown_received:
                 raise Rejected(
                     jsonrpc.INVALID_REQUEST,
                     f"livedag is shutting down (it received 'shutdown'): {method!r} is refused; "
@@ -110,7 +117,11 @@ class LivedagProtocol(LanguageServerProtocol):
             return
         if method == types.INITIALIZE:
             self.initialize_received = True
-        self._dispatch(typed, found)
+        self.answering = msg_id
+        try:
+            self._dispatch(typed, found)
+        finally:
+            self.answering = None
 
     def _notification(self, message: dict[str, Any], found: Envelope) -> None:
         method = found.method
@@ -118,7 +129,7 @@ class LivedagProtocol(LanguageServerProtocol):
             if not self.initialize_received:
                 log.warning("%s before 'initialize': dropped, as LSP asks", method)
                 return
-            if self._shutdown:
+            if self.shutdown_received:
                 log.info("%s after 'shutdown': dropped", method)
                 return
         try:
@@ -155,7 +166,7 @@ class LivedagProtocol(LanguageServerProtocol):
                 wanted = "a request: send it with an id"
             raise Rejected(jsonrpc.INVALID_REQUEST, f"{method!r} is {wanted}")
         try:
-            return self._converter.structure(message, kind)
+            return self.structure(message, kind)
         except Exception as exc:
             log.debug("structuring %s failed", method, exc_info=True)
             why = jsonrpc.params_problem(exc)
@@ -163,7 +174,7 @@ class LivedagProtocol(LanguageServerProtocol):
 
     def _repaired(self, message: dict[str, Any], method: str, problem: str) -> Any | None:
         """A notification that failed its type: repaired if it is an edit, else dropped (None)."""
-        if method not in document_sync.REPAIRABLE:
+        if method not in edit_repair.REPAIRABLE:
             log.warning("notification dropped: %s", problem)
             return None
         params = message.get("params")
@@ -172,15 +183,15 @@ class LivedagProtocol(LanguageServerProtocol):
         last = self.texts.version(uri) if isinstance(uri, str) else None
         try:
             if jsonrpc.uri_problem(params) is not None:
-                raise document_sync.Unrepairable(problem)
-            repaired = document_sync.repair(method, params, last)
-        except document_sync.Unrepairable as unusable:
+                raise edit_repair.Unrepairable(problem)
+            repaired = edit_repair.repair(method, params, last)
+        except edit_repair.Unrepairable as unusable:
             self._edit_lost(method, uri, str(unusable))
             return None
         try:
             kind = self.get_message_type(method)
             assert kind is not None  # a document notification has a protocol type
-            typed = self._converter.structure({**message, "params": repaired.params}, kind)
+            typed = self.structure({**message, "params": repaired.params}, kind)
         except Exception as exc:
             self._edit_lost(method, uri, jsonrpc.params_problem(exc))
             return None
@@ -191,7 +202,7 @@ class LivedagProtocol(LanguageServerProtocol):
         """An edit that cannot be applied: the server's text may now differ from the editor's."""
         log.error("%s for %s could not be applied: %s", method, uri, why)
         if method == types.TEXT_DOCUMENT_DID_CHANGE and isinstance(uri, str) and uri in self.texts:
-            self._server.window_show_message(
+            self.language_server.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning,
                     message=(
@@ -208,19 +219,19 @@ class LivedagProtocol(LanguageServerProtocol):
         problem = found.problem
         typed = None
         if problem is None:
-            result_type = self._result_types.pop(msg_id, None) if msg_id is not None else None
+            result_type = self.take_result_type(msg_id) if msg_id is not None else None
             kind = types.ResponseErrorMessage if "error" in message else result_type
             try:
-                typed = self._converter.structure(message, kind or JsonRPCResponseMessage)
+                typed = self.structure(message, kind or JsonRPCResponseMessage)
             except Exception as exc:
                 problem = jsonrpc.params_problem(exc)
         if typed is not None:
             self._dispatch(typed, found)
             return
         log.warning("invalid response from the client to %r: %s", msg_id, problem)
-        if msg_id is not None and msg_id in self._request_futures:
+        if msg_id is not None:
             error = types.ResponseError(code=jsonrpc.INVALID_REQUEST, message=str(problem))
-            self._handle_response(msg_id, None, error)
+            self.fail_request(msg_id, error)
 
     def _batch(self, batch: list[Any]) -> None:
         """A JSON array of messages: LSP has no batches; each request gets -32600 in one array."""
@@ -263,9 +274,8 @@ class LivedagProtocol(LanguageServerProtocol):
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Any:
         """Stop reading: status 0 after `shutdown`, 1 without (the loop's caller exits with it)."""
-        if (handler := self.fm.features.get(types.EXIT)) is not None:
-            yield handler, args, None
-        self.exit_status = 0 if self._shutdown else 1
+        yield from self.user_handler(types.EXIT, args)
+        self.exit_status = 0 if self.shutdown_received else 1
         if self.exit_status:
             log.warning("'exit' without 'shutdown': exiting with status 1, as LSP asks")
 
@@ -273,8 +283,7 @@ class LivedagProtocol(LanguageServerProtocol):
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
         document = params.text_document
         self.texts.open(document.uri, document.text, document.version)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
+        yield from self.user_handler(types.TEXT_DOCUMENT_DID_OPEN, (params,))
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
@@ -282,28 +291,23 @@ class LivedagProtocol(LanguageServerProtocol):
         if not self.texts.change(document.uri, document.version, params.content_changes):
             log.warning("didChange for %s, which was never opened: ignored", document.uri)
             return
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+        yield from self.user_handler(types.TEXT_DOCUMENT_DID_CHANGE, (params,))
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
         self.texts.close(params.text_document.uri)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+        yield from self.user_handler(types.TEXT_DOCUMENT_DID_CLOSE, (params,))
 
     # --- sending -------------------------------------------------------------------------------
 
     def reply_error(self, msg_id: MsgId | None, code: int, message: str) -> None:
         self._write_body(jsonrpc.error_json(msg_id, code, message), "an error response")
 
-    def _send_response(
-        self, msg_id: MsgId, result: Any | None = None, error: types.ResponseError | None = None
-    ) -> None:
-        """pygls's, except that an internal error says so in words, not Python's (the traceback
-        is in the log)."""
-        if error is not None and error.code == jsonrpc.INTERNAL_ERROR:
-            error = types.ResponseError(code=jsonrpc.INTERNAL_ERROR, message=INTERNAL_ERROR_MESSAGE)
-        super()._send_response(msg_id, result, error)
+    def outgoing_error(self, error: types.ResponseError) -> types.ResponseError:
+        """An internal error says so in words, not Python's (the traceback is in the log)."""
+        if error.code == jsonrpc.INTERNAL_ERROR:
+            return types.ResponseError(code=jsonrpc.INTERNAL_ERROR, message=INTERNAL_ERROR_MESSAGE)
+        return error
 
     def send_encoded(self, method: str, params_json: str) -> bool:
         """Send a notification whose params are JSON text already (diagnostics whose JSON is
@@ -312,26 +316,17 @@ class LivedagProtocol(LanguageServerProtocol):
         body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params_json}}}'
         return self._write_body(body, method)
 
-    def _send_data(self, data: Any) -> None:
-        """pygls's, except that a response whose result is `EncodedJson` is sent as it is."""
+    def prepared_send(self, data: Any) -> bool:
+        """A response whose result is `EncodedJson` is sent as it is."""
         result = getattr(data, "result", None)
         if isinstance(result, EncodedJson) and getattr(data, "error", None) is None:
             body = f'{{"jsonrpc":"2.0","id":{json.dumps(data.id)},"result":{result.text}}}'
-            if self._write_body(body, "a response"):
-                return
-        super()._send_data(data)
+            return self._write_body(body, "a response")
+        return False
 
     def _write_body(self, body: str, what: str) -> bool:
-        writer = getattr(self, "writer", None)
-        if writer is None:
-            return False
-        data = body.encode("utf-8")
-        if getattr(self, "_include_headers", True):
-            data = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data
         try:
-            written = writer.write(data)
-            if inspect.isawaitable(written):
-                asyncio.ensure_future(written)
+            return self.write_frame(body)
         except BrokenPipeError:
             log.error("the client has gone: could not send %s", what)
         return True
@@ -354,7 +349,7 @@ async def serve(source: ChunkSource, protocol: LivedagProtocol) -> int:
     while protocol.exit_status is None:
         received = await reader.receive()
         if received is None:
-            status = 0 if protocol._shutdown else 1
+            status = 0 if protocol.shutdown_received else 1
             if status:
                 log.warning("the client closed the connection without 'shutdown': status 1")
             return status

@@ -24,16 +24,25 @@ from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
-from . import collector, diagnostics, documents, graph, hover, navigation, symbols, warmup
+from . import (
+    change_notifications,
+    collector,
+    diagnostics,
+    graph,
+    hover,
+    navigation,
+    symbols,
+    warmup,
+)
 from .convert import json_converter
 from .diagnostics import DiagnosticsPublisher
 from .framing import CHUNK, stdin_source
 from .locate import Locator
+from .open_texts import OpenTexts
 from .progress import index_workspace
 from .protocol import LivedagProtocol, serve
 from .session import Session
 from .settings import Settings, parse_settings
-from .texts import OpenTexts
 
 log = logging.getLogger("livedag.server.lsp")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -159,7 +168,7 @@ def build_server() -> LivedagServer:
     warmup.register(session)
     idle = collector.register(session)
     server.message_listeners.append(idle.touch)
-    documents.register(server, session)
+    change_notifications.register(server, session)
     hover.register(server, session, locator)
     navigation.register(server, session, locator)
     symbols.register(server, session)
@@ -208,8 +217,10 @@ def _register_lifecycle(
         tell(pending_errors)
         pending_errors.clear()
         in_background(index_workspace(ls, session))
-        if documents.supports_watcher_registration(ls):
-            in_background(_quietly(documents.register_watcher(ls), "registering file watchers"))
+        if change_notifications.supports_watcher_registration(ls):
+            in_background(
+                _quietly(change_notifications.register_watcher(ls), "registering file watchers")
+            )
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -221,7 +232,7 @@ def _register_lifecycle(
                 types.ConfigurationParams(items=[types.ConfigurationItem(section="livedag")])
             )
             raw = pulled[0] if pulled else None
-        await session.current_when_ready()
+        await session.flushed_when_ready()  # a notification: pending edits are published
         apply(*parse_settings(raw))
 
 

@@ -3,10 +3,14 @@
 The keystroke path is split the way ruff's server splits it: a document notification only records
 the new text and schedules analysis (latest text wins, so a burst of keystrokes is analysed once);
 analysis runs when the server is idle and produces a new immutable `Snapshot`; every listener
-(diagnostics, graph changes) then sees the old and new snapshot.  A request that arrives while
-analysis of its document is pending runs that analysis first (it is fast), so answers always reflect
-the latest text.  All of this happens on the event loop; only the first indexing of the workspace
-runs in a thread, and nothing touches the workspace model until it is done.
+(diagnostics, graph changes) then sees the snapshot it was last told about and the new one.
+
+Requests read, notifications write (docs/design.md, "Requests and notifications"): a request that
+arrives while analysis is pending runs that analysis first (it is fast), so answers always reflect
+the latest text, but it never tells the listeners: the analysed changes wait for the scheduled
+flush, which publishes them as if the request had not come.  All of this happens on the event
+loop; only the first indexing of the workspace runs in a thread, and nothing touches the workspace
+model until it is done.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import asyncio
 import enum
 import logging
 import os
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +27,19 @@ from typing import TYPE_CHECKING, Any
 from livedag.engine.specs import Location
 from lsprotocol.types import Position
 
-from .convert import Positions, SourceLines, path_to_uri, uri_to_path
+from .analysed_lines import AnalysedLines
+from .convert import Positions, SourceLines, uri_to_path
 from .graph_index import GraphIndexes
-from .lineage import NodeJsonCache
+from .node_facts import NodeJsonCache
+from .refinement import ExternalNameRefiner
 from .settings import Settings
+from .uri_map import UriMap
 
 if TYPE_CHECKING:
     from livedag.server.workspace import Snapshot, Workspace
     from pygls.lsp.server import LanguageServer
 
-    from .texts import OpenTexts
+    from .open_texts import OpenTexts
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +57,6 @@ class Change(enum.Enum):
 SnapshotListener = Callable[["Snapshot | None", "Snapshot", set[Path]], None]
 
 
-def _no_snapshot() -> None:
-    """The lines cache's reference for "read before any snapshot" (never a dead one)."""
-    return None
-
-
 class Session:
     """Everything the features share; one per server."""
 
@@ -66,53 +67,35 @@ class Session:
         self.indexes = GraphIndexes()  # per-graph answers shared by every request
         self.node_json = NodeJsonCache(self)
         self.workspace: Workspace | None = None
-        self.snapshot: Snapshot | None = None
+        self.snapshot: Snapshot | None = None  # the latest analysis: what requests read
+        # What the listeners were last told about, and the files analysed since (by requests)
+        # that they have not been told about yet: the next flush tells them.
+        self.announced: Snapshot | None = None
+        self._unannounced: set[Path] = set()
         self.indexed = asyncio.Event()
         self.listeners: list[SnapshotListener] = []
         self.open_versions: dict[str, int] = {}  # uri -> version of the text last analysed
         self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
-        self._uris: dict[str, str] = {}  # path string -> the uri the client uses for it
-        self._derived_uris: dict[str, str] = {}  # uri_of answers not in _uris (no realpath twice)
-        self._remembered: dict[str, Path] = {}  # remember_uri answers (forgotten on disk events)
-        self.uri_generation = 0  # bumped whenever uri_of may answer differently
+        self.uris = UriMap()
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
-        # Each file's lines and the snapshot they were read from, held weakly: a strong
-        # reference pinned a stale snapshot (every module's analysis and every graph of that
-        # version) per file not looked at since, for as long as the server ran.
-        self._lines_cache: dict[str, tuple[Callable[[], Snapshot | None], SourceLines | None]] = {}
-        self._refining: asyncio.Task[None] | None = None  # jedi, for names from installed packages
-        self._asked_jedi: set[str] = set()
-        self._seen_pending: set[str] = set()  # outside names already looked at (keystrokes skip)
+        self.analysed_lines = AnalysedLines()
+        self.refiner = ExternalNameRefiner(self)  # jedi, for names from installed packages
 
     # --- documents ---------------------------------------------------------------------------
 
-    def remember_uri(self, uri: str) -> Path | None:
-        """The file behind `uri` (symlinks resolved, as the workspace model keys files)."""
-        known = self._remembered.get(uri)
-        if known is not None and self._uris.get(str(known)) == uri:
-            return known  # every request names its document: no file-system calls for it
-        path = uri_to_path(uri)
-        if path is None:
-            return None
-        key = str(path)
-        resolved = os.path.realpath(path)
-        if self._uris.get(key) != uri or self._uris.get(resolved) != uri:
-            self._uris[key] = uri
-            self._uris[resolved] = uri
-            self._derived_uris.clear()
-            self.uri_generation += 1
-        self._remembered[uri] = Path(resolved)
-        return self._remembered[uri]
+    def path_of(self, uri: str) -> Path | None:
+        """The file behind `uri`; answers go back to the client under `uri` (`UriMap.path_of`)."""
+        return self.uris.path_of(uri)
 
     def uri_of(self, path: str | Path) -> str:
         """The URI the client knows a file by (the one it opened it with, when it did)."""
-        key = str(path)
-        known = self._uris.get(key) or self._derived_uris.get(key)
-        if known is None:
-            known = self._uris.get(os.path.realpath(key)) or path_to_uri(key)
-            self._derived_uris[key] = known
-        return known
+        return self.uris.uri_of(path)
+
+    @property
+    def uri_generation(self) -> int:
+        """Bumped whenever `uri_of` may answer differently (for caches of converted locations)."""
+        return self.uris.generation
 
     def document_text(self, uri: str) -> str | None:
         """The text of an open document, or None when the client has not opened it."""
@@ -127,30 +110,11 @@ class Session:
 
     def lines(self, path: str | Path) -> SourceLines | None:
         """The analysed text of a file, for converting columns to the client's units."""
-        key = str(path)
-        snapshot = self.snapshot
-        cached = self._lines_cache.get(key)
-        if (
-            cached is not None
-            and cached[0]() is snapshot
-            and (snapshot is not None or cached[0] is _no_snapshot)  # not a dead reference
-        ):
-            return cached[1]
-        module = snapshot.module(Path(path)) if snapshot is not None else None
-        lines = None
-        if module is not None:
-            known = cached[1] if cached is not None else None
-            lines = known if known is not None and known.text is module.text else None
-            lines = lines or SourceLines(module.text)
-        self._lines_cache[key] = (
-            _no_snapshot if snapshot is None else weakref.ref(snapshot),
-            lines,
-        )
-        return lines
+        return self.analysed_lines.of(self.snapshot, path)
 
     def text_changed(self, uri: str, version: int | None) -> None:
         """A document's text changed (opened, edited, closed): analyse it soon."""
-        path = self.remember_uri(uri)
+        path = self.path_of(uri)
         if path is None:
             return
         if version is None:
@@ -163,7 +127,7 @@ class Session:
 
     def file_changed_on_disk(self, path: Path, deleted: bool) -> None:
         """A watched file changed; an open buffer's text still wins over the disk."""
-        self._remembered.clear()  # a symbolic link may point elsewhere now
+        self.uris.links_may_have_changed()
         path = Path(os.path.realpath(path))
         if self.open_versions.get(self.uri_of(path)) is not None:
             return
@@ -191,64 +155,37 @@ class Session:
         if self._scheduled is not None:
             self._scheduled.cancel()
             self._scheduled = None
-        if not self._pending or self.workspace is None or not self.is_indexed:
+        if self.workspace is None or not self.is_indexed:
             return
-        before = self.snapshot
-        changed = self._analyse_pending()
+        if not self._pending and not self._unannounced:
+            return
+        changed = self._analyse_pending() | self._unannounced
+        self._unannounced = set()
         if self.snapshot is not None:
-            self.notify(before, self.snapshot, changed)
-            seen = self._seen_pending
+            self.notify(self.announced, self.snapshot, changed)
+            seen = self.refiner.seen
             if any(
                 (m := self.snapshot.module(p)) is not None and not m.pending_names <= seen
                 for p in changed
             ):
                 self.refine_soon()  # an edit imported something new from outside the workspace
 
-    # --- names from installed packages ---------------------------------------------------------
-
     def refine_soon(self) -> None:
-        """Ask jedi, in the background, about decorators imported from installed packages.
+        """Ask jedi, in the background, about decorators imported from installed packages."""
+        self.refiner.soon()
 
-        The graph is published first with them unknown; when jedi answers (about a second), the
-        affected modules are re-analysed and whatever changed is published again.  A keystroke
-        never waits for jedi.
-        """
-        if self._refining is None or self._refining.done():
-            self._refining = asyncio.get_running_loop().create_task(self._refine())
-
-    async def _refine(self) -> None:
-        while True:
-            workspace = self.workspace
-            if workspace is None:
-                return
-            snapshot = workspace.snapshot
-            for path in snapshot.paths():
-                module = snapshot.module(path)
-                if module is not None:
-                    self._seen_pending |= module.pending_names
-            wanted = workspace.external_decorator_names() - self._asked_jedi
-            if not wanted:
-                return
-            self._asked_jedi |= wanted  # a name jedi cannot place is not asked again
-            try:
-                refined = await asyncio.to_thread(workspace.resolve_external_names, wanted)
-            except Exception:
-                log.error("resolving %s with jedi failed", sorted(wanted), exc_info=True)
-                return
-            if self.workspace is not workspace:
-                return  # re-indexed meanwhile: that indexing refines itself
-            if refined is None:
-                continue
-            self.flush()  # edits that arrived meanwhile first, then the refined model
-            latest = (
-                refined
-                if self.snapshot is None
-                else max((refined, self.snapshot), key=lambda snap: snap.version)
-            )
-            before = self.snapshot
-            if before is not latest:
-                self.snapshot = latest
-                self.notify(before, latest, set())
+    def install_refined(self, refined: Snapshot) -> None:
+        """The model with jedi's answers: edits that arrived meanwhile first, then publish."""
+        self.flush()
+        latest = (
+            refined
+            if self.snapshot is None
+            else max((refined, self.snapshot), key=lambda snap: snap.version)
+        )
+        before = self.announced
+        if before is not latest:
+            self.snapshot = latest
+            self.notify(before, latest, set())
 
     def _analyse_pending(self) -> set[Path]:
         """Bring the model up to every recorded change; the files whose text changed."""
@@ -285,6 +222,8 @@ class Session:
         self.file_notes.pop(path, None)
 
     def notify(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
+        """Tell every listener (the notification side only: never called for a request)."""
+        self.announced = after
         for listener in self.listeners:
             try:
                 listener(before, after, changed)
@@ -292,16 +231,26 @@ class Session:
                 log.error("listener %r failed", listener, exc_info=True)
 
     def current(self) -> Snapshot | None:
-        """The snapshot reflecting every edit received so far (runs pending analysis first)."""
-        if self._pending and self.is_indexed:
-            self.flush()
+        """The snapshot reflecting every edit received so far, for a request.
+
+        Pending analysis runs first, but nothing is published: the listeners hear of it from the
+        flush the notification scheduled (requests read, notifications write).
+        """
+        if self._pending and self.is_indexed and self.workspace is not None:
+            self._unannounced |= self._analyse_pending()
         return self.snapshot
 
     async def current_when_ready(self) -> Snapshot | None:
-        """`current()`, once the first indexing of the workspace has finished."""
+        """`current()`, once the first indexing of the workspace has finished (for requests)."""
         if not self.indexed.is_set():
             await self.indexed.wait()
         return self.current()
+
+    async def flushed_when_ready(self) -> None:
+        """Once indexed, analyse and publish every pending change (for notifications)."""
+        if not self.indexed.is_set():
+            await self.indexed.wait()
+        self.flush()
 
     def replace_workspace(self, workspace: Workspace, snapshot: Snapshot) -> None:
         """Install a freshly indexed workspace, analyse what was edited meanwhile, then publish.
@@ -309,7 +258,7 @@ class Session:
         Buffers opened during indexing are analysed before anyone is told, so the first
         diagnostics of an open document already reflect (and carry the version of) its text.
         """
-        before = self.snapshot
+        before = self.announced
         self.workspace = workspace
         self.snapshot = snapshot
         self.indexed.set()
@@ -317,6 +266,8 @@ class Session:
             self._scheduled.cancel()
             self._scheduled = None
         changed = self._analyse_pending() if self._pending else set()
+        changed |= self._unannounced
+        self._unannounced = set()
         self.notify(before, self.snapshot, set(self.snapshot.paths()) | changed)
         self.refine_soon()
 
@@ -324,7 +275,7 @@ class Session:
         if self.workspace is None or not self.is_indexed:
             return
         self.flush()
-        before = self.snapshot
+        before = self.announced
         self.snapshot = self.workspace.set_config_override(config)
         self.notify(before, self.snapshot, set())
 
@@ -342,7 +293,7 @@ class Session:
 
     def cursor(self, uri: str, position: Position) -> Cursor | None:
         """The latest snapshot and the file position a request points at; None if out of range."""
-        path = self.remember_uri(uri)
+        path = self.path_of(uri)
         snapshot = self.current()
         if path is None or snapshot is None or position.line < 0 or position.character < 0:
             return None

@@ -7,12 +7,11 @@ back to its default and the user is told which setting is wrong and what it acce
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from livedag.server.output.codes import CODES
+from livedag.engine.codes import Code
 from lsprotocol import types
 
 SEVERITY_NAMES: dict[str, types.DiagnosticSeverity | None] = {
@@ -23,7 +22,6 @@ SEVERITY_NAMES: dict[str, types.DiagnosticSeverity | None] = {
     "hint": types.DiagnosticSeverity.Hint,
     "off": None,
 }
-_CODE = re.compile(r"^LD\d{3}$")
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 
 
@@ -38,7 +36,7 @@ class Settings:
     """
 
     config: Mapping[str, Any] | None = None
-    severities: Mapping[str, types.DiagnosticSeverity | None] = field(default_factory=dict)
+    severities: Mapping[Code, types.DiagnosticSeverity | None] = field(default_factory=dict)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: int = 0
 
@@ -63,7 +61,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         else:
             errors.append('livedag.config must be an object such as {"region": "US"}; ignoring it')
 
-    severities: dict[str, types.DiagnosticSeverity | None] = {}
+    severities: dict[Code, types.DiagnosticSeverity | None] = {}
     raw_severities = raw.get("severities")
     if raw_severities is not None and not isinstance(raw_severities, Mapping):
         errors.append(
@@ -71,10 +69,11 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         )
     elif raw_severities is not None:
         for code, name in raw_severities.items():
-            if not isinstance(code, str) or not _CODE.match(code) or code not in CODES:
+            known = Code.parse(code) if isinstance(code, str) else None
+            if known is None:
                 errors.append(
                     f"livedag.severities: {code!r} is not a livedag code "
-                    f"({', '.join(CODES)}); ignoring it"
+                    f"({', '.join(c.value for c in Code)}); ignoring it"
                 )
             elif not isinstance(name, str) or name.lower() not in SEVERITY_NAMES:
                 errors.append(
@@ -82,7 +81,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
                     f"{', '.join(SEVERITY_NAMES)}, got {name!r}; using its default severity"
                 )
             else:
-                severities[code] = SEVERITY_NAMES[name.lower()]
+                severities[known] = SEVERITY_NAMES[name.lower()]
 
     max_file_bytes = _positive_int(
         raw, "maxFileBytes", DEFAULT_MAX_FILE_BYTES, errors, allow_zero=False

@@ -44,7 +44,7 @@ def node_json(node: NodeSpec, cwd: Path | None = None) -> dict[str, Any]:
 def problem_json(problem: Problem, cwd: Path | None = None) -> dict[str, Any]:
     loc = problem.location
     return {
-        "code": problem.code,
+        "code": problem.code.value,
         "severity": problem.severity.value,
         "message": problem.message,
         "path": display_path(loc.path, cwd) if loc else None,
@@ -60,7 +60,7 @@ def problem_order(problem: Problem, cwd: Path | None = None) -> tuple[Any, ...]:
         display_path(loc.path, cwd) or "" if loc else "",
         loc.line if loc else 0,
         loc.column if loc else 0,
-        problem.code,
+        problem.code.value,
         problem.message,
     )
 

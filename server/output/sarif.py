@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import Location, Problem, Severity
 
-from .codes import CODES
 from .graph import display_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -23,8 +23,8 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def to_sarif(problems: Sequence[Problem], *, version: str, cwd: Path | None = None) -> str:
     base = (cwd or Path.cwd()).resolve()
-    rule_ids = sorted(CODES)
-    index = {code: i for i, code in enumerate(rule_ids)}
+    rules = sorted(Code, key=lambda code: code.value)
+    index = {code: i for i, code in enumerate(rules)}
     results = [_result(p, index, base) for p in problems]
     log = {
         "$schema": SCHEMA,
@@ -36,7 +36,7 @@ def to_sarif(problems: Sequence[Problem], *, version: str, cwd: Path | None = No
                         "name": "livedag",
                         "version": version,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(code) for code in rule_ids],
+                        "rules": [_rule(code) for code in rules],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri() + "/"}},
@@ -48,22 +48,21 @@ def to_sarif(problems: Sequence[Problem], *, version: str, cwd: Path | None = No
     return json.dumps(log, indent=2) + "\n"
 
 
-def _rule(code: str) -> dict[str, Any]:
-    meta = CODES[code]
+def _rule(code: Code) -> dict[str, Any]:
     return {
-        "id": code,
-        "name": meta.name,
-        "shortDescription": {"text": meta.summary},
-        "fullDescription": {"text": meta.help},
-        "help": {"text": meta.help},
-        "defaultConfiguration": {"level": _LEVEL[meta.severity]},
+        "id": code.value,
+        "name": code.rule_name,
+        "shortDescription": {"text": code.summary},
+        "fullDescription": {"text": code.help},
+        "help": {"text": code.help},
+        "defaultConfiguration": {"level": _LEVEL[code.severity]},
         "properties": {"tags": ["lineage", "hamilton"]},
     }
 
 
-def _result(problem: Problem, index: dict[str, int], base: Path) -> dict[str, Any]:
+def _result(problem: Problem, index: dict[Code, int], base: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": problem.code,
+        "ruleId": problem.code.value,
         "level": _LEVEL[problem.severity],
         "message": {"text": problem.message},
     }

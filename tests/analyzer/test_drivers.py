@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import analyze
 from livedag.engine.specs import Unknown
 from livedag.server.analyzer import DriverUse
+
+from tests.analyzer.helpers import analyze
 
 
 def test_builder_chain_with_execute() -> None:

@@ -4,8 +4,9 @@ one is `bench/edit_fuzz.py`).  A failure prints a shrunk, replayable edit list."
 from __future__ import annotations
 
 import pytest
-from edit_fuzzer import Edit, Mismatch, fuzz, replay, shrink
-from fuzz_modules import MODULES
+
+from tests.analyzer.edit_fuzzer import Edit, Mismatch, fuzz, replay, shrink
+from tests.analyzer.fuzz_modules import MODULES
 
 
 def test_random_edits_keep_the_keystroke_path_equal_to_a_fresh_analysis() -> None:

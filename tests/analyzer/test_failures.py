@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.specs import Problem
-from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
+from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module_values
 from livedag.server.analyzer import module as module_analysis
 
 TEXT = textwrap.dedent(
@@ -44,7 +45,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def ld012(analysis: ModuleAnalysis) -> list[Problem]:
-    return [p for p in analysis.problems if p.code == "LD012"]
+    return [p for p in analysis.problems if p.code == Code.ANALYSIS_FAILURE]
 
 
 def fresh_and_incremental(text: str) -> Iterator[ModuleAnalysis]:
@@ -167,11 +168,11 @@ def test_a_module_level_statement_that_fails_costs_that_statement_only(
 def test_a_constant_that_fails_is_unknown_and_reported_on_its_statement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class FailingEvaluator(module_analysis.Evaluator):
+    class FailingEvaluator(module_values.Evaluator):
         def evaluate(self, node: Any) -> Any:
             raise TypeError("cannot evaluate")
 
-    monkeypatch.setattr(module_analysis, "Evaluator", FailingEvaluator)
+    monkeypatch.setattr(module_values, "Evaluator", FailingEvaluator)
     for analysis in fresh_and_incremental(TEXT):
         assert [f.name for f in analysis.functions] == ["first", "broken", "last"]
         (problem,) = ld012(analysis)
@@ -204,7 +205,7 @@ def test_when_nothing_else_is_left_the_module_says_so_on_line_one(
     monkeypatch.setattr(module_analysis, "parse_region", failing)
     for analysis in fresh_and_incremental(TEXT):
         (problem,) = analysis.problems
-        assert problem.code == "LD012" and problem.location is not None
+        assert problem.code == Code.ANALYSIS_FAILURE and problem.location is not None
         assert problem.location.line == 1
         assert problem.message == (
             "livedag could not analyse this module: MemoryError: no room; please report it"

@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source
 
 HEADER = textwrap.dedent(
@@ -423,13 +424,15 @@ def tracebacks(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRec
 
 def check(analysis: ModuleAnalysis, text: str, oldest: tuple[int, int]) -> None:
     codes = [p.code for p in analysis.problems]
-    assert "LD012" not in codes, [p.message for p in analysis.problems if p.code == "LD012"]
+    assert Code.ANALYSIS_FAILURE not in codes, [
+        p.message for p in analysis.problems if p.code == Code.ANALYSIS_FAILURE
+    ]
     assert "canary" in [f.name for f in analysis.functions]
     if parses_here(oldest):
         ast.parse(text)  # the case itself is valid Python here
-        assert "LD007" not in codes, [p.message for p in analysis.problems]
+        assert Code.SYNTAX_ERROR not in codes, [p.message for p in analysis.problems]
     else:
-        assert "LD007" in codes
+        assert Code.SYNTAX_ERROR in codes
 
 
 @pytest.mark.parametrize(("source", "oldest"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -471,7 +474,7 @@ def test_every_construct_is_analysed_on_the_keystroke_path(
     module = ModuleSource("m", "/ws/m.py")
     for step in growing(text):
         analysis = module.update(step)
-        assert "LD012" not in [p.code for p in analysis.problems]
+        assert Code.ANALYSIS_FAILURE not in [p.code for p in analysis.problems]
         same(analysis, analyze_source(step, module="m", path="/ws/m.py"))
     check(module.update(text), text, oldest)
     assert not tracebacks

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import analyze, decorator, functions
+
+from tests.analyzer.helpers import analyze, decorator, functions
 
 BODY = "\ndef f(x: int) -> int:\n    return x\n"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionSpec
 from livedag.server.analyzer import ModuleAnalysis, ModuleSource, analyze_source, module
 from livedag.server.analyzer.blocks import split_lines
@@ -135,7 +136,9 @@ def test_breaking_and_fixing_a_function() -> None:
     source.update(BASE)
     broken = BASE.replace("def plain(b: pd.Series,", "def plain(b: pd.Series")
     analysis = source.update(broken)
-    assert "plain" not in by_name(analysis) and [p.code for p in analysis.problems] == ["LD007"]
+    assert "plain" not in by_name(analysis) and [p.code for p in analysis.problems] == [
+        Code.SYNTAX_ERROR
+    ]
     assert_same_as_fresh(source.update(BASE), BASE)
 
 
@@ -258,7 +261,7 @@ def test_a_function_defined_again_replaces_the_first_as_in_python() -> None:
     (margin,) = analysis.functions
     assert [p.name for p in margin.parameters] == ["revenue", "cost"]
     (problem,) = analysis.problems
-    assert problem.code == "LD003" and problem.location is not None
+    assert problem.code == Code.DUPLICATE_NODE and problem.location is not None
     assert problem.location.line == 1 and problem.related[0].location.line == 5
     assert_same_as_fresh(analysis, text)
     # Deleting the second definition brings the first back, with nothing to report.

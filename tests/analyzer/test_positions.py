@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from helpers import functions
 from hypothesis import given
 from hypothesis import strategies as st
 from livedag.server.analyzer import (
@@ -12,6 +11,8 @@ from livedag.server.analyzer import (
     line_count,
     to_utf16_column,
 )
+
+from tests.analyzer.helpers import functions
 
 
 def test_ascii_is_identity() -> None:

@@ -8,9 +8,10 @@ import textwrap
 from typing import Any
 
 import pytest
-from helpers import analyze, functions
 from livedag.engine.specs import FunctionRef, FunctionSpec, ModuleRef, Unknown
 from livedag.server.analyzer import ModuleSource
+
+from tests.analyzer.helpers import analyze, functions
 
 HEAD = "from hamilton.function_modifiers import config, subdag, value\n"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import analyze
+from livedag.engine.codes import Code
 from livedag.server.analyzer import ModuleSource, analyze_source
+
+from tests.analyzer.helpers import analyze
 
 GOOD = "def a(x: int) -> int:\n    return x\n\n\n"
 LATER = "\n\n@tag(owner='x')\ndef c(a: int) -> int:\n    return a\n"
@@ -19,7 +21,7 @@ def test_a_broken_function_is_reported_at_the_error_and_the_rest_survives() -> N
     )
     assert [f.name for f in found.functions] == ["a", "c"]
     (problem,) = found.problems
-    assert problem.code == "LD007" and "`b`" in problem.message
+    assert problem.code == Code.SYNTAX_ERROR and "`b`" in problem.message
     assert (problem.location.line, problem.location.column) == (6, 13)
     assert found.functions[1].decorators[0].name == "tag"
 
@@ -36,7 +38,7 @@ def test_an_unterminated_docstring_in_one_function() -> None:
         GOOD + 'def b() -> int:\n    """never closed\n    return 1\n\n' + GOOD.replace("a(", "z(")
     )
     assert "a" in [f.name for f in found.functions]
-    assert [p.code for p in found.problems] == ["LD007"]
+    assert [p.code for p in found.problems] == [Code.SYNTAX_ERROR]
     assert found.problems[0].location.line == 6
 
 
@@ -70,7 +72,7 @@ def test_a_column_zero_line_starting_with_a_colon_in_a_broken_module(
 ) -> None:
     found = analyze(GOOD + ": x\n" + "def b(:\n    pass\n" + LATER.replace("@tag(owner='x')\n", ""))
     assert [f.name for f in found.functions] == ["a", "c"]
-    assert [p.code for p in found.problems] == ["LD007", "LD007"]
+    assert [p.code for p in found.problems] == [Code.SYNTAX_ERROR, Code.SYNTAX_ERROR]
     assert not [r for r in caplog.records if r.exc_info]
 
 
@@ -102,7 +104,7 @@ def test_a_syntax_error_never_tears_a_docstring_into_statements(broken: str) -> 
     incremental = source.update(broken)
     fresh = analyze_source(broken, module="m", path="/ws/m.py")
     assert "phantom" not in [f.name for f in fresh.functions]
-    assert [p.code for p in fresh.problems] == ["LD007"]
+    assert [p.code for p in fresh.problems] == [Code.SYNTAX_ERROR]
     assert incremental.functions == fresh.functions
     assert [(p.message, p.location) for p in incremental.problems] == [
         (p.message, p.location) for p in fresh.problems

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import (
     Dependency,
@@ -19,7 +20,6 @@ from livedag.engine.specs import (
 )
 from livedag.server.output import graph as graph_fmt
 from livedag.server.output import problems as fmt
-from livedag.server.output.codes import CODES
 from livedag.server.output.sarif import to_sarif
 
 SCHEMA = Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json"
@@ -38,15 +38,20 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _problems(root: Path) -> list[Problem]:
     a, b = root / "a.py", root / "pkg" / "b.py"
     return [
-        Problem("LD002", Severity.WARNING, "unknown 'agee'; did you mean 'age'?", _loc(b, 4, 8)),
         Problem(
-            "LD001",
+            Code.UNKNOWN_DEPENDENCY,
+            Severity.WARNING,
+            "unknown 'agee'; did you mean 'age'?",
+            _loc(b, 4, 8),
+        ),
+        Problem(
+            Code.CYCLE,
             Severity.ERROR,
             "cycle x -> y -> x",
             _loc(a, 2, 4),
             related=(Related(_loc(b, 9, 4), "the edge y -> x"),),
         ),
-        Problem("LD008", Severity.INFO, 'cannot know "%s, x:y"\nnext', _loc(a, 1, 0)),
+        Problem(Code.UNKNOWABLE, Severity.INFO, 'cannot know "%s, x:y"\nnext', _loc(a, 1, 0)),
     ]
 
 
@@ -132,7 +137,19 @@ def test_sarif_validates_against_the_official_schema(here: Path) -> None:
     jsonschema.Draft4Validator(schema).validate(log)
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == sorted(CODES)
+    assert [(r["id"], r["name"]) for r in rules] == [
+        ("LD001", "Cycle"),
+        ("LD002", "UnknownDependency"),
+        ("LD003", "DuplicateNode"),
+        ("LD004", "TypeMismatch"),
+        ("LD005", "MissingAnnotation"),
+        ("LD006", "DecoratorMisuse"),
+        ("LD007", "SyntaxError"),
+        ("LD008", "Unknowable"),
+        ("LD009", "UnknownOutput"),
+        ("LD010", "MissingInput"),
+        ("LD012", "AnalysisFailure"),
+    ]
     first = run["results"][0]
     assert first["ruleId"] == "LD002" and rules[first["ruleIndex"]]["id"] == "LD002"
     assert first["level"] == "warning"

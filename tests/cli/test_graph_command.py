@@ -54,7 +54,7 @@ def test_graph_json_of_the_example(livedag: Run, monkeypatch: pytest.MonkeyPatch
 
 
 def test_graph_matches_the_runtime_dataflow_of_the_example(livedag: Run) -> None:
-    from test_lineage_command import runtime_driver
+    from tests.cli.test_lineage_command import runtime_driver
 
     for region in ("eu", "global"):
         # the driver script named as a file: its dataflow, its modules found next to it

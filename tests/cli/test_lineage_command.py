@@ -135,7 +135,8 @@ def test_tag_questions_mean_what_hamilton_means(
     downstream nodes the second filter matches; owners are the owner tags of those."""
     from hamilton import driver
     from hamilton.node import matches_query
-    from oracle import load_module
+
+    from tests.oracle import load_module
 
     (tmp_path / "contacts.py").write_text(LIST_TAGS)
     dr = driver.Builder().with_modules(load_module(tmp_path / "contacts.py", prefix="ham")).build()

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # pre-commit builds a virtualenv with livedag in it
+
 REPO = Path(__file__).resolve().parent.parent.parent
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 

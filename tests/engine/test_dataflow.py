@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import OPTIONAL_TAG, Dataflow
 from livedag.engine.specs import (
     Dependency,
@@ -101,7 +102,7 @@ def test_an_input_only_asked_for_with_defaults_is_optional() -> None:
 
 
 def test_rule_problems_are_kept() -> None:
-    given = Problem("LD006", Severity.ERROR, "bad decorator", loc(9))
+    given = Problem(Code.DECORATOR_MISUSE, Severity.ERROR, "bad decorator", loc(9))
     flow = Dataflow.build([node("a")], problems=[given])
     assert flow.problems == [given]
 
@@ -111,7 +112,7 @@ def test_rule_problems_are_kept() -> None:
 
 def test_cycle_reported_at_every_edge_with_the_whole_cycle_named() -> None:
     flow = Dataflow.build([node("a", "c", line=1), node("b", "a", line=2), node("c", "b", line=3)])
-    cycles = [p for p in flow.problems if p.code == "LD001"]
+    cycles = [p for p in flow.problems if p.code == Code.CYCLE]
     assert len(cycles) == 3
     assert all("a -> b -> c -> a" in p.message for p in cycles)
     # each at the consumer's parameter naming its producer
@@ -127,7 +128,7 @@ def test_cycle_reported_at_every_edge_with_the_whole_cycle_named() -> None:
 
 def test_self_dependency_and_two_cycles_sharing_a_node() -> None:
     flow = Dataflow.build([node("s", "s"), node("x", "y", "z"), node("y", "x"), node("z", "x")])
-    messages = sorted(p.message.split(":")[0] for p in flow.problems if p.code == "LD001")
+    messages = sorted(p.message.split(":")[0] for p in flow.problems if p.code == Code.CYCLE)
     assert messages == [
         "cycle s -> s",
         "cycle x -> y -> x",
@@ -139,7 +140,7 @@ def test_self_dependency_and_two_cycles_sharing_a_node() -> None:
 
 def test_nodes_downstream_of_a_cycle_are_not_in_it() -> None:
     flow = Dataflow.build([node("a", "b"), node("b", "a"), node("after", "a")])
-    assert {p.node for p in flow.problems if p.code == "LD001"} == {"a", "b"}
+    assert {p.node for p in flow.problems if p.code == Code.CYCLE} == {"a", "b"}
 
 
 def test_acyclic_graph_has_a_topological_order() -> None:
@@ -154,7 +155,7 @@ def test_acyclic_graph_has_a_topological_order() -> None:
 def test_unknown_dependency_is_silent_unless_it_looks_like_a_typo() -> None:
     flow = Dataflow.build([node("age_mean"), node("report", "age_maen", "raw_data", line=4)])
     (problem,) = flow.problems
-    assert problem.code == "LD002" and problem.severity is Severity.WARNING
+    assert problem.code == Code.UNKNOWN_DEPENDENCY and problem.severity is Severity.WARNING
     assert "did you mean 'age_mean'" in problem.message
     assert problem.location == loc(4, 20)
 
@@ -165,7 +166,7 @@ def test_unknown_dependency_is_an_error_when_inputs_are_declared() -> None:
         declared_inputs={"age", "raw"},
         config={"region": "US"},
     )
-    problems = [p for p in flow.problems if p.code == "LD002"]
+    problems = [p for p in flow.problems if p.code == Code.UNKNOWN_DEPENDENCY]
     assert [(p.severity, p.node) for p in problems] == [(Severity.ERROR, "report")]
     assert "'age_maen'" in problems[0].message and "age_mean" in problems[0].message
 
@@ -174,7 +175,7 @@ def test_typo_detection_covers_swaps_case_and_underscores() -> None:
     produced = [node("customer_age"), node("email_domain")]
     for typo in ("cutsomer_age", "Customer_Age", "customerage", "email_domains"):
         flow = Dataflow.build([*produced, node("f", typo)])
-        assert codes(flow.problems) == ["LD002"], typo
+        assert codes(flow.problems) == [Code.UNKNOWN_DEPENDENCY], typo
     assert Dataflow.build([*produced, node("f", "country")]).problems == []
 
 
@@ -195,7 +196,9 @@ def test_a_hint_never_names_the_asking_node_itself() -> None:
 )
 def test_three_letter_names_get_hints_too(asked: str, produced: str) -> None:
     (problem,) = Dataflow.build([node(produced), node("f", asked)]).problems
-    assert problem.code == "LD002" and f"did you mean '{produced}'" in problem.message
+    assert (
+        problem.code == Code.UNKNOWN_DEPENDENCY and f"did you mean '{produced}'" in problem.message
+    )
 
 
 @pytest.mark.parametrize(("asked", "produced"), [("age", "ago"), ("ab", "abc"), ("lft", "lf")])
@@ -232,7 +235,7 @@ def test_closest_names_share_the_typo_rules() -> None:
 def test_duplicates_report_each_definition_and_keep_the_first_as_the_node() -> None:
     first, second = node("a", "x", line=1), node("a", "y", line=7)
     flow = Dataflow.build([first, second, node("b", "a")])
-    dupes = [p for p in flow.problems if p.code == "LD003"]
+    dupes = [p for p in flow.problems if p.code == Code.DUPLICATE_NODE]
     assert sorted(p.location.line for p in dupes if p.location) == [1, 7]
     assert all(len(p.related) == 1 for p in dupes)
     assert flow.nodes["a"] is first
@@ -249,7 +252,7 @@ def test_type_mismatch_between_producer_and_consumer() -> None:
     producer = node("age", type=SERIES, line=1)
     consumer = node("mean", Dependency("age", INT, location=loc(5, 9)), line=5)
     (problem,) = Dataflow.build([producer, consumer]).problems
-    assert problem.code == "LD004"
+    assert problem.code == Code.TYPE_MISMATCH
     assert problem.location == loc(5, 9)
     assert problem.related[0].location == loc(1)
     assert "pd.Series" in problem.message and "int" in problem.message
@@ -288,7 +291,7 @@ def test_static_types_that_are_reported(produced: str, requested: str) -> None:
     flow = Dataflow.build(
         [node("a", type=TypeRef(produced)), node("b", Dependency("a", TypeRef(requested)))]
     )
-    assert codes(flow.problems) == ["LD004"]
+    assert codes(flow.problems) == [Code.TYPE_MISMATCH]
 
 
 def test_consumers_of_an_input_that_disagree_on_its_type() -> None:
@@ -300,7 +303,7 @@ def test_consumers_of_an_input_that_disagree_on_its_type() -> None:
         ]
     )
     (problem,) = flow.problems
-    assert problem.code == "LD004" and problem.location == loc(8)
+    assert problem.code == Code.TYPE_MISMATCH and problem.location == loc(8)
 
 
 def test_every_problem_is_found_in_one_build() -> None:
@@ -314,7 +317,14 @@ def test_every_problem_is_found_in_one_build() -> None:
             node("f", "datset"),
         ]
     )
-    assert codes(flow.problems) == ["LD001", "LD001", "LD002", "LD003", "LD003", "LD004"]
+    assert codes(flow.problems) == [
+        Code.CYCLE,
+        Code.CYCLE,
+        Code.UNKNOWN_DEPENDENCY,
+        Code.DUPLICATE_NODE,
+        Code.DUPLICATE_NODE,
+        Code.TYPE_MISMATCH,
+    ]
 
 
 def test_from_functions_expands_each_module_with_the_rules() -> None:
@@ -342,7 +352,7 @@ def test_config_keys_are_typo_candidates_and_consumers_of_config_must_agree() ->
         [node("a", Dependency("region", TypeRef("str"))), node("b", Dependency("region", INT))],
         config={"region": "eu"},
     )
-    assert codes(flow.problems) == ["LD004"]
+    assert codes(flow.problems) == [Code.TYPE_MISMATCH]
 
 
 def test_running_a_dataflow_built_from_source_text_says_what_to_do() -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from livedag.engine import driver
-from oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
+
+from tests.oracle import fixture_configs, fixture_paths, load_module, to_livedag_source
 
 CASES = [
     pytest.param(path, config, id=f"{path.stem}[{i}]")

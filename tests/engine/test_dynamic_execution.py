@@ -409,3 +409,49 @@ def test_validate_execution_refuses_what_execute_would(make_module: ModuleFactor
     dr.validate_execution(["total"], inputs={"count": 3, "offset": 0})
     with pytest.raises(ExecutionError, match="cannot return 'shifted'"):
         dr.validate_execution(["shifted"], inputs={"count": 3, "offset": 0})
+
+
+def test_node_hooks_run_around_every_node_in_its_task(make_module: ModuleFactory) -> None:
+    from livedag.engine.lifecycle import api
+
+    class Counting(api.NodeExecutionHook):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, str | None]] = []
+            self.lock = threading.Lock()
+
+        def run_before_node_execution(self, *, node_name: str, task_id: Any, **_: Any) -> None:
+            with self.lock:
+                self.seen.append((node_name, task_id))
+
+        def run_after_node_execution(self, **_: Any) -> None:
+            pass
+
+    hook = Counting()
+    dr = (
+        driver.Builder()
+        .with_modules(make_module(HEADER + FAN_OUT))
+        .enable_dynamic_execution(allow_experimental_mode=True)
+        .with_remote_executor(executors.MultiThreadingExecutor(max_tasks=2))
+        .with_adapters(hook)
+        .build()
+    )
+    assert dr.execute(["total"], inputs={"count": 3, "offset": 1}) == {"total": 9}
+    names = sorted(name for name, _ in hook.seen)
+    assert names == ["doubled"] * 3 + ["items"] + ["shifted"] * 3 + ["total"]
+    assert {task for name, task in hook.seen if name == "doubled"} == {"block:items"}
+
+
+def test_task_hooks_are_refused_not_skipped(make_module: ModuleFactory) -> None:
+    class TaskCounting:
+        def pre_task_execute(self, **_: Any) -> None:
+            pass
+
+    dr = (
+        driver.Builder()
+        .with_modules(make_module(HEADER + FAN_OUT))
+        .enable_dynamic_execution(allow_experimental_mode=True)
+        .with_adapters(TaskCounting())
+        .build()
+    )
+    with pytest.raises(ExecutionError, match="task hooks \\(pre_task_execute\\)"):
+        dr.execute(["total"], inputs={"count": 3, "offset": 1})

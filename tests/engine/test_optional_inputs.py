@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import Dependency, NodeSpec, TypeRef
 
@@ -13,7 +14,9 @@ def model(*deps: Dependency) -> NodeSpec:
 
 
 def ld002(flow: Dataflow) -> list[tuple[str, str]]:
-    return [(p.severity.value, p.message) for p in flow.problems if p.code == "LD002"]
+    return [
+        (p.severity.value, p.message) for p in flow.problems if p.code == Code.UNKNOWN_DEPENDENCY
+    ]
 
 
 def test_a_defaulted_parameter_nobody_produces_is_fine_with_declared_inputs() -> None:

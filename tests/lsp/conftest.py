@@ -1,10 +1,10 @@
 """Registers the LSP harness's fixtures and markers for this folder.
 
-Tests import helpers from `lsp_harness` by that unique name: `from conftest import ...` would
-resolve to whichever folder's conftest pytest happened to import first.
+Tests import the helpers from `tests.lsp.lsp_harness`, never from a conftest (pytest imports
+conftests itself; importing one by hand would load it twice).
 """
 
-from lsp_harness import (  # noqa: F401  (fixtures and hooks pytest finds by name)
+from tests.lsp.lsp_harness import (  # noqa: F401  (fixtures and hooks pytest finds by name)
     client,
     pytest_configure,
     shared_client,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_harness import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import (
     RUN,
     STANDARD,
     codes,
@@ -15,8 +18,6 @@ from lsp_harness import (
     replace_text,
     until,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio
 

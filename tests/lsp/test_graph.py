@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from livedag.server.cli import main
-from lsp_harness import MODEL, open_file, replace_text, until
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import MODEL, open_file, replace_text, until
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from lsp_harness import TIMEOUT, open_file, start
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp.lsp_harness import TIMEOUT, open_file, start
 
 # A package the server's Python can import but that lies outside the workspace, as an installed
 # team helper package would.  Made at import time: the server's environment is fixed per fixture.

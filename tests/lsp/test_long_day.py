@@ -12,7 +12,8 @@ from livedag.server.lsp.locate import Locator
 from livedag.server.lsp.session import Session
 from livedag.server.lsp.symbols import SymbolCache, document_symbols
 from livedag.server.workspace import Snapshot, Workspace
-from lsp_harness import STANDARD
+
+from tests.lsp.lsp_harness import STANDARD
 
 
 def _session(root: Path) -> tuple[Session, Workspace]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_harness import FEATURES, MODEL, RUN, open_file, position
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import FEATURES, MODEL, RUN, open_file, position
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -12,7 +12,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from livedag.server.lsp.texts import OpenText, OpenTexts
+from livedag.server.lsp.open_texts import OpenText, OpenTexts
 from lsprotocol import types
 
 ENCODINGS = ["utf-16", "utf-8", "utf-32"]

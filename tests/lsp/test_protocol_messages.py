@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from livedag.server.lsp import document_sync, jsonrpc
+from livedag.server.lsp import edit_repair, jsonrpc
 from livedag.server.lsp.convert import json_converter
 from livedag.server.lsp.jsonrpc import Kind, Rejected
 from lsprotocol import types
@@ -108,13 +108,13 @@ def _edit(start: tuple[Any, Any], end: tuple[Any, Any]) -> dict[str, Any]:
     [(None, 4, 5), (2**31, 4, 5), ("7", None, 1), (-(2**31) - 1, 2**31 - 1, 1), (3, 9, 3)],
 )
 def test_an_unusable_version_counts_on_from_the_last(version: Any, last: Any, used: int) -> None:
-    repaired = document_sync.repair(types.TEXT_DOCUMENT_DID_CHANGE, _change(version), last)
+    repaired = edit_repair.repair(types.TEXT_DOCUMENT_DID_CHANGE, _change(version), last)
     assert repaired.params["textDocument"]["version"] == used
 
 
 def test_positions_are_clamped_into_range_and_the_original_is_untouched() -> None:
     original = _change(2, _edit((-1, 2**40), (2.0, -5)))
-    repaired = document_sync.repair(types.TEXT_DOCUMENT_DID_CHANGE, original, 1)
+    repaired = edit_repair.repair(types.TEXT_DOCUMENT_DID_CHANGE, original, 1)
     edit_range = repaired.params["contentChanges"][0]["range"]
     assert edit_range == {
         "start": {"line": 0, "character": 2**31 - 1},
@@ -138,12 +138,12 @@ def test_positions_are_clamped_into_range_and_the_original_is_untouched() -> Non
     ],
 )
 def test_what_cannot_be_repaired_says_why(params: Any, said: str) -> None:
-    with pytest.raises(document_sync.Unrepairable, match=said):
-        document_sync.repair(types.TEXT_DOCUMENT_DID_CHANGE, params, 1)
+    with pytest.raises(edit_repair.Unrepairable, match=said):
+        edit_repair.repair(types.TEXT_DOCUMENT_DID_CHANGE, params, 1)
 
 
 def test_a_did_open_without_a_version_opens_at_version_1() -> None:
     document = {"uri": "file:///a.py", "languageId": None, "version": None, "text": "x = 1\n"}
-    repaired = document_sync.repair(types.TEXT_DOCUMENT_DID_OPEN, {"textDocument": document}, None)
+    repaired = edit_repair.repair(types.TEXT_DOCUMENT_DID_OPEN, {"textDocument": document}, None)
     assert repaired.params["textDocument"]["version"] == 1
     assert repaired.params["textDocument"]["languageId"] == "python"

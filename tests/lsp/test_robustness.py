@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_harness import FEATURES, diagnostics_until, open_file, position, replace_text
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import FEATURES, diagnostics_until, open_file, position, replace_text
 
 pytestmark = pytest.mark.asyncio
 

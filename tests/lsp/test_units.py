@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import Location
 from livedag.server.lsp.convert import Positions, SourceLines, path_to_uri, uri_to_path
-from livedag.server.lsp.lineage import is_pii
+from livedag.server.lsp.node_facts import is_pii
 from livedag.server.lsp.settings import DEFAULT_MAX_FILE_BYTES, Settings, parse_settings
 from lsprotocol import types
 
@@ -17,9 +18,9 @@ def test_settings_default_when_absent_and_read_flat_or_nested() -> None:
     nested, _ = parse_settings({"livedag": {"config": {"region": "eu"}}})
     assert errors == []
     assert flat.config == {"region": "eu"} == nested.config
-    assert flat.severities == {"LD002": types.DiagnosticSeverity.Hint}
+    assert flat.severities == {Code.UNKNOWN_DEPENDENCY: types.DiagnosticSeverity.Hint}
     off, _ = parse_settings({"severities": {"LD008": "off"}})
-    assert off.severities == {"LD008": None}
+    assert off.severities == {Code.UNKNOWABLE: None}
 
 
 def test_bad_settings_fall_back_with_a_message_naming_the_setting() -> None:
@@ -37,7 +38,7 @@ def test_bad_settings_fall_back_with_a_message_naming_the_setting() -> None:
         }
     )
     assert settings.config is None
-    assert settings.severities == {"LD001": types.DiagnosticSeverity.Warning}
+    assert settings.severities == {Code.CYCLE: types.DiagnosticSeverity.Warning}
     assert settings.max_file_bytes == DEFAULT_MAX_FILE_BYTES and settings.debounce_ms == 0
     assert len(errors) == 6
     assert any("livedag.severities.LD002" in e and "'loud'" in e for e in errors)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.editor]
+
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parent.parent / "examples"
 NVIM = shutil.which("nvim")

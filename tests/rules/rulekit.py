@@ -100,7 +100,8 @@ def module_source(body: str, header: str = "") -> str:
 def hamilton_rejects(tmp_path: Path, body: str, config: Mapping[str, Any] | None = None) -> str:
     """The error apache-hamilton raises for this module ('' if it builds)."""
     from hamilton import graph
-    from oracle import load_module
+
+    from tests.oracle import load_module
 
     path = tmp_path / "ham_case.py"
     path.write_text(textwrap.dedent(body))
@@ -115,7 +116,8 @@ def hamilton_rejects(tmp_path: Path, body: str, config: Mapping[str, Any] | None
 def livedag_codes(tmp_path: Path, body: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """Problem codes livedag's rules report for the same module, imported with livedag's names."""
     from livedag.engine.introspect import module_functions
-    from oracle import load_module, to_livedag_source
+
+    from tests.oracle import load_module, to_livedag_source
 
     path = tmp_path / "ld_case.py"
     text = textwrap.dedent(body)
@@ -128,7 +130,8 @@ def live_nodes(
     tmp_path: Path, body: str, config: Mapping[str, Any] | None = None
 ) -> list[NodeSpec]:
     from livedag.engine.introspect import module_functions
-    from oracle import load_module, to_livedag_source
+
+    from tests.oracle import load_module, to_livedag_source
 
     path = tmp_path / "live_case.py"
     text = textwrap.dedent(body)

@@ -8,10 +8,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from livedag.engine.adapters import AdapterError, load
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.plugins import PluginDependency
 from livedag.engine.specs import Call, FunctionSpec, Location, Parameter, Severity, TypeRef, Unknown
-from rulekit import at, deps, execute, expand, hamilton_rejects, live_nodes, livedag_codes, spec
+
+from tests.rules.rulekit import (
+    at,
+    deps,
+    execute,
+    expand,
+    hamilton_rejects,
+    live_nodes,
+    livedag_codes,
+    spec,
+)
 
 WHERE = Location("m.py", 2, 0, 2, 40)
 
@@ -81,7 +92,7 @@ def test_the_loader_class_is_chosen_by_type() -> None:
 
 def test_an_unknown_argument_is_ld008_and_the_loader_nodes_stay() -> None:
     out = expand_function(frame_fn(loader("csv", path=Unknown("DATA / 'x.csv'"))), {})
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
     assert {n.name for n in out.nodes} == {"orders", "orders.load_data.df", "orders.select_data.df"}
 
 
@@ -109,14 +120,14 @@ def test_an_annotation_we_cannot_see_through_still_makes_the_nodes() -> None:
 )
 def test_load_from_misuse_is_ld006(call: Call, params: tuple, says: str) -> None:
     codes, message = codes_and_message(frame_fn(call, params=params))
-    assert codes == ["LD006"] and says in message
+    assert codes == [Code.DECORATOR_MISUSE] and says in message
 
 
 def test_an_unannotated_parameter_cannot_choose_a_loader() -> None:
     from livedag.engine.specs import Parameter
 
     codes, message = codes_and_message(frame_fn(loader("csv", path="x"), params=(Parameter("a"),)))
-    assert codes == ["LD006"] and "type annotation" in message
+    assert codes == [Code.DECORATOR_MISUSE] and "type annotation" in message
 
 
 # --- save_to -------------------------------------------------------------------------------------
@@ -161,7 +172,7 @@ def test_layered_savers_save_what_is_below_them() -> None:
 )
 def test_save_to_misuse_is_ld006(calls: tuple[Call, ...], returns: str, says: str) -> None:
     codes, message = codes_and_message(spec(*calls, returns=returns))
-    assert codes == ["LD006"] and says in message
+    assert codes == [Code.DECORATOR_MISUSE] and says in message
 
 
 # --- dataloader / datasaver ----------------------------------------------------------------------
@@ -187,7 +198,7 @@ def test_dataloader_makes_a_metadata_node_and_the_data_node() -> None:
 )
 def test_dataloader_misuse_is_ld006(returns: str | None, says: str) -> None:
     codes, message = codes_and_message(spec(Call("dataloader"), returns=returns))
-    assert codes == ["LD006"] and says in message
+    assert codes == [Code.DECORATOR_MISUSE] and says in message
 
 
 def test_datasaver_is_the_function_node_tagged_as_a_saver() -> None:
@@ -197,7 +208,7 @@ def test_datasaver_is_the_function_node_tagged_as_a_saver() -> None:
 
 @pytest.mark.parametrize("returns", ["dict[str, int]", "int"])
 def test_datasaver_wants_plain_dict(returns: str) -> None:
-    assert codes_and_message(spec(Call("datasaver"), returns=returns))[0] == ["LD006"]
+    assert codes_and_message(spec(Call("datasaver"), returns=returns))[0] == [Code.DECORATOR_MISUSE]
 
 
 MISUSES = {
@@ -221,7 +232,7 @@ def test_what_hamilton_rejects_livedag_reports(tmp_path: Path, body: str) -> Non
         "from hamilton.function_modifiers import load_from, save_to, dataloader\n" + body
     )
     assert hamilton_rejects(tmp_path, module)
-    assert "LD006" in livedag_codes(tmp_path, module)
+    assert Code.DECORATOR_MISUSE in livedag_codes(tmp_path, module)
 
 
 # --- real files ----------------------------------------------------------------------------------
@@ -273,7 +284,7 @@ def test_loaders_and_savers_touch_real_files(tmp_path: Path) -> None:
     metadata = execute(nodes, "report_file", paths)
     written = pd.read_csv(tmp_path / "report.csv")
     assert written.to_dict("list") == {"region": ["EU", "US"], "amount": [7, 5]}
-    assert metadata["rows"] == 2
+    assert metadata["dataframe_metadata"]["rows"] == 2  # Hamilton's metadata shape
 
     execute(nodes, "save.summary", paths)
     assert json.loads((tmp_path / "summary.json").read_text()) == {"currency": "EUR", "regions": 2}
@@ -303,7 +314,11 @@ def test_unknown_format_is_ld006_naming_the_known_ones() -> None:
     )
     out = expand_function(spec, {})
     (problem,) = out.problems
-    assert problem.code == "LD006" and "'cvs'" in problem.message and "csv" in problem.message
+    assert (
+        problem.code == Code.DECORATOR_MISUSE
+        and "'cvs'" in problem.message
+        and "csv" in problem.message
+    )
 
 
 # --- what Hamilton's plugins provide -------------------------------------------------------------
@@ -316,7 +331,7 @@ def typed(name: str, text: str, qualified: str) -> Parameter:
 
 def plugin_notices(fn: FunctionSpec) -> list[tuple[str, tuple[str, ...]]]:
     out = expand_function(fn, {})
-    assert all(p.code == "LD008" for p in out.problems), out.problems
+    assert all(p.code == Code.UNKNOWABLE for p in out.problems), out.problems
     return [(p.code, p.libraries) for p in out.problems if isinstance(p, PluginDependency)]
 
 
@@ -327,7 +342,7 @@ def test_a_plugin_only_format_makes_the_plugins_nodes_with_an_information() -> N
         params=(typed("ds", "Dataset", "datasets.Dataset"),),
         returns="list",
     )
-    assert plugin_notices(fn) == [("LD008", ("datasets",))]
+    assert plugin_notices(fn) == [(Code.UNKNOWABLE, ("datasets",))]
     (notice,) = expand_function(fn, {}).problems
     assert notice.severity is Severity.INFO and "huggingface plugin" in notice.message
     nodes = {n.name: n for n in expand_function(fn, {}).nodes}
@@ -343,7 +358,7 @@ def test_a_saver_that_needs_two_libraries_names_both() -> None:
         params=(),
         returns="datasets.Dataset",
     )
-    assert plugin_notices(fn) == [("LD008", ("datasets", "lancedb"))]
+    assert plugin_notices(fn) == [(Code.UNKNOWABLE, ("datasets", "lancedb"))]
     nodes = {n.name: n for n in expand_function(fn, {}).nodes}
     assert deps(nodes["save.rows"]) == ["db", "rows"]
 
@@ -355,7 +370,7 @@ def test_spark_csv_is_chosen_by_the_spark_frame_and_takes_spark() -> None:
         params=(typed("df", "ps.DataFrame", "pyspark.sql.DataFrame"),),
         returns="ps.DataFrame",
     )
-    assert plugin_notices(fn) == [("LD008", ("pyspark",))]
+    assert plugin_notices(fn) == [(Code.UNKNOWABLE, ("pyspark",))]
     nodes = {n.name: n for n in expand_function(fn, {}).nodes}
     loader_node = nodes["orders.load_data.df"]
     assert loader_node.tags["hamilton.data_loader.classname"] == "CSVDataLoader"
@@ -368,16 +383,22 @@ def test_spark_csv_is_chosen_by_the_spark_frame_and_takes_spark() -> None:
 def test_a_plugin_class_still_needs_its_required_arguments() -> None:
     lazy = (typed("data", "pl.LazyFrame", "polars.LazyFrame"),)
     fn = spec(loader("csv", file="x.csv"), name="raw", params=lazy, returns="int")
-    assert plugin_notices(fn) == [("LD008", ("polars",))]
+    assert plugin_notices(fn) == [(Code.UNKNOWABLE, ("polars",))]
     codes, message = codes_and_message(
         spec(loader("csv", path="x.csv"), name="raw", params=lazy, returns="int")
     )
-    assert codes == ["LD006"] and "PolarsScanCSVReader" in message and "file=" in message
+    assert (
+        codes == [Code.DECORATOR_MISUSE] and "PolarsScanCSVReader" in message and "file=" in message
+    )
 
 
 def test_pandas_frames_are_checked_as_before_and_need_no_plugin() -> None:
     codes, message = codes_and_message(frame_fn(loader("csv", path="x.csv", spark="s")))
-    assert codes == ["LD006"] and "PandasCSVReader" in message and "does not take spark" in message
+    assert (
+        codes == [Code.DECORATOR_MISUSE]
+        and "PandasCSVReader" in message
+        and "does not take spark" in message
+    )
     assert expand_function(frame_fn(loader("csv", path="x.csv")), {}).problems == []
 
 
@@ -389,9 +410,9 @@ def test_a_type_livedag_cannot_read_leaves_the_class_open() -> None:
 
 def test_a_format_no_plugin_provides_is_still_ld006_listing_the_plugin_formats_too() -> None:
     codes, message = codes_and_message(frame_fn(loader("hf_datasett", path="x")))
-    assert codes == ["LD006"] and "hf_dataset" in message and "spreadsheet" in message
+    assert codes == [Code.DECORATOR_MISUSE] and "hf_dataset" in message and "spreadsheet" in message
 
 
 def test_yaml_comes_from_a_plugin_too() -> None:
     fn = spec(loader("yaml", path="c.yaml"), name="settings", params=(("raw", "dict"),))
-    assert plugin_notices(fn) == [("LD008", ("yaml",))]
+    assert plugin_notices(fn) == [(Code.UNKNOWABLE, ("yaml",))]

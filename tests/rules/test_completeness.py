@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import typing_extensions
 from livedag.engine import function_modifiers as fm
+from livedag.engine.codes import Code
 from livedag.engine.introspect import function_spec, type_ref
 from livedag.engine.rules import expand_function, expand_module
 from livedag.engine.specs import Call, FunctionRef, TypeRef
 from livedag.server.analyzer import analyze_source
-from rulekit import expand, hamilton_rejects, livedag_codes, problems, spec
+
+from tests.rules.rulekit import expand, hamilton_rejects, livedag_codes, problems, spec
 
 RESULT = TypeRef(
     "Result",
@@ -43,17 +45,17 @@ def test_extract_fields_names_a_subset_of_the_typed_dict() -> None:
 
 def test_extract_fields_naming_what_the_typed_dict_lacks_is_misuse() -> None:
     fn = replace(spec(Call("extract_fields", (["accuracy"],))), returns=RESULT)
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
 
 
 def test_a_class_the_front_end_could_not_see_into_stays_unknowable() -> None:
     fn = replace(spec(Call("extract_fields")), returns=TypeRef("Result", "m.Result"))
-    assert problems(fn) == ["LD008"]
+    assert problems(fn) == [Code.UNKNOWABLE]
 
 
 def test_an_empty_typed_dict_has_nothing_to_extract() -> None:
     fn = replace(spec(Call("extract_fields")), returns=TypeRef("Empty", "m.Empty", fields=()))
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
 
 
 class _Plain(typing.TypedDict):
@@ -96,7 +98,9 @@ def _does(body_is_stub: bool | None) -> list[str]:
     return problems(replace(spec(Call("does", (ref,))), body_is_stub=body_is_stub))
 
 
-@pytest.mark.parametrize(("stub", "codes"), [(True, []), (None, []), (False, ["LD006"])])
+@pytest.mark.parametrize(
+    ("stub", "codes"), [(True, []), (None, []), (False, [Code.DECORATOR_MISUSE])]
+)
 def test_does_rejects_a_body_only_when_the_front_end_knows_it_does_something(
     stub: bool | None, codes: list[str]
 ) -> None:
@@ -117,7 +121,7 @@ def test_does_on_a_body_that_computes_is_refused_by_hamilton_and_by_livedag(
             return a + b
         """
     assert hamilton_rejects(tmp_path, body)
-    assert livedag_codes(tmp_path, body) == ["LD006"]
+    assert livedag_codes(tmp_path, body) == [Code.DECORATOR_MISUSE]
 
 
 # --- @hamilton_exclude, bare or called ----------------------------------------------------------
@@ -131,7 +135,7 @@ def test_bare_hamilton_exclude_drops_the_function_quietly() -> None:
 def test_called_hamilton_exclude_drops_the_function_and_says_hamilton_fails() -> None:
     out = expand_function(spec(Call("hamilton_exclude")), {})
     assert out.nodes == []
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert "without parentheses" in out.problems[0].message
 
 
@@ -165,7 +169,7 @@ def test_hamilton_exclude_forms_match_hamilton(
             return a
         """
     assert bool(hamilton_rejects(tmp_path, body)) is rejected
-    assert ("LD006" in livedag_codes(tmp_path, body)) is rejected
+    assert (Code.DECORATOR_MISUSE in livedag_codes(tmp_path, body)) is rejected
 
 
 def test_a_parameter_without_annotation_is_ld005_as_hamilton_refuses_it(tmp_path: Path) -> None:
@@ -178,6 +182,8 @@ def test_a_parameter_without_annotation_is_ld005_as_hamilton_refuses_it(tmp_path
         return raw * factor
     """
     assert "Missing type hint for raw" in hamilton_rejects(tmp_path, body)
-    assert livedag_codes(tmp_path, body) == ["LD005"]
+    assert livedag_codes(tmp_path, body) == [Code.MISSING_ANNOTATION]
     static = analyze_source(textwrap.dedent(body), module="case", path="case.py")
-    assert [p.code for p in expand_module(static.functions, {}).problems] == ["LD005"]
+    assert [p.code for p in expand_module(static.functions, {}).problems] == [
+        Code.MISSING_ANNOTATION
+    ]

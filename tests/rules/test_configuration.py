@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.configuration import POWER_USER_MODE, function_name_for_config
 from livedag.engine.specs import Call, FunctionRef, FunctionSpec, Severity, Symbol
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     expand,
     hamilton_rejects,
@@ -78,18 +80,22 @@ def test_name_is_an_ordinary_key_for_when_not_in() -> None:
 
 
 def test_function_name_ending_in_double_underscore_is_ld006() -> None:
-    assert problems(spec(Call("config.when", kwargs={"a": 1}), name="f__"), {"a": 1}) == ["LD006"]
+    assert problems(spec(Call("config.when", kwargs={"a": 1}), name="f__"), {"a": 1}) == [
+        Code.DECORATOR_MISUSE
+    ]
 
 
 def test_when_in_needs_a_list() -> None:
-    assert problems(spec(Call("config.when_in", kwargs={"a": 1})), {"a": 1}) == ["LD006"]
+    assert problems(spec(Call("config.when_in", kwargs={"a": 1})), {"a": 1}) == [
+        Code.DECORATOR_MISUSE
+    ]
 
 
 def test_unknown_condition_keeps_the_node_and_says_so() -> None:
     fn = spec(Call("config.when", kwargs={"region": unknown()}), name="tax__x")
     out = expand_function(fn, {"region": "US"})
     assert [n.name for n in out.nodes] == ["tax"]
-    assert [(p.code, p.severity) for p in out.problems] == [("LD008", Severity.INFO)]
+    assert [(p.code, p.severity) for p in out.problems] == [(Code.UNKNOWABLE, Severity.INFO)]
 
 
 def test_a_certainly_false_clause_wins_over_an_unknown_one() -> None:
@@ -99,7 +105,7 @@ def test_a_certainly_false_clause_wins_over_an_unknown_one() -> None:
 
 def test_unknown_config_value_is_ld008() -> None:
     fn = spec(Call("config.when_in", kwargs={"region": ["US"]}))
-    assert problems(fn, {"region": unknown()}) == ["LD008"]
+    assert problems(fn, {"region": unknown()}) == [Code.UNKNOWABLE]
 
 
 def test_hamilton_exclude_drops_the_function() -> None:
@@ -134,24 +140,32 @@ def test_resolve_needs_power_user_mode() -> None:
     ref = _decorate_with(lambda: Call("tag", kwargs={"k": "v"}))
     fn = spec(Call("resolve_from_config", kwargs={"decorate_with": ref}))
     out = expand_function(fn, {})
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert POWER_USER_MODE in out.problems[0].message
 
 
 @pytest.mark.parametrize(
     ("kwargs", "config", "code"),
     [
-        ({"decorate_with": _decorate_with(lambda k: Call("tag", kwargs={"k": k}))}, POWER, "LD006"),
-        ({"decorate_with": _decorate_with(lambda *a: Call("tag"))}, POWER, "LD006"),
-        ({"decorate_with": _decorate_with(lambda: 3)}, POWER, "LD006"),
-        ({"decorate_with": unknown()}, POWER, "LD008"),
-        ({"decorate_with": FunctionRef("g")}, POWER, "LD008"),
+        (
+            {"decorate_with": _decorate_with(lambda k: Call("tag", kwargs={"k": k}))},
+            POWER,
+            Code.DECORATOR_MISUSE,
+        ),
+        ({"decorate_with": _decorate_with(lambda *a: Call("tag"))}, POWER, Code.DECORATOR_MISUSE),
+        ({"decorate_with": _decorate_with(lambda: 3)}, POWER, Code.DECORATOR_MISUSE),
+        ({"decorate_with": unknown()}, POWER, Code.UNKNOWABLE),
+        ({"decorate_with": FunctionRef("g")}, POWER, Code.UNKNOWABLE),
         (
             {"decorate_with": _decorate_with(lambda k: Call("tag"))},
             {**POWER, "k": unknown()},
-            "LD008",
+            Code.UNKNOWABLE,
         ),
-        ({"decorate_with": _decorate_with(lambda: Call("tag")), "extra": 1}, POWER, "LD006"),
+        (
+            {"decorate_with": _decorate_with(lambda: Call("tag")), "extra": 1},
+            POWER,
+            Code.DECORATOR_MISUSE,
+        ),
     ],
 )
 def test_resolve_misuse_and_unknowns(
@@ -164,7 +178,7 @@ def test_resolve_misuse_and_unknowns(
 def test_resolve_when_must_be_config_available() -> None:
     ref = _decorate_with(lambda: Call("tag", kwargs={"k": "v"}))
     bad = spec(Call("resolve", kwargs={"when": Symbol("ResolveAt.LATER"), "decorate_with": ref}))
-    assert problems(bad, POWER) == ["LD006"]
+    assert problems(bad, POWER) == [Code.DECORATOR_MISUSE]
 
 
 def test_resolve_with_live_decorators(tmp_path: Path) -> None:
@@ -214,7 +228,7 @@ HAMILTON_REFUSES: dict[str, tuple[str, dict[str, Any]]] = {
 def test_what_hamilton_refuses_is_ld006(tmp_path: Path, case: str) -> None:
     body, config = HAMILTON_REFUSES[case]
     assert hamilton_rejects(tmp_path, body, config)
-    assert livedag_codes(tmp_path, body, config) == ["LD006"]
+    assert livedag_codes(tmp_path, body, config) == [Code.DECORATOR_MISUSE]
 
 
 def test_static_evaluator_that_gives_up_is_ld008_not_an_error() -> None:
@@ -222,4 +236,4 @@ def test_static_evaluator_that_gives_up_is_ld008_not_an_error() -> None:
         raise NameError("k is not a literal")
 
     fn = spec(Call("resolve_from_config", kwargs={"decorate_with": _decorate_with(evaluator)}))
-    assert problems(fn, {**POWER, "k": "v"}) == ["LD008"]
+    assert problems(fn, {**POWER, "k": "v"}) == [Code.UNKNOWABLE]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.specs import Call, Parameter, Symbol, TypeRef
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     deps,
     execute,
@@ -73,9 +75,9 @@ def test_group_gathers_sources_into_one_parameter() -> None:
 
 def test_group_needs_a_list_or_dict_annotation() -> None:
     call = Call("parameterize", kwargs={"t": {"parts": group(source("a"))}})
-    assert problems(spec(call, params=(("parts", "int"),))) == ["LD006"]
+    assert problems(spec(call, params=(("parts", "int"),))) == [Code.DECORATOR_MISUSE]
     named = Call("parameterize", kwargs={"t": {"parts": group(x=source("a"))}})
-    assert problems(spec(named, params=(("parts", "list[int]"),))) == ["LD006"]
+    assert problems(spec(named, params=(("parts", "list[int]"),))) == [Code.DECORATOR_MISUSE]
     assert problems(spec(named, params=(("parts", "dict[str, int]"),))) == []
 
 
@@ -108,12 +110,12 @@ def test_tuple_form_sets_the_doc_and_templates_fill_the_rest() -> None:
     ],
 )
 def test_parameterize_misuse_is_ld006(call: Call, params: tuple[str, ...]) -> None:
-    assert problems(spec(call, params=params)) == ["LD006"]
+    assert problems(spec(call, params=params)) == [Code.DECORATOR_MISUSE]
 
 
 def test_bad_doc_template_is_ld006() -> None:
     call = Call("parameterize", kwargs={"o": {"x": value(1)}})
-    assert problems(spec(call, params=("x",), doc="{0} positional")) == ["LD006"]
+    assert problems(spec(call, params=("x",), doc="{0} positional")) == [Code.DECORATOR_MISUSE]
 
 
 def test_unknown_binding_keeps_the_other_outputs_and_bindings() -> None:
@@ -126,14 +128,14 @@ def test_unknown_binding_keeps_the_other_outputs_and_bindings() -> None:
     )
     out = expand_function(spec(call, params=("x", "y")), {})
     assert {n.name: deps(n) for n in out.nodes} == {"known": ["raw"]}
-    assert [p.code for p in out.problems] == ["LD008", "LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE, Code.UNKNOWABLE]
 
 
 def test_unknown_source_name_is_ld008_for_that_parameter() -> None:
     call = Call("parameterize", kwargs={"o": {"x": Call("source", (unknown(),))}})
     out = expand_function(spec(call, params=("x", "y")), {})
     assert [deps(n) for n in out.nodes] == [["y"]]
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
 
 
 def test_configuration_binding_keeps_the_parameter_as_hamilton_does() -> None:
@@ -166,7 +168,7 @@ def test_two_expanders_are_ld006() -> None:
         Call("parameterize", kwargs={"o": {}}),
         params=("x",),
     )
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
 
 
 # --- extract_columns / extract_fields / unpack_fields ---------------------------------------
@@ -183,7 +185,7 @@ def test_extract_columns_adds_one_node_per_column() -> None:
 def test_extract_columns_with_an_unknown_column_keeps_the_known_ones() -> None:
     out = expand_function(spec(Call("extract_columns", ("a", unknown())), returns=FRAME), {})
     assert [n.name for n in out.nodes] == ["f", "a"]
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
 
 
 @pytest.mark.parametrize(
@@ -206,7 +208,7 @@ def test_extract_columns_with_an_unknown_column_keeps_the_known_ones() -> None:
     ],
 )
 def test_extraction_misuse_is_ld006(call: Call, returns: str) -> None:
-    assert problems(spec(call, returns=returns)) == ["LD006"]
+    assert problems(spec(call, returns=returns)) == [Code.DECORATOR_MISUSE]
 
 
 def test_extract_fields_forms() -> None:
@@ -220,7 +222,7 @@ def test_extract_fields_forms() -> None:
 
 
 def test_extract_fields_without_fields_on_an_unreadable_class_is_ld008() -> None:
-    assert problems(spec(Call("extract_fields"), returns="Result")) == ["LD008"]
+    assert problems(spec(Call("extract_fields"), returns="Result")) == [Code.UNKNOWABLE]
 
 
 def test_unpack_fields_types_come_from_the_tuple() -> None:
@@ -237,7 +239,7 @@ def test_extract_after_parameterize_with_several_outputs_is_ld006() -> None:
         params=("x",),
         returns=FRAME,
     )
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
 
 
 def test_parameterize_extract_columns_names_each_frame_after_its_index() -> None:
@@ -388,7 +390,7 @@ HAMILTON_REFUSES = {
 def test_what_hamilton_refuses_is_ld006(tmp_path: Path, case: str) -> None:
     body = HAMILTON_REFUSES[case]
     assert hamilton_rejects(tmp_path, body)
-    assert livedag_codes(tmp_path, body) == ["LD006"]
+    assert livedag_codes(tmp_path, body) == [Code.DECORATOR_MISUSE]
 
 
 def test_positional_parameters_are_keyword_bound() -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.function_modifiers import (
     apply_to,
     does,
@@ -34,7 +35,8 @@ from livedag.engine.specs import (
     TypeRef,
     Unknown,
 )
-from rulekit import execute
+
+from tests.rules.rulekit import execute
 
 INT = TypeRef("int")
 
@@ -199,7 +201,7 @@ MISUSES = [
 @pytest.mark.parametrize(("bad", "message"), MISUSES)
 def test_pipe_input_misuse_is_ld006_and_the_function_survives(bad: Any, message: str) -> None:
     out = expand_function(fn_spec("total", "raw", decorators=(Call("pipe_input", (bad,)),)), {})
-    assert codes(out) == ["LD006"]
+    assert codes(out) == [Code.DECORATOR_MISUSE]
     assert message in out.problems[0].message
     assert deps(out) == {"total": {"raw"}}
 
@@ -210,7 +212,9 @@ def test_pipe_input_misuse_is_ld006_and_the_function_survives(bad: Any, message:
 )
 def test_pipe_input_option_misuse(options: dict[str, Any]) -> None:
     call = Call("pipe_input", (Call("step", (ref(ADD),)),), options)
-    assert codes(expand_function(fn_spec("total", "raw", decorators=(call,)), {})) == ["LD006"]
+    assert codes(expand_function(fn_spec("total", "raw", decorators=(call,)), {})) == [
+        Code.DECORATOR_MISUSE
+    ]
 
 
 def test_step_namespace_clashing_with_the_decorator_namespace() -> None:
@@ -222,7 +226,9 @@ def test_step_namespace_clashing_with_the_decorator_namespace() -> None:
 
 def test_first_parameter_already_fed_is_rejected() -> None:
     call = Call("pipe_input", (Call("step", (ref(ADD),)),))
-    assert codes(expand_function(fn_spec("total", decorators=(call,)), {})) == ["LD006"]
+    assert codes(expand_function(fn_spec("total", decorators=(call,)), {})) == [
+        Code.DECORATOR_MISUSE
+    ]
 
 
 def test_step_function_that_cannot_be_read_keeps_the_known_lineage() -> None:
@@ -232,7 +238,7 @@ def test_step_function_that_cannot_be_read_keeps_the_known_lineage() -> None:
         Call("step", (ref(ADD),)),
     )
     out = expand_function(fn_spec("total", "raw", decorators=(Call("pipe_input", steps),)), {})
-    assert codes(out) == ["LD008"]
+    assert codes(out) == [Code.UNKNOWABLE]
     assert deps(out) == {
         "total": {"total.with_add"},
         "total.with_external": {"raw", "weights"},
@@ -243,13 +249,13 @@ def test_step_function_that_cannot_be_read_keeps_the_known_lineage() -> None:
 def test_unknown_step_is_ld008_and_keeps_the_function() -> None:
     call = Call("pipe_input", (Unknown("a variable"),))
     out = expand_function(fn_spec("total", "raw", decorators=(call,)), {})
-    assert codes(out) == ["LD008"] and deps(out) == {"total": {"raw"}}
+    assert codes(out) == [Code.UNKNOWABLE] and deps(out) == {"total": {"raw"}}
 
 
 def test_unknown_argument_is_ld008_and_the_step_stays() -> None:
     call = Call("pipe_input", (Call("step", (ref(SCALE),), {"factor": Unknown("f()")}),))
     out = expand_function(fn_spec("total", "raw", decorators=(call,)), {})
-    assert codes(out) == ["LD008"]
+    assert codes(out) == [Code.UNKNOWABLE]
     assert deps(out)["total.with_scale"] == {"raw"}
 
 
@@ -258,7 +264,7 @@ def test_condition_on_an_unknown_config_value_is_ld008() -> None:
     out = expand_function(
         fn_spec("total", "raw", decorators=(Call("pipe_input", (only,)),)), {"k": Unknown("env")}
     )
-    assert codes(out) == ["LD008"]
+    assert codes(out) == [Code.UNKNOWABLE]
 
 
 # --- pipe_output --------------------------------------------------------------------------------
@@ -316,7 +322,7 @@ def Symbol_int() -> Any:
 )
 def test_pipe_output_target_misuse(call: Call) -> None:
     out = expand_function(fn_spec("score", "base", decorators=(call,)), {})
-    assert codes(out) == ["LD006"] and deps(out) == {"score": {"base"}}
+    assert codes(out) == [Code.DECORATOR_MISUSE] and deps(out) == {"score": {"base"}}
 
 
 def test_pipe_output_with_no_step_applying_is_unchanged() -> None:
@@ -354,7 +360,7 @@ def _var_kw() -> Any:
 )
 def test_does_misuse(call: Call, message: str) -> None:
     out = expand_function(fn_spec("total", "a", decorators=(call,)), {})
-    assert codes(out) == ["LD006"] and message in out.problems[0].message
+    assert codes(out) == [Code.DECORATOR_MISUSE] and message in out.problems[0].message
 
 
 def test_does_with_an_unreadable_function_still_knows_the_node() -> None:
@@ -427,7 +433,7 @@ def test_runtime_does_rejects_a_body() -> None:
     def total(a: int) -> int:
         return a
 
-    assert codes(expand_function(function_spec(total), {})) == ["LD006"]
+    assert codes(expand_function(function_spec(total), {})) == [Code.DECORATOR_MISUSE]
 
 
 # --- mutate ---------------------------------------------------------------------------------------
@@ -481,7 +487,7 @@ def test_mutate_rewrite_adds_or_extends_pipe_output() -> None:
 def test_mutate_misuse_is_reported_on_a_public_mutator(target: Any, message: str) -> None:
     mutator = fn_spec("drop", "x", decorators=(Call("mutate", (target,)),))
     out = expand_module([fn_spec("orders", "raw"), mutator], {})
-    assert codes(out) == ["LD006"] and message in out.problems[0].message
+    assert codes(out) == [Code.DECORATOR_MISUSE] and message in out.problems[0].message
     assert deps(out) == {"orders": {"raw"}}
 
 
@@ -556,7 +562,7 @@ def _plain(x: int) -> int:
 
 
 def test_a_mutator_defined_twice_mutates_twice_at_run_time(tmp_path: Any) -> None:
-    from rulekit import live_nodes
+    from tests.rules.rulekit import live_nodes
 
     nodes = live_nodes(tmp_path, REDEFINED_MUTATOR)
     assert {n.name for n in nodes} == {
@@ -600,7 +606,7 @@ FAMILY = ("macros_", "pipes_", "recursive_", "rules_mutate_")
 
 
 def _fixture_cases() -> list[Any]:
-    from oracle import fixture_configs, fixture_paths
+    from tests.oracle import fixture_configs, fixture_paths
 
     return [
         pytest.param(path, fixture_configs(path)[-1], id=path.stem)
@@ -616,7 +622,8 @@ def test_fixture_values_equal_hamiltons(path: Any, config: dict[str, Any]) -> No
     from hamilton import telemetry
     from hamilton.function_modifiers.dependencies import SingleDependency
     from livedag.engine import driver as livedag_driver
-    from oracle import load_module, to_livedag_source
+
+    from tests.oracle import load_module, to_livedag_source
 
     telemetry.disable_telemetry()  # else the first Driver waits on the network
     samples = {
@@ -664,4 +671,4 @@ def test_misused_mutate_on_a_private_mutator_is_reported() -> None:
     )
     out = expand_module([target, mutator], {})
     assert [n.name for n in out.nodes] == ["total"]
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.rules.metadata import CACHE_BEHAVIOR_TAG, SCHEMA_OUTPUT_TAG
 from livedag.engine.specs import Call, Severity
-from rulekit import at, expand, hamilton_rejects, livedag_codes, problems, spec, unknown
+
+from tests.rules.rulekit import at, expand, hamilton_rejects, livedag_codes, problems, spec, unknown
 
 FRAME = "pd.DataFrame"
 
@@ -43,7 +45,7 @@ def test_tag_targets_the_sinks_by_default_and_named_nodes_with_target() -> None:
 )
 def test_tag_misuse_is_ld006(kwargs: dict[str, object]) -> None:
     out = problems(spec(Call("tag", kwargs=kwargs)))
-    assert out == ["LD006"]
+    assert out == [Code.DECORATOR_MISUSE]
 
 
 def test_reserved_namespace_can_be_bypassed_as_in_hamilton() -> None:
@@ -56,18 +58,20 @@ def test_unknown_tag_value_keeps_the_known_tags_and_says_so() -> None:
 
     out = expand_function(spec(Call("tag", kwargs={"owner": "ds", "cost": unknown()})), {})
     assert out.nodes[0].user_tags == {"owner": "ds"}
-    assert [(p.code, p.severity) for p in out.problems] == [("LD008", Severity.INFO)]
+    assert [(p.code, p.severity) for p in out.problems] == [(Code.UNKNOWABLE, Severity.INFO)]
 
 
 def test_unknown_target_is_ld008() -> None:
-    assert problems(spec(Call("tag", kwargs={"k": "v", "target_": unknown()}))) == ["LD008"]
+    assert problems(spec(Call("tag", kwargs={"k": "v", "target_": unknown()}))) == [Code.UNKNOWABLE]
 
 
 def test_missing_target_is_ld006_and_names_the_nodes() -> None:
     from livedag.engine.rules import expand_function
 
     out = expand_function(spec(Call("tag", kwargs={"k": "v", "target_": "nope"})), {})
-    assert [p.code for p in out.problems] == ["LD006"] and "nope" in out.problems[0].message
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE] and "nope" in out.problems[
+        0
+    ].message
 
 
 def test_tag_outputs_tags_the_named_nodes_only() -> None:
@@ -81,7 +85,7 @@ def test_tag_outputs_tags_the_named_nodes_only() -> None:
 
 
 def test_tag_outputs_needs_dicts() -> None:
-    assert problems(spec(Call("tag_outputs", kwargs={"f": "owner"}))) == ["LD006"]
+    assert problems(spec(Call("tag_outputs", kwargs={"f": "owner"}))) == [Code.DECORATOR_MISUSE]
 
 
 def test_schema_output_is_an_internal_tag_on_dataframes() -> None:
@@ -92,12 +96,12 @@ def test_schema_output_is_an_internal_tag_on_dataframes() -> None:
 
 def test_schema_output_on_a_non_dataframe_is_ld006() -> None:
     fn = spec(Call("schema.output", (("a", "int"),)), returns="int")
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
 
 
 def test_schema_output_above_another_node_decorator_is_ld006() -> None:
     fn = spec(Call("schema.output", (("a", "int"),)), Call("tag", kwargs={"k": "v"}), returns=FRAME)
-    assert problems(fn) == ["LD006"]
+    assert problems(fn) == [Code.DECORATOR_MISUSE]
     below = spec(
         Call("tag", kwargs={"k": "v"}), Call("schema.output", (("a", "int"),)), returns=FRAME
     )
@@ -118,8 +122,8 @@ def test_cache_tags_every_node_by_default() -> None:
 
 
 def test_cache_rejects_positional_and_unknown_arguments() -> None:
-    assert problems(spec(Call("cache", ("json",)))) == ["LD006"]
-    assert problems(spec(Call("cache", kwargs={"store": "s3"}))) == ["LD006"]
+    assert problems(spec(Call("cache", ("json",)))) == [Code.DECORATOR_MISUSE]
+    assert problems(spec(Call("cache", kwargs={"store": "s3"}))) == [Code.DECORATOR_MISUSE]
 
 
 def test_tags_from_located_strings_compare_as_plain_strings() -> None:
@@ -167,7 +171,7 @@ HAMILTON_REFUSES = {
 def test_what_hamilton_refuses_is_ld006(tmp_path: Path, case: str) -> None:
     body = HAMILTON_REFUSES[case]
     assert hamilton_rejects(tmp_path, body)
-    assert livedag_codes(tmp_path, body) == ["LD006"]
+    assert livedag_codes(tmp_path, body) == [Code.DECORATOR_MISUSE]
 
 
 def test_tag_outputs_with_an_unknown_value_keeps_the_rest() -> None:
@@ -176,4 +180,4 @@ def test_tag_outputs_with_an_unknown_value_keeps_the_rest() -> None:
     call = Call("tag_outputs", kwargs={"f": {"a": "1", "b": unknown()}})
     out = expand_function(spec(call), {})
     assert out.nodes[0].user_tags == {"a": "1"}
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]

@@ -9,10 +9,12 @@ the server drops when it sees the library); they never call it an error.
 from __future__ import annotations
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function
 from livedag.engine.rules.plugins import PluginDependency, names_type, plugin_frame
 from livedag.engine.specs import Call, FunctionSpec, Severity, TypeRef
-from rulekit import HERE
+
+from tests.rules.rulekit import HERE
 
 
 def frame_function(decorator: Call, text: str, qualified: str | None) -> FunctionSpec:
@@ -48,7 +50,11 @@ def test_extract_columns_on_a_plugin_frame_makes_typed_columns_and_says_whose(
     out = expand_function(frame_function(Call("extract_columns", ("a", "b")), text, qualified), {})
     (notice,) = out.problems
     assert isinstance(notice, PluginDependency)
-    assert (notice.code, notice.severity, notice.libraries) == ("LD008", Severity.INFO, libraries)
+    assert (notice.code, notice.severity, notice.libraries) == (
+        Code.UNKNOWABLE,
+        Severity.INFO,
+        libraries,
+    )
     assert "plugin" in notice.message and libraries[0] in notice.message
     nodes = {n.name: n for n in out.nodes}
     assert set(nodes) == {"frame", "a", "b"}
@@ -58,10 +64,10 @@ def test_extract_columns_on_a_plugin_frame_makes_typed_columns_and_says_whose(
 def test_a_spark_frame_has_no_columns_to_extract_but_takes_a_schema() -> None:
     spark = ("ps.DataFrame", "pyspark.sql.DataFrame")
     extracted = expand_function(frame_function(Call("extract_columns", ("a",)), *spark), {})
-    assert [p.code for p in extracted.problems] == ["LD006"]
+    assert [p.code for p in extracted.problems] == [Code.DECORATOR_MISUSE]
     schema = expand_function(frame_function(Call("schema.output", (("a", "int"),)), *spark), {})
     assert [(p.code, getattr(p, "libraries", None)) for p in schema.problems] == [
-        ("LD008", ("pyspark",))
+        (Code.UNKNOWABLE, ("pyspark",))
     ]
     (node,) = schema.nodes
     assert node.tags["hamilton.internal.schema_output"] == "a=int"
@@ -71,7 +77,7 @@ def test_a_type_that_is_no_frame_stays_an_error() -> None:
     out = expand_function(
         frame_function(Call("extract_columns", ("a",)), "int", "builtins.int"), {}
     )
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
 
 
 @pytest.mark.parametrize(

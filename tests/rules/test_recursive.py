@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.function_modifiers import (
     config,
     parameterized_subdag,
@@ -34,7 +35,8 @@ from livedag.engine.specs import (
     TypeRef,
     Unknown,
 )
-from rulekit import execute
+
+from tests.rules.rulekit import execute
 
 INT = TypeRef("int")
 SERIES = TypeRef("pd.Series", "pandas.Series")
@@ -170,20 +172,20 @@ def test_subdag_misuse(kwargs: dict[str, Any], message: str) -> None:
     out = expand_function(
         fn_spec("total", "score", decorators=(Call("subdag", (FEATURES,), kwargs),)), {}
     )
-    assert codes(out) == ["LD006"] and message in out.problems[0].message
+    assert codes(out) == [Code.DECORATOR_MISUSE] and message in out.problems[0].message
     assert deps(out) == {"total": {"score"}}
 
 
 @pytest.mark.parametrize("args", [(), ("features",)])
 def test_subdag_needs_modules_or_functions(args: tuple[Any, ...]) -> None:
     out = expand_function(fn_spec("total", "score", decorators=(Call("subdag", args),)), {})
-    assert codes(out) == ["LD006"]
+    assert codes(out) == [Code.DECORATOR_MISUSE]
 
 
 def test_unreadable_module_keeps_the_output_node_and_says_so() -> None:
     call = Call("subdag", (ModuleRef("features"), Unknown("mods[0]")), {"inputs": {"raw": val(1)}})
     out = expand_function(fn_spec("total", "score", decorators=(call,)), {})
-    assert codes(out) == ["LD008", "LD008"]
+    assert codes(out) == [Code.UNKNOWABLE, Code.UNKNOWABLE]
     assert deps(out) == {"total.raw": set(), "total": {"total.score"}}
 
 
@@ -192,14 +194,14 @@ def test_unresolved_import_is_ld008_once_per_decorator() -> None:
         "parameterized_subdag", (Symbol("pkg.features"),), {"a": {}, "b": {"inputs": {"x": val(1)}}}
     )
     out = expand_function(fn_spec("total", "score", decorators=(call,)), {})
-    assert codes(out) == ["LD008"]
+    assert codes(out) == [Code.UNKNOWABLE]
     assert deps(out) == {"a": {"a.score"}, "b.x": set(), "b": {"b.score"}}
 
 
 def test_inner_problems_are_passed_on() -> None:
     broken = ModuleRef("b", functions=(fn_spec("x", "y", returns=None, module="b"),))
     out = expand_function(fn_spec("total", "x", decorators=(Call("subdag", (broken,)),)), {})
-    assert codes(out) == ["LD005"] and "total.x" in deps(out)
+    assert codes(out) == [Code.MISSING_ANNOTATION] and "total.x" in deps(out)
 
 
 def test_unreadable_source_says_why() -> None:
@@ -302,7 +304,9 @@ def test_parameterized_subdag_makes_one_subdag_per_keyword() -> None:
 @pytest.mark.parametrize("param", [["inputs"], {"inputs": [1]}])
 def test_parameterized_subdag_misuse(param: Any) -> None:
     call = Call("parameterized_subdag", (FEATURES,), {"us": param})
-    assert codes(expand_function(fn_spec("total", "score", decorators=(call,)), {})) == ["LD006"]
+    assert codes(expand_function(fn_spec("total", "score", decorators=(call,)), {})) == [
+        Code.DECORATOR_MISUSE
+    ]
 
 
 # --- with_columns -------------------------------------------------------------------------------
@@ -369,14 +373,14 @@ def test_with_columns_on_input() -> None:
 )
 def test_with_columns_misuse(kwargs: dict[str, Any], message: str) -> None:
     out = expand_function(frame_fn(Call("with_columns", (COLUMNS,), kwargs)), {})
-    assert codes(out) == ["LD006"] and message in out.problems[0].message
+    assert codes(out) == [Code.DECORATOR_MISUSE] and message in out.problems[0].message
     assert deps(out) == {"final": {"df"}}
 
 
 def test_with_columns_unknown_option_is_ld008() -> None:
     call = Call("with_columns", (COLUMNS,), {"columns_to_pass": Unknown("COLS")})
     out = expand_function(frame_fn(call), {})
-    assert codes(out) == ["LD008"] and deps(out) == {"final": {"df"}}
+    assert codes(out) == [Code.UNKNOWABLE] and deps(out) == {"final": {"df"}}
 
 
 # --- live functions: what the runtime executes ---------------------------------------------------

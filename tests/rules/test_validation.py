@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_function, expand_module
 from livedag.engine.specs import Call, ClassInfo, FunctionSpec, Location, Symbol, TypeRef, Unknown
 from livedag.engine.validators import DataValidationError
-from rulekit import (
+
+from tests.rules.rulekit import (
     at,
     deps,
     execute,
@@ -111,7 +113,7 @@ def test_custom_validators_named_statically_when_their_class_is_known() -> None:
 def test_a_user_class_that_shares_a_builtin_class_name_is_not_guessed() -> None:
     mine = Symbol("my_checks.RangeValidator")
     out = expand_function(series_fn(Call("check_output_custom", (mine,))), {})
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
 
 
 def test_two_checks_with_one_name_are_numbered_like_hamilton() -> None:
@@ -124,7 +126,7 @@ def test_an_unnamable_custom_validator_is_ld008_and_the_rest_stays() -> None:
     out = expand_function(
         series_fn(Call("check_output_custom", (Unknown("a call"),), location=WHERE)), {}
     )
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
     assert out.problems[0].severity.value == "info"
     assert [n.name for n in out.nodes] == ["spend", "spend_raw"]
 
@@ -146,25 +148,25 @@ def test_an_unnamable_custom_validator_is_ld008_and_the_rest_stays() -> None:
 )
 def test_misuse_is_ld006_with_advice(kwargs: dict[str, object], returns: str, says: str) -> None:
     out = expand_function(series_fn(check(**kwargs), returns=returns), {})
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert says in out.problems[0].message
     assert [n.name for n in out.nodes] == ["spend"]  # the function stays in the graph
 
 
 def test_two_checks_on_one_node_clash_and_say_how_to_merge_them() -> None:
     out = expand_function(series_fn(check(range=(0, 1)), check(allow_nans=False)), {})
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert "single decorator" in out.problems[0].message
 
 
 def test_custom_takes_only_validators_and_target() -> None:
     out = expand_function(series_fn(Call("check_output_custom", (), {"range": (0, 1)})), {})
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
 
 
 def test_unknown_target_is_ld008() -> None:
     out = expand_function(series_fn(check(range=(0, 1), target_=Unknown("a name"))), {})
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
 
 
 MISUSES = {
@@ -184,7 +186,7 @@ MISUSES = {
 def test_what_hamilton_rejects_livedag_reports(tmp_path: Path, body: str) -> None:
     module = "import pandas as pd\nfrom hamilton.function_modifiers import check_output\n" + body
     assert hamilton_rejects(tmp_path, module)
-    assert "LD006" in livedag_codes(tmp_path, module)
+    assert Code.DECORATOR_MISUSE in livedag_codes(tmp_path, module)
 
 
 # --- the checks run ------------------------------------------------------------------------------
@@ -335,14 +337,14 @@ def test_a_check_whose_validator_depends_on_an_unknown_type_is_ld008_not_a_guess
     out = expand_function(
         typed_fn(check(schema=unknown()), returns=TypeRef("Frame", "m.Frame")), {}
     )
-    assert [(p.code, p.severity.value) for p in out.problems] == [("LD008", "info")]
+    assert [(p.code, p.severity.value) for p in out.problems] == [(Code.UNKNOWABLE, "info")]
     assert "depends on its type" in out.problems[0].message
     assert sorted(n.name for n in out.nodes) == ["out", "out_raw"]
 
 
 def test_a_model_check_on_a_type_pydantic_cannot_check_is_ld006() -> None:
     out = expand_function(typed_fn(check(model=Symbol("m.Order")), returns=TypeRef("int")), {})
-    assert [p.code for p in out.problems] == ["LD006"]
+    assert [p.code for p in out.problems] == [Code.DECORATOR_MISUSE]
     assert "does not apply" in out.problems[0].message
 
 
@@ -435,7 +437,7 @@ def test_a_users_validator_is_named_by_what_its_class_returns(info: ClassInfo, n
 )
 def test_a_users_validator_whose_name_needs_running_code_is_ld008(info: ClassInfo) -> None:
     out = expand_function(series_fn(Call("check_output_custom", (made_by(info),))), {})
-    assert [p.code for p in out.problems] == ["LD008"]
+    assert [p.code for p in out.problems] == [Code.UNKNOWABLE]
     assert sorted(n.name for n in out.nodes) == ["spend", "spend_raw"]
 
 
@@ -482,7 +484,7 @@ def test_the_static_front_end_reads_a_validators_name_from_its_class() -> None:
     (ld008,) = out.problems
     lines = STATIC_CUSTOM.splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.startswith("@check_output_custom"))
-    assert ld008.code == "LD008" and ld008.location is not None
+    assert ld008.code == Code.UNKNOWABLE and ld008.location is not None
     assert (ld008.location.line, ld008.location.column) == (line, lines[line - 1].index("Comp"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from livedag.engine.codes import Code
 from livedag.engine.rules import expand_module
 from livedag.engine.specs import Call, FunctionRef, ModuleRef, Symbol
 from livedag.server.analyzer import analyze_source
@@ -11,7 +12,11 @@ from livedag.server.analyzer import analyze_source
 
 def problems(source: str) -> list[str]:
     analysis = analyze_source(textwrap.dedent(source), module="m", path="/ws/m.py")
-    return [p.message for p in expand_module(analysis.functions, {}).problems if p.code == "LD006"]
+    return [
+        p.message
+        for p in expand_module(analysis.functions, {}).problems
+        if p.code == Code.DECORATOR_MISUSE
+    ]
 
 
 def test_a_function_passed_as_a_tag_value_is_named_as_written() -> None:

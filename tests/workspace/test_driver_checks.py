@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
 from livedag.server.workspace import Workspace
 
@@ -63,7 +64,7 @@ def test_modules_chosen_at_run_time_leave_the_outputs_unjudged(project: Project)
         """,
     )
     ((code, severity, message),) = _problems(root)
-    assert (code, severity) == ("LD008", Severity.INFO)
+    assert (code, severity) == (Code.UNKNOWABLE, Severity.INFO)
     assert "chosen" in message and "'pushed'" in message
 
 
@@ -80,7 +81,7 @@ def test_a_module_outside_the_workspace_is_not_known_either(project: Project) ->
         """,
     )
     ((code, _, message),) = _problems(root)
-    assert code == "LD008" and "team_package.shared (not in the workspace)" in message
+    assert code == Code.UNKNOWABLE and "team_package.shared (not in the workspace)" in message
 
 
 def test_nothing_is_said_when_nothing_is_asked(project: Project) -> None:
@@ -113,10 +114,16 @@ def test_an_output_some_config_makes_is_not_judged_a_real_typo_still_is(
         """,
     )
     found = {code: (severity, message) for code, severity, message in _problems(root)}
-    assert set(found) == {"LD009", "LD008"}
-    assert found["LD009"][0] is Severity.ERROR and found["LD008"][0] is Severity.INFO
-    assert "'scoree'" in found["LD009"][1] and "did you mean 'score'" in found["LD009"][1]
-    assert "'y_validation'" in found["LD008"][1] and "task" in found["LD008"][1]
+    assert set(found) == {Code.UNKNOWN_OUTPUT, Code.UNKNOWABLE}
+    assert (
+        found[Code.UNKNOWN_OUTPUT][0] is Severity.ERROR
+        and found[Code.UNKNOWABLE][0] is Severity.INFO
+    )
+    assert (
+        "'scoree'" in found[Code.UNKNOWN_OUTPUT][1]
+        and "did you mean 'score'" in found[Code.UNKNOWN_OUTPUT][1]
+    )
+    assert "'y_validation'" in found[Code.UNKNOWABLE][1] and "task" in found[Code.UNKNOWABLE][1]
 
 
 def test_inputs_a_config_may_make_or_supply_are_not_missing(project: Project) -> None:
@@ -135,14 +142,14 @@ def test_inputs_a_config_may_make_or_supply_are_not_missing(project: Project) ->
         run=template.replace("{CONFIG}", '{"task": task}'),
     )
     ((code, _, message),) = _problems(root)
-    assert code == "LD010" and "'threshold'" in message and "y_validation" not in message
+    assert code == Code.MISSING_INPUT and "'threshold'" in message and "y_validation" not in message
     # The whole config comes from elsewhere: it may supply any input.
     project(run=template.replace("{CONFIG}", "config"))
     assert _problems(root) == []
     # A literal config: what it leaves out is really missing.
     project(run=template.replace("{CONFIG}", '{"task": "classify"}'))
     ((code, _, message),) = _problems(root)
-    assert code == "LD010" and "'threshold'" in message
+    assert code == Code.MISSING_INPUT and "'threshold'" in message
 
 
 def test_a_name_some_config_makes_is_no_typo_while_the_config_is_not_known(
@@ -174,7 +181,7 @@ def test_a_name_some_config_makes_is_no_typo_while_the_config_is_not_known(
     assert _problems(root, "evaluation.py") == []
     project(run=run.replace("{CONFIG}", "{'task': 'cluster'}"))  # no variant: a likely typo
     ((code, severity, message),) = _problems(root, "evaluation.py")
-    assert (code, severity) == ("LD002", Severity.WARNING)
+    assert (code, severity) == (Code.UNKNOWN_DEPENDENCY, Severity.WARNING)
     assert "did you mean 'validation_label'" in message
 
 
@@ -192,4 +199,4 @@ def test_one_diagnostic_for_an_output_asked_by_visualize_and_execute(project: Pr
         """,
     )
     ((code, _, message),) = _problems(root)
-    assert code == "LD009" and "'cleand'" in message
+    assert code == Code.UNKNOWN_OUTPUT and "'cleand'" in message

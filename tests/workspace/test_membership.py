@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.server.discovery import python_files
 from livedag.server.project import ProjectConfigError, load_project_config
 from livedag.server.workspace import Workspace
@@ -178,7 +179,7 @@ def test_a_file_in_no_dataflow_still_gets_its_syntax_errors(project: Project) ->
     )
     snapshot = Workspace([root]).index()
     assert snapshot.dataflows_for(root / "app.py") == []
-    assert [p.code for p in snapshot.problems_for(root / "app.py")] == ["LD007"]
+    assert [p.code for p in snapshot.problems_for(root / "app.py")] == [Code.SYNTAX_ERROR]
 
 
 def test_an_edit_that_makes_a_module_look_like_a_dataflow_replans(project: Project) -> None:
@@ -189,7 +190,7 @@ def test_an_edit_that_makes_a_module_look_like_a_dataflow_replans(project: Proje
     grown = path.read_text() + "\n\ndef doubled(spend: float):\n    return 2 * spend\n"
     snapshot = ws.update(path, grown)
     assert [v.name for v in snapshot.dataflows] == ["module:flow"]
-    assert [p.code for p in snapshot.problems_for(path)] == ["LD005"]
+    assert [p.code for p in snapshot.problems_for(path)] == [Code.MISSING_ANNOTATION]
     assert not ws.update(path, None).dataflows  # back to the file on disk
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind
 from livedag.server.project import ProjectConfigError, load_project_config
 from livedag.server.workspace import Workspace
-from oracle import diff, load_module, user_tags
+
+from tests.oracle import diff, load_module, user_tags
 
 Project = Callable[..., Path]  # the `project` fixture of conftest.py
 # Per function node: its dependencies and user tags (what "the same graph" means here).
@@ -68,7 +70,12 @@ def test_without_the_permission_the_same_modules_clash(flow: Path) -> None:
     run = flow / "run.py"
     run.write_text(run.read_text().replace(".allow_module_overrides()", ""))
     _, codes = _livedag(flow)
-    assert codes == ["LD003", "LD003", "LD003", "LD003"]  # cleaned and high, in both modules
+    assert codes == [
+        Code.DUPLICATE_NODE,
+        Code.DUPLICATE_NODE,
+        Code.DUPLICATE_NODE,
+        Code.DUPLICATE_NODE,
+    ]  # cleaned and high, in both modules
 
 
 def test_the_driver_keyword_allows_it_too(flow: Path) -> None:

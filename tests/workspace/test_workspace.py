@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
 from livedag.server import linking
 from livedag.server.workspace import Snapshot, Workspace
@@ -97,7 +98,9 @@ def test_update_is_seen_in_a_new_snapshot_and_old_ones_do_not_change(project: Pr
         ),
     )
     assert after.version > before.version
-    assert "LD001" in _codes(after, loading) and "LD001" in _codes(after, root / "features.py")
+    assert Code.CYCLE in _codes(after, loading) and Code.CYCLE in _codes(
+        after, root / "features.py"
+    )
     assert not before.problems_for(loading)
     assert ws.snapshot is after
     back = ws.update(loading, None)  # the editor closed the buffer: the disk text counts again
@@ -130,9 +133,9 @@ def test_problems_move_with_their_lines(project: Project) -> None:
     ws = Workspace([root])
     path = root / "a.py"
     (first,) = ws.index().problems_for(path)
-    assert (first.code, first.location.line) == ("LD005", 1)
+    assert (first.code, first.location.line) == (Code.MISSING_ANNOTATION, 1)
     (moved,) = ws.update(path, "\n\n" + path.read_text()).problems_for(path)
-    assert (moved.code, moved.location.line) == ("LD005", 3)
+    assert (moved.code, moved.location.line) == (Code.MISSING_ANNOTATION, 3)
 
 
 def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> None:
@@ -149,7 +152,9 @@ def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> N
     root = project(shop=module)
     undeclared = Workspace([root]).index().problems_for(root / "shop.py")
     # Without declared inputs only the likely typo is reported, as a warning.
-    assert [(p.code, p.severity) for p in undeclared] == [("LD002", Severity.WARNING)]
+    assert [(p.code, p.severity) for p in undeclared] == [
+        (Code.UNKNOWN_DEPENDENCY, Severity.WARNING)
+    ]
     assert "quantitty" in undeclared[0].message
     project(
         pyproject='[[tool.livedag.dataflows]]\nname = "shop"\nmodules = ["shop"]\n'
@@ -157,7 +162,7 @@ def test_declared_inputs_make_unknown_dependencies_errors(project: Project) -> N
     )
     declared = Workspace([root]).index()
     problems = declared.problems_for(root / "shop.py")
-    assert {p.code for p in problems} == {"LD002"}
+    assert {p.code for p in problems} == {Code.UNKNOWN_DEPENDENCY}
     assert {p.severity for p in problems} == {Severity.ERROR}
     assert all(
         any(f"'{name}'" in p.message for p in problems) for name in ("list_price", "quantitty")
@@ -173,12 +178,12 @@ def test_driver_asks_for_an_unknown_output_and_misses_an_input(project: Project)
     snap = Workspace([root]).index()
     problems = snap.problems_for(root / "run.py")
     by_code = {p.code: p for p in problems}
-    assert set(by_code) == {"LD009", "LD010"}
-    unknown = by_code["LD009"]
+    assert set(by_code) == {Code.UNKNOWN_OUTPUT, Code.MISSING_INPUT}
+    unknown = by_code[Code.UNKNOWN_OUTPUT]
     assert unknown.severity is Severity.ERROR and "'scaled'" in unknown.message
     line = (root / "run.py").read_text().splitlines()[unknown.location.line - 1]
     assert line[unknown.location.column : unknown.location.end_column] == '"scaledd"'
-    missing = by_code["LD010"]
+    missing = by_code[Code.MISSING_INPUT]
     assert missing.severity is Severity.WARNING and "'data_dir'" in missing.message
 
 
@@ -188,7 +193,7 @@ def test_a_module_in_two_dataflows_reports_its_problem_once(project: Project) ->
     root = project(loading=bad, features=FEATURES, run=RUN, run2=second)
     snap = Workspace([root]).index()
     assert len(snap.dataflows_for(root / "loading.py")) == 2
-    assert _codes(snap, root / "loading.py") == ["LD005"]
+    assert _codes(snap, root / "loading.py") == [Code.MISSING_ANNOTATION]
 
 
 def test_config_override_and_files_coming_and_going(project: Project) -> None:

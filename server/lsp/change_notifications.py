@@ -1,7 +1,9 @@
-"""Keeping the model current: document notifications and watched-file events.
+"""The notifications that say what changed: documents opened, edited, saved or closed, and files
+changed on disk (watched-file events).
 
-These handlers only record what changed and return; the session analyses when the server is idle
-(or when a request needs the answer), so a burst of keystrokes costs one analysis.
+These handlers only record what changed and return; the session analyses and publishes when the
+server is idle, so a burst of keystrokes costs one analysis (a request that needs the answer
+sooner analyses, but never publishes: docs/design.md, "Requests and notifications").
 """
 
 from __future__ import annotations

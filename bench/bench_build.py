@@ -1,7 +1,7 @@
 """Benchmark: `Dataflow.build` on a synthetic 4,000-node / ~8,000-edge dataflow, and
 `Dataflow.updated` after one node's dependencies change (the keystroke path).
 
-Run: .venv/bin/python tests/engine/bench_build.py [nodes]
+Run: .venv/bin/python bench/bench_build.py [nodes]
 Not a test (no timing assertions in the suite); prints min/median over repeated builds.
 """
 
