@@ -242,3 +242,21 @@ def test_a_dask_series_may_feed_a_pandas_parameter_on_dask(
     adapter = h_dask.DaskGraphAdapter(client, base.DictResult(), use_delayed=False)
     dr = driver.Builder().with_modules(module).with_adapters(adapter).build()
     assert dr.execute(["spend_mean"], inputs={"n": 5}) == {"spend_mean": 2.0}
+
+
+def test_node_hooks_are_refused_rather_than_run_around_task_making(
+    make_module: ModuleFactory,
+) -> None:
+    from livedag.engine.lifecycle import api
+
+    class Timing(api.NodeExecutionHook):
+        def run_before_node_execution(self, **_: Any) -> None:
+            pass
+
+        def run_after_node_execution(self, **_: Any) -> None:
+            pass
+
+    adapter = h_dask.DaskGraphAdapter(None, base.DictResult())
+    dr = driver.Builder().with_modules(make_module(NODES)).with_adapters(adapter, Timing()).build()
+    with pytest.raises(ValueError, match="use_delayed=False"):
+        dr.execute(["total"], inputs={"count": 3})
