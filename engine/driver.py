@@ -23,7 +23,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import base, execution, visualize
+from . import base, dynamic, execution, runners, visualize
 from .codes import Code
 from .dataflow import Dataflow
 from .graph_types import HamiltonNode, RuntimeGraph
@@ -98,9 +98,12 @@ class Driver:
         allow_module_overrides: bool = False,
         _materializers: Sequence[Any] | None = None,
         _use_legacy_adapter: bool = True,
+        _graph_executor: runners.DataflowRunner | None = None,
     ):
         adapters = _adapter_list(adapter)
         _refuse_unsupported(adapters)
+        # Dynamic execution or an adapter running nodes elsewhere (Dask); None: in process.
+        adapters, self.graph_executor = runners.pick(adapters, _graph_executor)
         if _use_legacy_adapter and not any(_builds_result(a) for a in adapters):
             adapters.append(base.PandasDataFrameResult())
         self.adapter = LifecycleAdapterSet(*adapters)
@@ -253,6 +256,16 @@ class Driver:
         run_id: str,
     ) -> dict[str, Any]:
         """Compute `names` over `graph` (the driver's, or one with materializers added)."""
+        if self.graph_executor is not None:  # dynamic execution, or Dask
+            return self.graph_executor.execute(
+                graph.flow,
+                names,
+                inputs=inputs,
+                overrides=overrides,
+                adapters=self.adapter,
+                graph=graph,
+                run_id=run_id,
+            )
         return execution.run(
             graph.flow,
             names,
@@ -327,6 +340,8 @@ class Driver:
                 )
 
         execution.check_inputs(flow, names, needed, given, overrides, validate_input)
+        if isinstance(self.graph_executor, dynamic.TaskBasedGraphExecutor):
+            dynamic.make_plan(flow, names, needed, overrides)  # refusals, before running
         return needed
 
     @staticmethod
@@ -823,6 +838,11 @@ class Builder:
         self.legacy_graph_adapter: Any = None
         self.materializers: list[Any] = []
         self._allow_module_overrides = False
+        # Dynamic execution (enable_dynamic_execution and the executors).
+        self.v2_executor = False
+        self.execution_manager: Any = None
+        self.local_executor: Any = None
+        self.remote_executor: Any = None
 
     def with_config(self, config: Mapping[str, Any]) -> Builder:
         """Add config (later calls win)."""
@@ -884,7 +904,67 @@ class Builder:
             allow_module_overrides=self._allow_module_overrides,
             _materializers=self.materializers,
             _use_legacy_adapter=False,
+            _graph_executor=self._dynamic_executor(),
         )
+
+    # --- dynamic execution (Parallelizable/Collect); the logic lives in engine/dynamic.py ------
+
+    def enable_dynamic_execution(self, *, allow_experimental_mode: bool = False) -> Builder:
+        """Run task by task, so `Parallelizable[...]`/`Collect[...]` nodes work (Hamilton's
+        experimental mode, which must be asked for by name)."""
+        if not allow_experimental_mode:
+            raise ValueError(
+                "Dynamic execution is experimental (as in Hamilton); enable it with "
+                "enable_dynamic_execution(allow_experimental_mode=True)"
+            )
+        self.v2_executor = True
+        return self
+
+    def _require_dynamic(self, what: str) -> None:
+        if not self.v2_executor:
+            raise ValueError(
+                f"Cannot set {what} without dynamic execution; call "
+                f"enable_dynamic_execution(allow_experimental_mode=True) first"
+            )
+
+    def with_local_executor(self, local_executor: Any) -> Builder:
+        """The executor of ordinary tasks (default: synchronous, in the driver's thread)."""
+        self._require_dynamic("a local executor")
+        if self.local_executor is not None:
+            raise ValueError("Cannot set local executor twice")
+        if self.execution_manager is not None:
+            raise ValueError("Cannot set local executor with an execution manager set")
+        self.local_executor = local_executor
+        return self
+
+    def with_remote_executor(self, remote_executor: Any) -> Builder:
+        """The executor of parallel blocks (default: `MultiThreadingExecutor(max_tasks=10)`)."""
+        self._require_dynamic("a remote executor")
+        if self.remote_executor is not None:
+            raise ValueError("Cannot set remote executor twice")
+        if self.execution_manager is not None:
+            raise ValueError("Cannot set remote executor with an execution manager set")
+        self.remote_executor = remote_executor
+        return self
+
+    def with_execution_manager(self, execution_manager: Any) -> Builder:
+        """Choose the executor of each task yourself (a `livedag.engine.executors`
+        `ExecutionManager`); excludes with_local_executor/with_remote_executor."""
+        self._require_dynamic("an execution manager")
+        if self.execution_manager is not None:
+            raise ValueError("Cannot set execution manager twice")
+        if self.local_executor is not None or self.remote_executor is not None:
+            raise ValueError("Cannot set an execution manager with local/remote executors set")
+        self.execution_manager = execution_manager
+        return self
+
+    def _dynamic_executor(self) -> dynamic.TaskBasedGraphExecutor | None:
+        if not self.v2_executor:
+            return None
+        manager = self.execution_manager or dynamic.default_execution_manager(
+            self.local_executor, self.remote_executor
+        )
+        return dynamic.TaskBasedGraphExecutor(manager)
 
 
 def _as_hamilton_lists(flow: Dataflow, starts: Iterable[str], *, upward: bool) -> set[str]:

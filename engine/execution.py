@@ -150,10 +150,9 @@ def check_static_execution(flow: Dataflow, needed: set[str], overrides: Mapping[
     if dynamic:
         listed = ", ".join(f"'{name}' ({flow.nodes[name].role.value})" for name in dynamic)
         raise ExecutionError(
-            f"{listed} use Parallelizable[...]/Collect[...], which need dynamic execution; "
-            f"livedag's driver does not run it yet. Run this dataflow with Hamilton's driver "
-            f"(Builder().enable_dynamic_execution(allow_experimental_mode=True)), or override "
-            f"these nodes"
+            f"{listed} use Parallelizable[...]/Collect[...], which need dynamic execution: "
+            f"build the driver with Builder().enable_dynamic_execution("
+            f"allow_experimental_mode=True), or override these nodes"
         )
 
 
@@ -307,6 +306,11 @@ def _forget_unneeded(
             del computed[dep.name]
 
 
+def input_check(adapters: LifecycleAdapterSet | None) -> Callable[[Any, Any], bool] | None:
+    """The adapters' `do_validate_input` as `check_inputs` takes it (None: the default check)."""
+    return _input_validator(adapters)
+
+
 def _input_validator(adapters: LifecycleAdapterSet | None) -> Callable[[Any, Any], bool] | None:
     if adapters is None or not adapters.does_method("do_validate_input"):
         return None
@@ -329,7 +333,8 @@ def call_node(spec: NodeSpec, kwargs: Mapping[str, Any]) -> Any:
             f"imported module); build the driver from imported modules"
         )
     result = spec.compute(**kwargs)
-    if hasattr(type(result), "__await__"):  # a coroutine or other awaitable
+    # A coroutine or other awaitable, but not a Dask collection (awaitable, and a value here).
+    if hasattr(type(result), "__await__") and not hasattr(result, "__dask_graph__"):
         close = getattr(result, "close", None)
         if callable(close):
             close()

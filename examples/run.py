@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -21,12 +22,13 @@ import model  # noqa: E402
 from livedag.engine import base, driver  # noqa: E402
 
 
-def build(region: str) -> driver.Driver:
+def build(region: str, adapter: Any = None) -> driver.Driver:
+    """The example's driver; `adapter` replaces the dict result (examples/dask_run.py)."""
     return (
         driver.Builder()
         .with_modules(loading, features, aggregations, dataset, model)
         .with_config({"region": region})
-        .with_adapters(base.DictResult())
+        .with_adapters(adapter or base.DictResult())
         .build()
     )
 
