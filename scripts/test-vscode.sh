@@ -55,6 +55,11 @@ suite() {  # suite NAME DIR: node's test runner, spec output here, TAP kept for 
 }
 
 suite unit out/test/unit/
+# livedag graph --format html ships the page built from this client: say when the committed copy is stale
+node esbuild.mjs --production
+node scripts/build-page.mjs --out out/graph.html >/dev/null
+cmp -s out/graph.html ../server/output/page/graph.html ||
+  echo "note: server/output/page/graph.html is older than the page; run: cd vscode-client && node esbuild.mjs --production && node scripts/build-page.mjs"
 echo "-- package"
 npm run --silent package
 vsix="$client/livedag.vsix"

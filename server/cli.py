@@ -10,6 +10,7 @@ reason (`console.py`); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
@@ -79,7 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print one dataflow of the given paths")
     _add_dataflow(graph, "; `all` prints each")
     _add_config(graph)
-    graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
+    graph.add_argument(
+        "--format",
+        choices=["json", "dot", "mermaid", "html"],
+        default="json",
+        help="html: one self-contained interactive page (open it in a browser; see docs/lsp.md)",
+    )
+    graph.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
     graph.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     graph.set_defaults(run=run_graph)
 
@@ -187,6 +196,22 @@ def run_graph(args: argparse.Namespace) -> int:
         raise UsageError(scope.ambiguous(flows, "graph"))
     for flow in flows:
         warn_missing(scope, flow, "graph")
+    if args.format == "html":
+        if every:
+            raise UsageError(
+                "livedag graph --format html draws one dataflow; pick it with --dataflow "
+                "(livedag dataflows lists them)"
+            )
+        from .output import graph_page
+
+        flow = flows[0]
+        document = graph_page.page_graph(flow.name, flow.view.graph, scope.problems_of(flow))
+        try:
+            text = graph_page.page_html(document)
+        except graph_page.PageMissing as exc:
+            raise UsageError(str(exc)) from None
+        _answer(args, text, "open it in a browser")
+        return 0
     if args.format in ("dot", "mermaid"):
         draw = fmt.to_dot if args.format == "dot" else fmt.to_mermaid
         comment = "//" if args.format == "dot" else "%%"
@@ -194,14 +219,30 @@ def run_graph(args: argparse.Namespace) -> int:
             (f"{comment} dataflow: {flow.name}\n" if every else "") + draw(flow.view.graph)
             for flow in flows
         ]
-        out("\n".join(pictures))
+        _answer(args, "\n".join(pictures))
         return 0
     documents = [
         {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
         for flow in flows
     ]
-    out_json({"dataflows": documents} if every else documents[0])
+    if args.output:
+        _answer(args, json.dumps({"dataflows": documents} if every else documents[0], indent=2))
+    else:
+        out_json({"dataflows": documents} if every else documents[0])
     return 0
+
+
+def _answer(args: argparse.Namespace, text: str, hint: str = "") -> None:
+    """The command's answer: to --output FILE when given (and say so), else to stdout."""
+    if not args.output:
+        out(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        with open(args.output, "w", encoding="utf-8") as stream:
+            stream.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    note(f"livedag graph: wrote {args.output}" + (f"; {hint}" if hint else ""))
 
 
 def warn_missing(scope: Scope, flow: NamedDataflow, command: str) -> None:

@@ -1,5 +1,6 @@
-// Bundles the extension (node, cjs), the webview page (browser, iife, Graphviz wasm inlined) and,
-// with --tests, the test files. Nothing is fetched at run time: everything lands in dist/.
+// Bundles the extension (node, cjs), the webview page (browser, iife) with its layout worker
+// (Graphviz wasm inlined, the worker's source inlined into the page as text) and, with --tests, the
+// test files. Nothing is fetched at run time: everything lands in dist/.
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,32 @@ const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+
+// The layout worker, bundled on its own and handed to the page as the module 'layout-worker-source'.
+async function workerSource() {
+  const result = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    minify: true,
+    write: false,
+    entryPoints: ['src/preview/page/layout-worker.ts'],
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
+  return result.outputFiles[0].text;
+}
+
+const workerPlugin = {
+  name: 'layout-worker-source',
+  setup(build) {
+    build.onResolve({ filter: /^layout-worker-source$/ }, () => ({ path: 'layout-worker-source', namespace: 'worker' }));
+    build.onLoad({ filter: /.*/, namespace: 'worker' }, async () => ({
+      contents: `export default ${JSON.stringify(await workerSource())};`,
+      loader: 'js',
+    }));
+  },
+};
 
 const builds = [
   {
@@ -27,6 +54,7 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    plugins: [workerPlugin],
   },
 ];
 
@@ -45,6 +73,7 @@ if (tests) {
       format: 'cjs',
       target: 'node20',
       external: ['vscode', 'playwright-core'],
+      plugins: [workerPlugin],
     });
   }
 }

@@ -3,8 +3,10 @@
  * the server again, what it tells the webview, and how it answers the webview. The panel wires this
  * to the real webview and editors; tests wire it to a fake host.
  */
+import { dataflowTitle } from './model';
 import {
   type GraphChangedParams,
+  type GraphProblem,
   type GraphResult,
   type HostMessage,
   type LspLocation,
@@ -19,6 +21,19 @@ export interface PreviewHost {
   openLocation(location: LspLocation): Promise<void>;
   saveSvg(svg: string): Promise<void>;
   log(message: string): void;
+  /** livedag's diagnostics in these files (VS Code has them already: drawn as problem marks) */
+  problems?(uris: string[]): GraphProblem[];
+  /** a workspace path as the user reads it (relative to the workspace folder) */
+  relativePath?(path: string): string;
+  /** the panel's title changed (the shown dataflow) */
+  setTitle?(title: string): void;
+}
+
+/** The files a graph's nodes are defined in. */
+export function graphFiles(graph: GraphResult): string[] {
+  const uris = new Set<string>();
+  for (const node of graph.nodes) if (node.location) uris.add(node.location.uri);
+  return [...uris];
 }
 
 export class PreviewController {
@@ -74,6 +89,19 @@ export class PreviewController {
     if (touchesDocument || touchesDataflow || (this.graph === null && stale)) await this.refresh();
   }
 
+  /** Diagnostics changed in `uris`: redraw the problem marks when one is a file of the graph. */
+  diagnosticsChanged(uris: string[]): void {
+    if (this.graph === null) return;
+    const files = graphFiles(this.graph);
+    if (uris.some((uri) => files.some((file) => sameUri(file, uri)))) this.sendGraph();
+  }
+
+  /** The dataflow as people say it (`run.py (driver)`, not `driver:/abs/path/run.py`). */
+  title(): string | undefined {
+    if (this.graph === null) return undefined;
+    return dataflowTitle(this.graph.dataflow, this.host.relativePath);
+  }
+
   /** The cursor moved in an editor: tell the webview which node it is on (for the shown document). */
   cursorMoved(uri: string, line: number, character: number): void {
     this.cursor = { uri, line, character };
@@ -98,6 +126,9 @@ export class PreviewController {
         else this.host.post({ type: 'status', text: `"${message.node}" has no definition in the code (an input or config value).` });
         return;
       }
+      case 'openProblem':
+        await this.host.openLocation(message.location);
+        return;
       case 'exportSvg':
         await this.host.saveSvg(message.svg);
         return;
@@ -105,8 +136,18 @@ export class PreviewController {
   }
 
   private sendGraph(reason?: string): void {
+    const title = this.title();
+    if (title !== undefined) this.host.setTitle?.(title);
     if (!this.ready) return;
-    this.host.post({ type: 'graph', graph: this.graph, document: this.document, ...(reason ? { reason } : {}) });
+    let graph = this.graph;
+    if (graph !== null && this.host.problems) graph = { ...graph, problems: this.host.problems(graphFiles(graph)) };
+    this.host.post({
+      type: 'graph',
+      graph,
+      document: this.document,
+      ...(reason ? { reason } : {}),
+      ...(title !== undefined ? { title } : {}),
+    });
     this.sendCursor();
   }
 

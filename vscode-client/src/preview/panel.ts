@@ -6,9 +6,49 @@ import * as vscode from 'vscode';
 import type { LivedagServer } from '../server';
 import { PreviewController } from './controller';
 import { makeNonce, previewHtml } from './html';
-import type { HostMessage, LspLocation } from './protocol';
+import type { GraphProblem, HostMessage, LspLocation } from './protocol';
 
-const VIEW_TYPE = 'livedag.lineage';
+export const VIEW_TYPE = 'livedag.lineage';
+const DIAGNOSTIC_SOURCE = 'livedag';
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+const SEVERITIES: Record<number, string> = {
+  [vscode.DiagnosticSeverity.Error]: 'error',
+  [vscode.DiagnosticSeverity.Warning]: 'warning',
+  [vscode.DiagnosticSeverity.Information]: 'information',
+  [vscode.DiagnosticSeverity.Hint]: 'hint',
+};
+
+/** livedag's diagnostics in these files, as the page draws them. */
+function livedagProblems(uris: string[]): GraphProblem[] {
+  const out: GraphProblem[] = [];
+  for (const uri of uris) {
+    for (const d of vscode.languages.getDiagnostics(vscode.Uri.parse(uri))) {
+      if (d.source !== DIAGNOSTIC_SOURCE) continue;
+      const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
+      out.push({
+        code,
+        severity: SEVERITIES[d.severity] ?? 'error',
+        message: d.message,
+        location: {
+          uri,
+          range: {
+            start: { line: d.range.start.line, character: d.range.start.character },
+            end: { line: d.range.end.line, character: d.range.end.character },
+          },
+        },
+      });
+    }
+  }
+  return out;
+}
 const REFRESH_DELAY_MS = 150;
 
 export class LineagePreview implements vscode.Disposable {
@@ -30,15 +70,32 @@ export class LineagePreview implements vscode.Disposable {
         VIEW_TYPE,
         'Lineage',
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        {
-          enableScripts: true,
-          retainContextWhenHidden: true,
-          localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
-        },
+        webviewOptions(extensionUri),
       );
       LineagePreview.current = new LineagePreview(panel, extensionUri, server, output);
     }
     if (editor) LineagePreview.current.follow(editor);
+  }
+
+  /**
+   * After a window reload VS Code gives back the panel with the page's saved state: show the
+   * document it showed (or the active editor's) again.
+   */
+  static revive(
+    panel: vscode.WebviewPanel,
+    state: unknown,
+    extensionUri: vscode.Uri,
+    server: LivedagServer,
+    output: vscode.LogOutputChannel,
+  ): void {
+    panel.webview.options = webviewOptions(extensionUri);
+    LineagePreview.current?.dispose();
+    const preview = new LineagePreview(panel, extensionUri, server, output);
+    LineagePreview.current = preview;
+    const saved = typeof state === 'object' && state !== null ? (state as { document?: unknown }).document : undefined;
+    const editor = vscode.window.activeTextEditor;
+    if (editor && editor.document.languageId === 'python') preview.follow(editor);
+    else if (typeof saved === 'string') void preview.controller.showDocument(saved);
   }
 
   private constructor(
@@ -53,6 +110,9 @@ export class LineagePreview implements vscode.Disposable {
       openLocation: (location) => this.openLocation(location),
       saveSvg: (svg) => this.saveSvg(svg),
       log: (message) => output.info(message),
+      problems: livedagProblems,
+      relativePath: (path) => vscode.workspace.asRelativePath(vscode.Uri.file(path)),
+      setTitle: (title) => (panel.title = `Lineage: ${title}`),
     });
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
     panel.webview.html = previewHtml({
@@ -75,6 +135,9 @@ export class LineagePreview implements vscode.Disposable {
         }
       }),
       server.onGraphChanged((params) => this.scheduleRefresh(() => this.controller.graphChanged(params))),
+      vscode.languages.onDidChangeDiagnostics((event) => {
+        this.scheduleDiagnostics(event.uris.map((uri) => uri.toString()));
+      }),
       server.onDidStart(() => this.scheduleRefresh(() => this.controller.refresh())),
     );
   }
@@ -83,11 +146,25 @@ export class LineagePreview implements vscode.Disposable {
     const document = editor.document;
     if (document.languageId !== 'python' || document.uri.scheme !== 'file') return;
     this.sourceColumn = editor.viewColumn ?? vscode.ViewColumn.One;
-    this.panel.title = `Lineage: ${vscode.workspace.asRelativePath(document.uri)}`;
     void this.controller.showDocument(document.uri.toString()).then(() => {
       const position = editor.selection.active;
       this.controller.cursorMoved(document.uri.toString(), position.line, position.character);
     });
+  }
+
+  private diagnosticsTimer: NodeJS.Timeout | undefined;
+  private changedUris = new Set<string>();
+
+  /** Diagnostics arrive file by file: redraw the marks once they settle. */
+  private scheduleDiagnostics(uris: string[]): void {
+    for (const uri of uris) this.changedUris.add(uri);
+    if (this.diagnosticsTimer) clearTimeout(this.diagnosticsTimer);
+    this.diagnosticsTimer = setTimeout(() => {
+      this.diagnosticsTimer = undefined;
+      const changed = [...this.changedUris];
+      this.changedUris.clear();
+      this.controller.diagnosticsChanged(changed);
+    }, REFRESH_DELAY_MS);
   }
 
   /** Typing sends a burst of graphChanged notifications: ask the server once it settles. */
@@ -123,8 +200,9 @@ export class LineagePreview implements vscode.Disposable {
   }
 
   dispose(): void {
-    LineagePreview.current = undefined;
+    if (LineagePreview.current === this) LineagePreview.current = undefined;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.diagnosticsTimer) clearTimeout(this.diagnosticsTimer);
     void vscode.commands.executeCommand('setContext', 'livedag.previewVisible', false);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     this.panel.dispose();

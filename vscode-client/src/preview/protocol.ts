@@ -35,6 +35,14 @@ export interface GraphEdge {
   optional: boolean;
 }
 
+/** A diagnostic of the dataflow's files (from VS Code's diagnostics, or `livedag graph`'s problems). */
+export interface GraphProblem {
+  code: string;
+  severity: string;
+  message: string;
+  location: LspLocation | null;
+}
+
 /** Result of the `livedag/graph` request (null when the document belongs to no dataflow). */
 export interface GraphResult {
   dataflow: string;
@@ -42,6 +50,8 @@ export interface GraphResult {
   focus?: string | null;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** the dataflow's problems, when the sender knows them (the extension adds VS Code's diagnostics) */
+  problems?: GraphProblem[];
   dot?: string;
   mermaid?: string;
 }
@@ -57,7 +67,7 @@ export type Direction = 'both' | 'upstream' | 'downstream';
 
 /** Extension → webview. */
 export type HostMessage =
-  | { type: 'graph'; graph: GraphResult | null; document: string | null; reason?: string }
+  | { type: 'graph'; graph: GraphResult | null; document: string | null; reason?: string; title?: string }
   | { type: 'cursor'; node: string | null }
   | { type: 'status'; text: string };
 
@@ -65,6 +75,7 @@ export type HostMessage =
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'openDefinition'; node: string }
+  | { type: 'openProblem'; location: LspLocation }
   | { type: 'exportSvg'; svg: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -84,6 +95,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return typeof value.node === 'string' && value.node !== ''
         ? { type: 'openDefinition', node: value.node }
         : undefined;
+    case 'openProblem': {
+      const location = parseLocation(value.location);
+      return location === null ? undefined : { type: 'openProblem', location };
+    }
     case 'exportSvg':
       return typeof value.svg === 'string' && value.svg.trimStart().startsWith('<svg')
         ? { type: 'exportSvg', svg: value.svg }
@@ -101,7 +116,14 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
       if (graph === undefined) return undefined;
       const document = typeof value.document === 'string' ? value.document : null;
       const reason = typeof value.reason === 'string' ? value.reason : undefined;
-      return { type: 'graph', graph, document, ...(reason === undefined ? {} : { reason }) };
+      const title = typeof value.title === 'string' ? value.title : undefined;
+      return {
+        type: 'graph',
+        graph,
+        document,
+        ...(reason === undefined ? {} : { reason }),
+        ...(title === undefined ? {} : { title }),
+      };
     }
     case 'cursor':
       return { type: 'cursor', node: typeof value.node === 'string' ? value.node : null };
@@ -157,12 +179,25 @@ export function parseGraphResult(value: unknown): GraphResult | undefined {
     }
     edges.push({ source: raw.source, target: raw.target, optional: raw.optional === true });
   }
+  const problems: GraphProblem[] = [];
+  if (Array.isArray(value.problems)) {
+    for (const raw of value.problems) {
+      if (!isRecord(raw) || typeof raw.message !== 'string') continue;
+      problems.push({
+        code: typeof raw.code === 'string' ? raw.code : '',
+        severity: typeof raw.severity === 'string' ? raw.severity : 'error',
+        message: raw.message,
+        location: parseLocation(raw.location),
+      });
+    }
+  }
   return {
     dataflow: typeof value.dataflow === 'string' ? value.dataflow : '',
     version: typeof value.version === 'number' ? value.version : 0,
     focus: optionalString(value.focus),
     nodes,
     edges,
+    ...(Array.isArray(value.problems) ? { problems } : {}),
     ...(typeof value.dot === 'string' ? { dot: value.dot } : {}),
     ...(typeof value.mermaid === 'string' ? { mermaid: value.mermaid } : {}),
   };

@@ -125,6 +125,8 @@ export interface ColourGroups {
   groupOf: Map<string, number>;
   /** group labels in legend order; index i is drawn with CSS class `group-(i % PALETTE_SIZE)` */
   legend: string[];
+  /** the legend label drawn neutral (nodes without the tag), null when colouring by kind */
+  neutral: string | null;
 }
 
 /** Group nodes by kind or by the value of one tag; nodes without the tag share one group. */
@@ -140,7 +142,11 @@ export function colourGroups(graph: GraphResult, colourBy: string): ColourGroups
     a === NO_VALUE ? 1 : b === NO_VALUE ? -1 : a.localeCompare(b),
   );
   const index = new Map(legend.map((value, i) => [value, i]));
-  return { groupOf: new Map(graph.nodes.map((n) => [n.id, index.get(valueOf(n))!])), legend };
+  return {
+    groupOf: new Map(graph.nodes.map((n) => [n.id, index.get(valueOf(n))!])),
+    legend,
+    neutral: colourBy === 'kind' ? null : NO_VALUE,
+  };
 }
 
 /** Matches for the search box: exact name first, then prefix, then substring. */
@@ -154,67 +160,4 @@ export function searchNodes(graph: GraphResult, query: string): string[] {
     .filter((m) => m.rank < 3)
     .sort((a, b) => a.rank - b.rank || a.id.localeCompare(b.id))
     .map((m) => m.id);
-}
-
-export interface DotOptions {
-  groups: ColourGroups;
-  highlighted?: string | null;
-  rankdir?: 'LR' | 'TB';
-}
-
-export interface DotView {
-  dot: string;
-  /** node id → the SVG element id Graphviz gives its group (`id` attribute in the DOT) */
-  elementIds: Map<string, string>;
-  /** edge index in graph.edges → SVG element id */
-  edgeElementIds: string[];
-}
-
-function quote(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
-const SHAPES: Record<string, string> = { function: 'box', input: 'ellipse', config: 'hexagon' };
-
-/**
- * DOT for the graph. Node names are only labels: DOT identifiers are generated (`n0`, `n1`, ...)
- * so no name can break the syntax, and SVG classes carry kind, colour group and highlight for CSS,
- * which maps them onto the VS Code theme.
- */
-export function toDot(graph: GraphResult, options: DotOptions): DotView {
-  const elementIds = new Map<string, string>();
-  const lines = [
-    'digraph livedag {',
-    `  graph [rankdir=${options.rankdir ?? 'LR'}, bgcolor="transparent", nodesep=0.25, ranksep=0.45, fontname="Helvetica"];`,
-    '  node [fontname="Helvetica", fontsize=11, height=0.3, margin="0.12,0.04", style="rounded,filled"];',
-    '  edge [arrowsize=0.6];',
-  ];
-  graph.nodes.forEach((node, i) => {
-    const id = `n${i}`;
-    elementIds.set(node.id, id);
-    const classes = [
-      'lineage-node',
-      `kind-${node.kind.replace(/[^A-Za-z0-9_-]/g, '_')}`,
-      `group-${(options.groups.groupOf.get(node.id) ?? 0) % PALETTE_SIZE}`,
-    ];
-    if (node.id === options.highlighted) classes.push('highlighted');
-    const shape = SHAPES[node.kind] ?? 'box';
-    lines.push(
-      `  ${id} [id=${quote(id)}, label=${quote(node.name)}, shape=${shape}, class=${quote(classes.join(' '))}];`,
-    );
-  });
-  const edgeElementIds: string[] = [];
-  graph.edges.forEach((edge, i) => {
-    const source = elementIds.get(edge.source);
-    const target = elementIds.get(edge.target);
-    const id = `e${i}`;
-    edgeElementIds.push(id);
-    if (source === undefined || target === undefined) return;
-    const classes = ['lineage-edge'];
-    if (edge.optional) classes.push('optional');
-    const style = edge.optional ? ', style=dashed' : '';
-    lines.push(`  ${source} -> ${target} [id=${quote(id)}, class=${quote(classes.join(' '))}${style}];`);
-  });
-  lines.push('}');
-  return { dot: lines.join('\n'), elementIds, edgeElementIds };
 }

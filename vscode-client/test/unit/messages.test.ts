@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PreviewController, type PreviewHost } from '../../src/preview/controller';
 import { contentSecurityPolicy, previewHtml } from '../../src/preview/html';
-import { type GraphResult, type HostMessage, type LspLocation, parseGraphResult, parseHostMessage, parseWebviewMessage } from '../../src/preview/protocol';
+import { type GraphProblem, type GraphResult, type HostMessage, type LspLocation, parseGraphResult, parseHostMessage, parseWebviewMessage } from '../../src/preview/protocol';
 
 const uri = 'file:///ws/features.py';
 const location = (line: number): LspLocation => ({ uri, range: { start: { line, character: 4 }, end: { line, character: 8 } } });
@@ -27,6 +27,9 @@ class FakeHost implements PreviewHost {
   logs: string[] = [];
   requests: string[] = [];
   answers: (GraphResult | null | Error)[] = [];
+  problems?: (uris: string[]) => GraphProblem[];
+  relativePath?: (path: string) => string;
+  setTitle?: (title: string) => void;
 
   async requestGraph(requested: string): Promise<GraphResult | null> {
     this.requests.push(requested);
@@ -72,6 +75,15 @@ describe('webview → extension messages', () => {
     assert.deepEqual(host.opened, [location(9)]);
   });
 
+  it('goes to a problem the page points at', async () => {
+    const host = new FakeHost();
+    const controller = await readyController(host);
+    await controller.receive({ type: 'openProblem', location: location(9) });
+    await controller.receive({ type: 'openProblem', location: { uri } });
+    assert.deepEqual(host.opened, [location(9)]);
+    assert.equal(host.logs.length, 1, 'a malformed location is logged, not opened');
+  });
+
   it('explains that an input has no definition instead of opening anything', async () => {
     const host = new FakeHost();
     const controller = await readyController(host);
@@ -98,7 +110,39 @@ describe('extension → webview messages', () => {
     await controller.showDocument(uri);
     assert.deepEqual(host.posted, []);
     await controller.receive({ type: 'ready' });
-    assert.deepEqual(host.posted, [{ type: 'graph', graph: graph(1), document: uri }]);
+    assert.deepEqual(host.posted, [{ type: 'graph', graph: graph(1), document: uri, title: 'run.py (driver)' }]);
+  });
+
+  it('names the dataflow readably, in the panel title too', async () => {
+    const host = new FakeHost();
+    const titles: string[] = [];
+    host.setTitle = (title) => titles.push(title);
+    host.relativePath = (path) => path.replace('/ws/', '');
+    const controller = await readyController(host);
+    assert.equal(controller.title(), 'run.py (driver)');
+    assert.deepEqual(titles, ['run.py (driver)']);
+    const last = host.posted.filter((m) => m.type === 'graph').at(-1) as { title: string };
+    assert.equal(last.title, 'run.py (driver)');
+  });
+
+  it("adds the files' diagnostics to the graph and redraws when they change", async () => {
+    const host = new FakeHost();
+    const problem = { code: 'LD001', severity: 'error', message: 'cycle', location: location(9) };
+    let asked: string[] = [];
+    host.problems = (uris) => {
+      asked = uris;
+      return [problem];
+    };
+    const controller = await readyController(host);
+    assert.deepEqual(asked, [uri]);
+    const graphs = (): { graph: GraphResult }[] => host.posted.filter((m) => m.type === 'graph') as { graph: GraphResult }[];
+    assert.deepEqual(graphs().at(-1)!.graph.problems, [problem]);
+    const before = graphs().length;
+    controller.diagnosticsChanged(['file:///elsewhere.py']);
+    assert.equal(graphs().length, before);
+    controller.diagnosticsChanged([uri]);
+    assert.equal(graphs().length, before + 1);
+    assert.equal(host.requests.length, 1, 'diagnostics need no new graph from the server');
   });
 
   it('tells the webview which node the cursor is on', async () => {
@@ -166,6 +210,7 @@ describe('page HTML', () => {
     const csp = contentSecurityPolicy({ cspSource: 'https://webview.test', nonce: 'abc' });
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-abc' 'wasm-unsafe-eval'/);
+    assert.match(csp, /worker-src blob:/);
     assert.doesNotMatch(csp, /unsafe-inline|https?:\/\/(?!webview\.test)/);
     const html = previewHtml({ cspSource: 'https://webview.test', nonce: 'abc', scriptUri: 'https://webview.test/w.js', styleUri: 'https://webview.test/s.css' });
     assert.match(html, /<script nonce="abc" src="https:\/\/webview.test\/w.js">/);

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { type GraphResult, parseGraphResult } from '../../src/preview/protocol';
-import { NO_VALUE, colourGroups, neighbourhood, nodeAtCursor, searchNodes, subgraph, tagKeys, toDot } from '../../src/preview/view';
+import { type DrawOptions, drawDot } from '../../src/preview/dot';
+import { fold } from '../../src/preview/model';
+import { NO_VALUE, colourGroups, neighbourhood, nodeAtCursor, searchNodes, subgraph, tagKeys } from '../../src/preview/view';
 
 function node(id: string, line: number | null, extra: Partial<GraphResult['nodes'][number]> = {}) {
   return {
@@ -120,25 +122,64 @@ describe('searchNodes', () => {
   });
 });
 
-describe('toDot', () => {
+describe('drawDot', () => {
+  const plain = (g: GraphResult): DrawOptions => ({
+    colours: colourGroups(g, 'kind'),
+    problems: new Map(),
+    phantoms: new Map(),
+    cycle: new Set(),
+    reach: null,
+    outlined: new Set(),
+    selected: null,
+    cursor: null,
+    checked: new Set(),
+    expandable: new Set(),
+  });
+
   it('has one statement per node and edge, with safe generated ids', () => {
     const odd: GraphResult = {
       ...chain,
       nodes: [node('say "hi"\\', 0), node('b', 1)],
       edges: [{ source: 'say "hi"\\', target: 'b', optional: true }],
     };
-    const view = toDot(odd, { groups: colourGroups(odd, 'kind'), highlighted: 'b' });
+    const view = drawDot(fold(odd, null), { ...plain(odd), cursor: 'b' });
     assert.match(view.dot, /n0 \[id="n0", label="say \\"hi\\"\\\\"/);
     assert.match(view.dot, /n1 \[[^\]]*class="lineage-node kind-function group-0 highlighted"/);
-    assert.match(view.dot, /n0 -> n1 \[id="e0", class="lineage-edge optional", style=dashed\]/);
-    assert.equal(view.elementIds.get('b'), 'n1');
+    assert.match(view.dot, /n0 -> n1 \[id="e0", style=dashed, class="lineage-edge optional"\]/);
+    assert.equal(view.items.get('n1'), 'b');
   });
 
   it('draws every node and edge of the example graph', () => {
     const raw: unknown = JSON.parse(readFileSync(path.join(__dirname, '../../../test/fixtures/example-graph.json'), 'utf8'));
     const graph = parseGraphResult(raw)!;
-    const view = toDot(graph, { groups: colourGroups(graph, 'owner') });
+    const view = drawDot(fold(graph, null), { ...plain(graph), colours: colourGroups(graph, 'owner') });
     assert.equal((view.dot.match(/^ {2}n\d+ \[/gm) ?? []).length, graph.nodes.length);
     assert.equal((view.dot.match(/^ {2}n\d+ -> n\d+/gm) ?? []).length, graph.edges.length);
+  });
+
+  it('draws untagged nodes neutral when colouring by a tag', () => {
+    const tagged: GraphResult = { ...chain, nodes: [node('a', 0, { tags: { PII: 'true' } }), node('b', 1)], edges: [] };
+    const view = drawDot(fold(tagged, null), { ...plain(tagged), colours: colourGroups(tagged, 'PII') });
+    assert.match(view.dot, /label="a"[^\n]*group-0/);
+    assert.match(view.dot, /label="b"[^\n]*group-none/);
+  });
+
+  it('marks cycle edges, phantom nodes and folded groups with counted edges', () => {
+    const g: GraphResult = {
+      ...chain,
+      nodes: [node('a', 0, { module: 'm1' }), node('b', 1, { module: 'm1' }), node('c', 2, { module: 'm2' }), node('typo', null, { kind: 'input' })],
+      edges: [
+        { source: 'a', target: 'c', optional: false },
+        { source: 'b', target: 'c', optional: false },
+        { source: 'typo', target: 'c', optional: false },
+      ],
+    };
+    const folded = fold(g, { expanded: new Set(['m2', 'inputs']), revealed: new Set() });
+    assert.deepEqual(folded.groups.map((x) => [x.key, x.size]), [['m1', 2]]);
+    const view = drawDot(folded, { ...plain(g), phantoms: new Map([['typo', 'a']]), cycle: new Set([2]) });
+    assert.match(view.dot, /label="m1\\n2 nodes · click to expand"/);
+    assert.match(view.dot, /label="2"/);
+    assert.match(view.dot, /label="typo\?\\nno such node — did you mean a\?"[^\n]*dashed[^\n]*phantom/);
+    assert.match(view.dot, /class="lineage-edge cycle"/);
   });
 });

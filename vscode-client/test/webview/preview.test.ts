@@ -11,42 +11,97 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { previewHtml } from '../../src/preview/html';
 import type { GraphResult, HostMessage } from '../../src/preview/protocol';
+import { READABLE_PX } from '../../src/preview/dot';
 
 const clientRoot = path.resolve(__dirname, '../../..');
 const artifacts = process.env.LIVEDAG_ARTIFACTS ?? path.resolve(clientRoot, '../test-artifacts');
 const graph = JSON.parse(readFileSync(path.join(clientRoot, 'test/fixtures/example-graph.json'), 'utf8')) as GraphResult;
+/** `@check_output` internals are drawn as part of their function */
+const INTERNAL = /_raw$|_range_validator$/;
+const drawnIds = graph.nodes.filter((n) => !INTERNAL.test(n.id)).map((n) => n.id).sort();
+const FEATURES = graph.nodes.find((n) => n.id === 'age_mean')!.location!.uri;
 
-/** A node with both producers and consumers, whose depth-1 neighbourhood is not the whole graph. */
-function pickFocus(): { id: string; expected: Set<string> } {
-  for (const node of graph.nodes) {
-    const expected = new Set([node.id]);
-    for (const edge of graph.edges) {
-      if (edge.target === node.id) expected.add(edge.source);
-      if (edge.source === node.id) expected.add(edge.target);
-    }
-    const hasBoth = graph.edges.some((e) => e.target === node.id) && graph.edges.some((e) => e.source === node.id);
-    if (hasBoth && expected.size < graph.nodes.length && node.location !== null) return { id: node.id, expected };
-  }
-  throw new Error('the example graph has no node with upstream and downstream neighbours');
+/** The example with a cycle and a typo added, and the problems the server reports for them. */
+function brokenGraph(): GraphResult {
+  const at = (line: number, character: number) => ({ uri: FEATURES, range: { start: { line, character }, end: { line, character: character + 5 } } });
+  const fn = (id: string, line: number) => ({ id, name: id, kind: 'function', tags: {}, function: id, module: 'features', type: 'int', location: at(line, 4) });
+  return {
+    ...graph,
+    version: graph.version + 1,
+    nodes: [...graph.nodes, fn('typo_node', 200), fn('cyc_a', 210), fn('cyc_b', 220), { id: 'custmers', name: 'custmers', kind: 'input', tags: {}, location: null }],
+    edges: [
+      ...graph.edges,
+      { source: 'custmers', target: 'typo_node', optional: false },
+      { source: 'cyc_b', target: 'cyc_a', optional: false },
+      { source: 'cyc_a', target: 'cyc_b', optional: false },
+    ],
+    problems: [
+      {
+        code: 'LD002',
+        severity: 'warning',
+        message: "'typo_node' depends on 'custmers', which no function produces: did you mean 'customers'? If 'custmers' is meant to be an external input, ignore this",
+        location: at(200, 15),
+      },
+      { code: 'LD001', severity: 'error', message: "cycle cyc_a -> cyc_b -> cyc_a: 'cyc_a' depends on 'cyc_b', which depends back on 'cyc_a'.", location: at(210, 11) },
+      { code: 'LD001', severity: 'error', message: "cycle cyc_a -> cyc_b -> cyc_a: 'cyc_b' depends on 'cyc_a', which depends back on 'cyc_b'.", location: at(220, 11) },
+    ],
+  };
 }
 
 describe('lineage preview page in Chromium', () => {
   let browser: Browser;
   let page: Page;
+  let pageFile: string;
   const cspViolations: string[] = [];
 
-  const posted = (): Promise<{ type: string; node?: string; svg?: string }[]> =>
+  const posted = (): Promise<{ type: string; node?: string; svg?: string; location?: unknown }[]> =>
     page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
   const send = (message: HostMessage): Promise<void> =>
     page.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
   const renderedNodes = (): Promise<string[]> =>
     page.$$eval('g.node[data-node]', (els) => els.map((e) => (e as SVGGElement).dataset.node!).sort());
   const screenshot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(artifacts, name) });
+  /** poll (waitForFunction evaluates strings, which the page's CSP forbids) */
+  const until = async (what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const drawnCount = (): Promise<number> => page.evaluate(() => Number(document.body.dataset.drawn ?? 0));
+  /** run `action`, then wait until the page has drawn again */
+  const redraw = async (action: () => Promise<unknown>): Promise<void> => {
+    const before = await drawnCount();
+    await action();
+    await until('a redraw', async () => (await drawnCount()) > before);
+  };
+  const classesOf = (id: string): Promise<string> =>
+    page.$eval(`g.node[data-node="${id}"]`, (e) => e.getAttribute('class') ?? '');
+
+  async function open(state?: unknown): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    p.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text().slice(0, 160));
+    });
+    await p.addInitScript((initial) => {
+      const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.__state = initial;
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: unknown) => w.__posted.push(m),
+        getState: () => w.__state,
+        setState: (s: unknown) => (w.__state = s),
+      });
+    }, state);
+    await p.goto(pathToFileURL(pageFile).href);
+    return p;
+  }
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     const dist = path.join(clientRoot, 'dist');
-    const pageFile = path.join(clientRoot, 'out/test/webview/preview.html');
+    pageFile = path.join(clientRoot, 'out/test/webview/preview.html');
     writeFileSync(
       pageFile,
       previewHtml({
@@ -60,97 +115,112 @@ describe('lineage preview page in Chromium', () => {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text().slice(0, 160));
-    });
-    await page.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.__state = undefined;
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => w.__posted.push(m),
-        getState: () => w.__state,
-        setState: (s: unknown) => (w.__state = s),
-      });
-    });
-    await page.goto(pathToFileURL(pageFile).href);
-    await page.waitForFunction(() =>
-      (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'),
-    );
-    await send({ type: 'graph', graph, document: graph.nodes.find((n) => n.location)!.location!.uri });
-    await page.waitForSelector('g.node[data-node]');
+    page = await open();
+    await until('ready', async () => (await posted()).some((m) => m.type === 'ready'));
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
   });
 
   after(async () => {
     await browser?.close();
   });
 
-  it('renders every node and every edge of the example', async () => {
-    assert.deepEqual(await renderedNodes(), graph.nodes.map((n) => n.id).sort());
-    const edges = await page.$$eval('g.edge', (els) =>
-      els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`).sort(),
-    );
-    assert.deepEqual(edges, graph.edges.map((e) => `${e.source}>${e.target}`).sort());
+  it('renders every node and edge of the example, @check_output internals folded into their function', async () => {
+    assert.deepEqual(await renderedNodes(), drawnIds);
     const labels = await page.$$eval('g.node text', (els) => els.map((e) => e.textContent));
-    for (const node of graph.nodes) assert.ok(labels.includes(node.name), `label ${node.name} is drawn`);
-    assert.match(await page.textContent('#status') ?? '', new RegExp(`${graph.nodes.length} of ${graph.nodes.length} nodes`));
+    assert.ok(labels.includes('age_normalized ✓'), 'the checked node carries a check mark');
+    const edges = await page.$$eval('g.edge', (els) => els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`));
+    assert.ok(edges.includes('age>age_normalized'), 'the checked node reads what its body reads');
+    assert.ok(!edges.some((e) => INTERNAL.test(e)), 'no edge to or from an internal node');
+    assert.equal(await page.textContent('#title'), 'run.py (driver)');
+    assert.match((await page.textContent('#status')) ?? '', new RegExp(`${drawnIds.length} of ${drawnIds.length} nodes drawn`));
     await screenshot('preview-example.png');
   });
 
+  it(`opens with labels at least ${READABLE_PX} px tall`, async () => {
+    const heights = await page.$$eval('g.node text', (els) => els.map((e) => e.getBoundingClientRect().height));
+    assert.ok(heights.length > 0);
+    assert.ok(Math.min(...heights) >= READABLE_PX, `smallest label ${Math.min(...heights).toFixed(1)} px`);
+    // the file's nodes are outlined
+    assert.match(await classesOf('age_mean'), /in-document/);
+    assert.doesNotMatch(await classesOf('customers'), /in-document/);
+  });
+
   it('highlights the node under the cursor', async () => {
-    const { id } = pickFocus();
-    await send({ type: 'cursor', node: id });
-    await page.waitForSelector('g.node.highlighted');
-    const highlighted = await page.$$eval('g.node.highlighted', (els) => els.map((e) => (e as SVGGElement).dataset.node));
-    assert.deepEqual(highlighted, [id]);
-    const stroke = await page.$eval('g.node.highlighted polygon, g.node.highlighted ellipse, g.node.highlighted path', (e) =>
-      getComputedStyle(e).strokeWidth,
-    );
-    assert.equal(stroke, '3.5px');
+    await send({ type: 'cursor', node: 'age_mean' });
+    await until('highlight', async () => (await page.$$('g.node.highlighted')).length === 1);
+    assert.deepEqual(await page.$$eval('g.node.highlighted', (els) => els.map((e) => (e as SVGGElement).dataset.node)), ['age_mean']);
   });
 
   it('shows only the neighbourhood in focus mode', async () => {
-    const { id, expected } = pickFocus();
     await page.selectOption('#depth', '1');
-    await page.check('#focus-mode');
-    await page.waitForFunction((n) => document.querySelectorAll('g.node[data-node]').length === n, expected.size);
-    assert.deepEqual(await renderedNodes(), [...expected].sort());
-    assert.deepEqual(
-      await page.$$eval('g.node.highlighted', (els) => els.map((e) => (e as SVGGElement).dataset.node)),
-      [id],
-    );
+    await redraw(() => page.check('#focus-mode'));
+    assert.deepEqual(await renderedNodes(), ['age', 'age_mean', 'age_normalized']);
     await screenshot('preview-example-focus.png');
-    await page.uncheck('#focus-mode');
-    await page.waitForFunction((n) => document.querySelectorAll('g.node[data-node]').length === n, graph.nodes.length);
+    await redraw(() => page.uncheck('#focus-mode'));
+    assert.deepEqual(await renderedNodes(), drawnIds);
   });
 
-  it('posts "open definition" when a node is clicked', async () => {
-    const target = graph.nodes.find((n) => n.location !== null)!;
-    await page.click(`g.node[data-node="${target.id}"]`);
-    assert.deepEqual((await posted()).filter((m) => m.type === 'openDefinition'), [{ type: 'openDefinition', node: target.id }]);
+  it('opens a details panel on click: sources with their tags, owners, PII, open code', async () => {
+    await page.click('g.node[data-node="age_mean"]');
+    await until('details', async () => !(await page.$eval('#details', (e) => (e as HTMLElement).hidden)));
+    const text = (await page.textContent('#details')) ?? '';
+    assert.match(text, /age_mean/);
+    // `age` is a column of the CRM loader, tagged with its source
+    assert.match(text, /Sources\s*age \(source=crm_db, owner=data-eng\)/);
+    assert.doesNotMatch(text, /data_dir/, 'the loaded data is the source, not the path it is read from');
+    assert.match(text, /Owners\s*data-eng/);
+    assert.match(text, /PII\s*no PII-tagged node reaches it/);
+    assert.match(await classesOf('age_mean'), /selected/);
+    await page.click('#details >> text=Open code');
+    assert.deepEqual((await posted()).filter((m) => m.type === 'openDefinition'), [{ type: 'openDefinition', node: 'age_mean' }]);
+    await page.click('g.node[data-node="is_free_email"]');
+    await until('PII row', async () => /PII\s*email/.test((await page.textContent('#details')) ?? ''));
+    await screenshot('preview-example-details.png');
   });
 
-  it('colours by a chosen tag with a legend', async () => {
-    const key = [...new Set(graph.nodes.flatMap((n) => Object.keys(n.tags)))].sort()[0];
-    assert.ok(key, 'the example has tagged nodes');
-    await page.selectOption('#colour-by', key);
-    await page.waitForFunction((k) => document.querySelector('.legend-title')?.textContent === k, key);
+  it('moves between nodes with the keyboard', async () => {
+    await page.click('g.node[data-node="age_mean"]');
+    await page.focus('#viewport');
+    await page.keyboard.press('ArrowRight');
+    await until('selection moved', async () => (await page.$$eval('g.node.selected', (els) => els.map((e) => (e as SVGGElement).dataset.node))).join() === 'age_normalized');
+    await page.keyboard.press('ArrowLeft');
+    await until('selection back', async () => /^age/.test((await page.$eval('g.node.selected', (e) => (e as SVGGElement).dataset.node ?? '')) ?? ''));
+    await page.keyboard.press('Escape');
+    await until('deselected', async () => (await page.$$('g.node.selected')).length === 0);
+  });
+
+  it('colours by a tag with untagged nodes neutral', async () => {
+    await redraw(() => page.selectOption('#colour-by', 'owner'));
     const legend = await page.$$eval('.legend-entry', (els) => els.map((e) => e.textContent));
-    const values = new Set(graph.nodes.map((n) => (n.tags[key] === undefined ? '(none)' : String(n.tags[key]))));
-    assert.deepEqual(new Set(legend), values);
-    await screenshot(`preview-example-colour-${key}.png`);
-    await page.selectOption('#colour-by', 'kind');
+    assert.ok(legend.includes('untagged'));
+    assert.ok(legend.includes('data-eng'));
+    assert.match(await classesOf('age_mean'), /group-none/);
+    assert.doesNotMatch(await classesOf('customers'), /group-none/);
+    await screenshot('preview-example-colour-owner.png');
+    await redraw(() => page.selectOption('#colour-by', 'kind'));
+  });
+
+  it("highlights what PII reaches, and filters to a tag", async () => {
+    await redraw(() => page.selectOption('#highlight', 'PII=true'));
+    assert.match(await classesOf('email'), /reach-seed/);
+    assert.match(await classesOf('is_free_email'), /\breach\b/);
+    assert.match(await classesOf('age_mean'), /\bdim\b/);
+    await screenshot('preview-example-pii.png');
+    await redraw(() => page.selectOption('#highlight', ''));
+    await redraw(() => page.selectOption('#filter', 'owner=data-eng'));
+    const owned = graph.nodes.filter((n) => n.tags.owner === 'data-eng' && !INTERNAL.test(n.id)).map((n) => n.id).sort();
+    assert.deepEqual(await renderedNodes(), owned);
+    await redraw(() => page.selectOption('#filter', ''));
   });
 
   it('finds a node with the search box', async () => {
-    const target = graph.nodes[graph.nodes.length - 1]!;
-    await page.fill('#search', target.name);
+    await page.fill('#search', 'churn_scores');
     await page.press('#search', 'Enter');
+    await until('match', async () => (await page.$$('g.node.search-match')).length > 0);
     const matches = await page.$$eval('g.node.search-match', (els) => els.map((e) => (e as SVGGElement).dataset.node));
-    assert.ok(matches.includes(target.id));
+    assert.ok(matches.includes('churn_scores'));
     await page.fill('#search', '');
-    await page.press('#search', 'Escape');
+    await redraw(() => page.press('#search', 'Escape'));
   });
 
   it('zooms and exports a standalone SVG', async () => {
@@ -161,13 +231,56 @@ describe('lineage preview page in Chromium', () => {
     const svg = (await posted()).find((m) => m.type === 'exportSvg')?.svg ?? '';
     assert.match(svg, /^<svg/);
     assert.doesNotMatch(svg, /var\(--/);
-    for (const node of graph.nodes) assert.ok(svg.includes(`>${node.name.replace(/&/g, '&amp;')}</text>`), node.name);
   });
 
-  it('shows why there is no graph', async () => {
-    await send({ type: 'graph', graph: null, document: null, reason: 'This file belongs to no dataflow.' });
-    await page.waitForFunction(() => document.querySelectorAll('g.node').length === 0);
-    assert.equal(await page.textContent('#status'), 'This file belongs to no dataflow.');
+  it('draws problems: red cycle edges, a dashed phantom with its did-you-mean; clicking goes to the diagnostic', async () => {
+    await redraw(() => send({ type: 'graph', graph: brokenGraph(), document: FEATURES, title: 'run.py (driver)' }));
+    const cycle = await page.$$eval('g.edge.cycle', (els) => els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`).sort());
+    assert.deepEqual(cycle, ['cyc_a>cyc_b', 'cyc_b>cyc_a']);
+    assert.equal(await page.$eval('g.edge.cycle path', (e) => getComputedStyle(e).stroke), 'rgb(229, 20, 0)');
+    assert.match(await classesOf('custmers'), /phantom/);
+    const phantomText = await page.$$eval('g.node[data-node="custmers"] text', (els) => els.map((e) => e.textContent).join(' '));
+    assert.match(phantomText, /did you mean customers\?/);
+    assert.match(await classesOf('cyc_a'), /problem-error/);
+    assert.match(await classesOf('typo_node'), /problem-warning/);
+    await page.click('#zoom-fit', { modifiers: ['Shift'] }); // the whole graph, however small
+    await screenshot('preview-problems.png');
+    await page.click('g.node[data-node="custmers"]');
+    // the middle of the red line (an edge's box centre need not be on it)
+    const middle = await page.$eval('g.edge.cycle path.hit', (e) => {
+      const path = e as SVGPathElement;
+      const point = path.getPointAtLength(path.getTotalLength() / 2).matrixTransform(path.getScreenCTM()!);
+      return { x: point.x, y: point.y, target: (path.parentNode as SVGGElement).dataset.target };
+    });
+    await page.mouse.click(middle.x, middle.y);
+    const opened = (await posted()).filter((m) => m.type === 'openProblem').map((m) => (m.location as { range: { start: { line: number } } }).range.start.line);
+    // the cycle is reported at the parameter of the edge's consumer
+    assert.deepEqual(opened.slice(-2), [200, middle.target === 'cyc_a' ? 210 : 220]);
+  });
+
+  it('explains an empty panel instead of showing an empty canvas', async () => {
+    await redraw(() => send({ type: 'graph', graph: null, document: null, reason: 'This file belongs to no dataflow.' }));
+    assert.equal(await page.$$eval('g.node', (els) => els.length), 0);
+    assert.equal(await page.$eval('#empty', (e) => (e as HTMLElement).hidden), false);
+    assert.match((await page.textContent('#empty')) ?? '', /belongs to no dataflow.*driver scripts/s);
+    await screenshot('preview-empty.png');
     assert.deepEqual(cspViolations, []);
+  });
+
+  it('keeps its choices and document in the saved state, and comes back with them after a reload', async () => {
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES }));
+    await redraw(() => page.selectOption('#colour-by', 'owner'));
+    const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    assert.equal((state as { document: string }).document, FEATURES);
+    assert.equal((state as { colourBy: string }).colourBy, 'owner');
+    // what VS Code does after "Reload Window": a new page with the saved state
+    const reloaded = await open(state);
+    const previous = page;
+    page = reloaded;
+    await until('ready', async () => (await posted()).some((m) => m.type === 'ready'));
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES }));
+    assert.equal(await page.$eval('#colour-by', (e) => (e as HTMLSelectElement).value), 'owner');
+    assert.deepEqual(await renderedNodes(), drawnIds);
+    await previous.close();
   });
 });

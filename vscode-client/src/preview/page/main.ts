@@ -1,13 +1,32 @@
 /**
- * The lineage preview page (runs inside the webview). It receives the dataflow graph from the
- * extension, lays it out with Graphviz (WebAssembly, bundled in this script), and lets the user
- * focus, colour, search, zoom, click through to code and export. The extension owns all state that
- * comes from VS Code; the page keeps only view choices (in the webview's saved state).
+ * The lineage preview page (runs inside the webview, and as `livedag graph --format html`). It
+ * receives the dataflow graph, lays it out with Graphviz in a Web Worker (so the panel never
+ * freezes), and opens readable: labels >= 11 px, around the cursor when the whole graph cannot be
+ * readable. Large graphs open as an overview of module groups, expanded on click; problems are
+ * drawn on the graph; selecting a node opens a details panel. The extension owns all state that
+ * comes from VS Code; the page keeps only view choices (in the webview's saved state, which also
+ * lets the panel come back after a reload).
  */
-import { Graphviz } from '@hpcc-js/wasm-graphviz';
-import { type Direction, type GraphNode, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
-import { PALETTE_SIZE, colourGroups, neighbourhood, searchNodes, subgraph, tagKeys, toDot } from '../view';
+import { FONT_SIZE, READABLE_PX, drawDot } from '../dot';
+import {
+  type Folded,
+  GROUP_PREFIX,
+  type Lineage,
+  OVERVIEW_THRESHOLD,
+  type ProblemMarks,
+  fold,
+  groupOf,
+  lineage,
+  problemMarks,
+  tagReach,
+  tagText,
+  tagValues,
+  withoutInternals,
+} from '../model';
+import { type Direction, type GraphNode, type GraphProblem, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
+import { PALETTE_SIZE, colourGroups, neighbourhood, sameUri, searchNodes, subgraph, tagKeys } from '../view';
 import { standaloneSvg } from './export';
+import { Cancelled, Layouts } from './layout';
 import { ZoomPan } from './zoom';
 
 interface VsCodeApi {
@@ -22,153 +41,361 @@ interface ViewChoices {
   depth: number | null;
   direction: Direction;
   colourBy: string;
+  /** `key=value` whose downstream is highlighted, '' for none */
+  highlight: string;
+  /** `key=value` the graph is filtered to, '' for none */
+  filter: string;
+}
+
+interface SavedState extends Partial<ViewChoices> {
+  /** the document the panel showed (the serializer reopens the panel on it after a reload) */
+  document?: string | null;
 }
 
 const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const ui = {
+  title: $<HTMLElement>('title'),
   search: $<HTMLInputElement>('search'),
   names: $<HTMLDataListElement>('node-names'),
   focus: $<HTMLInputElement>('focus-mode'),
   direction: $<HTMLSelectElement>('direction'),
   depth: $<HTMLSelectElement>('depth'),
   colourBy: $<HTMLSelectElement>('colour-by'),
+  highlight: $<HTMLSelectElement>('highlight'),
+  filter: $<HTMLSelectElement>('filter'),
   legend: $<HTMLDivElement>('legend'),
   viewport: $<HTMLElement>('viewport'),
   canvas: $<HTMLDivElement>('canvas'),
+  empty: $<HTMLDivElement>('empty'),
+  details: $<HTMLElement>('details'),
   status: $<HTMLElement>('status'),
+  overview: $<HTMLButtonElement>('overview'),
 };
 
-const saved = (vscode.getState() ?? {}) as Partial<ViewChoices>;
+const saved = (vscode.getState() ?? {}) as SavedState;
 const choices: ViewChoices = {
   focus: saved.focus ?? false,
   depth: saved.depth === undefined ? 2 : saved.depth,
   direction: saved.direction ?? 'both',
   colourBy: saved.colourBy ?? 'kind',
+  highlight: saved.highlight ?? '',
+  filter: saved.filter ?? '',
 };
+let documentUri: string | null = saved.document ?? null;
 
-let graphviz: Graphviz | null = null;
-let graph: GraphResult | null = null;
+/** Everything derived from one graph message. */
+interface Model {
+  raw: GraphResult;
+  /** the graph as drawn (`@check_output` internals folded into their function) */
+  graph: GraphResult;
+  byId: Map<string, GraphNode>;
+  lineage: Lineage;
+  marks: ProblemMarks;
+  /** node id → problems (internals' problems moved to their function) */
+  problems: Map<string, GraphProblem[]>;
+  cycle: Set<number>;
+  checked: Set<string>;
+  title: string;
+}
+
+let model: Model | null = null;
 let emptyReason = 'Open a Python file of a dataflow.';
 let cursorNode: string | null = null;
+let selected: string | null = null;
 /** a node chosen in the search box; focus mode centres on it until the cursor moves */
 let pinnedNode: string | null = null;
-let lastLayoutKey = '';
-let renderCount = 0;
 let notice = '';
+/** overview state: null when the graph is drawn node by node */
+let folding: { expanded: Set<string>; revealed: Set<string> } | null = null;
+let shown: { folded: Folded; items: Map<string, string>; edges: Map<string, number>; graph: GraphResult } | null = null;
+let lastViewKey = '';
+let renderCount = 0;
+let drawn = 0;
+const layouts = new Layouts();
 const zoom = new ZoomPan(ui.viewport, ui.canvas);
+
+function saveState(): void {
+  vscode.setState({ ...choices, document: documentUri } satisfies SavedState);
+}
+
+function makeModel(raw: GraphResult, title: string | undefined): Model {
+  const full = lineage(raw);
+  const graph = withoutInternals(raw, full.internals);
+  const marks = problemMarks(raw);
+  const problems = new Map<string, GraphProblem[]>();
+  for (const [id, list] of marks.byNode) {
+    const owner = full.internals.get(id) ?? id;
+    problems.set(owner, [...(problems.get(owner) ?? []), ...list]);
+  }
+  // cycle edges, as indexes into the drawn graph's edges
+  const cyclePairs = new Set([...marks.cycle.keys()].map((i) => `${raw.edges[i]!.source}\u0000${raw.edges[i]!.target}`));
+  const cycle = new Set<number>();
+  graph.edges.forEach((e, i) => {
+    if (cyclePairs.has(`${e.source}\u0000${e.target}`)) cycle.add(i);
+  });
+  return {
+    raw,
+    graph,
+    byId: new Map(raw.nodes.map((n) => [n.id, n])),
+    lineage: full,
+    marks,
+    problems,
+    cycle,
+    checked: new Set(full.internals.values()),
+    title: title ?? raw.dataflow,
+  };
+}
 
 function focusCentre(): string | null {
   return pinnedNode ?? cursorNode;
 }
 
-function visibleGraph(full: GraphResult): GraphResult {
+function tagPair(text: string): [string, string] | null {
+  const at = text.indexOf('=');
+  return at < 0 ? null : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** What is drawn: the graph, filtered to a tag, narrowed to the focus, folded into groups. */
+function visibleGraph(m: Model): GraphResult {
+  let g = m.graph;
+  const filter = tagPair(choices.filter);
+  if (filter) {
+    const keep = new Set(g.nodes.filter((n) => n.tags[filter[0]] !== undefined && tagText(n.tags[filter[0]]) === filter[1]).map((n) => n.id));
+    g = subgraph(g, keep);
+  }
   const centre = focusCentre();
-  if (!choices.focus || centre === null) return full;
-  return subgraph(full, neighbourhood(full, centre, choices.depth, choices.direction));
+  if (choices.focus && centre !== null) g = subgraph(g, neighbourhood(g, centre, choices.depth, choices.direction));
+  return g;
 }
 
 function nodeTitle(node: GraphNode): string {
   const lines = [node.type ? `${node.name}: ${node.type}` : node.name, `${node.kind}${node.module ? ` in ${node.module}` : ''}`];
-  const tags = Object.entries(node.tags).map(([k, v]) => `${k}=${String(v)}`);
+  const tags = Object.entries(node.tags).map(([k, v]) => `${k}=${tagText(v)}`);
   if (tags.length > 0) lines.push(tags.join(', '));
   if (node.doc) lines.push(node.doc);
+  for (const problem of model?.problems.get(node.id) ?? []) lines.push(`⚠ ${problem.code}: ${problem.message}`);
   return lines.join('\n');
 }
 
-function render(): void {
-  renderCount++;
-  if (graphviz === null) return;
-  if (graph === null) {
+function outlinedNodes(m: Model): Set<string> {
+  const out = new Set<string>();
+  if (documentUri === null) return out;
+  for (const node of m.graph.nodes) if (node.location && sameUri(node.location.uri, documentUri)) out.add(node.id);
+  return out;
+}
+
+function showEmpty(text: string | null): void {
+  ui.empty.hidden = text === null;
+  ui.empty.replaceChildren();
+  if (text === null) return;
+  const head = document.createElement('p');
+  head.className = 'empty-title';
+  head.textContent = text;
+  const help = document.createElement('p');
+  help.textContent =
+    'A dataflow is a set of modules whose functions are nodes. livedag finds them from driver scripts ' +
+    '(driver.Builder().with_modules(...)), from [tool.livedag] dataflows in pyproject.toml, or takes a module ' +
+    'with Hamilton-style functions on its own. Open such a module, or a driver script, to see its graph here.';
+  ui.empty.append(head, help);
+}
+
+/** Lay out and draw. Returns once drawn (or dropped because a newer render started). */
+async function render(): Promise<void> {
+  const count = ++renderCount;
+  const m = model;
+  if (m === null) {
+    layouts.cancel();
     ui.canvas.replaceChildren();
     ui.legend.replaceChildren();
+    ui.title.textContent = 'Lineage';
+    showEmpty(emptyReason);
+    showDetails();
     setStatus(emptyReason);
-    finishRender();
+    drawn++;
+    finishRender(count);
     return;
   }
-  updateColourChoices(graph);
-  const groups = colourGroups(graph, choices.colourBy);
-  const visible = visibleGraph(graph);
-  const view = toDot(visible, { groups, highlighted: cursorNode });
+  ui.title.textContent = m.title;
+  updateChoices(m);
+  const visible = visibleGraph(m);
+  if (visible.nodes.length === 0) {
+    showEmpty(
+      m.graph.nodes.length === 0
+        ? `${m.title} has no nodes yet.`
+        : `No node matches the filter ${choices.filter}.`,
+    );
+  } else showEmpty(null);
+  const colours = colourGroups(m.graph, choices.colourBy);
+  const problemNodes = new Set(m.problems.keys());
+  const folded = fold(visible, folding, problemNodes);
+  const highlight = tagPair(choices.highlight);
+  const reach = highlight ? tagReach(m.graph, highlight[0], highlight[1]) : null;
+  const expandable = new Set<string>();
+  if (folding) {
+    for (const node of folded.nodes) {
+      const around = [...m.lineage.upstream(node.id), ...m.lineage.downstream(node.id)];
+      if (around.some((id) => folded.itemOf.get(id)?.startsWith(GROUP_PREFIX))) expandable.add(node.id);
+    }
+  }
+  const phantoms = new Map([...m.marks.phantoms].map(([id, p]) => [id, p.didYouMean]));
+  // drawn edges' indexes refer to `visible.edges`; cycle marks are indexes into m.graph.edges
+  const cycleVisible = new Set<number>();
+  const index = new Map(m.graph.edges.map((e, i) => [`${e.source}\u0000${e.target}`, i]));
+  visible.edges.forEach((e, i) => {
+    if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
+  });
+  const drawing = drawDot(folded, {
+    colours,
+    problems: m.problems,
+    phantoms,
+    cycle: cycleVisible,
+    reach,
+    outlined: outlinedNodes(m),
+    selected,
+    cursor: cursorNode,
+    checked: m.checked,
+    expandable,
+  });
+  const nodeCount = folded.nodes.length + folded.groups.length;
+  setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
   let svgText: string;
   try {
-    svgText = graphviz.layout(view.dot, 'svg', 'dot');
+    svgText = await layouts.layout(drawing.dot);
   } catch (error) {
-    setStatus(`Graphviz could not lay out the graph: ${String(error)}`);
-    finishRender();
+    if (error instanceof Cancelled) return;
+    if (count === renderCount) {
+      setStatus(`Graphviz could not lay out the graph: ${error instanceof Error ? error.message : String(error)}`);
+      finishRender(count);
+    }
     return;
   }
+  if (count !== renderCount) return;
   ui.canvas.innerHTML = svgText;
   const svg = ui.canvas.querySelector('svg');
   if (svg === null) return;
   const box = svg.viewBox.baseVal;
   svg.setAttribute('width', String(box.width));
   svg.setAttribute('height', String(box.height));
-  const byElement = new Map([...view.elementIds].map(([id, element]) => [element, id]));
-  const nodesById = new Map(visible.nodes.map((n) => [n.id, n]));
   for (const element of svg.querySelectorAll<SVGGElement>('g.node')) {
-    const id = byElement.get(element.id);
+    const id = drawing.items.get(element.id);
     if (id === undefined) continue;
-    element.dataset.node = id;
     const title = element.querySelector('title');
-    if (title) title.textContent = nodeTitle(nodesById.get(id)!);
+    if (id.startsWith(GROUP_PREFIX)) {
+      element.dataset.group = id.slice(GROUP_PREFIX.length);
+      element.setAttribute('aria-label', `${id.slice(GROUP_PREFIX.length)} (folded group)`);
+      if (title) title.textContent = `${id.slice(GROUP_PREFIX.length)}: click to draw its nodes`;
+      continue;
+    }
+    element.dataset.node = id;
+    const phantom = m.marks.phantoms.get(id);
+    if (phantom) element.dataset.problem = '1';
+    if (title) title.textContent = phantom ? `${phantom.problem.code}: ${phantom.problem.message}` : nodeTitle(m.byId.get(id)!);
   }
-  visible.edges.forEach((edge, i) => {
-    const element = svg.querySelector<SVGGElement>(`#${view.edgeElementIds[i]}`);
-    if (element === null) return;
+  for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
+    const i = drawing.edges.get(element.id);
+    if (i === undefined) continue;
+    const edge = folded.edges[i]!;
     element.dataset.source = edge.source;
     element.dataset.target = edge.target;
     const title = element.querySelector('title');
-    if (title) title.textContent = `${edge.source} → ${edge.target}${edge.optional ? ' (optional)' : ''}`;
-  });
-  const layoutKey = `${graph.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}`;
-  if (layoutKey !== lastLayoutKey) zoom.fit(box.width, box.height);
-  else zoom.apply();
-  lastLayoutKey = layoutKey;
-  renderLegend(groups.legend);
-  markSearchMatches();
-  const centre = focusCentre();
-  const focusNote =
-    choices.focus && centre === null ? ' · focus: put the cursor in a function or search for a node' : '';
-  setStatus(
-    `${graph.dataflow} · ${visible.nodes.length} of ${graph.nodes.length} nodes · ${visible.edges.length} edges${focusNote}`,
-  );
-  finishRender();
-}
-
-function finishRender(): void {
-  document.body.dataset.render = String(renderCount);
-}
-
-function setStatus(text: string): void {
-  ui.status.textContent = notice ? `${text} — ${notice}` : text;
-}
-
-function updateColourChoices(full: GraphResult): void {
-  const options = ['kind', ...tagKeys(full)];
-  if (!options.includes(choices.colourBy)) choices.colourBy = 'kind';
-  const current = [...ui.colourBy.options].map((o) => o.value);
-  if (current.join('\n') !== options.join('\n')) {
-    ui.colourBy.replaceChildren(
-      ...options.map((value) => {
-        const option = document.createElement('option');
-        option.value = value;
-        option.textContent = value === 'kind' ? 'kind' : `tag: ${value}`;
-        return option;
-      }),
-    );
+    const name = (id: string): string => (id.startsWith(GROUP_PREFIX) ? id.slice(GROUP_PREFIX.length) : id);
+    let text = `${name(edge.source)} → ${name(edge.target)}${edge.count > 1 ? ` (${edge.count} edges)` : ''}${edge.optional ? ' (optional)' : ''}`;
+    if (element.classList.contains('cycle')) {
+      element.dataset.problem = '1';
+      // a wide transparent copy of the line, so the red edge is easy to click
+      const line = element.querySelector('path');
+      if (line) {
+        const hit = line.cloneNode() as SVGPathElement;
+        hit.classList.add('hit');
+        element.append(hit);
+      }
+      text += ' — on a cycle (click: go to the problem)';
+    }
+    if (title) title.textContent = text;
   }
-  ui.colourBy.value = choices.colourBy;
-  ui.names.replaceChildren(
-    ...full.nodes.map((n) => {
-      const option = document.createElement('option');
-      option.value = n.name;
-      return option;
-    }),
+  shown = { folded, items: drawing.items, edges: drawing.edges, graph: visible };
+  zoom.readable = READABLE_PX / FONT_SIZE;
+  const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
+  if (viewKey !== lastViewKey) zoom.fit(box.width, box.height, anchorPoint());
+  else zoom.apply();
+  lastViewKey = viewKey;
+  renderLegend(colours.legend, colours.neutral);
+  markSearchMatches();
+  showDetails();
+  const centre = focusCentre();
+  const focusNote = choices.focus && centre === null ? ' · focus: put the cursor in a function or search for a node' : '';
+  const foldNote = folding
+    ? ` · overview: ${folded.groups.length} folded group${folded.groups.length === 1 ? '' : 's'} (click one to expand)`
+    : '';
+  const problems = [...m.problems.values()].reduce((sum, list) => sum + list.length, 0);
+  const problemNote = problems > 0 ? ` · ⚠ ${problems} problem${problems === 1 ? '' : 's'}` : '';
+  setStatus(
+    `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}`,
   );
+  drawn++;
+  finishRender(count);
 }
 
-function renderLegend(legend: string[]): void {
+/** Where the first view centres when the whole graph cannot be readable: the cursor, the selection, the file's nodes. */
+function anchorPoint(): { x: number; y: number } | null {
+  const ids = [cursorNode, selected, pinnedNode];
+  if (model) for (const id of outlinedNodes(model)) ids.push(id);
+  for (const id of ids) {
+    if (id === null) continue;
+    const point = contentCentre(id);
+    if (point) return point;
+  }
+  return null;
+}
+
+function contentCentre(id: string): { x: number; y: number } | null {
+  const element = elementOf(id);
+  if (element === null) return null;
+  const box = element.getBoundingClientRect();
+  const origin = ui.canvas.getBoundingClientRect();
+  const k = zoom.transform.k || 1;
+  return { x: (box.left + box.width / 2 - origin.left) / k, y: (box.top + box.height / 2 - origin.top) / k };
+}
+
+function finishRender(count: number): void {
+  document.body.dataset.render = String(count);
+  document.body.dataset.drawn = String(drawn);
+}
+
+function setStatus(text: string, busy = false): void {
+  ui.status.textContent = notice ? `${text} — ${notice}` : text;
+  ui.status.classList.toggle('busy', busy);
+}
+
+function option(value: string, label: string): HTMLOptionElement {
+  const element = document.createElement('option');
+  element.value = value;
+  element.textContent = label;
+  return element;
+}
+
+function setOptions(select: HTMLSelectElement, options: [string, string][], value: string): string {
+  const current = [...select.options].map((o) => o.value);
+  if (current.join('\n') !== options.map(([v]) => v).join('\n')) {
+    select.replaceChildren(...options.map(([v, label]) => option(v, label)));
+  }
+  const chosen = options.some(([v]) => v === value) ? value : (options[0]?.[0] ?? '');
+  select.value = chosen;
+  return chosen;
+}
+
+function updateChoices(m: Model): void {
+  choices.colourBy = setOptions(ui.colourBy, [['kind', 'kind'], ...tagKeys(m.graph).map((k): [string, string] => [k, `tag: ${k}`])], choices.colourBy);
+  const values = tagValues(m.graph).map((v): [string, string] => [v, v]);
+  choices.highlight = setOptions(ui.highlight, [['', 'none'], ...values], choices.highlight);
+  choices.filter = setOptions(ui.filter, [['', 'all nodes'], ...values], choices.filter);
+  ui.names.replaceChildren(...m.graph.nodes.slice(0, 5000).map((n) => option(n.name, '')));
+  ui.overview.hidden = m.graph.nodes.length <= OVERVIEW_THRESHOLD && folding === null;
+  ui.overview.textContent = folding ? 'Expand all' : 'Overview';
+}
+
+function renderLegend(legend: string[], neutral: string | null): void {
   const title = document.createElement('span');
   title.className = 'legend-title';
   title.textContent = choices.colourBy === 'kind' ? 'kind' : choices.colourBy;
@@ -176,107 +403,355 @@ function renderLegend(legend: string[]): void {
     const entry = document.createElement('span');
     entry.className = 'legend-entry';
     const swatch = document.createElement('span');
-    swatch.className = `swatch group-${i % PALETTE_SIZE}`;
-    entry.append(swatch, document.createTextNode(label));
+    swatch.className = `swatch ${label === neutral ? 'group-none' : `group-${i % PALETTE_SIZE}`}`;
+    entry.append(swatch, document.createTextNode(label === neutral ? 'untagged' : label));
     return entry;
   });
-  ui.legend.replaceChildren(title, ...entries);
+  const extra: HTMLElement[] = [];
+  const add = (cls: string, text: string): void => {
+    const entry = document.createElement('span');
+    entry.className = `legend-entry ${cls}`;
+    entry.textContent = text;
+    extra.push(entry);
+  };
+  if (model && model.problems.size > 0) add('legend-problem', '⚠ problem (click for details)');
+  if (model && model.cycle.size > 0) add('legend-cycle', '— cycle');
+  if (model && model.marks.phantoms.size > 0) add('legend-phantom', '? unknown dependency');
+  if (model && model.checked.size > 0) add('', '✓ has @check_output');
+  if (folding) add('', '⊕ more neighbours: select, then +');
+  if (choices.highlight) add('legend-reach', `reached by ${choices.highlight}`);
+  ui.legend.replaceChildren(title, ...entries, ...extra);
 }
 
-/** Highlight without a new layout: the cursor moved and focus mode is off. */
-function markHighlight(): void {
-  for (const element of ui.canvas.querySelectorAll<SVGGElement>('g.node')) {
+function markNodes(): void {
+  for (const element of ui.canvas.querySelectorAll<SVGGElement>('g.node[data-node]')) {
     element.classList.toggle('highlighted', element.dataset.node === cursorNode);
+    element.classList.toggle('selected', element.dataset.node === selected);
   }
 }
 
 function markSearchMatches(): void {
-  const matches = graph === null ? new Set<string>() : new Set(searchNodes(graph, ui.search.value));
-  for (const element of ui.canvas.querySelectorAll<SVGGElement>('g.node')) {
+  const matches = model === null ? new Set<string>() : new Set(searchNodes(model.graph, ui.search.value));
+  for (const element of ui.canvas.querySelectorAll<SVGGElement>('g.node[data-node]')) {
     element.classList.toggle('search-match', matches.has(element.dataset.node ?? ''));
   }
 }
 
 function elementOf(id: string): SVGGElement | null {
   for (const element of ui.canvas.querySelectorAll<SVGGElement>('g.node')) {
-    if (element.dataset.node === id) return element;
+    if (element.dataset.node === id || (id.startsWith(GROUP_PREFIX) && element.dataset.group === id.slice(GROUP_PREFIX.length))) {
+      return element;
+    }
   }
   return null;
 }
 
-function pickSearchResult(): void {
-  if (graph === null) return;
-  const [first] = searchNodes(graph, ui.search.value);
+function centreOn(id: string): void {
+  const point = contentCentre(id);
+  if (point) zoom.centerOn(point.x, point.y);
+}
+
+/** Make sure `id` is drawn (revealing it in the overview), then centre on it. */
+async function reveal(id: string): Promise<void> {
+  if (folding && model) {
+    const node = model.byId.get(id);
+    if (node && !folding.expanded.has(groupOf(node)) && !folding.revealed.has(id)) {
+      folding.revealed.add(id);
+      await render();
+    }
+  }
+  centreOn(id);
+}
+
+async function pickSearchResult(): Promise<void> {
+  if (model === null) return;
+  const [first] = searchNodes(model.graph, ui.search.value);
   if (first === undefined) {
     notice = `no node matches "${ui.search.value}"`;
-    render();
+    await render();
     notice = '';
     return;
   }
   pinnedNode = first;
-  if (choices.focus) render();
-  const element = elementOf(first);
-  if (element) {
-    // content coordinates: screen offset from the (transformed) canvas, undone by the scale
-    const box = element.getBoundingClientRect();
-    const origin = ui.canvas.getBoundingClientRect();
-    const k = zoom.transform.k || 1;
-    zoom.centerOn((box.left + box.width / 2 - origin.left) / k, (box.top + box.height / 2 - origin.top) / k);
-  }
+  selected = first;
+  if (choices.focus) await render();
+  await reveal(first);
+  markNodes();
   markSearchMatches();
+  showDetails();
 }
 
-function saveChoices(): void {
-  vscode.setState(choices);
+// --- details panel --------------------------------------------------------------------------------
+
+function link(text: string, action: () => void, title?: string): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.className = 'link';
+  button.textContent = text;
+  if (title) button.title = title;
+  button.addEventListener('click', action);
+  return button;
 }
+
+function nodeLinks(ids: string[], limit = 12): HTMLElement {
+  const span = document.createElement('span');
+  if (ids.length === 0) {
+    span.textContent = 'none';
+    return span;
+  }
+  ids.slice(0, limit).forEach((id, i) => {
+    if (i > 0) span.append(', ');
+    span.append(link(id, () => void select(id, true)));
+  });
+  if (ids.length > limit) span.append(` and ${ids.length - limit} more`);
+  return span;
+}
+
+function row(label: string, ...content: (string | Node)[]): HTMLElement {
+  const div = document.createElement('div');
+  div.className = 'row';
+  const name = document.createElement('span');
+  name.className = 'row-label';
+  name.textContent = label;
+  div.append(name, ...content);
+  return div;
+}
+
+function showDetails(): void {
+  const m = model;
+  const node = selected === null || m === null ? undefined : m.byId.get(selected);
+  ui.details.hidden = node === undefined;
+  ui.details.replaceChildren();
+  if (node === undefined || m === null) return;
+  const heading = document.createElement('h2');
+  heading.textContent = node.name;
+  const close = link('×', () => void select(null), 'Close (Escape)');
+  close.classList.add('close');
+  ui.details.append(close, heading);
+  const kind = node.kind === 'input' ? 'external input' : node.kind === 'config' ? 'config value' : 'function node';
+  ui.details.append(row('Type', `${node.type ?? '?'} · ${kind}${m.lineage.isSource(node.id) ? ' · data source' : ''}`));
+  const phantom = m.marks.phantoms.get(node.id);
+  for (const problem of [...(phantom ? [phantom.problem] : []), ...(m.problems.get(node.id) ?? [])]) {
+    const p = row(`⚠ ${problem.code}`, problem.message, ' ');
+    p.classList.add('problem');
+    if (problem.location) p.append(link('go to problem', () => openProblem(problem)));
+    ui.details.append(p);
+  }
+  if (node.doc) {
+    const doc = document.createElement('p');
+    doc.className = 'doc';
+    doc.textContent = node.doc;
+    ui.details.append(doc);
+  }
+  const tags = Object.entries(node.tags);
+  if (tags.length > 0) ui.details.append(row('Tags', tags.map(([k, v]) => `${k}=${tagText(v)}`).join(', ')));
+  if (m.checked.has(node.id)) {
+    const checks = [...m.lineage.internals].filter(([, owner]) => owner === node.id).map(([id]) => id).filter((id) => id !== `${node.id}_raw`);
+    ui.details.append(row('Checks', `@check_output: ${checks.map((c) => c.slice(node.id.length + 1)).join(', ')}`));
+  }
+  ui.details.append(row('Upstream', nodeLinks(m.lineage.upstream(node.id))));
+  ui.details.append(row('Downstream', nodeLinks(m.lineage.downstream(node.id))));
+  const sources = m.lineage.sources(node.id);
+  const sourceList = document.createElement('span');
+  if (sources.length === 0) sourceList.textContent = m.lineage.isSource(node.id) ? 'it is one' : 'none';
+  sources.slice(0, 12).forEach((id, i) => {
+    if (i > 0) sourceList.append(', ');
+    sourceList.append(link(id, () => void select(id, true)));
+    const tags = m.byId.get(id)?.tags ?? {};
+    const about = ['source', 'owner'].filter((k) => tags[k] !== undefined).map((k) => `${k}=${tagText(tags[k])}`);
+    const source = m.byId.get(id);
+    // a loader reads outside data (no node parameters); a tagged node says where it comes from
+    const loader = source?.kind === 'function' && m.lineage.upstream(id).every((u) => m.byId.get(u)?.kind !== 'function');
+    const kindText = source?.kind === 'input' ? ['input'] : loader ? ['loader'] : [];
+    sourceList.append(` (${[...kindText, ...about].join(', ')})`);
+  });
+  ui.details.append(row('Sources', sourceList));
+  const owners = new Set<string>();
+  for (const id of [node.id, ...sources]) {
+    const owner = m.byId.get(id)?.tags.owner;
+    if (owner !== undefined && owner !== null) owners.add(tagText(owner));
+  }
+  if (owners.size > 0) ui.details.append(row('Owners', [...owners].sort().join(', ')));
+  const pii = m.lineage.reachedBy(node.id, 'PII', 'true');
+  ui.details.append(row('PII', pii.length > 0 ? nodeLinks(pii) : 'no PII-tagged node reaches it'));
+  if (node.location) {
+    const path = decodeURIComponent(node.location.uri.replace(/^file:\/\//, ''));
+    ui.details.append(row('Defined', `${path.split('/').slice(-2).join('/')}:${node.location.range.start.line + 1}`));
+  }
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  if (node.location) actions.append(link('Open code', () => vscode.postMessage({ type: 'openDefinition', node: node.id }), 'Enter'));
+  actions.append(
+    link('Focus here', () => {
+      pinnedNode = node.id;
+      choices.focus = true;
+      ui.focus.checked = true;
+      saveState();
+      void render();
+    }),
+  );
+  if (folding) {
+    actions.append(link('+ neighbours', () => void expandNode(node.id), '+'));
+    actions.append(link('− neighbours', () => void collapseNode(node.id), '−'));
+  }
+  ui.details.append(actions);
+}
+
+function openProblem(problem: GraphProblem): void {
+  if (problem.location) vscode.postMessage({ type: 'openProblem', location: problem.location });
+}
+
+async function select(id: string | null, centre = false): Promise<void> {
+  selected = id;
+  if (id !== null && centre) await reveal(id);
+  markNodes();
+  showDetails();
+}
+
+async function expandNode(id: string): Promise<void> {
+  if (!folding || !model) return;
+  for (const other of [...model.lineage.upstream(id), ...model.lineage.downstream(id)]) folding.revealed.add(other);
+  folding.revealed.add(id);
+  await render();
+}
+
+async function collapseNode(id: string): Promise<void> {
+  if (!folding || !model) return;
+  for (const other of [...model.lineage.upstream(id), ...model.lineage.downstream(id)]) {
+    if (other !== selected && other !== cursorNode) folding.revealed.delete(other);
+  }
+  await render();
+}
+
+async function expandGroup(key: string): Promise<void> {
+  if (!folding) return;
+  folding.expanded.add(key);
+  await render();
+}
+
+// --- keyboard -------------------------------------------------------------------------------------
+
+/** The drawn node nearest to `from` in a direction (arrows move the selection). */
+function neighbourIn(from: string, key: string): string | null {
+  const m = model;
+  if (m === null || shown === null) return null;
+  const drawnIds = [...ui.canvas.querySelectorAll<SVGGElement>('g.node[data-node]')].map((e) => e.dataset.node!);
+  if (key === 'ArrowRight' || key === 'ArrowLeft') {
+    const next = key === 'ArrowRight' ? m.lineage.downstream(from) : m.lineage.upstream(from);
+    const drawnSet = new Set(drawnIds);
+    return next.find((id) => drawnSet.has(id)) ?? null;
+  }
+  const here = contentCentre(from);
+  if (here === null) return drawnIds[0] ?? null;
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const id of drawnIds) {
+    if (id === from) continue;
+    const point = contentCentre(id);
+    if (point === null) continue;
+    const dy = point.y - here.y;
+    if ((key === 'ArrowDown' && dy <= 0) || (key === 'ArrowUp' && dy >= 0)) continue;
+    const distance = Math.abs(dy) + 3 * Math.abs(point.x - here.x);
+    if (distance < bestDistance) {
+      best = id;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function onKey(event: KeyboardEvent): void {
+  if (event.target !== ui.viewport) return;
+  const current = selected ?? cursorNode;
+  if (event.key.startsWith('Arrow')) {
+    event.preventDefault();
+    const first = ui.canvas.querySelector<SVGGElement>('g.node[data-node]')?.dataset.node ?? null;
+    const next = current === null ? first : neighbourIn(current, event.key);
+    if (next !== null) void select(next, true);
+    return;
+  }
+  if (event.key === 'Enter' && current !== null) vscode.postMessage({ type: 'openDefinition', node: current });
+  else if ((event.key === '+' || event.key === '=') && current !== null) void expandNode(current);
+  else if ((event.key === '-' || event.key === '_') && current !== null) void collapseNode(current);
+  else if (event.key === 'Escape') void select(null);
+  else if (event.key === 'f') fitView(false);
+  else if (event.key === '/') {
+    event.preventDefault();
+    ui.search.focus();
+  }
+}
+
+function fitView(all: boolean): void {
+  const box = ui.canvas.querySelector('svg')?.viewBox.baseVal;
+  if (box) zoom.fit(box.width, box.height, anchorPoint(), all);
+}
+
+// --- wiring ---------------------------------------------------------------------------------------
 
 function wireControls(): void {
   ui.focus.checked = choices.focus;
   ui.direction.value = choices.direction;
   ui.depth.value = choices.depth === null ? 'all' : String(choices.depth);
-  ui.focus.addEventListener('change', () => {
-    choices.focus = ui.focus.checked;
-    saveChoices();
-    render();
-  });
-  ui.direction.addEventListener('change', () => {
-    choices.direction = ui.direction.value as Direction;
-    saveChoices();
-    render();
-  });
-  ui.depth.addEventListener('change', () => {
-    choices.depth = ui.depth.value === 'all' ? null : Number(ui.depth.value);
-    saveChoices();
-    render();
-  });
-  ui.colourBy.addEventListener('change', () => {
-    choices.colourBy = ui.colourBy.value;
-    saveChoices();
-    render();
-  });
+  const onChange = (element: HTMLElement, apply: () => void): void => {
+    element.addEventListener('change', () => {
+      apply();
+      saveState();
+      void render();
+    });
+  };
+  onChange(ui.focus, () => (choices.focus = ui.focus.checked));
+  onChange(ui.direction, () => (choices.direction = ui.direction.value as Direction));
+  onChange(ui.depth, () => (choices.depth = ui.depth.value === 'all' ? null : Number(ui.depth.value)));
+  onChange(ui.colourBy, () => (choices.colourBy = ui.colourBy.value));
+  onChange(ui.highlight, () => (choices.highlight = ui.highlight.value));
+  onChange(ui.filter, () => (choices.filter = ui.filter.value));
   ui.search.addEventListener('input', markSearchMatches);
   ui.search.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') pickSearchResult();
+    if (event.key === 'Enter') void pickSearchResult();
     if (event.key === 'Escape') {
       ui.search.value = '';
       pinnedNode = null;
-      render();
+      void render();
     }
+  });
+  ui.overview.addEventListener('click', () => {
+    if (model === null) return;
+    folding = folding ? null : { expanded: new Set(), revealed: new Set(cursorNode ? [cursorNode] : []) };
+    void render();
   });
   $('zoom-in').addEventListener('click', () => zoom.zoomBy(1.25));
   $('zoom-out').addEventListener('click', () => zoom.zoomBy(0.8));
-  $('zoom-fit').addEventListener('click', () => {
-    const box = ui.canvas.querySelector('svg')?.viewBox.baseVal;
-    if (box) zoom.fit(box.width, box.height);
-  });
+  $('zoom-fit').addEventListener('click', (event) => fitView(event.shiftKey || event.altKey));
   $('export-svg').addEventListener('click', () => {
     const svg = ui.canvas.querySelector('svg');
     if (svg) vscode.postMessage({ type: 'exportSvg', svg: standaloneSvg(svg) });
   });
+  ui.viewport.addEventListener('keydown', onKey);
   ui.canvas.addEventListener('click', (event) => {
-    if (zoom.suppressClick) return;
-    const element = (event.target as Element).closest<SVGGElement>('g.node');
-    const id = element?.dataset.node;
+    if (zoom.suppressClick || model === null) return;
+    const target = event.target as Element;
+    const edge = target.closest<SVGGElement>('g.edge');
+    if (edge?.classList.contains('cycle')) {
+      const source = edge.dataset.source;
+      const targetId = edge.dataset.target;
+      const i = model.raw.edges.findIndex((e) => e.source === source && e.target === targetId);
+      const problem = model.marks.cycle.get(i) ?? (model.problems.get(targetId ?? '') ?? [])[0];
+      if (problem) openProblem(problem);
+      return;
+    }
+    const element = target.closest<SVGGElement>('g.node');
+    if (!element) return;
+    if (element.dataset.group !== undefined) {
+      void expandGroup(element.dataset.group);
+      return;
+    }
+    const id = element.dataset.node;
+    if (id === undefined) return;
+    const phantom = model.marks.phantoms.get(id);
+    if (phantom) openProblem(phantom.problem);
+    void select(id);
+  });
+  ui.canvas.addEventListener('dblclick', (event) => {
+    const id = (event.target as Element).closest<SVGGElement>('g.node')?.dataset.node;
     if (id !== undefined) vscode.postMessage({ type: 'openDefinition', node: id });
   });
 }
@@ -285,36 +760,51 @@ window.addEventListener('message', (event: MessageEvent) => {
   const message = parseHostMessage(event.data);
   if (message === undefined) return;
   switch (message.type) {
-    case 'graph':
-      graph = message.graph;
+    case 'graph': {
+      const previous = model;
+      documentUri = message.document;
+      saveState();
       emptyReason = message.reason ?? 'Open a Python file of a dataflow.';
-      if (pinnedNode !== null && !graph?.nodes.some((n) => n.id === pinnedNode)) pinnedNode = null;
-      render();
+      model = message.graph === null ? null : makeModel(message.graph, message.title);
+      if (model === null) folding = null;
+      else if (previous?.raw.dataflow !== model.raw.dataflow) {
+        // a large graph opens as an overview around the cursor; a small one node by node
+        folding =
+          model.graph.nodes.length > OVERVIEW_THRESHOLD
+            ? { expanded: new Set(), revealed: new Set(cursorNode && model.byId.has(cursorNode) ? [cursorNode] : []) }
+            : null;
+        selected = null;
+      }
+      if (pinnedNode !== null && !model?.byId.has(pinnedNode)) pinnedNode = null;
+      if (selected !== null && !model?.byId.has(selected)) selected = null;
+      void render();
       return;
+    }
     case 'cursor': {
       if (message.node === cursorNode) return;
       cursorNode = message.node;
       if (message.node !== null) pinnedNode = null;
-      if (choices.focus) render();
-      else markHighlight();
+      const hidden = folding !== null && message.node !== null && elementOf(message.node) === null;
+      if (hidden && folding && message.node) {
+        folding.revealed.add(message.node);
+        for (const id of model?.lineage.upstream(message.node) ?? []) folding.revealed.add(id);
+        for (const id of model?.lineage.downstream(message.node) ?? []) folding.revealed.add(id);
+      }
+      if (choices.focus || hidden) void render().then(() => message.node && centreOn(message.node));
+      else {
+        markNodes();
+        // until the user zooms or pans, a graph too large to read whole follows the cursor
+        if (!zoom.userMoved) fitView(false);
+      }
       return;
     }
     case 'status':
       notice = message.text;
-      render();
-      notice = '';
+      void render().then(() => (notice = ''));
       return;
   }
 });
 
 wireControls();
-Graphviz.load().then(
-  (loaded) => {
-    graphviz = loaded;
-    render();
-    vscode.postMessage({ type: 'ready' });
-  },
-  (error: unknown) => {
-    setStatus(`Could not load Graphviz: ${String(error)}`);
-  },
-);
+void render();
+vscode.postMessage({ type: 'ready' });

@@ -1,6 +1,9 @@
 /**
  * Zoom and pan for the rendered SVG: a CSS transform on the canvas, wheel to zoom about the
  * pointer, drag to pan, and "fit" / "center on a node" for the toolbar and the search box.
+ * Fitting never goes below `readable` (the scale at which labels stay >= 11 px): a graph too large
+ * for that is shown around a chosen point at the readable scale. Zooming out further is allowed
+ * when the user asks for it (wheel, −).
  */
 
 export interface Transform {
@@ -19,6 +22,10 @@ export class ZoomPan {
   suppressClick = false;
   /** the user zoomed or panned since the last fit: a resize then keeps their view */
   private moved = false;
+
+  get userMoved(): boolean {
+    return this.moved;
+  }
   private content: { width: number; height: number } | null = null;
 
   constructor(
@@ -33,6 +40,17 @@ export class ZoomPan {
     new ResizeObserver(() => {
       if (!this.moved && this.content) this.fit(this.content.width, this.content.height);
     }).observe(viewport);
+    viewport.addEventListener('keydown', (event) => {
+      if (event.target !== viewport) return;
+      const step = 60;
+      const pan: Record<string, [number, number]> = { h: [step, 0], l: [-step, 0], k: [0, step], j: [0, -step] };
+      const move = pan[event.key];
+      if (move) {
+        this.moved = true;
+        this.transform = { ...this.transform, x: this.transform.x + move[0], y: this.transform.y + move[1] };
+        this.apply();
+      }
+    });
   }
 
   apply(): void {
@@ -50,21 +68,47 @@ export class ZoomPan {
     this.apply();
   }
 
-  /** Fit the content (of natural size width × height) into the viewport, never above 1.5×. */
-  fit(width: number, height: number): void {
+  /** the smallest scale "fit" uses (labels readable) */
+  readable = 1;
+  /** where a fit centres when the content is too large to fit readably (content coordinates) */
+  private anchor: { x: number; y: number } | null = null;
+
+  /** The scale that fits the whole content, ignoring the readable limit. */
+  fitScale(width: number, height: number): number {
+    const vw = this.viewport.clientWidth || 800;
+    const vh = this.viewport.clientHeight || 600;
+    return Math.max(MIN_SCALE, Math.min(1.5, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
+  }
+
+  /**
+   * Fit the content (of natural size width × height) into the viewport, never above 1.5× and,
+   * unless `all`, never below the readable scale: then the view is centred on `anchor` (content
+   * coordinates; default the left middle, where a left-to-right dataflow starts).
+   */
+  fit(width: number, height: number, anchor?: { x: number; y: number } | null, all = false): void {
     this.content = { width, height };
+    if (anchor !== undefined) this.anchor = anchor;
     this.moved = false;
     const vw = this.viewport.clientWidth || 800;
     const vh = this.viewport.clientHeight || 600;
-    const k = Math.max(MIN_SCALE, Math.min(1.5, (vw - 16) / Math.max(width, 1), (vh - 16) / Math.max(height, 1)));
-    this.transform = { x: (vw - width * k) / 2, y: Math.max(8, (vh - height * k) / 2), k };
+    const whole = this.fitScale(width, height);
+    if (all || whole >= this.readable) {
+      this.transform = { x: (vw - width * whole) / 2, y: Math.max(8, (vh - height * whole) / 2), k: whole };
+    } else {
+      const k = this.readable;
+      const point = this.anchor ?? { x: Math.min(width / 2, vw / (2 * k)), y: Math.min(height / 2, vh / (2 * k)) };
+      this.transform = { x: vw / 2 - point.x * k, y: vh / 2 - point.y * k, k };
+      // keep the content's edges from leaving a gap on the left/top
+      if (this.transform.x > 8) this.transform.x = 8;
+      if (this.transform.y > 8) this.transform.y = 8;
+    }
     this.apply();
   }
 
   /** Move so the content point (cx, cy) is in the middle of the viewport. */
   centerOn(cx: number, cy: number): void {
     this.moved = true;
-    const k = Math.max(this.transform.k, 0.6);
+    const k = Math.max(this.transform.k, this.readable);
     this.transform = { x: this.viewport.clientWidth / 2 - cx * k, y: this.viewport.clientHeight / 2 - cy * k, k };
     this.apply();
   }

@@ -1,0 +1,152 @@
+/**
+ * The DOT text handed to Graphviz for what the preview shows: nodes, folded module groups with
+ * counted edges, problem marks (error nodes, red cycle edges, dashed phantom nodes for unknown
+ * dependencies), a tag's reach, the shown file's nodes outlined. DOT identifiers are generated
+ * (`n0`, `e0`, ...) so no name can break the syntax; SVG classes carry the meaning and CSS maps
+ * them onto the theme. Pure: unit-tested in Node.
+ */
+import type { Folded } from './model';
+import type { GraphProblem } from './protocol';
+import { type ColourGroups, PALETTE_SIZE } from './view';
+
+/** Labels are drawn at this size (px at zoom 1); the first view keeps them at >= READABLE_PX. */
+export const FONT_SIZE = 12;
+export const READABLE_PX = 11;
+
+export interface DrawOptions {
+  colours: ColourGroups;
+  /** node id → its problems */
+  problems: ReadonlyMap<string, GraphProblem[]>;
+  /** input node id → did-you-mean text (null: none known) */
+  phantoms: ReadonlyMap<string, string | null>;
+  /** graph edge indexes on a cycle */
+  cycle: ReadonlySet<number>;
+  /** a highlighted tag's reach: seeds and everything downstream; null = no highlight */
+  reach: { nodes: ReadonlySet<string>; seeds: ReadonlySet<string> } | null;
+  /** nodes defined in the shown document */
+  outlined: ReadonlySet<string>;
+  selected: string | null;
+  cursor: string | null;
+  /** nodes that carry `@check_output` checks */
+  checked: ReadonlySet<string>;
+  /** nodes whose neighbours are not all drawn (+ expands them) */
+  expandable: ReadonlySet<string>;
+}
+
+export interface DrawnItem {
+  /** node id, or group id (`group:<module>`) */
+  id: string;
+  element: string;
+}
+
+export interface Drawing {
+  dot: string;
+  /** SVG element id → item */
+  items: Map<string, string>;
+  /** SVG element id → index into folded.edges */
+  edges: Map<string, number>;
+}
+
+export function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+const SHAPES: Record<string, string> = { function: 'box', input: 'ellipse', config: 'hexagon' };
+
+function worst(problems: GraphProblem[] | undefined): 'error' | 'warning' | null {
+  if (!problems || problems.length === 0) return null;
+  return problems.some((p) => p.severity === 'error') ? 'error' : 'warning';
+}
+
+function cssName(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+export function drawDot(folded: Folded, options: DrawOptions): Drawing {
+  const items = new Map<string, string>();
+  const edges = new Map<string, number>();
+  const lines = [
+    'digraph livedag {',
+    // an overview of mostly folded groups reads top to bottom (a chain of modules fits the panel)
+    `  graph [rankdir=${folded.groups.length > folded.nodes.length ? 'TB' : 'LR'}, bgcolor="transparent", nodesep=0.25, ranksep=0.5, fontname="Helvetica"];`,
+    `  node [fontname="Helvetica", fontsize=${FONT_SIZE}, height=0.32, margin="0.12,0.05", style="rounded,filled"];`,
+    `  edge [arrowsize=0.6, fontname="Helvetica", fontsize=${FONT_SIZE - 1}];`,
+  ];
+  let n = 0;
+  const elementOf = new Map<string, string>();
+  for (const group of folded.groups) {
+    const element = `n${n++}`;
+    items.set(element, group.id);
+    elementOf.set(group.id, element);
+    const classes = ['lineage-node', 'lineage-group'];
+    if (group.problems > 0) classes.push('problem-error');
+    if (options.reach && [...options.reach.nodes].some((id) => folded.itemOf.get(id) === group.id)) classes.push('reach');
+    else if (options.reach) classes.push('dim');
+    const problems = group.problems > 0 ? `\n⚠ ${group.problems} with problems` : '';
+    const label = `${group.key}\n${group.size} node${group.size === 1 ? '' : 's'} · click to expand${problems}`;
+    lines.push(
+      `  ${element} [id=${quote(element)}, label=${quote(label)}, shape=box, style="rounded,filled,bold", class=${quote(classes.join(' '))}];`,
+    );
+  }
+  for (const node of folded.nodes) {
+    const element = `n${n++}`;
+    items.set(element, node.id);
+    elementOf.set(node.id, element);
+    const classes = ['lineage-node', `kind-${cssName(node.kind)}`];
+    const group = options.colours.groupOf.get(node.id);
+    const legendLabel = group === undefined ? undefined : options.colours.legend[group];
+    classes.push(group === undefined || legendLabel === options.colours.neutral ? 'group-none' : `group-${group % PALETTE_SIZE}`);
+    const severity = worst(options.problems.get(node.id));
+    if (severity) classes.push(`problem-${severity}`);
+    if (options.outlined.has(node.id)) classes.push('in-document');
+    if (node.id === options.selected) classes.push('selected');
+    if (node.id === options.cursor) classes.push('highlighted');
+    if (options.reach) classes.push(options.reach.seeds.has(node.id) ? 'reach-seed' : options.reach.nodes.has(node.id) ? 'reach' : 'dim');
+    let label = node.name;
+    let shape = SHAPES[node.kind] ?? 'box';
+    let style = '';
+    if (options.phantoms.has(node.id)) {
+      classes.push('phantom');
+      const guess = options.phantoms.get(node.id);
+      label = `${node.name}?\nno such node${guess ? ` — did you mean ${guess}?` : ''}`;
+      shape = 'box';
+      style = ', style="rounded,dashed,filled"';
+    } else {
+      if (severity) label = `⚠ ${label}`;
+      if (options.checked.has(node.id)) label = `${label} ✓`;
+      if (options.expandable.has(node.id)) label = `${label}  ⊕`;
+    }
+    lines.push(
+      `  ${element} [id=${quote(element)}, label=${quote(label)}, shape=${shape}${style}, class=${quote(classes.join(' '))}];`,
+    );
+  }
+  folded.edges.forEach((edge, i) => {
+    const source = elementOf.get(edge.source);
+    const target = elementOf.get(edge.target);
+    if (source === undefined || target === undefined) return;
+    const element = `e${i}`;
+    edges.set(element, i);
+    const classes = ['lineage-edge'];
+    const attrs = [`id=${quote(element)}`];
+    if (edge.optional) {
+      classes.push('optional');
+      attrs.push('style=dashed');
+    }
+    if (edge.members.some((m) => options.cycle.has(m))) {
+      classes.push('cycle');
+      attrs.push('penwidth=2');
+    }
+    if (options.reach) {
+      const inReach = options.reach.nodes;
+      const reached = edge.source.startsWith('group:') || edge.target.startsWith('group:') ? false : inReach.has(edge.source) && inReach.has(edge.target);
+      classes.push(reached ? 'reach' : 'dim');
+    }
+    if (edge.count > 1) {
+      attrs.push(`label=${quote(String(edge.count))}`, `penwidth=${Math.min(4, 1 + Math.log2(edge.count) / 2).toFixed(2)}`);
+    }
+    attrs.push(`class=${quote(classes.join(' '))}`);
+    lines.push(`  ${source} -> ${target} [${attrs.join(', ')}];`);
+  });
+  lines.push('}');
+  return { dot: lines.join('\n'), items, edges };
+}
