@@ -84,7 +84,7 @@ def page_graph(
 
 
 def template() -> str:
-    """The page template; $LIVEDAG_PAGE_TEMPLATE names another (the client's tests use a fresh build)."""
+    """The page template ($LIVEDAG_PAGE_TEMPLATE names another: the client tests a fresh build)."""
     override = os.environ.get("LIVEDAG_PAGE_TEMPLATE")
     if override:
         try:
