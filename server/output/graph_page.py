@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -83,6 +84,13 @@ def page_graph(
 
 
 def template() -> str:
+    """The page template ($LIVEDAG_PAGE_TEMPLATE names another: the client tests a fresh build)."""
+    override = os.environ.get("LIVEDAG_PAGE_TEMPLATE")
+    if override:
+        try:
+            return Path(override).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PageMissing(f"LIVEDAG_PAGE_TEMPLATE={override}: {exc.strerror or exc}") from None
     page = resources.files("livedag.server.output").joinpath("page/graph.html")
     try:
         return page.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@
  * (`n0`, `e0`, ...) so no name can break the syntax; SVG classes carry the meaning and CSS maps
  * them onto the theme. Pure: unit-tested in Node.
  */
-import type { Folded } from './model';
+import { type Folded, groupOf } from './model';
 import type { GraphProblem } from './protocol';
 import { type ColourGroups, PALETTE_SIZE } from './view';
 
@@ -31,6 +31,8 @@ export interface DrawOptions {
   checked: ReadonlySet<string>;
   /** nodes whose neighbours are not all drawn (+ expands them) */
   expandable: ReadonlySet<string>;
+  /** expanded groups drawn as a labelled frame around their nodes (clicking the frame folds it) */
+  frames?: ReadonlySet<string>;
 }
 
 export interface DrawnItem {
@@ -45,6 +47,8 @@ export interface Drawing {
   items: Map<string, string>;
   /** SVG element id → index into folded.edges */
   edges: Map<string, number>;
+  /** SVG element id of a frame → its group key */
+  frames: Map<string, string>;
 }
 
 export function quote(text: string): string {
@@ -88,6 +92,9 @@ export function drawDot(folded: Folded, options: DrawOptions): Drawing {
       `  ${element} [id=${quote(element)}, label=${quote(label)}, shape=box, style="rounded,filled,bold", class=${quote(classes.join(' '))}];`,
     );
   }
+  const frames = new Map<string, string>();
+  const framed = new Map<string, string[]>();
+  const statements: string[] = [];
   for (const node of folded.nodes) {
     const element = `n${n++}`;
     items.set(element, node.id);
@@ -116,8 +123,22 @@ export function drawDot(folded: Folded, options: DrawOptions): Drawing {
       if (options.checked.has(node.id)) label = `${label} ✓`;
       if (options.expandable.has(node.id)) label = `${label}  ⊕`;
     }
+    const statement = `  ${element} [id=${quote(element)}, label=${quote(label)}, shape=${shape}${style}, class=${quote(classes.join(' '))}];`;
+    const key = groupOf(node);
+    if (options.frames?.has(key) && !node.id.startsWith('group:')) {
+      framed.set(key, [...(framed.get(key) ?? []), statement]);
+    } else statements.push(statement);
+  }
+  lines.push(...statements);
+  let c = 0;
+  for (const [key, members] of framed) {
+    const element = `c${c++}`;
+    frames.set(element, key);
     lines.push(
-      `  ${element} [id=${quote(element)}, label=${quote(label)}, shape=${shape}${style}, class=${quote(classes.join(' '))}];`,
+      `  subgraph cluster_${element} {`,
+      `    id=${quote(element)}; label=${quote(`${key} — click here to fold`)}; class="lineage-frame"; style="rounded,dashed"; fontsize=${FONT_SIZE}; labeljust=l;`,
+      ...members.map((m) => `  ${m}`),
+      '  }',
     );
   }
   folded.edges.forEach((edge, i) => {
@@ -148,5 +169,5 @@ export function drawDot(folded: Folded, options: DrawOptions): Drawing {
     lines.push(`  ${source} -> ${target} [${attrs.join(', ')}];`);
   });
   lines.push('}');
-  return { dot: lines.join('\n'), items, edges };
+  return { dot: lines.join('\n'), items, edges, frames };
 }

@@ -100,6 +100,8 @@ interface Model {
 }
 
 let model: Model | null = null;
+/** a graph message (possibly "no graph") has arrived */
+let received = false;
 let emptyReason = 'Open a Python file of a dataflow.';
 let cursorNode: string | null = null;
 let selected: string | null = null;
@@ -110,6 +112,8 @@ let notice = '';
 let folding: { expanded: Set<string>; revealed: Set<string> } | null = null;
 let shown: { folded: Folded; items: Map<string, string>; edges: Map<string, number>; graph: GraphResult } | null = null;
 let lastViewKey = '';
+/** a node to bring into view once the next layout is drawn (an expanded group's first node) */
+let centreAfterRender: string | null = null;
 let renderCount = 0;
 let drawn = 0;
 const layouts = new Layouts();
@@ -209,10 +213,11 @@ async function render(): Promise<void> {
     ui.canvas.replaceChildren();
     ui.legend.replaceChildren();
     ui.title.textContent = 'Lineage';
-    showEmpty(emptyReason);
+    // before the first graph message there is nothing to explain yet
+    showEmpty(received ? emptyReason : null);
     showDetails();
-    setStatus(emptyReason);
-    drawn++;
+    setStatus(received ? emptyReason : 'Waiting for the graph…');
+    if (received) drawn++;
     finishRender(count);
     return;
   }
@@ -256,6 +261,7 @@ async function render(): Promise<void> {
     cursor: cursorNode,
     checked: m.checked,
     expandable,
+    frames: folding?.expanded,
   });
   const nodeCount = folded.nodes.length + folded.groups.length;
   setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
@@ -314,11 +320,24 @@ async function render(): Promise<void> {
     }
     if (title) title.textContent = text;
   }
+  for (const element of svg.querySelectorAll<SVGGElement>('g.cluster')) {
+    const key = drawing.frames.get(element.id);
+    if (key === undefined) continue;
+    element.dataset.frame = key;
+    const title = element.querySelector('title');
+    if (title) title.textContent = `${key}: click the frame's label to fold it back into one box`;
+  }
   shown = { folded, items: drawing.items, edges: drawing.edges, graph: visible };
   zoom.readable = READABLE_PX / FONT_SIZE;
   const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
   if (viewKey !== lastViewKey) zoom.fit(box.width, box.height, anchorPoint());
   else zoom.apply();
+  if (centreAfterRender !== null) {
+    // what the user just expanded, at a readable scale
+    const point = contentCentre(centreAfterRender);
+    if (point) zoom.centerOn(point.x, point.y);
+    centreAfterRender = null;
+  }
   lastViewKey = viewKey;
   renderLegend(colours.legend, colours.neutral);
   markSearchMatches();
@@ -611,6 +630,7 @@ async function expandNode(id: string): Promise<void> {
   if (!folding || !model) return;
   for (const other of [...model.lineage.upstream(id), ...model.lineage.downstream(id)]) folding.revealed.add(other);
   folding.revealed.add(id);
+  centreAfterRender = id;
   await render();
 }
 
@@ -623,8 +643,9 @@ async function collapseNode(id: string): Promise<void> {
 }
 
 async function expandGroup(key: string): Promise<void> {
-  if (!folding) return;
+  if (!folding || !model) return;
   folding.expanded.add(key);
+  centreAfterRender = model.graph.nodes.find((n) => groupOf(n) === key)?.id ?? null;
   await render();
 }
 
@@ -739,6 +760,12 @@ function wireControls(): void {
       return;
     }
     const element = target.closest<SVGGElement>('g.node');
+    const frame = target.closest<SVGGElement>('g.cluster');
+    if (!element && frame?.dataset.frame !== undefined && folding) {
+      folding.expanded.delete(frame.dataset.frame);
+      void render();
+      return;
+    }
     if (!element) return;
     if (element.dataset.group !== undefined) {
       void expandGroup(element.dataset.group);
@@ -762,6 +789,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   switch (message.type) {
     case 'graph': {
       const previous = model;
+      received = true;
       documentUri = message.document;
       saveState();
       emptyReason = message.reason ?? 'Open a Python file of a dataflow.';
