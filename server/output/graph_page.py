@@ -73,7 +73,7 @@ def page_graph(
         "edges": edges,
         "problems": [
             {
-                "code": p.code,
+                "code": p.code.value,
                 "severity": p.severity.value,
                 "message": p.message,
                 "location": _location(p.location, 1),
