@@ -150,10 +150,27 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
     const target = functions.find((n) => !n.location!.uri.endsWith(`/${MODULE}`)) ?? functions[0];
     assert.ok(target?.location, 'the example has functions');
     const file = target.location.uri.split('/').pop()!;
+    // find it first (the graph is larger than the panel at a readable size): Enter centres on it
+    await frame.fill('#search', target.name);
+    await frame.press('#search', 'Enter');
+    await frame.press('#search', 'Escape');
     await frame.click(`g.node[data-node="${target.id}"]`);
     await until('the details panel', async () => ((await frame.textContent('#details').catch(() => '')) ?? '').includes('Upstream'));
     assert.match((await frame.textContent('#details h2')) ?? '', new RegExp(target.name));
     await page.screenshot({ path: path.join(artifacts, 'vscode-details.png') });
+    // the details in the light and dark default themes (the README's screenshots)
+    const settingsFile = path.join(workbench.workspace, '.vscode/settings.json');
+    const good = readFileSync(settingsFile, 'utf8');
+    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
+      writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(good), 'workbench.colorTheme': theme }));
+      await until(`the ${name} theme`, async () => {
+        const dark = await page.$eval('.monaco-workbench', (e) => e.classList.contains('vs-dark'));
+        return dark === (name === 'dark');
+      });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(artifacts, `vscode-preview-${name}.png`) });
+    }
+    writeFileSync(settingsFile, good);
     await frame.click('#details >> text=Open code');
     await page.locator(`.tab.active[data-resource-name="${file}"]`).waitFor({ timeout: 15_000 });
     const line = target.location.range.start.line + 1;

@@ -97,6 +97,10 @@ interface Model {
   cycle: Set<number>;
   checked: Set<string>;
   title: string;
+  /** per-graph lists for the menus (kept: a redraw of a 20,000-node graph must not redo them) */
+  tagKeys: string[];
+  tagValues: string[];
+  colours: Map<string, ReturnType<typeof colourGroups>>;
 }
 
 let model: Model | null = null;
@@ -148,6 +152,9 @@ function makeModel(raw: GraphResult, title: string | undefined): Model {
     cycle,
     checked: new Set(full.internals.values()),
     title: title ?? raw.dataflow,
+    tagKeys: tagKeys(graph),
+    tagValues: tagValues(graph),
+    colours: new Map(),
   };
 }
 
@@ -231,7 +238,8 @@ async function render(): Promise<void> {
         : `No node matches the filter ${choices.filter}.`,
     );
   } else showEmpty(null);
-  const colours = colourGroups(m.graph, choices.colourBy);
+  const colours = m.colours.get(choices.colourBy) ?? colourGroups(m.graph, choices.colourBy);
+  m.colours.set(choices.colourBy, colours);
   const problemNodes = new Set(m.problems.keys());
   const folded = fold(visible, folding, problemNodes);
   const highlight = tagPair(choices.highlight);
@@ -246,10 +254,12 @@ async function render(): Promise<void> {
   const phantoms = new Map([...m.marks.phantoms].map(([id, p]) => [id, p.didYouMean]));
   // drawn edges' indexes refer to `visible.edges`; cycle marks are indexes into m.graph.edges
   const cycleVisible = new Set<number>();
-  const index = new Map(m.graph.edges.map((e, i) => [`${e.source}\u0000${e.target}`, i]));
-  visible.edges.forEach((e, i) => {
-    if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
-  });
+  if (m.cycle.size > 0) {
+    const index = new Map(m.graph.edges.map((e, i) => [`${e.source}\u0000${e.target}`, i]));
+    visible.edges.forEach((e, i) => {
+      if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
+    });
+  }
   const drawing = drawDot(folded, {
     colours,
     problems: m.problems,
@@ -404,12 +414,18 @@ function setOptions(select: HTMLSelectElement, options: [string, string][], valu
   return chosen;
 }
 
+let namesOf: Model | null = null;
+
 function updateChoices(m: Model): void {
-  choices.colourBy = setOptions(ui.colourBy, [['kind', 'kind'], ...tagKeys(m.graph).map((k): [string, string] => [k, `tag: ${k}`])], choices.colourBy);
-  const values = tagValues(m.graph).map((v): [string, string] => [v, v]);
+  choices.colourBy = setOptions(ui.colourBy, [['kind', 'kind'], ...m.tagKeys.map((k): [string, string] => [k, `tag: ${k}`])], choices.colourBy);
+  const values = m.tagValues.map((v): [string, string] => [v, v]);
   choices.highlight = setOptions(ui.highlight, [['', 'none'], ...values], choices.highlight);
   choices.filter = setOptions(ui.filter, [['', 'all nodes'], ...values], choices.filter);
-  ui.names.replaceChildren(...m.graph.nodes.slice(0, 5000).map((n) => option(n.name, '')));
+  if (namesOf !== m) {
+    // the search box's suggestions (the browser lists at most a few thousand anyway)
+    ui.names.replaceChildren(...m.graph.nodes.slice(0, 5000).map((n) => option(n.name, '')));
+    namesOf = m;
+  }
   ui.overview.hidden = m.graph.nodes.length <= OVERVIEW_THRESHOLD && folding === null;
   ui.overview.textContent = folding ? 'Expand all' : 'Overview';
 }
