@@ -55,7 +55,7 @@ export function previewHtml(resources: PageResources): string {
     <option value="3">depth 3</option>
     <option value="all">all</option>
   </select>
-  <label>Colour <select id="colour-by" aria-label="Colour by"><option value="kind">kind</option></select></label>
+  <label title="Colour nodes by kind or by a tag">Colour <select id="colour-by" aria-label="Colour by"><option value="kind">kind</option></select></label>
   <label title="Highlight the nodes with this tag and everything they reach">Highlight <select id="highlight" aria-label="Highlight a tag's reach"><option value="">none</option></select></label>
   <label title="Show only nodes with this tag">Filter <select id="filter" aria-label="Filter to a tag"><option value="">all nodes</option></select></label>
   <span class="spacer"></span>

@@ -152,8 +152,8 @@ describe('lineage preview page in Chromium', () => {
   });
 
   it('shows only the neighbourhood in focus mode', async () => {
-    await page.selectOption('#depth', '1');
     await redraw(() => page.check('#focus-mode'));
+    await redraw(() => page.selectOption('#depth', '1'));
     assert.deepEqual(await renderedNodes(), ['age', 'age_mean', 'age_normalized']);
     await screenshot('preview-example-focus.png');
     await redraw(() => page.uncheck('#focus-mode'));

@@ -509,11 +509,11 @@ async function pickSearchResult(): Promise<void> {
   }
   pinnedNode = first;
   selected = first;
+  showDetails();
   if (choices.focus) await render();
   await reveal(first);
   markNodes();
   markSearchMatches();
-  showDetails();
 }
 
 // --- details panel --------------------------------------------------------------------------------
@@ -620,6 +620,7 @@ function showDetails(): void {
       pinnedNode = node.id;
       choices.focus = true;
       ui.focus.checked = true;
+      ui.focus.closest('.toolbar')!.classList.add('focus-on');
       saveState();
       void render();
     }),
@@ -637,9 +638,10 @@ function openProblem(problem: GraphProblem): void {
 
 async function select(id: string | null, centre = false): Promise<void> {
   selected = id;
+  // the panel first: it narrows the graph, and the node is centred in what is left
+  showDetails();
   if (id !== null && centre) await reveal(id);
   markNodes();
-  showDetails();
 }
 
 async function expandNode(id: string): Promise<void> {
@@ -735,7 +737,12 @@ function wireControls(): void {
       void render();
     });
   };
-  onChange(ui.focus, () => (choices.focus = ui.focus.checked));
+  const toolbar = ui.focus.closest('.toolbar')!;
+  toolbar.classList.toggle('focus-on', choices.focus);
+  onChange(ui.focus, () => {
+    choices.focus = ui.focus.checked;
+    toolbar.classList.toggle('focus-on', choices.focus);
+  });
   onChange(ui.direction, () => (choices.direction = ui.direction.value as Direction));
   onChange(ui.depth, () => (choices.depth = ui.depth.value === 'all' ? null : Number(ui.depth.value)));
   onChange(ui.colourBy, () => (choices.colourBy = ui.colourBy.value));
