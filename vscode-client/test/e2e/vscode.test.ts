@@ -158,7 +158,11 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
     await until('the details panel', async () => ((await frame.textContent('#details').catch(() => '')) ?? '').includes('Upstream'));
     assert.match((await frame.textContent('#details h2')) ?? '', new RegExp(target.name));
     await page.screenshot({ path: path.join(artifacts, 'vscode-details.png') });
-    // the details in the light and dark default themes (the README's screenshots)
+    // the details in the light and dark default themes (the README's screenshots), Problems closed
+    await runCommand(page, 'View: Toggle Panel Visibility');
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await frame.fill('#search', target.name);
+    await frame.press('#search', 'Enter'); // centre it again in the wider panel
     const settingsFile = path.join(workbench.workspace, '.vscode/settings.json');
     const good = readFileSync(settingsFile, 'utf8');
     for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
@@ -171,6 +175,8 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
       await page.screenshot({ path: path.join(artifacts, `vscode-preview-${name}.png`) });
     }
     writeFileSync(settingsFile, good);
+    await runCommand(page, 'View: Toggle Panel Visibility');
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
     await frame.click('#details >> text=Open code');
     await page.locator(`.tab.active[data-resource-name="${file}"]`).waitFor({ timeout: 15_000 });
     const line = target.location.range.start.line + 1;

@@ -143,6 +143,20 @@ describe('lineage preview page in Chromium', () => {
     // the file's nodes are outlined
     assert.match(await classesOf('age_mean'), /in-document/);
     assert.doesNotMatch(await classesOf('customers'), /in-document/);
+    assert.match((await page.textContent('#legend')) ?? '', /thick outline: features\.py/);
+  });
+
+  it('draws in high-contrast themes with plain fills and thick borders', async () => {
+    await page.evaluate(() => document.body.classList.add('vscode-high-contrast'));
+    const style = await page.$eval('g.node[data-node="age"] polygon, g.node[data-node="age"] path', (e) => {
+      const s = getComputedStyle(e);
+      return { fill: s.fill, width: s.strokeWidth };
+    });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(style.fill, background);
+    assert.equal(style.width, '2px');
+    await screenshot('preview-high-contrast.png');
+    await page.evaluate(() => document.body.classList.remove('vscode-high-contrast'));
   });
 
   it('highlights the node under the cursor', async () => {

@@ -449,6 +449,9 @@ function renderLegend(legend: string[], neutral: string | null): void {
     entry.textContent = text;
     extra.push(entry);
   };
+  if (model && documentUri !== null && outlinedNodes(model).size > 0) {
+    add('legend-document', `thick outline: ${decodeURIComponent(documentUri.split('/').pop() ?? '')}`);
+  }
   if (model && model.problems.size > 0) add('legend-problem', '⚠ problem (click for details)');
   if (model && model.cycle.size > 0) add('legend-cycle', '— cycle');
   if (model && model.marks.phantoms.size > 0) add('legend-phantom', '? unknown dependency');
