@@ -41,6 +41,7 @@ export function previewHtml(resources: PageResources): string {
 <body>
 <header class="toolbar">
   <strong id="title" class="title">Lineage</strong>
+  <select id="dataflow" aria-label="Dataflow" title="This file is in several dataflows: which one to draw" hidden></select>
   <input id="search" type="search" placeholder="Find node ( / )" aria-label="Find node" list="node-names" autocomplete="off">
   <datalist id="node-names"></datalist>
   <label title="Show only the node under the cursor and its neighbours"><input id="focus-mode" type="checkbox"> Focus</label>

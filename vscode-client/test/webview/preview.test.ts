@@ -272,6 +272,18 @@ describe('lineage preview page in Chromium', () => {
     assert.deepEqual(opened.slice(-2), [200, middle.target === 'cyc_a' ? 210 : 220]);
   });
 
+  it('offers the dataflows of a module that is in several, and asks for the one picked', async () => {
+    const other = 'driver:/example/nightly.py';
+    await redraw(() => send({ type: 'graph', graph: { ...graph, dataflows: [graph.dataflow, other] }, document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await page.$eval('#dataflow', (e) => (e as HTMLElement).hidden), false);
+    const options = await page.$$eval('#dataflow option', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(options, ['run.py (driver)', 'nightly.py (driver)']);
+    await page.selectOption('#dataflow', other);
+    assert.deepEqual((await posted()).filter((m) => m.type === 'pickDataflow'), [{ type: 'pickDataflow', dataflow: other }]);
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await page.$eval('#dataflow', (e) => (e as HTMLElement).hidden), true);
+  });
+
   it('explains an empty panel instead of showing an empty canvas', async () => {
     await redraw(() => send({ type: 'graph', graph: null, document: null, reason: 'This file belongs to no dataflow.' }));
     assert.equal(await page.$$eval('g.node', (els) => els.length), 0);

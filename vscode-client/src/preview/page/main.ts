@@ -14,6 +14,7 @@ import {
   type Lineage,
   OVERVIEW_THRESHOLD,
   type ProblemMarks,
+  dataflowTitle,
   fold,
   groupOf,
   lineage,
@@ -56,6 +57,7 @@ const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const ui = {
   title: $<HTMLElement>('title'),
+  dataflow: $<HTMLSelectElement>('dataflow'),
   search: $<HTMLInputElement>('search'),
   names: $<HTMLDataListElement>('node-names'),
   focus: $<HTMLInputElement>('focus-mode'),
@@ -229,6 +231,10 @@ async function render(): Promise<void> {
     return;
   }
   ui.title.textContent = m.title;
+  const flows = m.raw.dataflows ?? [];
+  ui.dataflow.hidden = flows.length < 2;
+  ui.title.hidden = flows.length >= 2;
+  if (flows.length >= 2) setOptions(ui.dataflow, flows.map((d): [string, string] => [d, d === m.raw.dataflow ? m.title : dataflowTitle(d)]), m.raw.dataflow);
   updateChoices(m);
   const visible = visibleGraph(m);
   if (visible.nodes.length === 0) {
@@ -751,6 +757,7 @@ function wireControls(): void {
   onChange(ui.colourBy, () => (choices.colourBy = ui.colourBy.value));
   onChange(ui.highlight, () => (choices.highlight = ui.highlight.value));
   onChange(ui.filter, () => (choices.filter = ui.filter.value));
+  ui.dataflow.addEventListener('change', () => vscode.postMessage({ type: 'pickDataflow', dataflow: ui.dataflow.value }));
   ui.search.addEventListener('input', markSearchMatches);
   ui.search.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') void pickSearchResult();
