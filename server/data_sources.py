@@ -1,6 +1,7 @@
 """Where a node's data comes from, as a reader of the dataflow means it.
 
-A node's *sources* are the loaders it rests on: a node tagged `source=...`, a `@load_from` /
+A node's *sources* are the loaders it rests on: a node tagged `source=...` (unless it comes from a
+node with the same tag, as a loader's `@extract_columns` columns do), a `@load_from` /
 `@dataloader` loader, or a function with no node parameters (it reads a path or a connection it
 is given) — and the external inputs reached without passing one.  `@check_output` splits a
 function `fn` into `fn_raw`, one validator node per check, and `fn`; those internals are part of
@@ -79,15 +80,14 @@ def is_source(graph: Dataflow, node: NodeSpec) -> bool:
     node parameters."""
     if checked_node(graph, node.name) is not None:
         return False
-    if "source" in node.user_tags or node.tags.get(LOADER_TAG):
+    if node.tags.get(LOADER_TAG):
         return True
-    if node.kind is not NodeKind.FUNCTION:
-        return False
-    return all(
-        graph.nodes[u].kind is not NodeKind.FUNCTION
-        for u in upstream(graph, node.name)
-        if u in graph.nodes
-    )
+    ups = [graph.nodes[u] for u in upstream(graph, node.name) if u in graph.nodes]
+    if node.kind is NodeKind.FUNCTION and all(u.kind is not NodeKind.FUNCTION for u in ups):
+        return True
+    # a tagged node is a source unless it comes from one with the same tag (a loader's columns)
+    tag = node.user_tags.get("source")
+    return tag is not None and not any(u.user_tags.get("source") == tag for u in ups)
 
 
 def sources(graph: Dataflow, name: str) -> list[NodeSpec]:

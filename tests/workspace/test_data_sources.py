@@ -33,6 +33,7 @@ def plans(plans_path: str) -> tuple[pd.DataFrame, dict]:
     return pd.read_csv(plans_path), {}
 
 
+@tag(source="crm_db")
 def age(customers: pd.DataFrame) -> pd.Series:
     return customers["age"]
 
@@ -60,6 +61,7 @@ def test_loaders_are_the_sources_not_the_paths_they_read(project: Project) -> No
     assert data_sources.is_source(graph, graph.nodes["customers"])  # source= tag
     assert data_sources.is_source(graph, graph.nodes["events"])  # no node parameters
     assert data_sources.is_source(graph, graph.nodes["plans"])  # @dataloader
+    # tagged like the loader it comes from: part of that source, not another one
     assert not data_sources.is_source(graph, graph.nodes["age"])
 
 

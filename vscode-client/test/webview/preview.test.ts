@@ -179,8 +179,8 @@ describe('lineage preview page in Chromium', () => {
     await until('details', async () => !(await page.$eval('#details', (e) => (e as HTMLElement).hidden)));
     const text = (await page.textContent('#details')) ?? '';
     assert.match(text, /age_mean/);
-    // `age` is a column of the CRM loader, tagged with its source
-    assert.match(text, /Sources\s*age \(source=crm_db, owner=data-eng\)/);
+    // `age` is a column of the CRM loader, tagged like it: the loader is the source
+    assert.match(text, /Sources\s*customers \(loader, source=crm_db, owner=data-eng\)/);
     assert.doesNotMatch(text, /data_dir/, 'the loaded data is the source, not the path it is read from');
     assert.match(text, /Owners\s*data-eng/);
     assert.match(text, /PII\s*no PII-tagged node reaches it/);
