@@ -7,7 +7,7 @@
  * comes from VS Code; the page keeps only view choices (in the webview's saved state, which also
  * lets the panel come back after a reload).
  */
-import { FONT_SIZE, READABLE_PX, drawDot } from '../dot';
+import { FONT_SIZE, READABLE_PX, drawDotAsync } from '../dot';
 import {
   type Folded,
   GROUP_PREFIX,
@@ -266,7 +266,9 @@ async function render(): Promise<void> {
       if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
     });
   }
-  const drawing = drawDot(folded, {
+  const nodeCount = folded.nodes.length + folded.groups.length;
+  setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
+  const drawing = await drawDotAsync(folded, {
     colours,
     problems: m.problems,
     phantoms,
@@ -278,9 +280,8 @@ async function render(): Promise<void> {
     checked: m.checked,
     expandable,
     frames: folding?.expanded,
-  });
-  const nodeCount = folded.nodes.length + folded.groups.length;
-  setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
+  }, () => count !== renderCount);
+  if (drawing === null) return;
   let svgText: string;
   try {
     svgText = await layouts.layout(drawing.dot);
