@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
+from ..data_sources import hover_lineage
 from .convert import JsonObject
 from .graph_index import GraphIndex
 from .locate import Locator, Role, Target
@@ -51,6 +52,7 @@ def _where(node: NodeSpec) -> str:
 def node_markdown(index: GraphIndex, node: NodeSpec) -> str:
     """Everything hover says about one node."""
     f = facts(index, node)
+    upstream, downstream, sources = hover_lineage(index.graph, node)
     type_text = node.type.text if node.type is not None else "?"
     lines = [f"```python\n{node.name}: {type_text}\n```", f"*{_where(node)}*"]
     if node.doc:
@@ -58,15 +60,15 @@ def node_markdown(index: GraphIndex, node: NodeSpec) -> str:
     tags = node.user_tags
     if tags:
         lines.append(f"**Tags** {_tags(tags)}")
-    lines.append(f"**Upstream** {_names(f.upstream)}  \n**Downstream** {_names(f.downstream)}")
-    if f.sources:
+    lines.append(f"**Upstream** {_names(upstream)}  \n**Downstream** {_names(downstream)}")
+    if sources:
         parts = []
-        for src in f.sources[:MAX_LISTED]:
+        for src in sources[:MAX_LISTED]:
             kind = "loader" if src.kind is NodeKind.FUNCTION else src.kind.value
             owners = {k: v for k, v in src.user_tags.items() if k in ("source", "owner")}
             extra = f", {_tags(owners)}" if owners else ""
             parts.append(f"`{src.name}` ({kind}{extra})")
-        more = len(f.sources) - MAX_LISTED
+        more = len(sources) - MAX_LISTED
         lines.append(
             "**Depends on** " + ", ".join(parts) + (f" and {more} more" if more > 0 else "")
         )
