@@ -12,9 +12,12 @@ Used by hover (and the same rules are applied to the graph JSON by the VS Code p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from livedag.engine.adjacency import tables_of
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.rules.adapters import LOADER_TAG
-from livedag.engine.rules.validation import CHECKED_NODE_TAG
+from livedag.engine.rules.check_output import CHECKED_NODE_TAG
 from livedag.engine.specs import NodeKind, NodeSpec
 
 
@@ -43,7 +46,7 @@ def checked_node(graph: Dataflow, name: str) -> str | None:
 
 
 def _fold(
-    graph: Dataflow, names: list[str], step: dict[str, dict[str, object]], of: str
+    graph: Dataflow, names: list[str], step: Mapping[str, Mapping[str, object]], of: str
 ) -> list[str]:
     out: list[str] = []
     seen = {of}
@@ -65,13 +68,13 @@ def _fold(
 
 def upstream(graph: Dataflow, name: str) -> list[str]:
     """Direct upstream of `name`, `@check_output` internals replaced by what they read."""
-    pred = graph.graph._pred
+    _, _, pred = tables_of(graph.graph)
     return _fold(graph, list(pred.get(name, {})), pred, name)
 
 
 def downstream(graph: Dataflow, name: str) -> list[str]:
     """Direct downstream of `name`, `@check_output` internals replaced by their function."""
-    succ = graph.graph._succ
+    _, succ, _ = tables_of(graph.graph)
     return _fold(graph, list(succ.get(name, {})), succ, name)
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_harness import open_file
 from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import open_file
 
 pytestmark = pytest.mark.asyncio
 
