@@ -1,8 +1,9 @@
 """Decorators that annotate nodes without changing the graph's shape.
 
-`tag`, `tag_outputs`, `schema.output` and `cache` only add tags (Hamilton implements all four as
-tags), so they run in the DECORATE phase and select their nodes the way Hamilton's node decorators
-do (`target_`: None → the sinks, `...` → every node, a name or names → those nodes).
+`tag`, `tag_outputs`, `schema.output`, `cache` and `accept_error_sentinels` only add tags
+(Hamilton implements all five as tags), so they run in the DECORATE phase and select their nodes
+the way Hamilton's node decorators do (`target_`: None → the sinks, `...` → every node, a name
+or names → those nodes).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ RESERVED_TAG_NAMESPACES = (
 SCHEMA_OUTPUT_TAG = "hamilton.internal.schema_output"
 CACHE_BEHAVIOR_TAG = "cache.behavior"
 CACHE_FORMAT_TAG = "cache.format"
+# `@accept_error_sentinels`: the tag, and the value, GracefulErrorAdapter looks for.
+ERROR_SENTINEL_TAG = "hamilton.error_sentinel"
+INJECTION_ALLOWED = "injection is requested"
 
 
 def _key_problem(key: str, bypass_reserved: bool) -> str | None:
@@ -242,3 +246,18 @@ def cache(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]
         elif val:
             tags[key] = val
     return _with_tags(nodes, _targets(call, target, nodes, ctx), tags)
+
+
+@rule("accept_error_sentinels", phase=Phase.DECORATE, bare_ok=True)
+def accept_error_sentinels(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@accept_error_sentinels` (Hamilton's `hamilton.lifecycle.default`): the node runs even
+    when GracefulErrorAdapter hands it an upstream failure's sentinel value, instead of being
+    skipped.  Hamilton implements it as a reserved tag on the function's sinks, as here."""
+    if not call.bare:
+        raise DecoratorError(
+            "@accept_error_sentinels is a plain decorator: write it without parentheses "
+            "(with them, importing the module fails)",
+            call.location,
+        )
+    chosen = {id(n) for n in select_targets(None, nodes, call)}
+    return _with_tags(nodes, chosen, {ERROR_SENTINEL_TAG: INJECTION_ALLOWED})
