@@ -292,3 +292,33 @@ def test_view_run_marks_retrieved_nodes(make_module: ModuleFactory, tmp_path: Pa
     assert second.count('xlabel="from cache"') == 3  # raw, doubled, total
     assert (tmp_path / "run.dot").read_text() == second
     assert dr.cache.view_run(dr.cache.run_ids[0]) == first
+
+
+def test_materialized_saver_is_cached_as_in_hamilton(
+    make_module: ModuleFactory, tmp_path: Path
+) -> None:
+    from hamilton import driver as hamilton_driver
+    from hamilton.io.materialization import to
+
+    module = make_module(
+        """
+import pandas as pd
+
+CALLS = []
+
+def frame(n: int) -> pd.DataFrame:
+    CALLS.append("frame")
+    return pd.DataFrame({"a": range(n)})
+"""
+    )
+    runs: dict[str, list[Any]] = {}
+    for kind, made in (("livedag", driver), ("hamilton", hamilton_driver)):
+        runs[kind] = []
+        for _ in range(2):
+            dr = made.Builder().with_modules(module).with_cache(path=tmp_path / kind).build()
+            module.CALLS.clear()
+            saver = to.csv(id="saved", dependencies=["frame"], path=str(tmp_path / f"{kind}.csv"))
+            dr.materialize(saver, inputs={"n": 3})
+            runs[kind].append((_what_ran(dr), list(module.CALLS)))
+    assert runs["livedag"] == runs["hamilton"]
+    assert runs["livedag"][1] == ({"frame": "get_result", "saved": "get_result"}, [])
