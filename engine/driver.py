@@ -110,12 +110,19 @@ class Driver:
         _refuse_unsupported(adapters)
         # Dynamic execution or an adapter running nodes elsewhere (Dask); None: in process.
         adapters, self.graph_executor = runners.pick(adapters, _graph_executor)
-        if self.graph_executor is not None and any(isinstance(a, ResultCache) for a in adapters):
-            raise NotImplementedError(
-                f"with_cache() with {type(self.graph_executor).__name__} is not supported: "
-                f"livedag's cache runs with the in-process executor only; drop with_cache() or "
-                f"the dynamic execution / Dask adapter"
-            )
+        if any(isinstance(a, ResultCache) for a in adapters):
+            elsewhere = [type(self.graph_executor).__name__] if self.graph_executor else []
+            elsewhere += [
+                type(a).__name__
+                for a in adapters
+                if callable(getattr(a, "do_remote_execute", None))
+            ]
+            if elsewhere:
+                raise NotImplementedError(
+                    f"with_cache() with {', '.join(elsewhere)} is not supported: livedag's cache "
+                    f"runs with the in-process executor only; drop with_cache() or the dynamic "
+                    f"execution / Dask / Ray adapter"
+                )
         if _use_legacy_adapter and not any(_builds_result(a) for a in adapters):
             adapters.append(base.PandasDataFrameResult())
         self.adapter = LifecycleAdapterSet(*adapters)
