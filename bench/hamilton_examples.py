@@ -172,6 +172,7 @@ EXAMPLES = (
         extra_script=_RUN_MODULES,
     ),
     Example("dask/hello_world", "dask/hello_world", "run.py", needs=("a Dask graph adapter",)),
+    Example("ray/hello_world", "ray/hello_world", "run.py", needs=("a Ray graph adapter",)),
 )
 
 
