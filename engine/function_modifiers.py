@@ -224,6 +224,7 @@ dataloader = Decorator("dataloader")
 datasaver = Decorator("datasaver")
 with_columns = Decorator("with_columns")
 cache = Decorator("cache")
+ray_remote_options = Decorator("ray_remote_options")
 # Hamilton's `hamilton_exclude` is used bare: `@hamilton_exclude`.  `@hamilton_exclude()` is
 # recorded too (not bare), so the rule can say what Hamilton would fail on.
 hamilton_exclude = Decorator("hamilton_exclude", plain_ok=True)
@@ -262,6 +263,7 @@ __all__ = [
     "parameterize_sources",
     "parameterize_values",
     "parameterized_inputs",
+    "ray_remote_options",
     "parameterized_subdag",
     "parametrized",
     "parametrized_input",

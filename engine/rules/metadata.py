@@ -1,13 +1,14 @@
 """Decorators that annotate nodes without changing the graph's shape.
 
-`tag`, `tag_outputs`, `schema.output`, `cache` and `accept_error_sentinels` only add tags
-(Hamilton implements all five as tags), so they run in the DECORATE phase and select their nodes
-the way Hamilton's node decorators do (`target_`: None → the sinks, `...` → every node, a name
-or names → those nodes).
+`tag`, `tag_outputs`, `schema.output`, `cache`, `ray_remote_options` and
+`accept_error_sentinels` only add tags (Hamilton implements all six as tags), so they run in the
+DECORATE phase and select their nodes the way Hamilton's node decorators do (`target_`: None →
+the sinks, `...` → every node, a name or names → those nodes).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -246,6 +247,37 @@ def cache(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]
         elif val:
             tags[key] = val
     return _with_tags(nodes, _targets(call, target, nodes, ctx), tags)
+
+
+@rule("ray_remote_options", phase=Phase.DECORATE)
+def ray_remote_options(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@ray_remote_options(num_cpus=2, resources={...})`: options for the node's Ray task, kept
+    as Hamilton keeps them: `ray_remote.<option>` tags holding the value as JSON, on the sinks."""
+    if call.args:
+        raise DecoratorError(
+            "@ray_remote_options takes keyword arguments only: @ray_remote_options(num_cpus=2)",
+            call.location,
+        )
+    tags: dict[str, Any] = {}
+    for option, value in call.kwargs.items():
+        if isinstance(value, Unknown):
+            ctx.report(
+                Code.UNKNOWABLE,
+                f"@ray_remote_options: {option} cannot be known without running code",
+                value.location or call.location,
+                Severity.INFO,
+            )
+            continue
+        try:
+            tags[f"ray_remote.{option}"] = json.dumps(value)
+        except TypeError:
+            raise DecoratorError(
+                f"@ray_remote_options: {option}={value!r} is not JSON-serializable; Ray options "
+                f"are numbers, strings and dicts of them",
+                call.location,
+            ) from None
+    chosen = {id(n) for n in select_targets(None, nodes, call)}
+    return _with_tags(nodes, chosen, tags)
 
 
 @rule("accept_error_sentinels", phase=Phase.DECORATE, bare_ok=True)

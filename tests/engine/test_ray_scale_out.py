@@ -201,3 +201,24 @@ def test_result_cache_is_refused_with_ray(shipped: ModuleMaker, tmp_path: Path) 
             .with_cache(path=tmp_path / "cache")
             .build()
         )
+
+
+def test_ray_remote_options_reach_the_task(shipped: ModuleMaker) -> None:
+    module = shipped(
+        """
+import ray
+from hamilton.function_modifiers.metadata import ray_remote_options
+
+@ray_remote_options(num_cpus=2)
+def wide(x: int) -> dict:
+    return ray.get_runtime_context().get_assigned_resources()
+
+def narrow(x: int) -> dict:
+    return ray.get_runtime_context().get_assigned_resources()
+"""
+    )
+    adapter = h_ray.RayGraphAdapter(base.DictResult())
+    dr = driver.Builder().with_modules(module).with_adapters(adapter).build()
+    assert dr.graph.node("wide").tags["ray_remote.num_cpus"] == "2"
+    result = dr.execute(["wide", "narrow"], inputs={"x": 1})
+    assert result == {"wide": {"CPU": 2.0}, "narrow": {"CPU": 1.0}}
