@@ -159,6 +159,21 @@ EXAMPLES = (
         needs=("dynamic execution (Parallelizable/Collect)", "lifecycle adapters"),
     ),
     Example(
+        "parallelism/graceful_running (threads)",
+        "parallelism/graceful_running",
+        "run.py",
+        ("--mode", "multithreading"),
+        needs=("dynamic execution on threads", "lifecycle adapters"),
+    ),
+    Example(
+        "parallelism/graceful_running (dask)",
+        "parallelism/graceful_running",
+        "run.py",
+        ("--mode", "dask"),
+        needs=("Hamilton's DaskExecutor for parallel blocks", "lifecycle adapters"),
+    ),
+    Example("module_overrides", "module_overrides", "run.py"),
+    Example(
         "mutate",
         "mutate/abstract_functionality_blueprint",
         "run_modules.py",
