@@ -7,8 +7,10 @@ Each example's script runs twice in a fresh copy of its folder, in a subprocess 
 is, once with only `hamilton.driver` swapped for `livedag.engine.driver` (`sys.modules` is set
 before the script runs, so `from hamilton import driver` gets livedag's).  The decorators, the
 adapters and everything else stay Hamilton's.  Outputs compared: the exit status, what the
-script prints (object addresses and temporary paths masked) and the data files it writes (csv,
-json, txt; images and pickles are not compared).  Each example prints "same" or why it differs.
+script prints (object addresses, temporary paths and Dask cluster addresses masked), the data
+files it writes (csv, json, txt) and which pictures it writes (png, svg, pdf, dot: whether each
+was written, not its bytes); pickles are not compared.  Each example prints "same" or why it
+differs.
 
 Data the checkout lacks (large files are missing from it) is replaced by stand-in data with the
 same columns, the same for both runs, and the report says so.  Not run in CI: it needs the
