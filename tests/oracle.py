@@ -42,6 +42,7 @@ IMPORT_MAP: tuple[tuple[str, str], ...] = (
     ),
     (r"\bfrom hamilton import driver\b", "from livedag.engine import driver"),
     (r"\bhamilton\.htypes\b", "livedag.engine.htypes"),
+    (r"\bhamilton\.lifecycle(\.default)?\b", "livedag.engine.lifecycle"),
     (r"\bfrom hamilton import htypes\b", "from livedag.engine import htypes"),
 )
 
