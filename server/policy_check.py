@@ -1,0 +1,480 @@
+"""Checking `[[tool.livedag.policies]]` (policies.py) against a dataflow: LD011.
+
+Runs on the keystroke path, so the check of version N+1 starts from the check of version N and
+redoes only what the re-linked nodes can change:
+
+- **must_not_reach**: the nodes data from a `from` match reaches ("tainted") are kept per policy.
+  Data passes a node unless it matches `unless_through`.  After an edit only the *region* below the
+  changed nodes (their descendants in the old graph and in the new one) can gain or lose taint; the
+  rest keeps it, and the region is spread again from its edges.  A tainted target (a
+  `must_not_reach` match that is not itself an `unless_through` match) is a violation.
+- **require_tags** / **allowed_values** look at one node at a time: only changed nodes are looked at
+  again.
+
+A must_not_reach violation is reported at the edge that creates the forbidden path: the parameter
+through which the consumer joins it.  Every edge the editor saw appear is stamped with the version
+that added it; the violation blames the newest edge on its path (the one just typed), and the
+first edge, where the matched data is first taken in, when none is newer than the rest (a cold
+check, as `livedag lint` makes).  A violation keeps its path and blamed edge while that path
+still holds, so a diagnostic does not wander while the user types elsewhere.  Violations blamed
+on the same edge are one diagnostic; related information walks the path node by node.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from livedag.engine.codes import Code
+from livedag.engine.dataflow import Dataflow
+from livedag.engine.specs import Location, NodeKind, NodeSpec, Problem, Related
+
+from .policies import Policy, PolicyKind, TagMatch, tag_values
+
+Edge = tuple[str, str]
+# Above this share of the graph, an incremental region costs more than checking afresh.
+REGION_SHARE = 0.5
+
+
+@dataclass
+class _Reach:
+    """One must_not_reach policy's state over one graph."""
+
+    sources: set[str]
+    targets: set[str]
+    barriers: set[str]
+    tainted: set[str]
+    violations: dict[str, tuple[tuple[str, ...], int]]  # target -> (path, blamed edge index)
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class _Marks:
+    """One require_tags / allowed_values policy's findings, by node."""
+
+    found: dict[str, Problem]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """The policies' findings over one dataflow, and what the next version's check starts from."""
+
+    policies: tuple[Policy, ...]
+    graph: Dataflow | None
+    version: int = 0
+    stamps: Mapping[Edge, int] = field(default_factory=dict)
+    states: tuple[_Reach | _Marks, ...] = ()
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for state in self.states for p in state.problems]
+
+    def subject_to(self, name: str) -> list[tuple[Policy, str]]:
+        """The policies that speak of node `name`, each with how: as what paths start from,
+        what they must not reach, what lets them through, or the nodes a tag rule applies to."""
+        found: list[tuple[Policy, str]] = []
+        node = self.graph.nodes.get(name) if self.graph is not None else None
+        for policy, state in zip(self.policies, self.states, strict=True):
+            if isinstance(state, _Reach):
+                if name in state.sources:
+                    found.append((policy, "from"))
+                if name in state.targets:
+                    found.append((policy, "must_not_reach"))
+                if name in state.barriers:
+                    found.append((policy, "unless_through"))
+            elif node is not None and _applies(policy, node):
+                found.append((policy, "for"))
+        return found
+
+
+NO_POLICIES = PolicyCheck((), None)
+
+
+def check_policies(
+    policies: Sequence[Policy],
+    graph: Dataflow,
+    previous: PolicyCheck | None = None,
+    changed: Iterable[str] | None = None,
+) -> PolicyCheck:
+    """The policies checked over `graph`: from `previous` (the check of the graph `graph` was
+    re-linked from) when `changed` names the nodes re-linked, else afresh."""
+    policies = tuple(policies)
+    if not policies:
+        return NO_POLICIES
+    if (
+        previous is None
+        or changed is None
+        or previous.graph is None
+        or previous.policies != policies
+    ):
+        return _cold(policies, graph)
+    return _update(policies, graph, previous, set(changed))
+
+
+# --- cold ----------------------------------------------------------------------------------------
+
+
+def _cold(policies: tuple[Policy, ...], graph: Dataflow) -> PolicyCheck:
+    states: list[_Reach | _Marks] = []
+    nodes = graph.nodes
+    succ = graph.graph._succ  # networkx's plain dicts: no view object per step
+    pred = graph.graph._pred
+    for policy in policies:
+        if policy.kind is PolicyKind.MUST_NOT_REACH:
+            sources, targets, barriers = _members(policy, nodes.values())
+            tainted: set[str] = set()
+            _spread(sources, None, succ, barriers, tainted)
+            violations = {}
+            for target in targets:
+                if target in tainted and target not in barriers:
+                    path = _path(target, pred, sources, tainted, barriers)
+                    if path is not None:
+                        violations[target] = (path, _blame(path, {}))
+            state = _Reach(sources, targets, barriers, tainted, violations)
+            state.problems = _reach_problems(policy, state, nodes)
+            states.append(state)
+        else:
+            found = {}
+            for node in nodes.values():
+                problem = _mark(policy, node)
+                if problem is not None:
+                    found[node.name] = problem
+            states.append(_Marks(found, tuple(found.values())))
+    return PolicyCheck(policies, graph, 0, {}, tuple(states))
+
+
+def _members(policy: Policy, nodes: Iterable[NodeSpec]) -> tuple[set[str], set[str], set[str]]:
+    sources: set[str] = set()
+    targets: set[str] = set()
+    barriers: set[str] = set()
+    through = policy.unless_through
+    for node in nodes:
+        tags = node.tags
+        if not tags:
+            continue
+        if policy.source.matches(tags):
+            sources.add(node.name)
+        if policy.target.matches(tags):
+            targets.add(node.name)
+        if through is not None and through.matches(tags):
+            barriers.add(node.name)
+    return sources, targets, barriers
+
+
+def _spread(
+    seeds: Iterable[str],
+    region: set[str] | None,
+    succ: Mapping[str, Mapping[str, Any]],
+    barriers: set[str],
+    tainted: set[str],
+) -> None:
+    """Adds to `tainted` what data from `seeds` reaches (within `region` when given); a barrier
+    is reached but passes nothing on."""
+    stack = [s for s in seeds if s not in tainted]
+    tainted.update(stack)
+    while stack:
+        node = stack.pop()
+        if node in barriers:
+            continue
+        for after in succ.get(node, ()):
+            if after not in tainted and (region is None or after in region):
+                tainted.add(after)
+                stack.append(after)
+
+
+def _path(
+    target: str,
+    pred: Mapping[str, Mapping[str, Any]],
+    sources: set[str],
+    tainted: set[str],
+    barriers: set[str],
+) -> tuple[str, ...] | None:
+    """A shortest path from a source to `target` through nodes that pass data on."""
+    if target in sources:
+        return (target,)
+    parent: dict[str, str | None] = {target: None}
+    queue = deque([target])
+    while queue:
+        node = queue.popleft()
+        for before in sorted(pred.get(node, ())):
+            if before in parent or before not in tainted or before in barriers:
+                continue
+            parent[before] = node
+            if before in sources:
+                path = [before]
+                step: str | None = node
+                while step is not None:
+                    path.append(step)
+                    step = parent[step]
+                return tuple(path)
+            queue.append(before)
+    return None
+
+
+def _blame(path: tuple[str, ...], stamps: Mapping[Edge, int]) -> int:
+    """The index of the edge a violation is reported at: the newest, else the first."""
+    best, newest = 0, -1
+    for index in range(len(path) - 1):
+        stamp = stamps.get((path[index], path[index + 1]), 0)
+        if stamp > newest:
+            best, newest = index, stamp
+    return best
+
+
+def _applies(policy: Policy, node: NodeSpec) -> bool:
+    return node.kind is NodeKind.FUNCTION and policy.applies_to.matches(node.tags)
+
+
+def _mark(policy: Policy, node: NodeSpec) -> Problem | None:
+    """A require_tags / allowed_values finding on one node, if it breaks the policy."""
+    if not _applies(policy, node):
+        return None
+    tags = node.tags
+    if policy.kind is PolicyKind.REQUIRE_TAGS:
+        missing = [key for key in policy.required if key not in tags]
+        if not missing:
+            return None
+        said = f"`{node.name}` has no tag {', '.join(missing)}"
+        hint = f"add @tag({', '.join(f'{k}=...' for k in missing)})"
+    else:
+        wrong = []
+        for key, allowed in policy.allowed:
+            if key in tags:
+                bad = [v for v in tag_values(tags[key]) if v not in allowed]
+                if bad:
+                    wrong.append(f"{key}={', '.join(bad)} (allowed: {', '.join(sorted(allowed))})")
+        if not wrong:
+            return None
+        said = f"`{node.name}` has {'; '.join(wrong)}"
+        hint = "use one of the allowed values"
+    return Problem(
+        Code.POLICY_VIOLATION,
+        policy.severity,
+        _message(policy, said, hint),
+        node.location,
+        node=node.name,
+    )
+
+
+def _message(policy: Policy, said: str, hint: str) -> str:
+    why = policy.message or hint
+    return f"policy {policy.name}: {said}; {why}"
+
+
+# --- problems of must_not_reach ------------------------------------------------------------------
+
+
+def _parameter(nodes: Mapping[str, NodeSpec], consumer: str, producer: str) -> Location | None:
+    """Where `consumer` asks for `producer`: its parameter (or decorator argument)."""
+    spec = nodes.get(consumer)
+    if spec is None:
+        return None
+    for dependency in spec.dependencies:
+        if dependency.name == producer and dependency.location is not None:
+            return dependency.location
+    return spec.location
+
+
+def _tags_text(match: TagMatch, tags: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={'/'.join(tag_values(tags[k]))}" for k, _ in match.wanted if k in tags)
+
+
+def _reach_problems(
+    policy: Policy, state: _Reach, nodes: Mapping[str, NodeSpec]
+) -> tuple[Problem, ...]:
+    groups: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+    for target in sorted(state.violations):
+        path, blamed = state.violations[target]
+        key = path[blamed : blamed + 2]
+        groups.setdefault(key, []).append((target, path))
+    problems = []
+    for key, found in groups.items():
+        target, path = found[0]
+        if len(key) == 2:
+            where = _parameter(nodes, key[1], key[0])
+        else:
+            where = nodes[key[0]].location if key[0] in nodes else None
+        source = nodes[path[0]]
+        end = nodes[target]
+        said = (
+            f"`{path[0]}` ({_tags_text(policy.source, source.tags)}) reaches `{target}` "
+            f"({_tags_text(policy.target, end.tags)})"
+        )
+        if len(path) > 2:
+            said += " through " + " -> ".join(f"`{n}`" for n in path[1:-1])
+        elif len(path) == 1:
+            said = f"`{target}` is both {policy.source} and {policy.target}"
+        others = [t for t, _ in found[1:]]
+        if others:
+            shown = ", ".join(f"`{t}`" for t in others[:5])
+            said += f"; through the same edge it also reaches {shown}"
+            if len(others) > 5:
+                said += f" and {len(others) - 5} more"
+        hint = f"no path may lead from {policy.source} to {policy.target}"
+        if policy.unless_through is not None:
+            hint += f" unless it passes a node with {policy.unless_through}"
+        related = []
+        for index, name in enumerate(path):
+            spec = nodes.get(name)
+            if spec is None or spec.location is None:
+                continue
+            if index == 0:
+                text = f"{name}: {policy.source} (where the path starts)"
+            elif index == len(path) - 1:
+                text = f"{name}: {policy.target} (what it must not reach)"
+            else:
+                text = f"{name}: step {index} of the path"
+            related.append(Related(spec.location, text))
+        for other in others:
+            spec = nodes.get(other)
+            if spec is not None and spec.location is not None:
+                related.append(Related(spec.location, f"{other}: also reached"))
+        problems.append(
+            Problem(
+                Code.POLICY_VIOLATION,
+                policy.severity,
+                _message(policy, said, hint),
+                where,
+                tuple(related),
+                node=key[-1],
+            )
+        )
+    return tuple(problems)
+
+
+# --- incremental ---------------------------------------------------------------------------------
+
+
+def _descendants(
+    starts: Iterable[str], succ: Mapping[str, Mapping[str, Any]], into: set[str]
+) -> None:
+    stack = [s for s in starts if s in succ]
+    into.update(stack)
+    while stack:
+        for after in succ[stack.pop()]:
+            if after not in into:
+                into.add(after)
+                stack.append(after)
+
+
+def _update(
+    policies: tuple[Policy, ...], graph: Dataflow, previous: PolicyCheck, changed: set[str]
+) -> PolicyCheck:
+    old = previous.graph
+    assert old is not None
+    if not changed:
+        return PolicyCheck(policies, graph, previous.version, previous.stamps, previous.states)
+    nodes = graph.nodes
+    succ, pred = graph.graph._succ, graph.graph._pred
+    old_pred = old.graph._pred
+    region: set[str] = set(changed)
+    _descendants(changed, succ, region)
+    _descendants(changed, old.graph._succ, region)
+    if len(region) > REGION_SHARE * max(len(nodes), 1):
+        return _cold(policies, graph)
+    version = previous.version + 1
+    stamps = dict(previous.stamps)
+    for name in changed:
+        now = pred.get(name, {})
+        before = old_pred.get(name, {})
+        for producer in now:
+            if producer not in before:
+                stamps[(producer, name)] = version
+        for producer in before:
+            if producer not in now:
+                stamps.pop((producer, name), None)
+    states: list[_Reach | _Marks] = []
+    for policy, state in zip(policies, previous.states, strict=True):
+        if isinstance(state, _Reach):
+            states.append(_update_reach(policy, state, nodes, succ, pred, region, changed, stamps))
+        else:
+            states.append(_update_marks(policy, state, nodes, changed))
+    return PolicyCheck(policies, graph, version, stamps, tuple(states))
+
+
+def _update_reach(
+    policy: Policy,
+    state: _Reach,
+    nodes: Mapping[str, NodeSpec],
+    succ: Mapping[str, Mapping[str, Any]],
+    pred: Mapping[str, Mapping[str, Any]],
+    region: set[str],
+    changed: set[str],
+    stamps: Mapping[Edge, int],
+) -> _Reach:
+    sources, targets, barriers = set(state.sources), set(state.targets), set(state.barriers)
+    for name in changed:
+        sources.discard(name)
+        targets.discard(name)
+        barriers.discard(name)
+    present = [nodes[name] for name in changed if name in nodes]
+    more = _members(policy, present)
+    sources |= more[0]
+    targets |= more[1]
+    barriers |= more[2]
+    tainted = state.tainted - region
+    seeds = []
+    for name in region:
+        if name not in nodes:
+            continue
+        if name in sources or any(
+            before not in region and before in tainted and before not in barriers
+            for before in pred.get(name, ())
+        ):
+            seeds.append(name)
+    _spread(seeds, region, succ, barriers, tainted)
+    violations = dict(state.violations)
+    dirty = False
+    for target in [t for t in violations if t in region]:
+        # Its path may run through a re-linked node (a new NodeSpec, a new location): the
+        # problems are made again even when the path and its blamed edge still hold.
+        dirty = True
+        path, blamed = violations.pop(target)
+        if target in targets and target in tainted and target not in barriers:
+            if _holds(path, sources, tainted, barriers, pred):
+                violations[target] = (path, blamed)
+    for target in region & targets:
+        if target in violations or target not in tainted or target in barriers:
+            continue
+        found = _path(target, pred, sources, tainted, barriers)
+        if found is not None:
+            violations[target] = (found, _blame(found, stamps))
+            dirty = True
+    fresh = _Reach(sources, targets, barriers, tainted, violations, state.problems)
+    if dirty:
+        fresh.problems = _reach_problems(policy, fresh, nodes)
+    return fresh
+
+
+def _holds(
+    path: tuple[str, ...],
+    sources: set[str],
+    tainted: set[str],
+    barriers: set[str],
+    pred: Mapping[str, Mapping[str, Any]],
+) -> bool:
+    """Whether an earlier violation's path is still a path that breaks the policy."""
+    if path[0] not in sources:
+        return False
+    for index, name in enumerate(path[:-1]):
+        if name not in tainted or name in barriers or name not in pred.get(path[index + 1], ()):
+            return False
+    return True
+
+
+def _update_marks(
+    policy: Policy, state: _Marks, nodes: Mapping[str, NodeSpec], changed: set[str]
+) -> _Marks:
+    found = dict(state.found)
+    dirty = False
+    for name in changed:
+        had = found.pop(name, None)
+        node = nodes.get(name)
+        problem = _mark(policy, node) if node is not None else None
+        if problem is not None:
+            found[name] = problem
+        dirty = dirty or had is not None or problem is not None
+    return _Marks(found, tuple(found.values()) if dirty else state.problems)
