@@ -3,11 +3,15 @@
 Runs on the keystroke path, so the check of version N+1 starts from the check of version N and
 redoes only what the re-linked nodes can change:
 
-- **must_not_reach**: the nodes data from a `from` match reaches ("tainted") are kept per policy.
-  Data passes a node unless it matches `unless_through`.  After an edit only the *region* below the
-  changed nodes (their descendants in the old graph and in the new one) can gain or lose taint; the
-  rest keeps it, and the region is spread again from its edges.  A tainted target (a
-  `must_not_reach` match that is not itself an `unless_through` match) is a violation.
+- **must_not_reach**: which nodes data from a `from` match reaches ("tainted") is kept per
+  policy, with, for each node, how many of its producers pass data on (a node passes it on unless
+  it matches `unless_through`) and one of them (its parent on a path back to a source).  An edit
+  changes the edges into the re-linked nodes and their tags; the counts are adjusted for exactly
+  those, and only nodes whose count falls to zero or rises from it are looked at again, gains
+  before losses (a parameter swapped for another that carries the same data changes nothing
+  downstream).  Work follows what changed, not the size of the graph.  Counting needs an acyclic
+  graph: with a cycle (LD001) the check is made afresh.  A tainted target (a `must_not_reach`
+  match that is not itself an `unless_through` match) is a violation; its path follows parents.
 - **require_tags** / **allowed_values** look at one node at a time: only changed nodes are looked at
   again.
 
@@ -39,13 +43,27 @@ REGION_SHARE = 0.5
 
 
 @dataclass
+class _Taint:
+    """Where one must_not_reach policy's data goes, over the latest graph.
+
+    Mutable and large, so it is handed from one version's check to the next rather than copied:
+    `spent` marks the check it was taken from, which can then no longer be updated."""
+
+    count: dict[str, int]  # node -> how many of its producers pass data on
+    tainted: set[str]  # sources, and nodes with a producer that passes data on
+    passing: set[str]  # tainted nodes that are no barrier
+    parent: dict[str, str | None]  # tainted node -> a passing producer (None: a source)
+    spent: bool = False
+
+
+@dataclass
 class _Reach:
     """One must_not_reach policy's state over one graph."""
 
     sources: set[str]
     targets: set[str]
     barriers: set[str]
-    tainted: set[str]
+    taint: _Taint
     violations: dict[str, tuple[tuple[str, ...], int]]  # target -> (path, blamed edge index)
     problems: tuple[Problem, ...] = ()
 
@@ -121,19 +139,16 @@ def _cold(policies: tuple[Policy, ...], graph: Dataflow) -> PolicyCheck:
     states: list[_Reach | _Marks] = []
     nodes = graph.nodes
     succ = graph.graph._succ  # networkx's plain dicts: no view object per step
-    pred = graph.graph._pred
     for policy in policies:
         if policy.kind is PolicyKind.MUST_NOT_REACH:
             sources, targets, barriers = _members(policy, nodes.values())
-            tainted: set[str] = set()
-            _spread(sources, None, succ, barriers, tainted)
+            taint = _spread(sources, succ, barriers)
             violations = {}
             for target in targets:
-                if target in tainted and target not in barriers:
-                    path = _path(target, pred, sources, tainted, barriers)
-                    if path is not None:
-                        violations[target] = (path, _blame(path, {}))
-            state = _Reach(sources, targets, barriers, tainted, violations)
+                if target in taint.tainted and target not in barriers:
+                    path = _path(target, taint.parent)
+                    violations[target] = (path, _blame(path, {}))
+            state = _Reach(sources, targets, barriers, taint, violations)
             state.problems = _reach_problems(policy, state, nodes)
             states.append(state)
         else:
@@ -165,53 +180,36 @@ def _members(policy: Policy, nodes: Iterable[NodeSpec]) -> tuple[set[str], set[s
 
 
 def _spread(
-    seeds: Iterable[str],
-    region: set[str] | None,
-    succ: Mapping[str, Mapping[str, Any]],
-    barriers: set[str],
-    tainted: set[str],
-) -> None:
-    """Adds to `tainted` what data from `seeds` reaches (within `region` when given); a barrier
-    is reached but passes nothing on."""
-    stack = [s for s in seeds if s not in tainted]
-    tainted.update(stack)
-    while stack:
-        node = stack.pop()
-        if node in barriers:
-            continue
-        for after in succ.get(node, ()):
-            if after not in tainted and (region is None or after in region):
-                tainted.add(after)
-                stack.append(after)
-
-
-def _path(
-    target: str,
-    pred: Mapping[str, Mapping[str, Any]],
-    sources: set[str],
-    tainted: set[str],
-    barriers: set[str],
-) -> tuple[str, ...] | None:
-    """A shortest path from a source to `target` through nodes that pass data on."""
-    if target in sources:
-        return (target,)
-    parent: dict[str, str | None] = {target: None}
-    queue = deque([target])
+    sources: Iterable[str], succ: Mapping[str, Mapping[str, Any]], barriers: set[str]
+) -> _Taint:
+    """Where data from `sources` goes: breadth first, so parents make shortest paths."""
+    parent: dict[str, str | None] = {s: None for s in sorted(sources) if s in succ}
+    queue = deque(parent)
     while queue:
         node = queue.popleft()
-        for before in sorted(pred.get(node, ())):
-            if before in parent or before not in tainted or before in barriers:
-                continue
-            parent[before] = node
-            if before in sources:
-                path = [before]
-                step: str | None = node
-                while step is not None:
-                    path.append(step)
-                    step = parent[step]
-                return tuple(path)
-            queue.append(before)
-    return None
+        if node in barriers:
+            continue
+        for after in succ[node]:
+            if after not in parent:
+                parent[after] = node
+                queue.append(after)
+    tainted = set(parent)
+    passing = tainted - barriers
+    count: dict[str, int] = {}
+    for node in passing:
+        for after in succ[node]:
+            count[after] = count.get(after, 0) + 1
+    return _Taint(count, tainted, passing, parent)
+
+
+def _path(target: str, parent: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The path from a source to tainted `target`, following parents."""
+    path = [target]
+    step = parent[target]
+    while step is not None and len(path) <= len(parent):
+        path.append(step)
+        step = parent[step]
+    return tuple(reversed(path))
 
 
 def _blame(path: tuple[str, ...], stamps: Mapping[Edge, int]) -> int:
@@ -348,18 +346,6 @@ def _reach_problems(
 # --- incremental ---------------------------------------------------------------------------------
 
 
-def _descendants(
-    starts: Iterable[str], succ: Mapping[str, Mapping[str, Any]], into: set[str]
-) -> None:
-    stack = [s for s in starts if s in succ]
-    into.update(stack)
-    while stack:
-        for after in succ[stack.pop()]:
-            if after not in into:
-                into.add(after)
-                stack.append(after)
-
-
 def _update(
     policies: tuple[Policy, ...], graph: Dataflow, previous: PolicyCheck, changed: set[str]
 ) -> PolicyCheck:
@@ -367,29 +353,34 @@ def _update(
     assert old is not None
     if not changed:
         return PolicyCheck(policies, graph, previous.version, previous.stamps, previous.states)
+    if graph.nodes_on_cycles() or any(
+        isinstance(state, _Reach) and state.taint.spent for state in previous.states
+    ):
+        return _cold(policies, graph)
     nodes = graph.nodes
     succ, pred = graph.graph._succ, graph.graph._pred
     old_pred = old.graph._pred
-    region: set[str] = set(changed)
-    _descendants(changed, succ, region)
-    _descendants(changed, old.graph._succ, region)
-    if len(region) > REGION_SHARE * max(len(nodes), 1):
-        return _cold(policies, graph)
     version = previous.version + 1
     stamps = dict(previous.stamps)
+    added: list[Edge] = []
+    removed: list[Edge] = []
     for name in changed:
         now = pred.get(name, {})
         before = old_pred.get(name, {})
         for producer in now:
             if producer not in before:
                 stamps[(producer, name)] = version
+                added.append((producer, name))
         for producer in before:
             if producer not in now:
                 stamps.pop((producer, name), None)
+                removed.append((producer, name))
     states: list[_Reach | _Marks] = []
     for policy, state in zip(policies, previous.states, strict=True):
         if isinstance(state, _Reach):
-            states.append(_update_reach(policy, state, nodes, succ, pred, region, changed, stamps))
+            states.append(
+                _update_reach(policy, state, nodes, succ, pred, changed, added, removed, stamps)
+            )
         else:
             states.append(_update_marks(policy, state, nodes, changed))
     return PolicyCheck(policies, graph, version, stamps, tuple(states))
@@ -401,66 +392,129 @@ def _update_reach(
     nodes: Mapping[str, NodeSpec],
     succ: Mapping[str, Mapping[str, Any]],
     pred: Mapping[str, Mapping[str, Any]],
-    region: set[str],
     changed: set[str],
+    added: Sequence[Edge],
+    removed: Sequence[Edge],
     stamps: Mapping[Edge, int],
 ) -> _Reach:
+    taint = state.taint
+    state.taint = _Taint({}, set(), set(), {}, spent=True)  # handed over (see `_Taint`)
+    taint = _Taint(taint.count, taint.tainted, taint.passing, taint.parent)
+    count, tainted, passing, parent = taint.count, taint.tainted, taint.passing, taint.parent
     sources, targets, barriers = set(state.sources), set(state.targets), set(state.barriers)
     for name in changed:
         sources.discard(name)
         targets.discard(name)
         barriers.discard(name)
-    present = [nodes[name] for name in changed if name in nodes]
-    more = _members(policy, present)
+    more = _members(policy, [nodes[name] for name in changed if name in nodes])
     sources |= more[0]
     targets |= more[1]
     barriers |= more[2]
-    tainted = state.tainted - region
-    seeds = []
-    for name in region:
-        if name not in nodes:
+    # The counts follow the new edges at once; which nodes flip is settled below.
+    for producer, consumer in removed:
+        if producer in passing:
+            count[consumer] -= 1
+    for producer, consumer in added:
+        if producer in passing:
+            count[consumer] = count.get(consumer, 0) + 1
+    for name in changed:
+        if name not in nodes and name not in succ:  # gone: its edges were all in `removed`
+            count.pop(name, None)
+            parent.pop(name, None)
+            tainted.discard(name)
+            passing.discard(name)
+    flipped: set[str] = set()
+    losses: list[str] = []
+    queue = deque(sorted(name for name in changed if name in succ))
+    # gains first: a node that merely swapped one carrier of the data for another never flips
+    while queue:
+        node = queue.popleft()
+        now = node in sources or count.get(node, 0) > 0
+        if not now:
+            if node in tainted:
+                losses.append(node)
             continue
-        if name in sources or any(
-            before not in region and before in tainted and before not in barriers
-            for before in pred.get(name, ())
-        ):
-            seeds.append(name)
-    _spread(seeds, region, succ, barriers, tainted)
+        _reparent(node, sources, passing, parent, pred)
+        if node not in tainted:
+            tainted.add(node)
+            flipped.add(node)
+        passes = node not in barriers
+        if passes and node not in passing:
+            passing.add(node)
+            for after in succ[node]:
+                count[after] = count.get(after, 0) + 1
+                queue.append(after)
+        elif not passes and node in passing:
+            losses.append(node)
+    stack = losses
+    while stack:
+        node = stack.pop()
+        now = node in sources or count.get(node, 0) > 0
+        if now:
+            _reparent(node, sources, passing, parent, pred)
+            if node not in barriers or node not in passing:
+                continue
+        elif node in tainted:
+            tainted.discard(node)
+            parent.pop(node, None)
+            flipped.add(node)
+        if node in passing:
+            passing.discard(node)
+            for after in succ[node]:
+                count[after] -= 1
+                stack.append(after)
+        elif node in tainted:  # still tainted, its parent may have gone
+            _reparent(node, sources, passing, parent, pred)
     violations = dict(state.violations)
     dirty = False
-    for target in [t for t in violations if t in region]:
-        # Its path may run through a re-linked node (a new NodeSpec, a new location): the
-        # problems are made again even when the path and its blamed edge still hold.
-        dirty = True
-        path, blamed = violations.pop(target)
-        if target in targets and target in tainted and target not in barriers:
-            if _holds(path, sources, tainted, barriers, pred):
-                violations[target] = (path, blamed)
-    for target in region & targets:
-        if target in violations or target not in tainted or target in barriers:
+    for target in [*violations, *((flipped | changed) & targets)]:
+        kept = violations.get(target)
+        live = target in targets and target in tainted and target not in barriers
+        if kept is not None and live and not changed.intersection(kept[0]):
+            if _holds(kept[0], sources, passing, pred):
+                continue
+        if kept is None and not live:
             continue
-        found = _path(target, pred, sources, tainted, barriers)
-        if found is not None:
-            violations[target] = (found, _blame(found, stamps))
-            dirty = True
-    fresh = _Reach(sources, targets, barriers, tainted, violations, state.problems)
+        dirty = True
+        violations.pop(target, None)
+        if live:
+            path = _path(target, parent)
+            violations[target] = (path, _blame(path, stamps))
+    fresh = _Reach(sources, targets, barriers, taint, violations, state.problems)
     if dirty:
         fresh.problems = _reach_problems(policy, fresh, nodes)
     return fresh
 
 
+def _reparent(
+    node: str,
+    sources: set[str],
+    passing: set[str],
+    parent: dict[str, str | None],
+    pred: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Keeps `parent[node]` a passing producer of a tainted node (None for a source)."""
+    if node in sources:
+        parent[node] = None
+        return
+    known = parent.get(node)
+    producers = pred.get(node, {})
+    if known is not None and known in passing and known in producers:
+        return
+    parent[node] = next((p for p in producers if p in passing), None)
+
+
 def _holds(
     path: tuple[str, ...],
     sources: set[str],
-    tainted: set[str],
-    barriers: set[str],
+    passing: set[str],
     pred: Mapping[str, Mapping[str, Any]],
 ) -> bool:
     """Whether an earlier violation's path is still a path that breaks the policy."""
     if path[0] not in sources:
         return False
     for index, name in enumerate(path[:-1]):
-        if name not in tainted or name in barriers or name not in pred.get(path[index + 1], ()):
+        if name not in passing or name not in pred.get(path[index + 1], ()):
             return False
     return True
 
