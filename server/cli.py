@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
@@ -140,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--format", choices=["text", "json"], default="text")
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH")
         sub.set_defaults(run=run_lineage)
+
+    _add_diff(commands)
 
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("server_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -328,6 +331,38 @@ def _known_codes(codes: Iterable[str], where: str) -> frozenset[Code]:
 
 def run_lineage(args: argparse.Namespace) -> int:
     from .lineage_command import run
+
+    return run(args)
+
+
+def _add_diff(commands: Any) -> None:
+    from .diff import FAIL_ON
+
+    diff = commands.add_parser(
+        "diff",
+        help="what a change does to the lineage: two git revisions (or a revision and the work "
+        "tree), or two folders",
+    )
+    diff.add_argument("base", metavar="BASE", help="a git revision (main, HEAD~1) or a folder")
+    diff.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        help="a git revision or a folder (default: the files on disk)",
+    )
+    diff.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    diff.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        help=f"exit 1 when the diff has any of these (comma-separated): {', '.join(FAIL_ON)}",
+    )
+    _add_dataflow(diff, " (default: every dataflow)")
+    _add_config(diff)
+    diff.set_defaults(run=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from .diff_command import run
 
     return run(args)
 
