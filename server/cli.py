@@ -224,8 +224,14 @@ def run_graph(args: argparse.Namespace) -> int:
         ]
         _answer(args, "\n".join(pictures))
         return 0
+    from .policy_views import policies_json
+
     documents = [
-        {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
+        {
+            "dataflow": flow.name,
+            **fmt.graph_json(flow.view.graph, scope.problems_of(flow)),
+            "policies": policies_json(flow.view.policies, flow.view.graph.nodes),
+        }
         for flow in flows
     ]
     if args.output:

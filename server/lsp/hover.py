@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
+from ..policy_views import policies_markdown
 from .convert import JsonObject
 from .graph_index import GraphIndex
 from .locate import Locator, Role, Target
@@ -113,6 +114,9 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         text = target_markdown(session.indexes.of(view.graph), view, target)
         if text is None:
             return None
+        governed = policies_markdown(view.policies, target.name)  # [[tool.livedag.policies]]
+        if governed:
+            text += "\n\n" + governed
         if len(cursor.snapshot.dataflows_for(cursor.path)) > 1:
             text += f"\n\n---\ndataflow `{view.name}`"
         return JsonObject(  # a `Hover`, already in its JSON form (see `convert.JsonObject`)
