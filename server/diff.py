@@ -385,12 +385,12 @@ def _rename_text(text: str, renamed: Mapping[str, str]) -> str:
 
 
 def _violations(check: PolicyCheck) -> set[tuple[str, str]]:
-    """Each violation as (policy, what: `source` -> `target`, or the node and what it lacks)."""
+    """Each violation as (policy, what: the target reached, or the node and what it lacks)."""
     found: set[tuple[str, str]] = set()
     for policy, state in zip(check.policies, check.states, strict=True):
         if isinstance(state, _Reach):
-            for target, (path, _) in state.violations.items():
-                found.add((policy.name, f"`{path[0]}` reaches `{target}`"))
+            for target in state.violations:  # by target: a shorter path is no new violation
+                found.add((policy.name, f"{policy.source} reaches `{target}`"))
         elif isinstance(state, _Marks):
             for problem in state.found.values():
                 found.add((policy.name, problem.message.partition(": ")[2].partition(";")[0]))

@@ -110,7 +110,7 @@ def test_json_names_every_kind_of_change(livedag: Run, history: Path) -> None:
     # with no `artifact` tags, artifacts are the outputs: age_group, fed to export, is none now
     assert lineage["paths_removed"] == [{"source": "age", "artifact": "age_group", "pii": True}]
     assert lineage["policies_violated"] == [
-        {"policy": "pii-stays-internal", "what": "`email` reaches `export`"}
+        {"policy": "pii-stays-internal", "what": "PII=true reaches `export`"}
     ]
     assert lineage["outputs_broken"] == [{"driver": "run.py", "output": "age_bucket"}]
     assert "public_report" in lineage["outputs_affected"]  # domain, re-typed, feeds it
@@ -131,17 +131,17 @@ def test_fail_on_and_exit_codes(livedag: Run, history: Path) -> None:
 
 
 def test_the_work_tree_is_the_default_head_and_is_left_alone(livedag: Run, history: Path) -> None:
-    (history / "export.py").write_text(
-        textwrap.dedent(EXPORT).lstrip().replace("email: pd.Series, ", "")
-    )
+    anonymized = EXPORT.replace("email: pd.Series, age_group: pd.Series", "email_hash: pd.Series")
+    (history / "export.py").write_text(textwrap.dedent(anonymized).lstrip())
     status = git(history, "status", "--porcelain")
     head = git(history, "rev-parse", "HEAD")
     result = livedag("diff", "HEAD", "--format", "json")
     assert result.code == 0, result.err
     (flow,) = json.loads(result.out)["dataflows"]
-    assert flow["edges"]["removed"] == [["email", "export"]]
+    assert flow["edges"]["removed"] == [["age_group", "export"], ["email", "export"]]
+    assert flow["edges"]["added"] == [["email_hash", "export"]]
     assert flow["lineage"]["policies_satisfied"] == [
-        {"policy": "pii-stays-internal", "what": "`email` reaches `export`"}
+        {"policy": "pii-stays-internal", "what": "PII=true reaches `export`"}
     ]
     # nothing checked out, nothing staged
     assert git(history, "status", "--porcelain") == status
