@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,22 @@ def test_a_bad_policy_is_a_usage_error_naming_the_key(livedag: Run, leaky: Path)
     assert result.code == 2
     assert "policies[0] (pii-stays-internal) from.PII" in result.err
     assert 'write PII = "true"' in result.err
+
+
+README = Path(__file__).parent.parent.parent / "README.md"
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+
+
+def test_the_readme_worked_example_is_what_lint_prints(
+    livedag: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    section = README.read_text().split("## Policies")[1].split("\n## ")[0]
+    toml = section.split("```toml\n")[1].split("```")[0]
+    console = section.split("```console\n")[1].split("```")[0].splitlines()
+    assert console[0] == "$ livedag lint examples/"
+    shutil.copytree(EXAMPLES, tmp_path / "examples", ignore=shutil.ignore_patterns("data"))
+    (tmp_path / "pyproject.toml").write_text(toml)
+    monkeypatch.chdir(tmp_path)
+    result = livedag("lint", "examples/")
+    assert result.code == 1
+    assert result.out.splitlines() == console[1:]
