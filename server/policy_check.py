@@ -9,9 +9,11 @@ redoes only what the re-linked nodes can change:
   changes the edges into the re-linked nodes and their tags; the counts are adjusted for exactly
   those, and only nodes whose count falls to zero or rises from it are looked at again, gains
   before losses (a parameter swapped for another that carries the same data changes nothing
-  downstream).  Work follows what changed, not the size of the graph.  Counting needs an acyclic
-  graph: with a cycle (LD001) the check is made afresh.  A tainted target (a `must_not_reach`
-  match that is not itself an `unless_through` match) is a violation; its path follows parents.
+  downstream).  Work follows what changed, not the size of the graph.  On a cycle (LD001) a count
+  can live on the cycle's own support, so a tainted node on a cycle that loses support is taken
+  out with all it passes data to and tainted again from the outside (`_rederive`).  A tainted
+  target (a `must_not_reach` match that is not itself an `unless_through` match) is a
+  violation; its path follows parents.
 - **require_tags** / **allowed_values** look at one node at a time: only changed nodes are looked at
   again.
 
@@ -353,10 +355,9 @@ def _update(
     assert old is not None
     if not changed:
         return PolicyCheck(policies, graph, previous.version, previous.stamps, previous.states)
-    if graph.nodes_on_cycles() or any(
-        isinstance(state, _Reach) and state.taint.spent for state in previous.states
-    ):
+    if any(isinstance(state, _Reach) and state.taint.spent for state in previous.states):
         return _cold(policies, graph)
+    cyclic = graph.nodes_on_cycles()
     nodes = graph.nodes
     succ, pred = graph.graph._succ, graph.graph._pred
     old_pred = old.graph._pred
@@ -379,7 +380,9 @@ def _update(
     for policy, state in zip(policies, previous.states, strict=True):
         if isinstance(state, _Reach):
             states.append(
-                _update_reach(policy, state, nodes, succ, pred, changed, added, removed, stamps)
+                _update_reach(
+                    policy, state, nodes, succ, pred, changed, added, removed, stamps, cyclic
+                )
             )
         else:
             states.append(_update_marks(policy, state, nodes, changed))
@@ -396,6 +399,7 @@ def _update_reach(
     added: Sequence[Edge],
     removed: Sequence[Edge],
     stamps: Mapping[Edge, int],
+    cyclic: set[str],
 ) -> _Reach:
     taint = state.taint
     state.taint = _Taint({}, set(), set(), {}, spent=True)  # handed over (see `_Taint`)
@@ -411,9 +415,16 @@ def _update_reach(
     targets |= more[1]
     barriers |= more[2]
     # The counts follow the new edges at once; which nodes flip is settled below.
+    # On a cycle a count can stay above zero on the cycle's own support: such nodes are
+    # suspects, re-derived at the end (`_rederive`).
+    suspects: set[str] = set()
+    if cyclic:
+        suspects.update(n for n in changed if n in cyclic and n in tainted)
     for producer, consumer in removed:
         if producer in passing:
             count[consumer] -= 1
+            if consumer in cyclic:
+                suspects.add(consumer)
     for producer, consumer in added:
         if producer in passing:
             count[consumer] = count.get(consumer, 0) + 1
@@ -463,8 +474,12 @@ def _update_reach(
             for after in succ[node]:
                 count[after] -= 1
                 stack.append(after)
+                if after in cyclic:
+                    suspects.add(after)
         elif node in tainted:  # still tainted, its parent may have gone
             _reparent(node, sources, passing, parent, pred)
+    if suspects:
+        flipped |= _rederive(suspects & tainted, taint, sources, barriers, succ, pred)
     violations = dict(state.violations)
     dirty = False
     for target in [*violations, *((flipped | changed) & targets)]:
@@ -484,6 +499,53 @@ def _update_reach(
     if dirty:
         fresh.problems = _reach_problems(policy, fresh, nodes)
     return fresh
+
+
+def _rederive(
+    suspects: set[str],
+    taint: _Taint,
+    sources: set[str],
+    barriers: set[str],
+    succ: Mapping[str, Mapping[str, Any]],
+    pred: Mapping[str, Mapping[str, Any]],
+) -> set[str]:
+    """Taint again, from scratch, `suspects` (tainted nodes on cycles that lost some support)
+    and what they pass data to.
+
+    Whatever a node of that region passes data to is in the region too, so taking the region's
+    own contributions out leaves each count with the producers outside it, and spreading again
+    from the region's sources and supported nodes gives its taint; nothing outside changes.
+    Returns the region (the nodes whose taint may have changed)."""
+    count, tainted, passing, parent = taint.count, taint.tainted, taint.passing, taint.parent
+    region = set(suspects)
+    stack = [n for n in suspects if n in passing]
+    while stack:
+        for after in succ[stack.pop()]:
+            if after not in region:
+                region.add(after)
+                if after in passing:
+                    stack.append(after)
+    for node in region & passing:
+        for after in succ[node]:
+            count[after] -= 1
+    passing -= region
+    tainted -= region
+    for node in region:
+        parent.pop(node, None)
+    queue = deque(sorted(n for n in region if n in sources or count.get(n, 0) > 0))
+    while queue:
+        node = queue.popleft()
+        if node in tainted:
+            continue
+        tainted.add(node)
+        _reparent(node, sources, passing, parent, pred)
+        if node not in barriers:
+            passing.add(node)
+            for after in succ[node]:
+                count[after] = count.get(after, 0) + 1
+                if after not in tainted:
+                    queue.append(after)
+    return region
 
 
 def _reparent(

@@ -14,10 +14,17 @@ from .sample_project import PII_POLICY
 TAGS = ['@tag(PII="true")', '@tag(visibility="public")', '@tag(anonymizer="true")', "", ""]
 
 
-def module(rnd: random.Random, size: int) -> tuple[list[str], list[list[int]]]:
+def dependencies(rnd: random.Random, i: int, size: int, cycles: bool) -> list[int]:
+    """Up to three earlier functions; with `cycles`, sometimes a later one (a cycle, LD001)."""
+    chosen = set(rnd.sample(range(i), k=min(i, rnd.randint(0, 3))))
+    if cycles and i < size - 1 and rnd.random() < 0.15:
+        chosen.add(rnd.randrange(i + 1, size))
+    return sorted(chosen)
+
+
+def module(rnd: random.Random, size: int, cycles: bool) -> tuple[list[str], list[list[int]]]:
     tags = [rnd.choice(TAGS) for _ in range(size)]
-    deps = [sorted(rnd.sample(range(i), k=min(i, rnd.randint(0, 3)))) for i in range(size)]
-    return tags, deps
+    return tags, [dependencies(rnd, i, size, cycles) for i in range(size)]
 
 
 def source(tags: list[str], deps: list[list[int]]) -> str:
@@ -40,25 +47,27 @@ def violations(ws: Workspace) -> dict[str, list[str]]:
     return {"targets": sorted(state.violations), "tainted": sorted(state.taint.tainted)}
 
 
-@pytest.mark.parametrize("seed", [1, 17, 99])
-def test_random_edits(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "cycles"), [(1, False), (17, False), (99, True), (5, True), (23, True), (42, True)]
+)
+def test_random_edits(tmp_path: Path, seed: int, cycles: bool) -> None:
     rnd = random.Random(seed)
     size = 30
     (tmp_path / "pyproject.toml").write_text(
         '[[tool.livedag.dataflows]]\nname = "flow"\nmodules = ["flow"]\n' + PII_POLICY
     )
     path = tmp_path / "flow.py"
-    tags, deps = module(rnd, size)
+    tags, deps = module(rnd, size, cycles)
     path.write_text(source(tags, deps))
     live = Workspace([tmp_path])
     live.index()
-    seen = set()
+    seen, looped = set(), set()
     for _ in range(40):
         i = rnd.randrange(1, size)
         if rnd.random() < 0.5:
             tags[i] = rnd.choice(TAGS)
         else:
-            deps[i] = sorted(rnd.sample(range(i), k=min(i, rnd.randint(0, 3))))
+            deps[i] = dependencies(rnd, i, size, cycles)
         text = source(tags, deps)
         live.update(path, text)
         path.write_text(text)
@@ -67,4 +76,6 @@ def test_random_edits(tmp_path: Path, seed: int) -> None:
         found = violations(live)
         assert found == violations(cold)
         seen.add(len(found["targets"]))
+        looped.add(bool(live.snapshot.dataflows[0].graph.nodes_on_cycles()))
     assert len(seen) >= 2  # the edits made and cleared violations
+    assert (True in looped) == cycles  # with cycles, some versions have one
