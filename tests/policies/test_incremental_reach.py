@@ -47,9 +47,7 @@ def violations(ws: Workspace) -> dict[str, list[str]]:
     return {"targets": sorted(state.violations), "tainted": sorted(state.taint.tainted)}
 
 
-@pytest.mark.parametrize(
-    ("seed", "cycles"), [(1, False), (17, False), (99, True), (5, True), (23, True), (42, True)]
-)
+@pytest.mark.parametrize(("seed", "cycles"), [(1, False), (17, False), (99, True), (5, True)])
 def test_random_edits(tmp_path: Path, seed: int, cycles: bool) -> None:
     rnd = random.Random(seed)
     size = 30
@@ -79,3 +77,38 @@ def test_random_edits(tmp_path: Path, seed: int, cycles: bool) -> None:
         looped.add(bool(live.snapshot.dataflows[0].graph.nodes_on_cycles()))
     assert len(seen) >= 2  # the edits made and cleared violations
     assert (True in looped) == cycles  # with cycles, some versions have one
+
+
+CYCLE = """
+from hamilton.function_modifiers import tag
+
+@tag(PII="true")
+def email(raw: int) -> int:
+    return raw
+
+def a(email: int, b: int) -> int:
+    return b
+
+def b(a: int) -> int:
+    return a
+
+@tag(visibility="public")
+def report(b: int) -> int:
+    return b
+"""
+
+
+def test_a_cycle_does_not_keep_data_flowing_once_its_source_is_cut(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.livedag.dataflows]]\nname = "flow"\nmodules = ["flow"]\n' + PII_POLICY
+    )
+    path = tmp_path / "flow.py"
+    path.write_text(CYCLE)
+    ws = Workspace([tmp_path])
+    ws.index()
+    assert violations(ws)["targets"] == ["report"]
+    ws.update(path, CYCLE.replace("def a(email: int, b: int)", "def a(b: int)"))
+    # a and b still feed each other, but nothing brings PII into the cycle any more
+    assert violations(ws) == {"targets": [], "tainted": ["email"]}
+    ws.update(path, CYCLE)
+    assert violations(ws)["targets"] == ["report"]
