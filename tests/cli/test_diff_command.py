@@ -204,3 +204,54 @@ def test_markdown_for_a_pull_request_with_a_mermaid_picture(livedag: Run, histor
     assert classes[by_label["domain"]] == "changed"
     assert (by_label["email"], "==>", by_label["export"]) in edges  # new edges drawn bold
     assert len(nodes) <= 40
+
+
+VARIANTS = """
+from hamilton.function_modifiers import config
+
+@config.when(region="eu")
+def weight__eu(base: float) -> float:
+    return base * 2
+
+@config.when_not(region="eu")
+def weight__other(base: float) -> float:
+    return base
+
+def scaled(weight: float) -> float:
+    return weight
+"""
+VARIANTS_RUN = """
+from hamilton import driver
+import flow
+
+dr = driver.Builder().with_modules(flow).with_config({"region": "eu"}).build()
+dr.execute(["scaled"], inputs={"base": 1.0})
+"""
+
+
+def test_config_variants_and_one_dataflow(livedag: Run, tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder, region in ((old, "eu"), (new, "us")):
+        folder.mkdir()
+        write(folder, {"flow.py": VARIANTS.replace('region="eu"', f'region="{region}"')})
+        write(folder, {"run.py": VARIANTS_RUN})
+    result = livedag("diff", str(old), str(new), "--format", "json", "--dataflow", "run.py")
+    assert result.code == 0, result.err
+    (flow,) = json.loads(result.out)["dataflows"]
+    assert flow["config"]["variants"] == [
+        {
+            "function": "flow.weight__eu",
+            "from": "@config.when(region='eu')",
+            "to": "@config.when(region='us')",
+        },
+        {
+            "function": "flow.weight__other",
+            "from": "@config.when_not(region='eu')",
+            "to": "@config.when_not(region='us')",
+        },
+    ]
+    # built with region=eu, the dataflow now takes the other variant of `weight`
+    assert flow["nodes"]["body_changed"] == ["weight"]
+    assert flow["lineage"]["outputs_affected"] == ["scaled"]
+    unknown = livedag("diff", str(old), str(new), "--dataflow", "nope")
+    assert unknown.code == 2 and "no such dataflow on either side" in unknown.err
