@@ -144,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_diff(commands)
 
+    report = commands.add_parser(
+        "report",
+        help="compliance report: per tagged source (PII, source system), what it reaches, "
+        "which artifacts and owners, the policies in force",
+    )
+    report.add_argument("--format", choices=["markdown", "html", "json"], default="markdown")
+    _add_dataflow(report, " (default: every dataflow of the paths)")
+    _add_config(report)
+    report.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    report.set_defaults(run=run_report)
+
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("server_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     serve.set_defaults(run=run_serve)
@@ -371,6 +382,21 @@ def run_diff(args: argparse.Namespace) -> int:
     from .diff_command import run
 
     return run(args)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    scope = scope_of(args)
+    flows = scope.pick(args.dataflow)
+    if not flows:
+        raise UsageError(scope.no_dataflow())
+    for flow in flows:
+        warn_missing(scope, flow, "report")
+    found = report.report(scope, flows)
+    write = {"json": report.to_json, "html": report.to_html}.get(args.format, report.to_markdown)
+    out(write(found))
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
