@@ -3,8 +3,9 @@
 A revision is read from git's object store (`git ls-tree` lists it, `git cat-file --batch` reads
 every blob in one process) into a temporary folder: the work tree, the index and HEAD are never
 touched, and nothing is run.  Only what the analysis reads is copied: `.py` files and
-`pyproject.toml`.  Where the command runs inside the repository (a subfolder), the same subfolder
-of the revision is the one compared.
+`pyproject.toml`; the work tree's `.venv` (or `venv`) is linked in, so both sides see the same
+installed packages (livedag lists their folders; it never imports them).  Where the command
+runs inside the repository (a subfolder), the same subfolder of the revision is compared.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ class DiffSources:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        for venv in (".venv", "venv"):  # the same environment as the work tree (plugins)
+            if (top / venv / "pyvenv.cfg").is_file() and not (root / venv).exists():
+                (root / venv).symlink_to(top / venv, target_is_directory=True)
         inside = self.cwd.relative_to(top)
         folder = root / inside
         if not folder.is_dir():
