@@ -55,6 +55,8 @@ class _Taint:
     tainted: set[str]  # sources, and nodes with a producer that passes data on
     passing: set[str]  # tainted nodes that are no barrier
     parent: dict[str, str | None]  # tainted node -> a passing producer (None: a source)
+    # node -> the targets whose reported path runs through it (to find what an edit touches)
+    through: dict[str, set[str]] = field(default_factory=dict)
     spent: bool = False
 
 
@@ -150,6 +152,7 @@ def _cold(policies: tuple[Policy, ...], graph: Dataflow) -> PolicyCheck:
                 if target in taint.tainted and target not in barriers:
                     path = _path(target, taint.parent)
                     violations[target] = (path, _blame(path, {}))
+                    _index(taint.through, target, path)
             state = _Reach(sources, targets, barriers, taint, violations)
             state.problems = _reach_problems(policy, state, nodes)
             states.append(state)
@@ -403,7 +406,7 @@ def _update_reach(
 ) -> _Reach:
     taint = state.taint
     state.taint = _Taint({}, set(), set(), {}, spent=True)  # handed over (see `_Taint`)
-    taint = _Taint(taint.count, taint.tainted, taint.passing, taint.parent)
+    taint = _Taint(taint.count, taint.tainted, taint.passing, taint.parent, taint.through)
     count, tainted, passing, parent = taint.count, taint.tainted, taint.passing, taint.parent
     sources, targets, barriers = set(state.sources), set(state.targets), set(state.barriers)
     for name in changed:
@@ -481,24 +484,47 @@ def _update_reach(
     if suspects:
         flipped |= _rederive(suspects & tainted, taint, sources, barriers, succ, pred)
     violations = dict(state.violations)
+    through = taint.through
+    touched = flipped | changed
+    affected = touched & targets
+    for name in touched:
+        affected |= through.get(name, set())
     dirty = False
-    for target in [*violations, *((flipped | changed) & targets)]:
+    for target in sorted(affected):
         kept = violations.get(target)
         live = target in targets and target in tainted and target not in barriers
-        if kept is not None and live and not changed.intersection(kept[0]):
-            if _holds(kept[0], sources, passing, pred):
-                continue
+        if kept is not None and live and _holds(kept[0], sources, passing, pred):
+            if changed.intersection(kept[0]):  # same path, but a re-linked node: new locations
+                dirty = True
+            continue
         if kept is None and not live:
             continue
         dirty = True
-        violations.pop(target, None)
+        if kept is not None:
+            del violations[target]
+            _unindex(through, target, kept[0])
         if live:
             path = _path(target, parent)
             violations[target] = (path, _blame(path, stamps))
+            _index(through, target, path)
     fresh = _Reach(sources, targets, barriers, taint, violations, state.problems)
     if dirty:
         fresh.problems = _reach_problems(policy, fresh, nodes)
     return fresh
+
+
+def _index(through: dict[str, set[str]], target: str, path: tuple[str, ...]) -> None:
+    for name in path:
+        through.setdefault(name, set()).add(target)
+
+
+def _unindex(through: dict[str, set[str]], target: str, path: tuple[str, ...]) -> None:
+    for name in path:
+        found = through.get(name)
+        if found is not None:
+            found.discard(target)
+            if not found:
+                del through[name]
 
 
 def _rederive(

@@ -44,6 +44,11 @@ def violations(ws: Workspace) -> dict[str, list[str]]:
     reported = [p.message.split(" reaches `")[1].split("`")[0] for p in view.policies.problems]
     assert set(reported) <= set(state.violations)
     assert bool(reported) == bool(state.violations)
+    edges = view.graph.graph.edges
+    for target, (path, _) in state.violations.items():  # each path a real path that breaks it
+        assert path[0] in state.sources and path[-1] == target
+        assert all((a, b) in edges for a, b in zip(path, path[1:], strict=False))
+        assert not set(path[:-1]) & state.barriers
     return {"targets": sorted(state.violations), "tainted": sorted(state.taint.tainted)}
 
 
