@@ -33,6 +33,10 @@ def test_text_names_the_policy_at_the_parameter(livedag: Run, leaky: Path) -> No
     assert line.startswith("features.py:4:16: LD011 policy pii-stays-internal: `age` (PII=true)")
     assert "Found 1 problem (1 error)." in result.err
     assert livedag("lint", "--ignore", "LD011").code == 0
+    assert livedag("lint", "--dataflow", "flow").out == result.out
+    graph = json.loads(livedag("graph", "--dataflow", "flow").out)
+    assert [p["code"] for p in graph["problems"]] == ["LD011"]
+    assert graph["policies"][0]["nodes"]["public_report"] == ["must_not_reach"]
 
 
 def test_json_sarif_and_github(livedag: Run, leaky: Path) -> None:
