@@ -26,11 +26,12 @@ dr.execute(["public_report", "age_bucket"], inputs={"path": "people.csv", "city"
 """
 
 # The change under review: age_bucket renamed (the driver still asks for it), domain re-typed,
-# and a new public export that takes the PII column `email` as it is.
+# email_hash given an owner, and a new public export that takes the PII column `email` as it is.
 CHANGED_FEATURES = (
     textwrap.dedent(FEATURES)
     .replace("def age_bucket(age", "def age_group(age")
     .replace("def domain(city: pd.Series) -> pd.Series:", "def domain(city: pd.Series) -> str:")
+    .replace('@tag(anonymizer="true")', '@tag(anonymizer="true", owner="privacy")')
 )
 EXPORT = """
 import pandas as pd
@@ -100,6 +101,13 @@ def test_json_names_every_kind_of_change(livedag: Run, history: Path) -> None:
     assert nodes["renamed"] == [{"from": "age_bucket", "to": "age_group"}]
     assert nodes["added"] == ["export"] and nodes["removed"] == []
     assert nodes["retyped"] == [{"node": "domain", "from": "pd.Series", "to": "str"}]
+    assert nodes["tags_changed"] == [
+        {
+            "node": "email_hash",
+            "from": {"anonymizer": "true"},
+            "to": {"anonymizer": "true", "owner": "privacy"},
+        }
+    ]
     assert flow["edges"]["added"] == [["age_group", "export"], ["email", "export"]]
     assert flow["edges"]["removed"] == []  # the rename is no edge change
     lineage = flow["lineage"]
