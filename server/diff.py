@@ -28,7 +28,7 @@ from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
 from .lsp.graph_index import is_pii
-from .policy_check import PolicyCheck, _Marks, _Reach
+from .policy_check import PolicyCheck
 from .selection import NamedDataflow, Scope, relative
 
 SOURCE_TAGS = ("source",)
@@ -306,7 +306,7 @@ def _compare_flow(
     for n in diff.removed:  # what the removed node fed, now fed by an input or nothing
         below |= {c for c in old.graph.succ.get(n, {}) if c in new.nodes}
     below |= new.downstream_of(*(c for c in below if c in new.nodes)) if below else set()
-    diff.outputs_affected = sorted(n for n in _outputs(new) if n in below)
+    diff.outputs_affected = sorted(n for n in outputs_of(new) if n in below)
     old_paths = {_renamed_path(p, renamed) for p in _tagged_paths(before)}
     new_paths = _tagged_paths(after)
     diff.paths_added = sorted(new_paths - old_paths, key=_path_key)
@@ -341,7 +341,8 @@ def _compare_flow(
     return diff
 
 
-def _outputs(graph: Any) -> list[str]:
+def outputs_of(graph: Any) -> list[str]:
+    """The outputs: function nodes nothing consumes."""
     return [
         n
         for n, spec in graph.nodes.items()
@@ -359,7 +360,7 @@ def _tagged_paths(flow: NamedDataflow) -> set[TaggedPath]:
     ]
     artifacts = {n for n, spec in graph.nodes.items() if ARTIFACT_TAG in spec.user_tags}
     if not artifacts:
-        artifacts = set(_outputs(graph))
+        artifacts = set(outputs_of(graph))
     found: set[TaggedPath] = set()
     for spec in sources:
         pii = is_pii(spec.user_tags)
@@ -385,16 +386,7 @@ def _rename_text(text: str, renamed: Mapping[str, str]) -> str:
 
 
 def _violations(check: PolicyCheck) -> set[tuple[str, str]]:
-    """Each violation as (policy, what: the target reached, or the node and what it lacks)."""
-    found: set[tuple[str, str]] = set()
-    for policy, state in zip(check.policies, check.states, strict=True):
-        if isinstance(state, _Reach):
-            for target in state.violations:  # by target: a shorter path is no new violation
-                found.add((policy.name, f"{policy.source} reaches `{target}`"))
-        elif isinstance(state, _Marks):
-            for problem in state.found.values():
-                found.add((policy.name, problem.message.partition(": ")[2].partition(";")[0]))
-    return found
+    return check.violations()
 
 
 def _broken_outputs(flow: NamedDataflow, side: ReadSide) -> set[tuple[str, str]]:

@@ -270,3 +270,9 @@ def _match(value: Any, where: str) -> TagMatch:
                 f"{expected!r}{hint}"
             )
     return TagMatch(tuple(wanted))
+
+
+def finding_message(policy: Policy, said: str, hint: str) -> str:
+    """A finding's message: the policy's name, what was found, and the policy's own message (or
+    a hint when it has none)."""
+    return f"policy {policy.name}: {said}; {policy.message or hint}"

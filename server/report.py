@@ -16,7 +16,7 @@ from typing import Any
 from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind
 
-from .diff import ARTIFACT_TAG, SOURCE_TAGS, _outputs
+from .diff import ARTIFACT_TAG, SOURCE_TAGS, outputs_of
 from .lsp.graph_index import is_pii
 from .policy_views import ROLES
 from .selection import NamedDataflow, Scope, relative
@@ -70,7 +70,7 @@ def _one(scope: Scope, flow: NamedDataflow) -> DataflowReport:
     check = view.policies
     artifacts = {n for n, spec in graph.nodes.items() if ARTIFACT_TAG in spec.user_tags}
     if not artifacts:
-        artifacts = set(_outputs(graph))
+        artifacts = set(outputs_of(graph))
     entries = []
     for spec in graph.nodes.values():
         tags = spec.user_tags

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from livedag.server.policy_check import _Reach
+from livedag.server.policy_reach import ReachState
 from livedag.server.workspace import Workspace
 
 from .sample_project import PII_POLICY
@@ -38,7 +38,7 @@ def source(tags: list[str], deps: list[list[int]]) -> str:
 def violations(ws: Workspace) -> dict[str, list[str]]:
     (view,) = ws.snapshot.dataflows
     (state,) = view.policies.states
-    assert isinstance(state, _Reach)
+    assert isinstance(state, ReachState)
     # Every violation is in a problem; how they group depends on the edges blamed, which
     # differ by design (the live check blames the newest edge, a cold one the first).
     reported = [p.message.split(" reaches `")[1].split("`")[0] for p in view.policies.problems]
