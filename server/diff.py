@@ -27,6 +27,7 @@ from typing import Any
 from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
+from .console import note
 from .lsp.graph_index import is_pii
 from .policy_check import PolicyCheck
 from .selection import NamedDataflow, Scope, relative
@@ -170,15 +171,20 @@ class ReadSide:
     variants: dict[str, str]  # "module.function" -> its config decorators, as written
 
 
-def read_side(scope: Scope, root: Path) -> ReadSide:
+def read_side(scope: Scope, root: Path, label: str) -> ReadSide:
     bodies: dict[tuple[str, str], str] = {}
     variants: dict[str, str] = {}
     for path in scope.snapshot.paths():
         shown = relative(path, root)
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
-            continue  # lint reports it (LD007); its functions are out of both graphs anyway
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            # lint reports it (LD007); what of it still parses is in the graph, compared by name
+            note(
+                f"livedag diff: {label}: {shown} does not parse ({type(exc).__name__}); its "
+                "functions are compared by name only (renames and body changes not seen)"
+            )
+            continue
         for statement in tree.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 digest = hashlib.sha1(

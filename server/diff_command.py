@@ -66,4 +66,4 @@ def _read(side: Side, config: dict[str, Any], resolve_imports: str) -> ReadSide:
         scope = open_scope([side.folder], config, resolve_imports)
     except SelectionError as exc:
         raise UsageError(f"{side.label}: {exc}") from None
-    return read_side(scope, side.root)
+    return read_side(scope, side.root, side.label)

@@ -261,5 +261,8 @@ def test_config_variants_and_one_dataflow(livedag: Run, tmp_path: Path) -> None:
     # built with region=eu, the dataflow now takes the other variant of `weight`
     assert flow["nodes"]["body_changed"] == ["weight"]
     assert flow["lineage"]["outputs_affected"] == ["scaled"]
+    (new / "flow.py").write_text((new / "flow.py").read_text() + "\ndef broken(:\n")
+    noted = livedag("diff", str(old), str(new))
+    assert noted.code == 0 and "flow.py does not parse (SyntaxError)" in noted.err
     unknown = livedag("diff", str(old), str(new), "--dataflow", "nope")
     assert unknown.code == 2 and "no such dataflow on either side" in unknown.err
