@@ -20,6 +20,7 @@ from livedag.engine.specs import NodeSpec
 from pygls.exceptions import JsonRpcInvalidParams
 
 from .. import lineage_questions
+from ..policy_views import policies_json
 from .convert import JsonObject, uri_to_path
 from .node_facts import edges_json
 from .session import Session
@@ -131,6 +132,7 @@ def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]
         focus=focus,
         nodes=session.node_json.many(graph.nodes[n] for n in names),
         edges=edges_json(graph, names),
+        policies=policies_json(view.policies, names),  # [[tool.livedag.policies]] (policy_views)
     )
     result.update(render(session, graph, names, focus))
     return result

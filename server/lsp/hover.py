@@ -15,6 +15,7 @@ from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
 from ..data_sources import hover_lineage
+from ..policy_views import policies_markdown
 from .convert import JsonObject
 from .graph_index import GraphIndex
 from .locate import Locator, Role, Target
@@ -115,6 +116,9 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         text = target_markdown(session.indexes.of(view.graph), view, target)
         if text is None:
             return None
+        governed = policies_markdown(view.policies, target.name)  # [[tool.livedag.policies]]
+        if governed:
+            text += "\n\n" + governed
         if len(cursor.snapshot.dataflows_for(cursor.path)) > 1:
             text += f"\n\n---\ndataflow `{view.name}`"
         return JsonObject(  # a `Hover`, already in its JSON form (see `convert.JsonObject`)
