@@ -179,7 +179,7 @@ def _policy(body: Any, where: str) -> Policy:
     if not isinstance(message, str):
         raise ProjectConfigError(f"{where} message: expected a string, got {message!r}")
     severity = parse_severity(body.get("severity", Severity.ERROR.value), f"{where} severity")
-    common = {"name": name, "kind": kind, "severity": severity, "message": message}
+    common: dict[str, Any] = {"name": name, "kind": kind, "severity": severity, "message": message}
     if kind is PolicyKind.MUST_NOT_REACH:
         for wrong in ("for", "require_tags", "allowed_values"):
             if wrong in body:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from livedag.engine.adjacency import tables_of
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import NodeKind, NodeSpec, Problem
@@ -103,7 +104,7 @@ def check_policies(
 def _cold(policies: tuple[Policy, ...], graph: Dataflow) -> PolicyCheck:
     states: list[ReachState | TagFindings] = []
     nodes = graph.nodes
-    succ = graph.graph._succ  # networkx's plain dicts: no view object per step
+    _, succ, _ = tables_of(graph.graph)  # networkx's plain dicts: no view object per step
     for policy in policies:
         if policy.kind is PolicyKind.MUST_NOT_REACH:
             states.append(cold_reach(policy, nodes, succ))
@@ -166,8 +167,8 @@ def _update(
         return _cold(policies, graph)
     cyclic = graph.nodes_on_cycles()
     nodes = graph.nodes
-    succ, pred = graph.graph._succ, graph.graph._pred
-    old_pred = old.graph._pred
+    _, succ, pred = tables_of(graph.graph)
+    _, _, old_pred = tables_of(old.graph)
     version = previous.version + 1
     stamps = dict(previous.stamps)
     added: list[Edge] = []
