@@ -465,11 +465,13 @@ def _materialize_arguments(
     call: ast.Call, ev: Evaluator
 ) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...], bool]:
     """What `materialize` asks for: each saver's `dependencies` and the `additional_vars`; the
-    names its loaders provide (`from_.csv(target="raw")`) count as inputs.  A materializer that
-    is not written out in the call (`*materializers`, a variable) makes the inputs unknowable,
-    so no missing-input finding rests on a partial reading."""
+    names its loaders provide (`from_.csv(target="raw")`) count as inputs.  A saver makes nodes
+    of its own (`id` and `<id>_build_result`), which `additional_vars` may ask for.  A
+    materializer that is not written out in the call (`*materializers`, a variable) makes the
+    inputs and the additional names unknowable, so no finding rests on a partial reading."""
     additional = next((k.value for k in call.keywords if k.arg == "additional_vars"), None)
-    outputs = _node_names(additional, ev)
+    outputs: list[LocatedStr] = []
+    made: set[str] = set()
     provided: list[LocatedStr] = []
     opaque = False
     for arg in call.args:
@@ -483,6 +485,9 @@ def _materialize_arguments(
         keywords = {k.arg: k.value for k in arg.keywords if k.arg}
         if family_name == "to":
             outputs.extend(_node_names(keywords.get("dependencies"), ev))
+            saver = ev.evaluate(keywords["id"]) if "id" in keywords else None
+            if isinstance(saver, str):
+                made.update((saver, f"{saver}_build_result"))
         elif family_name == "from_" and "target" in keywords:
             target = ev.evaluate(keywords["target"])
             if isinstance(target, str):
@@ -491,6 +496,8 @@ def _materialize_arguments(
                 opaque = True
         else:
             opaque = True
+    if not opaque:
+        outputs.extend(n for n in _node_names(additional, ev) if str(n) not in made)
     inputs, inputs_unknown = _inputs_argument(call, ev)
     return tuple(outputs), (*inputs, *provided), inputs_unknown or opaque
 

@@ -237,6 +237,14 @@ def test_materialize_asks_for_its_savers_dependencies_and_its_loaders_provide(
     assert [code for code, _ in _materialized(project, extra)] == ["LD009"]
 
 
+def test_a_savers_own_nodes_may_be_asked_for(project: Project) -> None:
+    saver = 'to.json(id="out", dependencies=["counts"], path="o.json"), inputs={"table": []}'
+    asked = 'additional_vars=["out", "out_build_result", "counts"]'
+    assert _materialized(project, f"{saver}, {asked}") == []
+    elsewhere = '*materializers, additional_vars=["out_build_result"], inputs={"table": []}'
+    assert _materialized(project, elsewhere) == []  # what the materializers make is unknown
+
+
 def test_materializers_built_elsewhere_leave_the_inputs_unjudged(project: Project) -> None:
     run = """
         from hamilton import driver
