@@ -308,6 +308,8 @@ class Expanded:
     nodes: list[NodeSpec]
     problems: list[Problem]
     changes: list[ModuleChange]
+    # each module's own nodes (the cache's list, not a copy), for answers about one file
+    by_module: dict[str, Sequence[NodeSpec]] = field(default_factory=dict)
 
 
 def expand_all(
@@ -327,6 +329,7 @@ def expand_all(
         expansion, change = cache.expand_module(scope, module_key, functions, config)
         if change is not None:
             expanded.changes.append(change)
+        expanded.by_module[module_key] = expansion.nodes
         expanded.nodes.extend(expansion.nodes)
         if has_package is None:
             expanded.problems.extend(expansion.problems)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from livedag.engine.specs import FunctionSpec, Location, NodeSpec
+from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
 from lsprotocol import types
 
 from .convert import EncodedJson, JsonArray, SourceLines, uri_to_path
@@ -57,12 +57,37 @@ def _type_text(node: NodeSpec) -> str | None:
 def nodes_by_function(
     session: Session, snapshot: Snapshot, path: Path, module: str
 ) -> Callable[[str], Sequence[NodeSpec]]:
-    """The nodes each function of a module makes, in the file's primary dataflow."""
+    """The nodes each function of a module makes, in the file's primary dataflow.
+
+    Read from the module's own nodes (`DataflowView.nodes_by_path`), each kept when the graph
+    holds it: the work follows the file, not the workspace (an outline is asked for after every
+    keystroke).  The same nodes `GraphIndex.made_by` finds by walking the whole graph.
+    """
     views = snapshot.dataflows_for(path)
     if not views:
         return lambda function: ()
-    table = session.indexes.of(views[0].graph).made_by_table()
-    return lambda function: table.get((module, function), ())
+    view = views[0]
+    graph = view.graph
+    in_graph = graph.nodes
+    definitions = graph.link_state.definitions
+    table: dict[str, list[NodeSpec]] = {}
+    function_kind = NodeKind.FUNCTION
+    for node in view.nodes_by_path.get(str(path), ()):
+        if node.kind is not function_kind or not node.function or node.module != module:
+            continue
+        name = node.name
+        if in_graph.get(name) is not node:
+            same_name = definitions.get(name, ())
+            # a duplicated name (LD003): every definition is shown; otherwise the node is not
+            # the graph's (a config value replaces it, or a later module overrides it)
+            if len(same_name) < 2 or not any(d is node for d in same_name):
+                continue
+        found = table.get(node.function)
+        if found is None:
+            table[node.function] = [node]
+        else:
+            found.append(node)
+    return lambda function: table.get(function, ())
 
 
 class SymbolCache:
