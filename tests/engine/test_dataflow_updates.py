@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from livedag.engine import graph_checks
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.graph_checks import NameIndex, _distinct_by_design, _fold, _one_edit_apart
@@ -204,6 +205,39 @@ def test_the_typo_index_finds_what_a_full_scan_finds(
     crowded = NameIndex([*current, *(f"{query[:3]}{i:04d}" for i in range(300))])
     found = set(crowded.likely_typos(query))
     assert found - {f"{query[:3]}{i:04d}" for i in range(300)} == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    existing=st.lists(names, max_size=30),
+    edits=st.lists(st.tuples(st.lists(names, max_size=4), st.lists(names, max_size=4)), max_size=8),
+    queries=st.lists(names, min_size=1, max_size=4),
+    overlay_max=st.sampled_from([0, 3, 256]),
+)
+def test_a_typo_index_changed_many_times_answers_as_a_fresh_one(
+    existing: list[str],
+    edits: list[tuple[list[str], list[str]]],
+    queries: list[str],
+    overlay_max: int,
+) -> None:
+    """Each keystroke changes the index of the last one; the differences kept aside (and
+    folded into the tables once they grow) must answer as an index built from scratch."""
+    original = graph_checks.OVERLAY_MAX
+    graph_checks.OVERLAY_MAX = overlay_max
+    try:
+        index, current = NameIndex(existing), set(existing)
+        for added, removed in edits:
+            before = index
+            answers = [before.likely_typos(q) for q in queries]
+            index = index.changed(added, removed)
+            current = (current - set(removed)) | set(added)
+            assert [before.likely_typos(q) for q in queries] == answers  # left as it was
+            fresh = NameIndex(current)
+            for query in queries:
+                assert index.likely_typos(query) == fresh.likely_typos(query)
+                assert (query in index) == (query in current)
+    finally:
+        graph_checks.OVERLAY_MAX = original
 
 
 def test_a_crowded_index_finds_swaps_insertions_deletions_and_substitutions() -> None:
