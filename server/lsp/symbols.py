@@ -185,36 +185,45 @@ class SymbolCache:
 def _symbol(
     session: Session, spec: FunctionSpec, nodes: Sequence[NodeSpec], lines: SourceLines | None
 ) -> dict[str, Any] | None:
-    """One public function's `DocumentSymbol`, with the nodes it makes as children."""
+    """One public function's `DocumentSymbol`, with the other nodes it makes as children.
+
+    Kept small, since a 4,000-function module's outline is sent after every keystroke: the
+    function's own node is the symbol itself (not a child too), a child carries no detail,
+    and a function that makes one node under another name (a `@config.when` variant) names it
+    in its detail instead of in a child.
+    """
     span = _span(spec)
     if span is None or spec.location is None:
         return None
     range_json = session.positions.range_json
     own = next((n for n in nodes if n.name == spec.name), None)
-    children = []
-    if len(nodes) != 1 or own is None:
-        for node in nodes:
-            loc = node.location if node.location and _inside(node.location, span) else None
-            rng = range_json(loc or spec.location, lines)
-            child: dict[str, Any] = {
-                "name": node.name,
-                "kind": _VARIABLE,
-                "range": rng,
-                "selectionRange": rng,
-            }
-            if node.type is not None:
-                child["detail"] = node.type.text
-            children.append(child)
+    others = [n for n in nodes if n is not own]
     symbol: dict[str, Any] = {
         "name": spec.name,
         "kind": _FUNCTION,
         "range": range_json(span, lines),
         "selectionRange": range_json(spec.location, lines),
     }
-    detail = _type_text(own) if own else ("no node under this config" if not nodes else None)
+    if own is not None:
+        detail = _type_text(own)
+    elif not nodes:
+        detail = "no node under this config"
+    elif len(others) == 1 and spec.name.startswith(others[0].name + "__"):
+        made = others[0]  # `name__variant` makes `name`
+        detail = f"node {made.name}" + (f": {made.type.text}" if made.type is not None else "")
+        others = []
+    else:
+        detail = None
     if detail is not None:
         symbol["detail"] = detail
-    if children:
+    if others:
+        children = []
+        for node in others:
+            loc = node.location if node.location and _inside(node.location, span) else None
+            rng = range_json(loc or spec.location, lines)
+            children.append(
+                {"name": node.name, "kind": _VARIABLE, "range": rng, "selectionRange": rng}
+            )
         symbol["children"] = children
     return symbol
 

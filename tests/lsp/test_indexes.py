@@ -261,7 +261,7 @@ def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: 
     cache = SymbolCache()
     before = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
     children = {c["name"] for c in before["people_columns"]["children"]}
-    assert children == {"people_columns", "age", "income", "email"}
+    assert children == {"age", "income", "email"}  # and the symbol is people_columns itself
     edited = STANDARD["features.py"].replace("return email", "return email.str.lower()")
     session.snapshot = workspace.update(features, edited)
     after = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
@@ -390,3 +390,9 @@ def test_an_outline_names_the_nodes_the_graph_says_each_function_makes(tmp_path:
     assert [n.name for n in made("twice")] == ["twice"]  # a duplicate is still shown
     assert sorted(n.name for n in made("frame")) == ["c1", "c2", "frame"]
     assert [n.name for n in made("pick__x")] == ["pick"] and made("pick__y") == ()
+    outline = {s["name"]: s for s in document_symbols(session, snapshot, path, SymbolCache())}
+    assert outline["pick__x"]["detail"] == "node pick: pd.Series"  # a variant: no child
+    assert "children" not in outline["pick__x"]
+    assert outline["pick__y"]["detail"] == "no node under this config"
+    assert [c["name"] for c in outline["frame"]["children"]] == ["c1", "c2"]
+    assert outline["frame"]["detail"] == "pd.DataFrame"
