@@ -127,7 +127,7 @@ class _Relinker:
         if position is None and order is None:  # a cycle: find the components again
             dirty = changed_nodes | relinked.keys()
             checks = replace(checks, cycles=self._cycles(dirty))
-        return self._linked(problems, checks, position, order)
+        return self._linked(problems, checks, position, order, changed_nodes)
 
     def _redefine(self, removed: Collection[NodeSpec], added: Collection[NodeSpec]) -> set[str]:
         """New definition lists for every name a removed or added node has; those names."""
@@ -434,6 +434,7 @@ class _Relinker:
         checks: Checks,
         position: dict[str, float] | None,
         order: list[str] | None,
+        changed: set[str],
     ) -> Linked:
         before = self.state.consumers
         state = LinkState(
@@ -448,7 +449,8 @@ class _Relinker:
             consumers=None if before is None else self._consumers(before),
         )
         graph = digraph_from(self.node_data, self.succ, self.pred)
-        return Linked(graph, self.nodes, [*problems, *checks.problems()], order, state)
+        problems_now = [*problems, *checks.problems()]
+        return Linked(graph, self.nodes, problems_now, order, state, frozenset(changed))
 
     def _consumers(self, before: Consumers) -> Consumers:
         """The old dataflow's consumer index with the removed and added nodes' asks changed, in

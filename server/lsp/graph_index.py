@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,12 @@ def node_signature(node: NodeSpec) -> int:
 
 
 _SIGNATURE = itemgetter(1)
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def signature_of(count: int, total: int) -> int:
+    """A graph's signature from its node count and the sum of its node signatures."""
+    return hash((count, total))
 
 
 class SignatureMemo:
@@ -67,7 +73,15 @@ class SignatureMemo:
     def __init__(self) -> None:
         self._known: dict[int, tuple[NodeSpec, int]] = {}
 
-    def graph_signature(self, graph: Dataflow) -> int:
+    def of(self, node: NodeSpec) -> int:
+        """One node's signature."""
+        entry = self._known.get(id(node))
+        if entry is None:
+            entry = self._known[id(node)] = (node, node_signature(node))
+        return entry[1]
+
+    def graph_total(self, graph: Dataflow) -> int:
+        """The sum of the graph's node signatures (modulo 2**64)."""
         # An entry keeps its node alive, so an id found here is that node: the lookups run
         # in C, and only nodes not seen before are hashed in Python.
         known = self._known
@@ -81,8 +95,11 @@ class SignatureMemo:
                 break
             node = nodes[i]
             entries[i] = known[id(node)] = (node, node_signature(node))
-        total: int = sum(map(_SIGNATURE, entries)) & 0xFFFFFFFFFFFFFFFF
-        return hash((len(nodes), total))
+        total: int = sum(map(_SIGNATURE, entries)) & _MASK
+        return total
+
+    def graph_signature(self, graph: Dataflow) -> int:
+        return signature_of(len(graph.nodes), self.graph_total(graph))
 
     def keep_only(self, graphs: Iterable[Dataflow]) -> None:
         """Forget specs no longer in any of `graphs` (called when the memo grows)."""
@@ -242,18 +259,29 @@ class GraphIndex:
     def made_by_table(self) -> dict[tuple[str | None, str], list[NodeSpec]]:
         """`made_by` for every function at once: (module, function) -> its nodes."""
         if self._made_by is None:
-            table: dict[tuple[str | None, str], list[NodeSpec]] = {}
-            function_kind = NodeKind.FUNCTION
-            for node in all_definitions(self.graph):
-                if node.kind is function_kind and node.function:
-                    key = (node.module, node.function)
-                    found = table.get(key)
-                    if found is None:
-                        table[key] = [node]
-                    else:
-                        found.append(node)
-            self._made_by = table
+            for _ in self.made_by_steps():
+                pass
+        assert self._made_by is not None
         return self._made_by
+
+    def made_by_steps(self, per_step: int = 1000) -> Iterator[None]:
+        """Builds the `made_by` table, pausing after every `per_step` nodes (for warming in
+        slices: the whole table is milliseconds at 20,000 nodes)."""
+        table: dict[tuple[str | None, str], list[NodeSpec]] = {}
+        function_kind = NodeKind.FUNCTION
+        for count, node in enumerate(all_definitions(self.graph), 1):
+            if node.kind is function_kind and node.function:
+                key = (node.module, node.function)
+                found = table.get(key)
+                if found is None:
+                    table[key] = [node]
+                else:
+                    found.append(node)
+            if count % per_step == 0:
+                yield
+                if self._made_by is not None:  # built meanwhile, by a request
+                    return
+        self._made_by = table
 
     def closest_names(self, name: str) -> list[str]:
         """The graph's "did you mean" names for `name`, asked of the engine once per graph."""
@@ -288,6 +316,10 @@ class GraphIndexes:
         # Kept apart from the indexes: the graph-changed check needs a signature after every
         # edit, and building an index (names, bit masks) just to hold it cost milliseconds.
         self._signature_of: weakref.WeakKeyDictionary[Dataflow, int] = weakref.WeakKeyDictionary()
+        # Each signed graph's sum of node signatures: the next version's is this one's, less
+        # the nodes that changed since and plus their replacements (`Dataflow.changed_since`),
+        # so a keystroke signs the nodes it changed, not 20,000.
+        self._totals: weakref.WeakKeyDictionary[Dataflow, int] = weakref.WeakKeyDictionary()
         self._renders: dict[tuple[Any, ...], dict[str, str]] = {}
 
     def of(self, graph: Dataflow) -> GraphIndex:
@@ -300,8 +332,32 @@ class GraphIndexes:
         """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""
         signature = self._signature_of.get(graph)
         if signature is None:
-            signature = self._signature_of[graph] = self.signatures.graph_signature(graph)
+            total = self._total(graph)
+            signature = self._signature_of[graph] = signature_of(len(graph.nodes), total)
         return signature
+
+    def _total(self, graph: Dataflow) -> int:
+        total = self._totals.get(graph)
+        if total is not None:
+            return total
+        earlier = graph.changed_since()
+        known = self._totals.get(earlier[0]) if earlier is not None else None
+        if earlier is not None and known is not None:
+            before, after = earlier[0].nodes, graph.nodes
+            sign = self.signatures.of
+            total = known
+            for name in earlier[1]:
+                old, new = before.get(name), after.get(name)
+                if old is not new:
+                    if old is not None:
+                        total -= sign(old)
+                    if new is not None:
+                        total += sign(new)
+            total &= _MASK
+        else:
+            total = self.signatures.graph_total(graph)
+        self._totals[graph] = total
+        return total
 
     def render(
         self, graph: Dataflow, key: tuple[Any, ...], draw: Callable[[], dict[str, str]]

@@ -98,6 +98,37 @@ def assert_same(updated: Dataflow, cold: Dataflow) -> None:
         assert all(position[u] < position[v] for u, v in updated.graph.edges)
 
 
+def assert_changes_named(flow: Dataflow) -> None:
+    """`changed_since` names every node that differs from the earlier version it names."""
+    earlier = flow.changed_since()
+    if earlier is None:
+        return
+    before, names = earlier
+    differing = {
+        n for n in {*before.nodes, *flow.nodes} if before.nodes.get(n) is not flow.nodes.get(n)
+    }
+    assert differing <= names
+
+
+def test_a_version_names_what_changed_since_an_earlier_one() -> None:
+    a = NodeSpec("a", dependencies=(Dependency("raw"),))
+    b = NodeSpec("b", dependencies=(Dependency("a"),))
+    first = Dataflow.build([a, b])
+    assert first.changed_since() is None  # built cold
+    c = NodeSpec("c", dependencies=(Dependency("b"),))
+    second = first.updated([a, b, c])
+    assert second.changed_since() == (first, frozenset({"c"}))
+    b2 = NodeSpec("b", dependencies=(Dependency("a"), Dependency("other")))
+    third = second.updated([a, b2, c])
+    earlier, names = third.changed_since() or (None, frozenset())
+    assert earlier is first and {"b", "c", "other"} <= names  # through `second`, still alive
+    assert_changes_named(third)
+    del first, earlier
+    fourth = third.updated([a, b, c])
+    assert fourth.changed_since() is not None and fourth.changed_since()[0] is third
+    assert_changes_named(fourth)
+
+
 def _rule_problem(step: int) -> list[Problem]:
     from livedag.engine.specs import Severity
 
@@ -112,6 +143,7 @@ def test_updates_equal_a_cold_build(
 ) -> None:
     nodes = start
     flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
+    versions = [flow]
     required = RequiredInputs(OUTPUTS, flow.nodes)
     for step, (kind, index, node) in enumerate(steps):
         before = nodes
@@ -133,6 +165,8 @@ def test_updates_equal_a_cold_build(
         if step % 3 == 0:
             fresh.consumers("")  # built now, so the next update carries it over
         assert_same(fresh, cold)
+        assert_changes_named(fresh)
+        versions.append(fresh)  # held, so `changed_since` can reach back through them
         flow = fresh
 
 

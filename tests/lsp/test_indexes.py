@@ -12,7 +12,7 @@ from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
 from livedag.server.lsp.diagnostics import DiagnosticsPublisher, _touched_files
-from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
+from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, SignatureMemo, is_pii
 from livedag.server.lsp.locate import Role, build_index
 from livedag.server.lsp.session import Session
 from livedag.server.lsp.symbols import (
@@ -396,3 +396,24 @@ def test_an_outline_names_the_nodes_the_graph_says_each_function_makes(tmp_path:
     assert outline["pick__y"]["detail"] == "no node under this config"
     assert [c["name"] for c in outline["frame"]["children"]] == ["c1", "c2"]
     assert outline["frame"]["detail"] == "pd.DataFrame"
+
+
+def test_a_graph_signed_from_its_earlier_version_signs_as_a_fresh_one(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    session, workspace = _session(tmp_path)
+    features = (tmp_path / "features.py").resolve()
+    graphs = [session.snapshot.dataflows_for(features)[0].graph]
+    session.indexes.signature(graphs[0])
+    text = STANDARD["features.py"]
+    for step in range(6):
+        text += f"\n\ndef extra_{step}(people: pd.DataFrame) -> int:\n    return {step}\n"
+        if step == 3:
+            text = text.replace("def extra_0(", "def extra_zero(")
+        graph = workspace.update(features, text).dataflows_for(features)[0].graph
+        graphs.append(graph)  # held: every version stays reachable
+        if step % 2:  # every other version is signed, so some chains skip one
+            earlier = graph.changed_since()
+            assert earlier is not None
+            assert session.indexes.signature(graph) == SignatureMemo().graph_signature(graph)
+    assert len({session.indexes.signature(g) for g in graphs}) == len(graphs)
