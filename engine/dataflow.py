@@ -25,7 +25,7 @@ from typing import Any
 import networkx as nx
 
 from . import graph_checks, traversal
-from .adjacency import Adjacency, digraph_from
+from .adjacency import Adjacency, digraph_from, edge_data
 from .codes import Code
 from .external import OPTIONAL_TAG, config_node, input_node
 from .link_state import Checks, Linked, LinkState, identity_diff
@@ -348,7 +348,7 @@ def _link(definitions: dict[str, list[NodeSpec]], config: Mapping[str, Any]) -> 
             elif dep.type is not None and producer.type is not None:
                 if dep.type.key != producer.type.key:
                     differing.append((spec, dep, producer))
-            edge = {"optional": dep.optional}
+            edge = edge_data(dep.optional)
             succ[dep_name][name] = edge
             incoming[dep_name] = edge
 

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import graph_checks, traversal
-from .adjacency import digraph_from, tables_of
+from .adjacency import digraph_from, edge_data, tables_of
 from .external import config_node, input_node
 from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
 from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
@@ -161,7 +161,7 @@ class _Relinker:
             incoming_before = self.pred.get(name, {}) if before is not None else {}
             incoming: dict[str, Edge] = {}
             for dep in after.dependencies if after is not None else ():
-                incoming[dep.name] = {"optional": dep.optional}
+                incoming[dep.name] = edge_data(dep.optional)
             for dep_name in incoming_before.keys() - incoming.keys():
                 self.writable_succ(dep_name).pop(name, None)
                 removed.append((dep_name, name))
