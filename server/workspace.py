@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.specs import FunctionSpec, Problem, Unknown
+from livedag.engine.specs import FunctionSpec, NodeSpec, Problem, Unknown
 
 from .discovery import (
     DataflowPlan,
@@ -68,6 +68,11 @@ class DataflowView:
     driver_checks: DriverChecks | None = field(default=None, compare=False, repr=False)
     # [[tool.livedag.policies]] over this graph (LD011), and what the next version starts from.
     policies: PolicyCheck = field(default=NO_POLICIES, compare=False, repr=False)
+    # Each module's nodes as its expansion made them (absolute path string -> nodes), so an
+    # answer about one file (its outline) costs that file, not the whole graph.
+    nodes_by_path: Mapping[str, Sequence[NodeSpec]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class Snapshot:
@@ -461,6 +466,7 @@ class Workspace:
             problems_by_path={k: tuple(v) for k, v in by_path.items()},
             driver_checks=drivers,
             policies=policies,
+            nodes_by_path=expanded.by_module,
         )
 
     def _publish(self) -> Snapshot:
