@@ -144,6 +144,7 @@ EXAMPLES = (
         "run.py",
         ("iris", "svm"),
         needs=("materialize / to.<format>",),
+        seed=True,
     ),
     Example(
         "decoupling_io",
@@ -152,6 +153,7 @@ EXAMPLES = (
         ("run", "--which-stage", "metrics_captured"),
         prepare=_titanic_stand_in("data/titanic.csv"),
         needs=("materialize / from_.<format> / to.<format>",),
+        seed=True,
     ),
     Example(
         "parallelism/graceful_running",
