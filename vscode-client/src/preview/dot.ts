@@ -31,6 +31,8 @@ export interface DrawOptions {
   checked: ReadonlySet<string>;
   /** nodes whose neighbours are not all drawn (+ expands them) */
   expandable: ReadonlySet<string>;
+  /** nodes whose neighbours were drawn with + (− hides them again); ⊕ wins when a node is in both */
+  collapsible?: ReadonlySet<string>;
   /** expanded groups drawn as a labelled frame around their nodes (clicking the frame folds it) */
   frames?: ReadonlySet<string>;
 }
@@ -153,6 +155,7 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
       if (severity) label = `⚠ ${label}`;
       if (options.checked.has(node.id)) label = `${label} ✓`;
       if (options.expandable.has(node.id)) label = `${label}  ⊕`;
+      else if (options.collapsible?.has(node.id)) label = `${label}  ⊖`;
     }
     const statement = `  ${element} [id="${element}", label=${quote(label)}, shape=${shape}${style}, class="${classes.join(' ')}"];`;
     const key = groupOf(node);

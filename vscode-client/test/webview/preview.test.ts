@@ -48,6 +48,21 @@ function brokenGraph(): GraphResult {
   };
 }
 
+/** 4 modules of 80 chained functions (more than the overview threshold), each module feeding the next. */
+function wideGraph(): GraphResult {
+  const nodes: GraphResult['nodes'] = [];
+  const edges: GraphResult['edges'] = [];
+  for (let k = 0; k < 4; k++) {
+    for (let i = 0; i < 80; i++) {
+      const id = `m${k}_f${i}`;
+      nodes.push({ id, name: id, kind: 'function', tags: {}, function: id, module: `m${k}`, type: 'int', location: null });
+      if (i > 0) edges.push({ source: `m${k}_f${i - 1}`, target: id, optional: false });
+      else if (k > 0) edges.push({ source: `m${k - 1}_f79`, target: id, optional: false });
+    }
+  }
+  return { ...graph, dataflow: 'driver:/example/wide.py', dataflows: undefined, version: graph.version + 1, nodes, edges, problems: [] };
+}
+
 describe('lineage preview page in Chromium', () => {
   let browser: Browser;
   let page: Page;
@@ -247,6 +262,37 @@ describe('lineage preview page in Chromium', () => {
     assert.doesNotMatch(svg, /var\(--/);
   });
 
+  it('draws the hidden neighbours of a node when its ⊕ is clicked, and hides them again with its ⊖', async () => {
+    // large enough to open as an overview of module boxes
+    await redraw(() => send({ type: 'graph', graph: wideGraph(), document: null, title: 'wide.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    // the cursor in a folded node draws it with its neighbours: it carries ⊖, they carry ⊕
+    await redraw(() => send({ type: 'cursor', node: 'm1_f40' }));
+    assert.deepEqual(await renderedNodes(), ['m1_f39', 'm1_f40', 'm1_f41']);
+    const mark = (id: string, kind: string): string => `g.node[data-node="${id}"] rect.mark-hit[data-mark="${kind}"]`;
+    assert.equal((await page.$$(mark('m1_f40', 'collapse'))).length, 1);
+    assert.equal((await page.$$(mark('m1_f40', 'expand'))).length, 0);
+    assert.equal((await page.$$(mark('m1_f41', 'expand'))).length, 1);
+    await redraw(() => page.click(mark('m1_f40', 'collapse')));
+    assert.deepEqual(await renderedNodes(), ['m1_f40']);
+    assert.equal((await page.$$(mark('m1_f40', 'collapse'))).length, 0);
+    await redraw(() => page.click(mark('m1_f40', 'expand')));
+    assert.deepEqual(await renderedNodes(), ['m1_f39', 'm1_f40', 'm1_f41']);
+    assert.doesNotMatch(await classesOf('m1_f40'), /selected/, 'a mark does not select its node');
+    // ⊕ on a neighbour draws the next one along
+    await redraw(() => page.click(mark('m1_f41', 'expand')));
+    assert.deepEqual(await renderedNodes(), ['m1_f39', 'm1_f40', 'm1_f41', 'm1_f42']);
+    await screenshot('preview-overview-expanded.png');
+    // the rest of the node still selects it, and draws nothing more
+    await page.click('g.node[data-node="m1_f41"]', { position: { x: 12, y: 10 } });
+    await until('m1_f41 selected', async () => /selected/.test(await classesOf('m1_f41')));
+    assert.deepEqual(await renderedNodes(), ['m1_f39', 'm1_f40', 'm1_f41', 'm1_f42']);
+    await page.keyboard.press('Escape');
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    await send({ type: 'cursor', node: 'age_mean' });
+    assert.deepEqual(await renderedNodes(), drawnIds);
+  });
+
   it('draws problems: red cycle edges, a dashed phantom with its did-you-mean; clicking goes to the diagnostic', async () => {
     await redraw(() => send({ type: 'graph', graph: brokenGraph(), document: FEATURES, title: 'run.py (driver)' }));
     const cycle = await page.$$eval('g.edge.cycle', (els) => els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`).sort());
@@ -270,6 +316,25 @@ describe('lineage preview page in Chromium', () => {
     const opened = (await posted()).filter((m) => m.type === 'openProblem').map((m) => (m.location as { range: { start: { line: number } } }).range.start.line);
     // the cycle is reported at the parameter of the edge's consumer
     assert.deepEqual(opened.slice(-2), [200, middle.target === 'cyc_a' ? 210 : 220]);
+    // a node's ⚠ goes to its problem, as the details panel's "go to problem" does
+    const goTo = async (id: string): Promise<unknown[]> => {
+      await page.click('#zoom-fit', { modifiers: ['Shift'] }); // the details panel took room: all of it again
+      await page.click(`g.node[data-node="${id}"] rect.mark-hit[data-mark="problem"]`);
+      return (await posted()).filter((m) => m.type === 'openProblem').map((m) => m.location);
+    };
+    const atCycA = await goTo('cyc_a');
+    assert.deepEqual(atCycA.at(-1), brokenGraph().problems![1]!.location);
+    const atTypo = await goTo('typo_node');
+    assert.deepEqual(atTypo.at(-1), brokenGraph().problems![0]!.location);
+    await page.click('g.node[data-node="typo_node"]');
+    await page.click('#details >> text=go to problem');
+    const fromPanel = (await posted()).filter((m) => m.type === 'openProblem');
+    assert.deepEqual(fromPanel.at(-1), { type: 'openProblem', location: brokenGraph().problems![0]!.location });
+    assert.equal(fromPanel.length, atTypo.length + 1);
+    // the rest of the node selects it and goes nowhere
+    await page.click('g.node[data-node="cyc_a"]', { position: { x: 40, y: 8 } });
+    await until('cyc_a selected', async () => /selected/.test(await classesOf('cyc_a')));
+    assert.equal((await posted()).filter((m) => m.type === 'openProblem').length, fromPanel.length);
   });
 
   it('offers the dataflows of a module that is in several, and asks for the one picked', async () => {

@@ -15,6 +15,8 @@ export function standaloneSvg(svg: SVGSVGElement): string {
     // through the CSSOM: the page's CSP blocks writing style attributes as text
     for (const name of PROPERTIES) target.style.setProperty(name, style.getPropertyValue(name));
   });
+  // the click targets over a node's marks are for the page only
+  for (const hit of copy.querySelectorAll('.mark-hit')) hit.remove();
   const background = getComputedStyle(document.body).backgroundColor;
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.style.backgroundColor = background;

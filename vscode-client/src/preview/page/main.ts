@@ -114,8 +114,8 @@ let selected: string | null = null;
 /** a node chosen in the search box; focus mode centres on it until the cursor moves */
 let pinnedNode: string | null = null;
 let notice = '';
-/** overview state: null when the graph is drawn node by node */
-let folding: { expanded: Set<string>; revealed: Set<string> } | null = null;
+/** overview state: null when the graph is drawn node by node; `opened`: nodes whose neighbours + drew */
+let folding: { expanded: Set<string>; revealed: Set<string>; opened: Set<string> } | null = null;
 let shown: { folded: Folded; items: Map<string, string>; edges: Map<string, number>; graph: GraphResult } | null = null;
 let lastViewKey = '';
 /** a node to bring into view once the next layout is drawn (an expanded group's first node) */
@@ -189,6 +189,66 @@ function nodeTitle(node: GraphNode): string {
   if (node.doc) lines.push(node.doc);
   for (const problem of model?.problems.get(node.id) ?? []) lines.push(`⚠ ${problem.code}: ${problem.message}`);
   return lines.join('\n');
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** the marks in a node's label that act on their own when clicked */
+const MARKS: Record<string, { mark: string; title: string }> = {
+  '⚠': { mark: 'problem', title: 'click: go to the problem' },
+  '⊕': { mark: 'expand', title: 'click: draw the hidden neighbours (+)' },
+  '⊖': { mark: 'collapse', title: 'click: hide the neighbours again (−)' },
+};
+
+/**
+ * Make the nodes' ⚠, ⊕ and ⊖ clickable: each becomes a tspan, covered by a transparent box a little
+ * larger than the glyph (a glyph alone is a small target). Both carry `data-mark`. All glyphs are
+ * split first and measured after, so a graph with many marks is laid out once, not once per mark.
+ */
+function clickableMarks(elements: SVGGElement[]): void {
+  const spans: [SVGGElement, SVGTSpanElement, { mark: string; title: string }][] = [];
+  for (const element of elements) {
+    for (const text of element.querySelectorAll('text')) {
+      const content = text.textContent ?? '';
+      if (!/[⚠⊕⊖]/.test(content)) continue;
+      text.replaceChildren();
+      for (const part of content.split(/([⚠⊕⊖])/)) {
+        const mark = MARKS[part];
+        if (mark === undefined) {
+          if (part !== '') text.append(part);
+          continue;
+        }
+        const span = document.createElementNS(SVG_NS, 'tspan');
+        span.classList.add('mark', `mark-${mark.mark}`);
+        span.dataset.mark = mark.mark;
+        span.textContent = part;
+        text.append(span);
+        spans.push([element, span, mark]);
+      }
+    }
+  }
+  const boxes: [SVGGElement, DOMRect, { mark: string; title: string }][] = [];
+  for (const [element, span, mark] of spans) {
+    try {
+      const extent = span.getExtentOfChar(0);
+      if (extent.width > 0) boxes.push([element, extent, mark]);
+    } catch {
+      // not laid out (a hidden panel): the glyph itself stays clickable
+    }
+  }
+  const pad = 4;
+  for (const [element, extent, mark] of boxes) {
+    const box = document.createElementNS(SVG_NS, 'rect');
+    box.classList.add('mark-hit');
+    box.dataset.mark = mark.mark;
+    box.setAttribute('x', String(extent.x - pad));
+    box.setAttribute('y', String(extent.y - pad));
+    box.setAttribute('width', String(extent.width + 2 * pad));
+    box.setAttribute('height', String(extent.height + 2 * pad));
+    const title = document.createElementNS(SVG_NS, 'title');
+    title.textContent = mark.title;
+    box.append(title);
+    element.append(box);
+  }
 }
 
 function outlinedNodes(m: Model): Set<string> {
@@ -279,6 +339,7 @@ async function render(): Promise<void> {
     cursor: cursorNode,
     checked: m.checked,
     expandable,
+    collapsible: folding?.opened,
     frames: folding?.expanded,
   }, () => count !== renderCount);
   if (drawing === null) return;
@@ -300,6 +361,7 @@ async function render(): Promise<void> {
   const box = svg.viewBox.baseVal;
   svg.setAttribute('width', String(box.width));
   svg.setAttribute('height', String(box.height));
+  const marked: SVGGElement[] = [];
   for (const element of svg.querySelectorAll<SVGGElement>('g.node')) {
     const id = drawing.items.get(element.id);
     if (id === undefined) continue;
@@ -313,8 +375,10 @@ async function render(): Promise<void> {
     element.dataset.node = id;
     const phantom = m.marks.phantoms.get(id);
     if (phantom) element.dataset.problem = '1';
+    else marked.push(element);
     if (title) title.textContent = phantom ? `${phantom.problem.code}: ${phantom.problem.message}` : nodeTitle(m.byId.get(id)!);
   }
+  clickableMarks(marked);
   for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
     const i = drawing.edges.get(element.id);
     if (i === undefined) continue;
@@ -463,7 +527,7 @@ function renderLegend(legend: string[], neutral: string | null): void {
   if (model && model.cycle.size > 0) add('legend-cycle', '— cycle');
   if (model && model.marks.phantoms.size > 0) add('legend-phantom', '? unknown dependency');
   if (model && model.checked.size > 0) add('', '✓ has @check_output');
-  if (folding) add('', '⊕ more neighbours: select, then +');
+  if (folding) add('', '⊕ / ⊖ click: show / hide neighbours');
   if (choices.highlight) add('legend-reach', `reached by ${choices.highlight}`);
   ui.legend.replaceChildren(title, ...entries, ...extra);
 }
@@ -642,6 +706,12 @@ function showDetails(): void {
   ui.details.append(actions);
 }
 
+/** The problem a node's ⚠ goes to: its first error with a place in the code, else its first warning. */
+function firstProblem(id: string): GraphProblem | undefined {
+  const located = (model?.problems.get(id) ?? []).filter((p) => p.location);
+  return located.find((p) => p.severity === 'error') ?? located[0];
+}
+
 function openProblem(problem: GraphProblem): void {
   if (problem.location) vscode.postMessage({ type: 'openProblem', location: problem.location });
 }
@@ -658,6 +728,7 @@ async function expandNode(id: string): Promise<void> {
   if (!folding || !model) return;
   for (const other of [...model.lineage.upstream(id), ...model.lineage.downstream(id)]) folding.revealed.add(other);
   folding.revealed.add(id);
+  folding.opened.add(id);
   centreAfterRender = id;
   await render();
 }
@@ -667,6 +738,7 @@ async function collapseNode(id: string): Promise<void> {
   for (const other of [...model.lineage.upstream(id), ...model.lineage.downstream(id)]) {
     if (other !== selected && other !== cursorNode) folding.revealed.delete(other);
   }
+  folding.opened.delete(id);
   await render();
 }
 
@@ -770,7 +842,7 @@ function wireControls(): void {
   });
   ui.overview.addEventListener('click', () => {
     if (model === null) return;
-    folding = folding ? null : { expanded: new Set(), revealed: new Set(cursorNode ? [cursorNode] : []) };
+    folding = folding ? null : { expanded: new Set(), revealed: new Set(cursorNode ? [cursorNode] : []), opened: new Set() };
     void render();
   });
   $('zoom-in').addEventListener('click', () => zoom.zoomBy(1.25));
@@ -807,11 +879,29 @@ function wireControls(): void {
     }
     const id = element.dataset.node;
     if (id === undefined) return;
+    // the marks act on their own; the rest of the node selects it
+    const mark = target.closest<SVGElement>('[data-mark]')?.dataset.mark;
+    if (mark === 'expand') {
+      void expandNode(id);
+      return;
+    }
+    if (mark === 'collapse') {
+      void collapseNode(id);
+      return;
+    }
+    if (mark === 'problem') {
+      const problem = firstProblem(id);
+      if (problem) {
+        openProblem(problem);
+        return;
+      }
+    }
     const phantom = model.marks.phantoms.get(id);
     if (phantom) openProblem(phantom.problem);
     void select(id);
   });
   ui.canvas.addEventListener('dblclick', (event) => {
+    if ((event.target as Element).closest('[data-mark]')) return;
     const id = (event.target as Element).closest<SVGGElement>('g.node')?.dataset.node;
     if (id !== undefined) vscode.postMessage({ type: 'openDefinition', node: id });
   });
@@ -833,7 +923,7 @@ window.addEventListener('message', (event: MessageEvent) => {
         // a large graph opens as an overview around the cursor; a small one node by node
         folding =
           model.graph.nodes.length > OVERVIEW_THRESHOLD
-            ? { expanded: new Set(), revealed: new Set(cursorNode && model.byId.has(cursorNode) ? [cursorNode] : []) }
+            ? { expanded: new Set(), revealed: new Set(cursorNode && model.byId.has(cursorNode) ? [cursorNode] : []), opened: new Set() }
             : null;
         selected = null;
       }
@@ -849,6 +939,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       const hidden = folding !== null && message.node !== null && elementOf(message.node) === null;
       if (hidden && folding && message.node) {
         folding.revealed.add(message.node);
+        folding.opened.add(message.node);
         for (const id of model?.lineage.upstream(message.node) ?? []) folding.revealed.add(id);
         for (const id of model?.lineage.downstream(message.node) ?? []) folding.revealed.add(id);
       }
