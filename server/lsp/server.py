@@ -27,10 +27,12 @@ from pygls.lsp.server import LanguageServer
 from . import (
     change_notifications,
     collector,
+    completion,
     diagnostics,
     graph,
     hover,
     navigation,
+    rename,
     symbols,
     warmup,
 )
@@ -172,6 +174,8 @@ def build_server() -> LivedagServer:
     hover.register(server, session, locator)
     navigation.register(server, session, locator)
     symbols.register(server, session)
+    completion.register(server, session)
+    rename.register(server, session, locator)
     _register_lifecycle(server, session, publisher)
     return server
 

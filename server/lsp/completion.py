@@ -1,0 +1,275 @@
+"""Completion of node names where code names nodes.
+
+- In a `def`'s parameter list: the nodes of the module's dataflows, inserted as `name: Type` with
+  the producer's annotation, plus the import of that type when the module lacks it (an additional
+  edit), documented with the producer's docstring, module and tags.  Names already in the
+  signature, and the nodes the function itself makes (a cycle), are left out.
+- In strings that name nodes: a driver's `execute([...])` / `final_vars`, `inputs={...}` and
+  `overrides={...}` keys (external inputs first), the lineage calls, `source("...")`.
+- In `@tag(...)`: the tag keys, and a key's values, already used in the workspace.
+
+Where the cursor is comes from `token_context` (the text being typed rarely parses); what to offer
+comes from the graphs the diagnostics use.  Names are matched by prefix in the graph's sorted name
+list (a bisection), then by substring, and at most `MAX_ITEMS` are sent: with 20,000 nodes the
+list is marked incomplete, so the client asks again as the user types.
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.specs import NodeKind, NodeSpec
+from lsprotocol import types
+
+from . import token_context
+from .convert import JsonObject
+from .session import Session
+from .text_edits import Span, edit_json, import_edit, import_insert_line
+
+if TYPE_CHECKING:
+    from livedag.engine.dataflow import Dataflow
+    from livedag.server.workspace import DataflowView, Snapshot
+    from pygls.lsp.server import LanguageServer
+
+MAX_ITEMS = 100
+TRIGGERS = ['"', "'", "(", ",", " "]
+_KIND = {
+    NodeKind.FUNCTION: types.CompletionItemKind.Function,
+    NodeKind.INPUT: types.CompletionItemKind.Variable,
+    NodeKind.CONFIG: types.CompletionItemKind.Constant,
+}
+
+
+def _matching(names: list[str], prefix: str, limit: int) -> tuple[list[str], bool]:
+    """Names starting with `prefix` (from the sorted list), then containing it; and whether
+    more matched than `limit`."""
+    start = bisect.bisect_left(names, prefix)
+    found: list[str] = []
+    for index in range(start, len(names)):
+        name = names[index]
+        if not name.startswith(prefix):
+            break
+        found.append(name)
+        if len(found) > limit:
+            return found[:limit], True
+    if prefix:
+        lowered = prefix.lower()
+        chosen = set(found)
+        for name in names:
+            if lowered in name.lower() and name not in chosen:
+                found.append(name)
+                if len(found) > limit:
+                    return found[:limit], True
+    return found, False
+
+
+def node_documentation(node: NodeSpec) -> str:
+    """What completion shows beside a node: type, producer, docstring, tags."""
+    type_text = node.type.text if node.type is not None else "?"
+    parts = [f"```python\n{node.name}: {type_text}\n```"]
+    if node.kind is NodeKind.INPUT:
+        parts.append("*external input*")
+    elif node.kind is NodeKind.CONFIG:
+        parts.append("*config value*")
+    else:
+        made = f" by `{node.function}`" if node.function and node.function != node.name else ""
+        parts.append(f"*made in `{node.module}`{made}*")
+    if node.doc:
+        parts.append(node.doc.strip())
+    tags = node.user_tags
+    if tags:
+        parts.append("**Tags** " + ", ".join(f"`{k}={v}`" for k, v in sorted(tags.items())))
+    return "\n\n".join(parts)
+
+
+class TagVocabulary:
+    """Tag keys and values used by each graph's nodes, kept while the graph lives."""
+
+    def __init__(self) -> None:
+        self._by_graph: weakref.WeakKeyDictionary[Dataflow, dict[str, set[str]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def of(self, graph: Dataflow) -> dict[str, set[str]]:
+        found = self._by_graph.get(graph)
+        if found is None:
+            found = {}
+            for node in graph.nodes.values():
+                if node.tags:
+                    for key, value in node.user_tags.items():
+                        found.setdefault(key, set()).add(str(value))
+            self._by_graph[graph] = found
+        return found
+
+
+class Completer:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tags = TagVocabulary()
+
+    def complete(self, snapshot: Snapshot, path: Path, line: int, column: int) -> JsonObject | None:
+        """Completion at 0-based `line`, code-point `column` of `path`, as `CompletionList` JSON."""
+        module = snapshot.module(path)
+        if module is None:
+            return None
+        found = token_context.at(module.text, line, column)
+        if found is None:
+            return None
+        views = snapshot.dataflows_for(path) or list(snapshot.dataflows)
+        span = Span(line + 1, found.start, line + 1, found.end)
+        if found.context is token_context.Context.PARAMETER:
+            items, more = self._parameters(snapshot, path, views, found, span)
+        elif found.context in (token_context.Context.TAG_KEY, token_context.Context.TAG_VALUE):
+            items, more = self._tags(path, views, found, span)
+        else:
+            items, more = self._strings(path, views, found, span)
+        return JsonObject(isIncomplete=more, items=items)
+
+    def _nodes(
+        self, views: Iterable[DataflowView], prefix: str, skip: set[str]
+    ) -> tuple[list[NodeSpec], bool]:
+        nodes: dict[str, NodeSpec] = {}
+        more = False
+        for view in views:
+            names = self.session.indexes.of(view.graph).names
+            chosen, capped = _matching(names, prefix, MAX_ITEMS + len(skip))
+            more = more or capped
+            for name in chosen:
+                if name not in skip and name not in nodes:
+                    node = view.graph.nodes.get(name)
+                    if node is not None:
+                        nodes[name] = node
+        if len(nodes) > MAX_ITEMS:
+            more = True
+        return list(nodes.values())[:MAX_ITEMS], more
+
+    def _parameters(
+        self,
+        snapshot: Snapshot,
+        path: Path,
+        views: list[DataflowView],
+        found: token_context.Found,
+        span: Span,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        module = snapshot.module(path)
+        assert module is not None
+        spec = next((f for f in module.functions if f.name == found.function), None)
+        skip = {found.function or ""}
+        if spec is not None:
+            skip |= {p.name for p in spec.parameters}
+        for view in views:
+            made = self.session.indexes.of(view.graph).made_by(module.module, found.function or "")
+            skip |= {n.name for n in made}
+        nodes, more = self._nodes(views, found.prefix, skip)
+        session = self.session
+        lines = session.lines(path)
+        insert_at = None
+        items = []
+        for index, node in enumerate(nodes):
+            type_text = node.type.text if node.type is not None else None
+            item: dict[str, Any] = {
+                "label": node.name,
+                "kind": int(_KIND.get(node.kind, types.CompletionItemKind.Field)),
+                "detail": type_text or "",
+                "sortText": f"{index:05d}",
+                "filterText": node.name,
+                "documentation": {"kind": "markdown", "value": node_documentation(node)},
+                "textEdit": edit_json(
+                    session.positions,
+                    lines,
+                    span,
+                    f"{node.name}: {type_text}" if type_text else node.name,
+                ),
+            }
+            if type_text:
+                needed = self._import_for(snapshot, module.imports, node, type_text)
+                if needed is not None:
+                    if insert_at is None:
+                        insert_at = import_insert_line(module.text)
+                    at = Span(insert_at + 1, 0, insert_at + 1, 0)
+                    item["additionalTextEdits"] = [
+                        edit_json(session.positions, lines, at, needed + "\n")
+                    ]
+            items.append(item)
+        return items, more
+
+    def _import_for(
+        self, snapshot: Snapshot, imports: Any, node: NodeSpec, type_text: str
+    ) -> str | None:
+        head = type_text.split(".", 1)[0].split("[", 1)[0].strip()
+        if not head.isidentifier():
+            return None
+        producer = None
+        loc = node.location
+        if loc is not None and loc.path:
+            producer = snapshot.module(Path(loc.path))
+        if producer is None:
+            return None  # an input or config value: no module says where its type comes from
+        producer_imports = producer.imports
+        return import_edit(imports, head, producer_imports, node.module)
+
+    def _strings(
+        self, path: Path, views: list[DataflowView], found: token_context.Found, span: Span
+    ) -> tuple[list[dict[str, Any]], bool]:
+        nodes, more = self._nodes(views, found.prefix, set())
+        if found.context is token_context.Context.INPUT_KEY:
+            rank = {NodeKind.INPUT: 0, NodeKind.CONFIG: 1}
+            nodes.sort(key=lambda n: rank.get(n.kind, 2))
+        lines = self.session.lines(path)
+        items = [
+            {
+                "label": node.name,
+                "kind": int(_KIND.get(node.kind, types.CompletionItemKind.Field)),
+                "detail": node.type.text if node.type is not None else "",
+                "sortText": f"{index:05d}",
+                "documentation": {"kind": "markdown", "value": node_documentation(node)},
+                "textEdit": edit_json(self.session.positions, lines, span, node.name),
+            }
+            for index, node in enumerate(nodes)
+        ]
+        return items, more
+
+    def _tags(
+        self, path: Path, views: list[DataflowView], found: token_context.Found, span: Span
+    ) -> tuple[list[dict[str, Any]], bool]:
+        vocabulary: dict[str, set[str]] = {}
+        for view in views:
+            for key, values in self.tags.of(view.graph).items():
+                vocabulary.setdefault(key, set()).update(values)
+        if found.context is token_context.Context.TAG_KEY:
+            words: Iterator[str] = iter(sorted(vocabulary))
+            kind = types.CompletionItemKind.Property
+        else:
+            key = found.keyword or ""
+            words = iter(sorted(vocabulary.get(key, ())))
+            kind = types.CompletionItemKind.Value
+        lines = self.session.lines(path)
+        items = [
+            {
+                "label": word,
+                "kind": int(kind),
+                "textEdit": edit_json(self.session.positions, lines, span, word),
+            }
+            for word in words
+            if word.startswith(found.prefix)
+        ]
+        return items[:MAX_ITEMS], len(items) > MAX_ITEMS
+
+
+def register(server: LanguageServer, session: Session) -> None:
+    completer = Completer(session)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=TRIGGERS),
+    )
+    async def completion(ls: LanguageServer, params: types.CompletionParams) -> JsonObject | None:
+        await session.current_when_ready()
+        cursor = session.cursor(params.text_document.uri, params.position)
+        if cursor is None:
+            return None
+        return completer.complete(cursor.snapshot, cursor.path, cursor.line - 1, cursor.column)
