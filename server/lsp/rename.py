@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -183,24 +184,76 @@ def _definition_span(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
             f"`{node.name}` is a name the code computes (made by `{node.function}` at {where}, "
             "not written as it is): rename it where it is computed"
         )
-    text = _text_at(snapshot, loc) or ""
-    if text.isidentifier() and node.module is not None and node.function == text:
-        derived = [
+    _check_written_by_function(snapshot, node, loc)
+    derived = [
+        n
+        for n in view.graph.nodes
+        if n != node.name and (n.startswith(node.name + ".") or n.endswith("." + node.name))
+    ]
+    if node.module is not None and node.function is not None:
+        derived += [
             n.name
             for n in snapshot_index_made_by(view, node.module, node.function)
-            if n.name != node.name and n.name.startswith(node.name)
+            if n.name != node.name and node.name in n.name
         ]
-        if derived:
-            raise Refused(
-                f"renaming `{node.name}` would also rename {', '.join(f'`{d}`' for d in derived)}, "
-                "which its decorators name after it; livedag does not rename those yet"
-            )
+    if derived:
+        listed = ", ".join(f"`{d}`" for d in sorted(set(derived))[:5])
+        raise Refused(
+            f"renaming `{node.name}` would also rename {listed}, which decorators name after "
+            "it; livedag does not rename those yet"
+        )
     return span
+
+
+def _check_written_by_function(snapshot: Snapshot, node: NodeSpec, loc: Location) -> None:
+    """Refuse a name written outside its function's header (a module constant such as
+    `COLUMNS = ["a", "b"]`): other code may read that text too."""
+    module = snapshot.module(Path(loc.path)) if loc.path else None
+    spec = next((f for f in module.functions if f.name == node.function), None) if module else None
+    if spec is None or spec.location is None:
+        return
+    if not _start_line(spec) <= loc.line <= spec.location.line:
+        raise Refused(
+            f"`{node.name}` is written at {_where(loc.path, loc.line)}, outside `{spec.name}` "
+            "(a constant other code may read too): rename it there by hand"
+        )
 
 
 def snapshot_index_made_by(view: DataflowView, module: str, function: str) -> list[NodeSpec]:
     """The nodes `function` of `module` makes in `view` (from the shared per-graph index)."""
     return INDEXES.of(view.graph).made_by(module, function)
+
+
+# Decorators that bind parameters or nodes by name in ways livedag does not rewrite yet: a rename
+# touching a function with one of them, or a module one of them reads, is refused.
+NOT_REWRITTEN = frozenset(
+    {
+        "pipe",
+        "pipe_input",
+        "pipe_output",
+        "mutate",
+        "step",
+        "subdag",
+        "parameterized_subdag",
+        "with_columns",
+        "inject",
+        "flow",
+    }
+)
+
+
+def _refuse_unrewritten(snapshot: Snapshot, path: Path, name: str) -> None:
+    module = snapshot.module(path)
+    if module is None:
+        return
+    for spec in module.functions:
+        for call in spec.decorators:
+            if call.name in NOT_REWRITTEN:
+                line = call.location.line if call.location is not None else 0
+                raise Refused(
+                    f"`{name}` is used in {path.name}, where @{call.name} ({_where(path, line)}) "
+                    "binds names livedag does not rewrite yet; rename it by hand"
+                )
 
 
 def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
@@ -235,11 +288,18 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
             ):
                 text = _text_at(snapshot, node.location)
                 if text == node.function:
-                    spec = next((f for f in module.functions if f.name == node.function), None)
-                    if spec is not None:
-                        renamed_defs.setdefault(path, []).append(spec)
+                    same = [f for f in module.functions if f.name == node.function]
+                    renamed_defs.setdefault(path, []).extend(same[-1:])
+                    for problem in module.problems:  # defined twice: Python keeps the last
+                        loc = problem.location
+                        if problem.code is Code.DUPLICATE_NODE and loc is not None:
+                            if _text_at(snapshot, loc) == node.function:
+                                span = Span(loc.line, loc.column, loc.line, loc.column + len(old))
+                                plan.add(path, span, new)
         for consumer, dep in view.graph.consumers(old):
             _rename_consumer(snapshot, plan, consumer, dep.location)
+    for path in list(plan.edits):
+        _refuse_unrewritten(snapshot, path, old)
     for path, specs in renamed_defs.items():
         _rename_python_references(snapshot, plan, path, specs)
     drivers = {path for view in views for path, _ in view.drivers}
@@ -281,6 +341,9 @@ def _rename_consumer(
         raise Refused(f"livedag cannot find the function around {_where(path, location.line)}")
     spec, start, end = found
     function = _function_ast(module, spec, start, end)
+    _refuse_decorator_mentions(plan, path, module, function, spec.name)
+    if spec.location is not None and spec.location.line > location.line:
+        raise Refused(f"`{old}` at {_where(path, location.line)} is not a parameter")
     used = python_names.names_used(function)
     if new in used:
         raise Refused(
@@ -297,6 +360,54 @@ def _rename_consumer(
     plan.add(path, Span(location.line, location.column, location.line, location.end_column), new)
     for use in uses:
         plan.add(path, Span(use.line, use.column, use.line, use.column + len(old)), new)
+
+
+def _refuse_decorator_mentions(
+    plan: Plan,
+    path: Path,
+    module: ModuleAnalysis,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    owner: str,
+    rename_targets: bool = False,
+) -> None:
+    """Refuse when a decorator of `function` names `old` in a way the plan does not rewrite (a
+    keyword, a name, a dict key: `@parameterize(x={"amount": ...})` binds the parameter by name).
+    With `rename_targets`, a `target_="old"` string is renamed instead."""
+    old = plan.old
+    lines = _lines(module)
+    covered = {(s.line, s.column) for s in plan.edits.get(path, {})}
+    for decorator in function.decorator_list:
+        for node in ast.walk(decorator):
+            if isinstance(node, ast.keyword) and node.arg == "target_" and rename_targets:
+                value = node.value
+                if isinstance(value, ast.Constant) and value.value == old:
+                    line = value.lineno
+                    text = lines[line - 1]
+                    column = len(text.encode()[: value.col_offset].decode(errors="ignore"))
+                    if text[column + 1 : column + 1 + len(old)] == old and text[column] in "'\"":
+                        plan.add(
+                            path, Span(line, column + 1, line, column + 1 + len(old)), plan.new
+                        )
+                        covered.add((line, column + 1))
+                        continue
+            named = (
+                (isinstance(node, ast.keyword) and node.arg == old)
+                or (isinstance(node, ast.Name) and node.id == old)
+                or (isinstance(node, ast.Constant) and node.value == old)
+            )
+            if not named:
+                continue
+            line = getattr(node, "lineno", decorator.lineno)
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            column = len(text.encode()[: getattr(node, "col_offset", 0)].decode(errors="ignore"))
+            if isinstance(node, ast.Constant) and (line, column + 1) in covered:
+                continue
+            if isinstance(node, ast.Name) and (line, column) in covered:
+                continue
+            raise Refused(
+                f"a decorator of `{owner}` ({_where(path, line)}) names `{old}` in a way livedag "
+                "does not rewrite yet; rename it by hand"
+            )
 
 
 def snapshot_defs(snapshot: Snapshot, name: str) -> list[NodeSpec]:
@@ -320,6 +431,11 @@ def _rename_python_references(
                     f"`{spec.name}` is imported by name in {Path(other).name}; livedag does not "
                     "rename Python imports: rename the function with your Python tooling"
                 )
+        if spec.location is not None:
+            found_fn = _function_of(module, spec.location.line)
+            if found_fn is not None:
+                tree_fn = _function_ast(module, spec, found_fn[1], found_fn[2])
+                _refuse_decorator_mentions(plan, path, module, tree_fn, spec.name, True)
         name = spec.name
         new_name = plan.new + name[len(plan.old) :]
         text = module.text
