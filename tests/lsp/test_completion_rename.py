@@ -1,0 +1,117 @@
+"""Completion and rename end to end over stdio, with VS Code's and Neovim's capabilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import FEATURES, MODEL, RUN, open_file, position, replace_text
+
+pytestmark = pytest.mark.asyncio
+
+
+def _doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def _complete(client: LanguageClient, uri: str, pos: types.Position) -> types.CompletionList:
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(uri), position=pos)
+    )
+    assert isinstance(result, types.CompletionList), result
+    return result
+
+
+async def test_completion_in_a_parameter_list_of_an_unsaved_buffer(
+    client: LanguageClient, workspace: Path
+) -> None:
+    # A new consumer typed in model.py (not saved): `def churn(age_n` is still being written.
+    text = MODEL.replace("import pandas as pd\n", "") + "\n\ndef churn(score: pd.Series, age_n"
+    uri = open_file(client, workspace / "model.py", MODEL)
+    replace_text(client, uri, text, 2)
+    last = text.count("age_n") - 1
+    result = await _complete(client, uri, position(text, "age_n", nth=last, offset=5))
+    labels = [item.label for item in result.items]
+    assert labels[0] == "age_normalized"
+    assert "score" not in labels and "churn" not in labels  # in the signature; the function itself
+    item = result.items[0]
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.new_text == "age_normalized: pd.Series"
+    assert item.text_edit.range.start == position(text, "age_n", nth=last)
+    # The module lost its pandas import: completion adds it.
+    assert item.additional_text_edits is not None
+    assert [e.new_text for e in item.additional_text_edits] == ["import pandas as pd\n"]
+    assert isinstance(item.documentation, types.MarkupContent)
+    assert "Zero mean unit variance age." in item.documentation.value
+    assert "`owner=data-science`" in item.documentation.value
+
+
+async def test_completion_in_driver_strings_and_tags(
+    client: LanguageClient, workspace: Path
+) -> None:
+    text = RUN + 'dr.what_is_upstream_of("inc")\ndr.execute(["sc"], inputs={"peo": 1})\n'
+    uri = open_file(client, workspace / "run.py", text)
+    upstream = await _complete(client, uri, position(text, '"inc"', offset=4))
+    assert [i.label for i in upstream.items][:2] == ["income", "income_scaled"]
+    outputs = await _complete(client, uri, position(text, '"sc"', offset=3))
+    assert [i.label for i in outputs.items] == ["score", "scaled"] or outputs.items[
+        0
+    ].label == "score"
+    keys = await _complete(client, uri, position(text, '"peo"', offset=4))
+    assert keys.items[0].label == "people_path"  # the external input first
+    features = open_file(client, workspace / "features.py")
+    tags = await _complete(client, features, position(FEATURES, 'owner="data-science"'))
+    assert {"owner", "source", "pii"} <= {i.label for i in tags.items}
+
+
+async def test_rename_a_column_across_files_and_driver(
+    client: LanguageClient, workspace: Path
+) -> None:
+    features = open_file(client, workspace / "features.py")
+    model = (workspace / "model.py").as_uri()
+    run = (workspace / "run.py").as_uri()
+    at = position(FEATURES, '"age"', offset=2)
+    prepared = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=_doc(features), position=at)
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder), prepared
+    assert prepared.placeholder == "age"
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=_doc(features), position=at, new_name="years")
+    )
+    assert edit is not None and edit.changes is not None
+    assert set(edit.changes) == {features, run}
+    assert len(edit.changes[features]) == 5  # the column, the parameter, its three uses
+    assert [e.new_text for e in edit.changes[run]] == ["years"]
+    assert model not in edit.changes
+
+    on_def = position(FEATURES, "def age_normalized", offset=6)
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=_doc(features), position=on_def, new_name="age_z")
+    )
+    assert edit is not None and edit.changes is not None
+    assert len(edit.changes[model]) == 2  # the parameter of score and its use
+
+
+async def test_rename_refuses_computed_names_and_collisions(
+    client: LanguageClient, workspace: Path
+) -> None:
+    features = open_file(client, workspace / "features.py")
+    model = open_file(client, workspace / "model.py")
+    with pytest.raises(Exception, match="computes"):
+        await client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(
+                text_document=_doc(model), position=position(MODEL, "income_scaled:", offset=2)
+            )
+        )
+    with pytest.raises(Exception, match="already a node"):
+        await client.text_document_rename_async(
+            types.RenameParams(
+                text_document=_doc(features),
+                position=position(FEATURES, '"age"', offset=2),
+                new_name="income",
+            )
+        )
