@@ -297,7 +297,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
                                 span = Span(loc.line, loc.column, loc.line, loc.column + len(old))
                                 plan.add(path, span, new)
         for consumer, dep in view.graph.consumers(old):
-            _rename_consumer(snapshot, plan, consumer, dep.location)
+            rename_parameter(snapshot, plan, consumer, dep.location)
     for path in list(plan.edits):
         _refuse_unrewritten(snapshot, path, old)
     for path, specs in renamed_defs.items():
@@ -313,8 +313,8 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
     return plan
 
 
-def _rename_consumer(
-    snapshot: Snapshot, plan: Plan, consumer: NodeSpec, location: Location | None
+def rename_parameter(
+    snapshot: Snapshot, plan: Plan, consumer: NodeSpec | None, location: Location | None
 ) -> None:
     old, new = plan.old, plan.new
     if location is None or location.path is None:
@@ -325,12 +325,18 @@ def _rename_consumer(
         plan.add(path, _string_span(location, text, old), new)  # type: ignore[arg-type]
         return
     if text != old:
-        if consumer.function is not None and any(
-            d.name == old and consumer.function == d.function for d in snapshot_defs(snapshot, old)
+        if (
+            consumer is not None
+            and consumer.function is not None
+            and any(
+                d.name == old and consumer.function == d.function
+                for d in snapshot_defs(snapshot, old)
+            )
         ):
             return  # an edge inside one function (the columns @extract_columns makes)
         raise Refused(
-            f"`{consumer.name}` asks for `{old}` at {_where(path, location.line)} through a name "
+            f"`{consumer.name if consumer else '?'}` asks for `{old}` at "
+            f"{_where(path, location.line)} through a name "
             "the code computes; rename it there by hand"
         )
     module = snapshot.module(path)

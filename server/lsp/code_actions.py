@@ -1,0 +1,182 @@
+"""Quick fixes on livedag's diagnostics.
+
+- LD002 (unknown dependency): replace the parameter with each "did you mean" name (the best one
+  preferred), renaming its uses in the body the way rename does (`rename.rename_parameter`); or
+  create a stub function for the name in the module, annotated as the consumer annotates it.
+- LD005 (missing return annotation): add `-> T` when every consumer annotates the node as `T`.
+
+The fixes are computed from the diagnostic's position and the current graph, not from the
+message text, so they follow the code.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from livedag.engine.codes import Code
+from lsprotocol import types
+
+from . import rename
+from .convert import JsonArray
+from .locate import Locator, Role, Target
+from .session import Session
+from .text_edits import Span, edit_json
+
+if TYPE_CHECKING:
+    from livedag.engine.specs import FunctionSpec
+    from livedag.server.workspace import DataflowView, Snapshot
+    from pygls.lsp.server import LanguageServer
+
+
+def _diagnostic_code(diagnostic: types.Diagnostic) -> Code | None:
+    if diagnostic.source != "livedag" or not isinstance(diagnostic.code, str):
+        return None
+    return Code.parse(diagnostic.code)
+
+
+def replacements(
+    snapshot: Snapshot, view: DataflowView, target: Target, suggestions: list[str]
+) -> list[tuple[str, rename.Plan]]:
+    """For each suggestion, the edits replacing the unknown name with it (those a rename
+    would refuse, say because the body already uses the name, are left out)."""
+    out = []
+    consumer = view.graph.node(target.nodes[0]) if target.nodes else None
+    for suggestion in suggestions:
+        plan = rename.Plan(target.name, suggestion)
+        try:
+            rename.rename_parameter(snapshot, plan, consumer, target.location)
+        except rename.Refused:
+            continue
+        if plan.edits:
+            out.append((suggestion, plan))
+    return out
+
+
+def stub_text(name: str, annotation: str | None, text: str) -> tuple[Span, str]:
+    """Where a stub function for `name` goes (the end of the module) and its text."""
+    lines = text.splitlines()
+    end_line = len(lines)
+    end_column = len(lines[-1]) if lines else 0
+    lead = "\n" if text and not text.endswith("\n") else ""
+    returns = f" -> {annotation}" if annotation else ""
+    body = (
+        f'{lead}\n\ndef {name}(){returns}:\n    """TODO: what `{name}` is."""\n'
+        "    raise NotImplementedError\n"
+    )
+    if not lines:
+        return Span(1, 0, 1, 0), body.lstrip("\n")
+    return Span(end_line, end_column, end_line, end_column), body
+
+
+def return_annotation_insert(text: str, spec: FunctionSpec) -> Span | None:
+    """Just after the `)` that closes `spec`'s parameter list, from the tokens of its header."""
+    if spec.location is None:
+        return None
+    lines = text.splitlines(keepends=True)
+    header = "".join(lines[spec.location.line - 1 : spec.location.line + 200])
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(header).readline):
+            if tok.type == tokenize.OP and tok.string == "(":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string == ")":
+                depth -= 1
+                if depth == 0:
+                    line = spec.location.line + tok.end[0] - 1
+                    return Span(line, tok.end[1], line, tok.end[1])
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return None
+
+
+def register(server: LanguageServer, session: Session, locator: Locator) -> None:
+    def workspace_edit(plan: rename.Plan) -> dict[str, Any]:
+        return rename.workspace_edit(session, plan)
+
+    def action(
+        title: str, diagnostic: types.Diagnostic, edit: dict[str, Any], preferred: bool = False
+    ) -> dict[str, Any]:
+        made: dict[str, Any] = {
+            "title": title,
+            "kind": types.CodeActionKind.QuickFix.value,
+            "edit": edit,
+        }
+        if preferred:
+            made["isPreferred"] = True
+        return made
+
+    def fixes(snapshot: Snapshot, path: Path, diagnostic: types.Diagnostic) -> list[dict[str, Any]]:
+        code = _diagnostic_code(diagnostic)
+        lines = session.lines(path)
+        start = diagnostic.range.start
+        column = session.positions.from_client(lines, start.line, start.character)
+        pointed = locator.at(snapshot, path, start.line + 1, column)
+        if not pointed:
+            return []
+        view, target = pointed[0]
+        module = snapshot.module(path)
+        out: list[dict[str, Any]] = []
+        if code is Code.UNKNOWN_DEPENDENCY and target.role is Role.PARAMETER and module:
+            suggestions = session.indexes.of(view.graph).closest_names(target.name)
+            for index, (name, plan) in enumerate(replacements(snapshot, view, target, suggestions)):
+                out.append(
+                    action(
+                        f"Replace `{target.name}` with `{name}`",
+                        diagnostic,
+                        workspace_edit(plan),
+                        preferred=index == 0,
+                    )
+                )
+            spec = target.function
+            annotation = None
+            if spec is not None:
+                param = next((p for p in spec.parameters if p.name == target.name), None)
+                if param is not None and param.annotation is not None:
+                    annotation = param.annotation.text
+            span, text = stub_text(target.name, annotation, module.text)
+            uri = session.uri_of(path)
+            edit = {"changes": {uri: [edit_json(session.positions, lines, span, text)]}}
+            out.append(action(f"Create function `{target.name}` in this module", diagnostic, edit))
+        if code is Code.MISSING_ANNOTATION and target.role is Role.FUNCTION and module:
+            spec = target.function
+            if spec is not None and spec.returns is None:
+                types_seen = {
+                    dep.type.text
+                    for name in target.nodes
+                    for _, dep in view.graph.consumers(name)
+                    if dep.type is not None
+                }
+                at = return_annotation_insert(module.text, spec)
+                if len(types_seen) == 1 and at is not None:
+                    (wanted,) = types_seen
+                    uri = session.uri_of(path)
+                    edit = {
+                        "changes": {uri: [edit_json(session.positions, lines, at, f" -> {wanted}")]}
+                    }
+                    out.append(
+                        action(
+                            f"Add `-> {wanted}` (how its consumers annotate it)",
+                            diagnostic,
+                            edit,
+                            preferred=True,
+                        )
+                    )
+        return out
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    async def code_action(ls: LanguageServer, params: types.CodeActionParams) -> JsonArray | None:
+        snapshot = await session.current_when_ready()
+        path = session.path_of(params.text_document.uri)
+        if snapshot is None or path is None:
+            return None
+        out: list[dict[str, Any]] = []
+        for diagnostic in params.context.diagnostics:
+            if _diagnostic_code(diagnostic) is not None:
+                out.extend(fixes(snapshot, path, diagnostic))
+        return JsonArray(out) or None

@@ -1,0 +1,151 @@
+"""Quick fixes, call hierarchy, code lens, inlay hints and document highlights end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_harness import (
+    FEATURES,
+    MODEL,
+    diagnostics_until,
+    open_file,
+    position,
+    replace_text,
+)
+
+pytestmark = pytest.mark.asyncio
+
+
+def _doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def test_typo_quick_fixes_replace_the_parameter_and_its_uses(
+    client: LanguageClient, workspace: Path
+) -> None:
+    typo = MODEL.replace("age_normalized", "age_normalised")
+    uri = open_file(client, workspace / "model.py", MODEL)
+    replace_text(client, uri, typo, 2)
+    found = await diagnostics_until(client, uri, lambda ds: any(str(d.code) == "LD002" for d in ds))
+    diagnostic = next(d for d in found if str(d.code) == "LD002")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert actions
+    fixes = [a for a in actions if isinstance(a, types.CodeAction)]
+    best = fixes[0]
+    assert best.title == "Replace `age_normalised` with `age_normalized`"
+    assert best.is_preferred
+    assert best.edit is not None and best.edit.changes is not None
+    edits = best.edit.changes[uri]
+    assert [e.new_text for e in edits] == ["age_normalized", "age_normalized"]  # param and use
+    assert edits[1].range.start == position(typo, "age_normalised +", offset=0)
+    stub = next(a for a in fixes if a.title.startswith("Create function"))
+    assert stub.edit is not None and stub.edit.changes is not None
+    assert "def age_normalised() -> pd.Series:" in stub.edit.changes[uri][0].new_text
+
+
+async def test_call_hierarchy_is_lineage_across_files(
+    client: LanguageClient, workspace: Path
+) -> None:
+    features = open_file(client, workspace / "features.py")
+    model = (workspace / "model.py").as_uri()
+    items = await client.text_document_prepare_call_hierarchy_async(
+        types.CallHierarchyPrepareParams(
+            text_document=_doc(features),
+            position=position(FEATURES, "def age_normalized", offset=6),
+        )
+    )
+    assert items and items[0].name == "age_normalized"
+    incoming = await client.call_hierarchy_incoming_calls_async(
+        types.CallHierarchyIncomingCallsParams(item=items[0])
+    )
+    assert incoming is not None
+    assert [(c.from_.name, c.from_.uri) for c in incoming] == [("score", model)]
+    outgoing = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=items[0])
+    )
+    assert outgoing is not None
+    assert sorted(c.to.name for c in outgoing) == ["age", "contact"]
+    # Through a decorator: `age` is made by @extract_columns; its dependency is people_columns.
+    age = next(c.to for c in outgoing if c.to.name == "age")
+    deeper = await client.call_hierarchy_outgoing_calls_async(
+        types.CallHierarchyOutgoingCallsParams(item=age)
+    )
+    assert deeper is not None and [c.to.name for c in deeper] == ["people_columns"]
+
+
+async def test_code_lens_counts_follow_edits(client: LanguageClient, workspace: Path) -> None:
+    uri = open_file(client, workspace / "features.py")
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=_doc(uri))
+    )
+    assert lenses is not None
+    on_contact = next(
+        lens for lens in lenses if lens.range.start == position(FEATURES, "def contact", offset=4)
+    )
+    resolved = await client.code_lens_resolve_async(on_contact)
+    assert resolved.command is not None
+    # contact <- email <- people_columns <- people <- people_path; -> age_normalized -> score
+    assert resolved.command.title == "↑ 4 upstream · ↓ 2 downstream"
+    edited = FEATURES.replace("def contact(email: pd.Series)", "def contact(people_path: str)")
+    replace_text(client, uri, edited, 2)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=_doc(uri))
+    )
+    assert lenses is not None
+    on_contact = next(
+        lens for lens in lenses if lens.range.start == position(edited, "def contact", offset=4)
+    )
+    resolved = await client.code_lens_resolve_async(on_contact)
+    assert resolved.command is not None
+    assert resolved.command.title == "↑ 1 upstream · ↓ 2 downstream"  # now only the input
+
+
+async def test_inlay_hints_say_where_a_parameter_comes_from(
+    client: LanguageClient, workspace: Path
+) -> None:
+    model = open_file(client, workspace / "model.py")
+    features = open_file(client, workspace / "features.py")
+    whole = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=99, character=0)
+    )
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=_doc(model), range=whole)
+    )
+    assert hints is not None
+    assert sorted(str(h.label) for h in hints) == [
+        "← features.age_normalized",
+        "← features.income_scaled",
+    ]
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=_doc(features), range=whole)
+    )
+    assert hints is not None
+    assert [str(h.label) for h in hints] == ["← input"]  # people_path; the rest are local
+    assert hints[0].position == position(FEATURES, "people_path:", offset=len("people_path"))
+
+
+async def test_document_highlight_marks_definition_and_uses(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "features.py")
+    found = await client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(
+            text_document=_doc(uri), position=position(FEATURES, '"email"', offset=2)
+        )
+    )
+    assert found is not None
+    kinds = sorted((h.range.start.line, h.kind) for h in found)
+    assert kinds == [
+        (position(FEATURES, '"email"').line, types.DocumentHighlightKind.Write),
+        (position(FEATURES, "email: pd.Series").line, types.DocumentHighlightKind.Read),
+    ]
