@@ -47,7 +47,7 @@ def replacements(
     for suggestion in suggestions:
         plan = rename.Plan(target.name, suggestion)
         try:
-            rename.rename_parameter(snapshot, plan, consumer, target.location)
+            rename.rename_parameter(snapshot, plan, consumer, target.location, fixing_typo=True)
         except rename.Refused:
             continue
         if plan.edits:

@@ -168,6 +168,7 @@ class Completer:
         session = self.session
         lines = session.lines(path)
         insert_at = None
+        producers: dict[str, Any] = {}  # path -> its analysis (resolving a path costs syscalls)
         items = []
         for index, node in enumerate(nodes):
             type_text = node.type.text if node.type is not None else None
@@ -186,7 +187,7 @@ class Completer:
                 ),
             }
             if type_text:
-                needed = self._import_for(snapshot, module.imports, node, type_text)
+                needed = self._import_for(snapshot, module.imports, node, type_text, producers)
                 if needed is not None:
                     if insert_at is None:
                         insert_at = import_insert_line(module.text)
@@ -198,7 +199,12 @@ class Completer:
         return items, more
 
     def _import_for(
-        self, snapshot: Snapshot, imports: Any, node: NodeSpec, type_text: str
+        self,
+        snapshot: Snapshot,
+        imports: Any,
+        node: NodeSpec,
+        type_text: str,
+        producers: dict[str, Any],
     ) -> str | None:
         head = type_text.split(".", 1)[0].split("[", 1)[0].strip()
         if not head.isidentifier():
@@ -206,7 +212,9 @@ class Completer:
         producer = None
         loc = node.location
         if loc is not None and loc.path:
-            producer = snapshot.module(Path(loc.path))
+            if loc.path not in producers:
+                producers[loc.path] = snapshot.module(Path(loc.path))
+            producer = producers[loc.path]
         if producer is None:
             return None  # an input or config value: no module says where its type comes from
         producer_imports = producer.imports

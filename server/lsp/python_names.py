@@ -242,6 +242,17 @@ def module_name_occurrences(
     return _occurrences(walker.found, text_lines, name, getattr(statement, "lineno", 1))
 
 
+def binds(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """Whether `function` binds `name` anywhere inside (parameters, assignments, nested scopes)."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if any(True for _ in _binds(node, name)):
+                return True
+        elif isinstance(node, _COMPREHENSIONS) and any(True for _ in _binds(node, name)):
+            return True
+    return False
+
+
 def names_used(node: ast.AST) -> dict[str, int]:
     """Every name a function's signature and body use or bind, with a line (for collisions)."""
     found: dict[str, int] = {}

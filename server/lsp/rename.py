@@ -314,8 +314,18 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
 
 
 def rename_parameter(
-    snapshot: Snapshot, plan: Plan, consumer: NodeSpec | None, location: Location | None
+    snapshot: Snapshot,
+    plan: Plan,
+    consumer: NodeSpec | None,
+    location: Location | None,
+    *,
+    fixing_typo: bool = False,
 ) -> None:
+    """Rename the parameter (or decorator string) at `location` and its uses in the body.
+
+    `fixing_typo`: the body may already use the new name as a free name (the parameter was
+    misspelt, the body was not): after the fix those uses mean the parameter, as intended.
+    """
     old, new = plan.old, plan.new
     if location is None or location.path is None:
         return
@@ -351,6 +361,8 @@ def rename_parameter(
     if spec.location is not None and spec.location.line > location.line:
         raise Refused(f"`{old}` at {_where(path, location.line)} is not a parameter")
     used = python_names.names_used(function)
+    if fixing_typo and new in used and not python_names.binds(function, new):
+        used = {}
     if new in used:
         raise Refused(
             f"`{new}` is already a name in `{spec.name}` ({_where(path, used[new])}): renaming the "

@@ -53,6 +53,27 @@ async def test_typo_quick_fixes_replace_the_parameter_and_its_uses(
     assert "def age_normalised() -> pd.Series:" in stub.edit.changes[uri][0].new_text
 
 
+async def test_typo_in_the_parameter_only_is_fixed_by_the_parameter_alone(
+    client: LanguageClient, workspace: Path
+) -> None:
+    typo = MODEL.replace("def score(age_normalized", "def score(age_normalised")
+    uri = open_file(client, workspace / "model.py", MODEL)
+    replace_text(client, uri, typo, 2)
+    found = await diagnostics_until(client, uri, lambda ds: any(str(d.code) == "LD002" for d in ds))
+    diagnostic = next(d for d in found if str(d.code) == "LD002")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert actions
+    best = actions[0]
+    assert isinstance(best, types.CodeAction) and best.edit and best.edit.changes
+    assert [e.new_text for e in best.edit.changes[uri]] == ["age_normalized"]
+
+
 async def test_call_hierarchy_is_lineage_across_files(
     client: LanguageClient, workspace: Path
 ) -> None:
