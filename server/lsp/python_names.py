@@ -33,11 +33,11 @@ class Occurrence:
     column: int  # code points
 
 
-def parse_statement(text: str, first_line: int, end_line: int | None) -> ast.Module | None:
-    """The AST of lines `first_line`..`end_line` (1-based, end exclusive; None: to the end) of
-    `text`, with line numbers of the whole text; None when that piece does not parse."""
-    lines = text.splitlines(keepends=True)
-    chunk = "".join(lines[first_line - 1 : (end_line - 1) if end_line is not None else None])
+def parse_statement(lines: list[str], first_line: int, end_line: int | None) -> ast.Module | None:
+    """The AST of lines `first_line`..`end_line` (1-based, end exclusive; None: to the end) of a
+    text's `lines` (without line ends), numbered as in the whole text; None when that piece does
+    not parse."""
+    chunk = "\n".join(lines[first_line - 1 : (end_line - 1) if end_line is not None else None])
     try:
         tree = ast.parse(chunk)
     except (SyntaxError, ValueError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import bisect
 import keyword
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
+from livedag.server.analyzer import document_lines
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -87,8 +89,8 @@ def _lines(module: ModuleAnalysis) -> list[str]:
     cached = _LINES.get(id(module.text))
     if cached is not None and cached[0] is module.text:
         return cached[1]
-    lines = module.text.splitlines()
-    if len(_LINES) > 64:
+    lines = document_lines(module.text)
+    if len(_LINES) > 1024:
         _LINES.clear()
     _LINES[id(module.text)] = (module.text, lines)
     return lines
@@ -125,11 +127,47 @@ def _views_with(snapshot: Snapshot, name: str) -> list[DataflowView]:
     return found
 
 
+_DOTTED: weakref.WeakKeyDictionary[Any, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+_STARTS: dict[int, tuple[tuple[FunctionSpec, ...], list[int]]] = {}
+
+
+def dotted_relatives(view: DataflowView, name: str) -> list[str]:
+    """Nodes named `name.<...>` or `<...>.name` (pipe steps, subdag namespaces): from the
+    graph's sorted names (a bisection) and a per-graph table of dotted names by last part."""
+    names = INDEXES.of(view.graph).names
+    found = []
+    prefix = name + "."
+    index = bisect.bisect_left(names, prefix)
+    while index < len(names) and names[index].startswith(prefix):
+        found.append(names[index])
+        index += 1
+    tails = _DOTTED.get(view.graph)
+    if tails is None:
+        tails = {}
+        for other in names:
+            if "." in other:
+                tails.setdefault(other.rsplit(".", 1)[1], []).append(other)
+        _DOTTED[view.graph] = tails
+    return found + tails.get(name, [])
+
+
+def _starts(module: ModuleAnalysis) -> list[int]:
+    """The line each function's statement starts on (cached per analysis)."""
+    cached = _STARTS.get(id(module.functions))
+    if cached is not None and cached[0] is module.functions:
+        return cached[1]
+    starts = [_start_line(f) for f in module.functions]
+    if len(_STARTS) > 1024:
+        _STARTS.clear()
+    _STARTS[id(module.functions)] = (module.functions, starts)
+    return starts
+
+
 def _function_of(module: ModuleAnalysis, line: int) -> tuple[FunctionSpec, int, int | None] | None:
     """The top-level function whose header or body holds 1-based `line`, with the line its
     statement starts on and the line the next function starts on (None: the end)."""
     functions = module.functions
-    starts = [_start_line(f) for f in functions]
+    starts = _starts(module)
     position = bisect.bisect_right(starts, line) - 1
     if position < 0:
         return None
@@ -148,7 +186,7 @@ def _start_line(spec: FunctionSpec) -> int:
 def _function_ast(
     module: ModuleAnalysis, spec: FunctionSpec, start: int, end: int | None
 ) -> ast.FunctionDef | ast.AsyncFunctionDef:
-    tree = python_names.parse_statement(module.text, start, end)
+    tree = python_names.parse_statement(_lines(module), start, end)
     if tree is not None:
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == spec.name:
@@ -185,11 +223,7 @@ def _definition_span(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
             "not written as it is): rename it where it is computed"
         )
     _check_written_by_function(snapshot, node, loc)
-    derived = [
-        n
-        for n in view.graph.nodes
-        if n != node.name and (n.startswith(node.name + ".") or n.endswith("." + node.name))
-    ]
+    derived = dotted_relatives(view, node.name)
     if node.module is not None and node.function is not None:
         derived += [
             n.name
@@ -481,7 +515,7 @@ def _rename_python_references(
                         chunks.add((found[1], found[2]))
             index = text.find(name, index + len(name))
         for start, end in chunks:
-            tree = python_names.parse_statement(text, start, end)
+            tree = python_names.parse_statement(lines, start, end)
             if tree is None:
                 raise Refused(
                     f"the code around {_where(path, start)} does not parse; fix it and rename again"
@@ -550,7 +584,8 @@ def workspace_edit(session: Session, plan: Plan) -> dict[str, Any]:
 
 def apply(text: str, edits: dict[Span, str]) -> str:
     """`edits` applied to `text` (for tests and tools): spans in code points, 1-based lines."""
-    lines = text.splitlines(keepends=True)
+    lines = [line + "\n" for line in document_lines(text)]
+    lines[-1] = lines[-1][:-1]
     for span, new in sorted(edits.items(), key=lambda kv: (kv[0].line, kv[0].column), reverse=True):
         assert span.line == span.end_line
         line = lines[span.line - 1]

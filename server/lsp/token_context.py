@@ -17,6 +17,8 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from livedag.server.analyzer import document_lines
+
 # A driver's calls whose first argument (or `final_vars=`) lists outputs by name.
 EXECUTE_CALLS = frozenset(
     {"execute", "raw_execute", "validate_execution", "visualize_execution", "materialize"}
@@ -222,7 +224,7 @@ class _Reader:
 
 def at(text: str, line: int, column: int) -> Found | None:
     """What 0-based `line`, code-point `column` of `text` is in, or None."""
-    lines = text.splitlines(keepends=True)
+    lines = [text_line + "\n" for text_line in document_lines(text)]
     if line >= len(lines):
         lines.append("")
         if line >= len(lines):
