@@ -3,6 +3,7 @@
 - LD002 (unknown dependency): replace the parameter with each "did you mean" name (the best one
   preferred), renaming its uses in the body the way rename does (`rename.rename_parameter`); or
   create a stub function for the name in the module, annotated as the consumer annotates it.
+- LD004 (type mismatch): annotate the consumer's parameter as the producer returns it.
 - LD005 (missing return annotation): add `-> T` when every consumer annotates the node as `T`.
 
 The fixes are computed from the diagnostic's position and the current graph, not from the
@@ -92,6 +93,53 @@ def return_annotation_insert(text: str, spec: FunctionSpec) -> Span | None:
     return None
 
 
+def annotation_span(text: str, line: int, column: int) -> Span | None:
+    """The annotation of the parameter whose name starts at 1-based `line`, `column`: from the
+    tokens after the name's `:` up to the `,`, `)` or `=` that ends it."""
+    lines = text.split("\n")
+    piece = "\n".join([lines[line - 1][column:], *lines[line : line + 50]])
+    depth = 0
+    first: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
+    seen_colon = False
+    try:
+        for index, tok in enumerate(tokenize.generate_tokens(io.StringIO(piece).readline)):
+            if tok.type in (tokenize.NL, tokenize.COMMENT):
+                continue
+            if index == 0:
+                if tok.type != tokenize.NAME:
+                    return None
+                continue
+            if not seen_colon:
+                if tok.string != ":":
+                    return None
+                seen_colon = True
+                continue
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and tok.type == tokenize.OP and tok.string in (",", "="):
+                break
+            elif tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                break
+            first = first or tok.start
+            last = tok.end
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    if first is None or last is None:
+        return None
+
+    def absolute(at: tuple[int, int]) -> tuple[int, int]:
+        row, col = at
+        return (line + row - 1, col + (column if row == 1 else 0))
+
+    (start_line, start_col), (end_line, end_col) = absolute(first), absolute(last)
+    return Span(start_line, start_col, end_line, end_col)
+
+
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     def workspace_edit(plan: rename.Plan) -> dict[str, Any]:
         return rename.workspace_edit(session, plan)
@@ -140,6 +188,21 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
             uri = session.uri_of(path)
             edit = {"changes": {uri: [edit_json(session.positions, lines, span, text)]}}
             out.append(action(f"Create function `{target.name}` in this module", diagnostic, edit))
+        if code is Code.TYPE_MISMATCH and target.role is Role.PARAMETER and module:
+            producer = view.graph.node(target.name)
+            at = annotation_span(module.text, target.location.line, target.location.column)
+            if producer is not None and producer.type is not None and at is not None:
+                wanted = producer.type.text
+                uri = session.uri_of(path)
+                edit = {"changes": {uri: [edit_json(session.positions, lines, at, wanted)]}}
+                out.append(
+                    action(
+                        f"Annotate `{target.name}` as `{wanted}` (what `{target.name}` returns)",
+                        diagnostic,
+                        edit,
+                        preferred=True,
+                    )
+                )
         if code is Code.MISSING_ANNOTATION and target.role is Role.FUNCTION and module:
             spec = target.function
             if spec is not None and spec.returns is None:

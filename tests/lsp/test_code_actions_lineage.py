@@ -170,3 +170,60 @@ async def test_document_highlight_marks_definition_and_uses(
         (position(FEATURES, '"email"').line, types.DocumentHighlightKind.Write),
         (position(FEATURES, "email: pd.Series").line, types.DocumentHighlightKind.Read),
     ]
+
+
+ANNOTATIONS = '''"""Annotation problems."""
+
+import pandas as pd
+
+
+def spend(raw: pd.Series) -> pd.Series:
+    return raw
+
+
+def daily(spend: dict[str, int], days: int) -> float:
+    return len(spend) / days
+
+
+def unannotated(days: int):
+    return days * 2
+
+
+def doubled(unannotated: int) -> int:
+    return unannotated
+
+
+def also(unannotated: int) -> int:
+    return unannotated
+'''
+
+
+async def _fixes(client: LanguageClient, uri: str, code: str) -> list[types.CodeAction]:
+    found = await diagnostics_until(client, uri, lambda ds: any(str(d.code) == code for d in ds))
+    diagnostic = next(d for d in found if str(d.code) == code)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    return [a for a in actions or [] if isinstance(a, types.CodeAction)]
+
+
+@pytest.mark.files({"flow.py": ANNOTATIONS})
+async def test_annotation_quick_fixes(client: LanguageClient, workspace: Path) -> None:
+    uri = open_file(client, workspace / "flow.py")
+    (mismatch,) = await _fixes(client, uri, "LD004")
+    assert mismatch.title == "Annotate `spend` as `pd.Series` (what `spend` returns)"
+    assert mismatch.edit is not None and mismatch.edit.changes is not None
+    (edit,) = mismatch.edit.changes[uri]
+    assert edit.new_text == "pd.Series"
+    assert edit.range.start == position(ANNOTATIONS, "dict[str, int]")
+    assert edit.range.end == position(ANNOTATIONS, "dict[str, int]", offset=len("dict[str, int]"))
+    missing = await _fixes(client, uri, "LD005")
+    assert [a.title for a in missing] == ["Add `-> int` (how its consumers annotate it)"]
+    assert missing[0].edit is not None and missing[0].edit.changes is not None
+    (edit,) = missing[0].edit.changes[uri]
+    assert edit.new_text == " -> int"
+    assert edit.range.start == position(ANNOTATIONS, "(days: int):", offset=len("(days: int)"))
