@@ -6,7 +6,8 @@
   signature, and the nodes the function itself makes (a cycle), are left out.
 - In strings that name nodes: a driver's `execute([...])` / `final_vars`, `inputs={...}` and
   `overrides={...}` keys (external inputs first), the lineage calls, `source("...")`.
-- In `@tag(...)`: the tag keys, and a key's values, already used in the workspace.
+- In `@tag(...)`: the tag keys, and a key's values, already used in the workspace; in
+  `@config.when(...)` (and `when_not`, `when_in`, ...): the keys of the dataflows' config.
 
 Where the cursor is comes from `token_context` (the text being typed rarely parses); what to offer
 comes from the graphs the diagnostics use.  Names are matched by prefix in the graph's sorted name
@@ -125,6 +126,8 @@ class Completer:
             items, more = self._parameters(snapshot, path, views, found, span)
         elif found.context in (token_context.Context.TAG_KEY, token_context.Context.TAG_VALUE):
             items, more = self._tags(path, views, found, span)
+        elif found.context is token_context.Context.CONFIG_KEY:
+            items, more = self._config_keys(path, views, found, span)
         else:
             items, more = self._strings(path, views, found, span)
         return JsonObject(isIncomplete=more, items=items)
@@ -240,6 +243,24 @@ class Completer:
             for index, node in enumerate(nodes)
         ]
         return items, more
+
+    def _config_keys(
+        self, path: Path, views: list[DataflowView], found: token_context.Found, span: Span
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The config keys of the file's dataflows (the driver's or [tool.livedag]'s config)."""
+        keys = sorted({str(k) for view in views for k in view.config})
+        lines = self.session.lines(path)
+        items = [
+            {
+                "label": key,
+                "kind": int(types.CompletionItemKind.Constant),
+                "detail": "config key",
+                "textEdit": edit_json(self.session.positions, lines, span, key),
+            }
+            for key in keys
+            if key.startswith(found.prefix)
+        ]
+        return items[:MAX_ITEMS], len(items) > MAX_ITEMS
 
     def _tags(
         self, path: Path, views: list[DataflowView], found: token_context.Found, span: Span

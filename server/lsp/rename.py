@@ -116,6 +116,39 @@ def name_span(snapshot: Snapshot, location: Location, name: str) -> Span | None:
     return _string_span(location, text, name)
 
 
+def definition_span(snapshot: Snapshot, location: Location, name: str) -> Span | None:
+    """`name_span`, or for a decorator that names its nodes by keyword
+    (`@parameterize(income_scaled=...)`) the keyword at `location`'s decorator."""
+    span = name_span(snapshot, location, name)
+    if span is not None or location.path is None:
+        return span
+    module = snapshot.module(Path(location.path))
+    found = _function_of(module, location.line) if module is not None else None
+    if module is None or found is None:
+        return None
+    spec, start, end = found
+    tree = python_names.parse_statement(_lines(module), start, end)
+    function = next(
+        (
+            s
+            for s in (tree.body if tree is not None else [])
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == spec.name
+        ),
+        None,
+    )
+    for decorator in function.decorator_list if function is not None else []:
+        if decorator.lineno != location.line or not isinstance(decorator, ast.Call):
+            continue
+        for keyword_arg in decorator.keywords:
+            if keyword_arg.arg == name:
+                line = keyword_arg.lineno
+                text = _lines(module)[line - 1]
+                column = len(text.encode()[: keyword_arg.col_offset].decode(errors="ignore"))
+                if text[column : column + len(name)] == name:
+                    return Span(line, column, line, column + len(name))
+    return None
+
+
 def _views_with(snapshot: Snapshot, name: str) -> list[DataflowView]:
     found = []
     for view in snapshot.dataflows:
@@ -215,7 +248,7 @@ def _definition_span(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
             "config is written (the driver's config or [tool.livedag])"
         )
     loc = node.location
-    span = name_span(snapshot, loc, node.name) if loc is not None else None
+    span = definition_span(snapshot, loc, node.name) if loc is not None else None
     if span is None or loc is None:
         where = _where(loc.path, loc.line) if loc is not None else f"module `{node.module}`"
         raise Refused(
@@ -560,7 +593,11 @@ def prepare(snapshot: Snapshot, target: Target, view: DataflowView) -> tuple[str
         name = base
     else:
         name = target.name
-    span = name_span(snapshot, target.location, name)
+    span = (
+        definition_span(snapshot, target.location, name)
+        if target.role is Role.NODE
+        else name_span(snapshot, target.location, name)
+    )
     if span is None:
         raise Refused(
             f"`{name}` is not written here as it is (the code computes it); rename it where it "

@@ -36,6 +36,8 @@ LINEAGE_CALLS = frozenset(
         "paths_between",
     }
 )
+# @config.when and its variants: their keywords are config keys.
+CONFIG_CALLS = frozenset({"when", "when_not", "when_in", "when_not_in"})
 # Keywords of driver calls whose dict keys or list items are node names.
 NODE_DICT_KEYWORDS = frozenset({"inputs", "overrides"})
 NODE_LIST_KEYWORDS = frozenset({"final_vars"})
@@ -47,6 +49,7 @@ class Context(enum.Enum):
     INPUT_KEY = "input key"  # a key of a driver's inputs={...} / overrides={...}
     TAG_KEY = "tag key"  # a keyword name in @tag(...)
     TAG_VALUE = "tag value"  # a string value in @tag(key=...)
+    CONFIG_KEY = "config key"  # a keyword name in @config.when(...) and its variants
 
 
 @dataclass
@@ -219,6 +222,8 @@ class _Reader:
             return Context.PARAMETER, frame.function
         if frame.bracket == "(" and frame.callee == "tag" and frame.keyword is None:
             return Context.TAG_KEY, None
+        if frame.bracket == "(" and frame.callee in CONFIG_CALLS and frame.keyword is None:
+            return Context.CONFIG_KEY, None
         return None
 
 

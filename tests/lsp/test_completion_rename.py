@@ -96,17 +96,23 @@ async def test_rename_a_column_across_files_and_driver(
     assert len(edit.changes[model]) == 2  # the parameter of score and its use
 
 
-async def test_rename_refuses_computed_names_and_collisions(
+async def test_rename_a_parameterize_keyword_and_refuse_collisions(
     client: LanguageClient, workspace: Path
 ) -> None:
     features = open_file(client, workspace / "features.py")
     model = open_file(client, workspace / "model.py")
-    with pytest.raises(Exception, match="computes"):
-        await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(
-                text_document=_doc(model), position=position(MODEL, "income_scaled:", offset=2)
-            )
-        )
+    at = position(MODEL, "income_scaled:", offset=2)
+    prepared = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=_doc(model), position=at)
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder)
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=_doc(model), position=at, new_name="income_x2")
+    )
+    assert edit is not None and edit.changes is not None
+    (keyword,) = edit.changes[features]
+    assert keyword.range.start == position(FEATURES, "income_scaled=dict")
+    assert len(edit.changes[model]) == 2
     with pytest.raises(Exception, match="already a node"):
         await client.text_document_rename_async(
             types.RenameParams(
@@ -115,3 +121,34 @@ async def test_rename_refuses_computed_names_and_collisions(
                 new_name="income",
             )
         )
+
+
+CONFIGURED = {
+    "flow.py": """from hamilton.function_modifiers import config
+
+
+@config.when(region="eu")
+def price__eu(base: float) -> float:
+    return base
+
+
+def total(price: float) -> float:
+    return price
+""",
+    "run.py": """from hamilton import driver
+
+import flow
+
+dr = driver.Builder().with_modules(flow).with_config({"region": "eu", "mode": "fast"}).build()
+""",
+}
+
+
+@pytest.mark.files(CONFIGURED)
+async def test_completion_of_config_keys_in_config_when(
+    client: LanguageClient, workspace: Path
+) -> None:
+    text = CONFIGURED["flow.py"].replace('@config.when(region="eu")', "@config.when(re)")
+    uri = open_file(client, workspace / "flow.py", text)
+    found = await _complete(client, uri, position(text, "when(re", offset=len("when(re")))
+    assert [i.label for i in found.items] == ["region"]

@@ -143,14 +143,16 @@ def test_parameter_uses_are_renamed_with_python_scoping(tmp_path: Path) -> None:
     assert _shape(after, {}) == _shape(snapshot, {"age": "years"})
 
 
-def test_collisions_and_computed_names_are_refused(tmp_path: Path) -> None:
-    _, snapshot = _one(tmp_path, TRICKY)
+def test_collisions_are_refused_and_parameterize_keywords_renamed(tmp_path: Path) -> None:
+    root, snapshot = _one(tmp_path, TRICKY)
     with pytest.raises(Refused, match="already a node"):
         plan_rename(snapshot, "age", "people")
     with pytest.raises(Refused, match="already a name in `report`"):
         plan_rename(snapshot, "age", "helper")  # a local of a consumer
-    with pytest.raises(Refused, match="computes"):
-        plan_rename(snapshot, "doubled", "tripled")
+    plan = plan_rename(snapshot, "doubled", "tripled")  # a @parameterize keyword
+    assert [text for edits in plan.edits.values() for text in edits.values()] == ["tripled"]
+    after = _renamed(root, tmp_path, snapshot, "doubled", "tripled")
+    assert _shape(after, {}) == _shape(snapshot, {"doubled": "tripled"})
     with pytest.raises(Refused, match="not a Python identifier"):
         plan_rename(snapshot, "age", "class")
 
@@ -191,3 +193,30 @@ def calls(x: int) -> int:
     plan = plan_rename(snapshot, "plain", "simple")
     out = apply(text, plan.edits[root / "flow.py"])
     assert "def simple(x: int)" in out and "return simple(x) + 1" in out
+
+
+def test_names_from_constants_and_derived_names_are_refused(tmp_path: Path) -> None:
+    text = """import pandas as pd
+from hamilton.function_modifiers import check_output, extract_columns
+
+COLUMNS = ["north", "south"]
+
+
+def frame(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw
+
+
+@extract_columns(*COLUMNS)
+def split(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+@check_output(range=(0, 1))
+def share(north: pd.Series) -> pd.Series:
+    return north
+"""
+    _, snapshot = _one(tmp_path, text)
+    with pytest.raises(Refused, match="outside `split`"):
+        plan_rename(snapshot, "north", "top")
+    with pytest.raises(Refused, match="share_raw"):
+        plan_rename(snapshot, "share", "portion")
