@@ -5,6 +5,8 @@
   create a stub function for the name in the module, annotated as the consumer annotates it.
 - LD004 (type mismatch): annotate the consumer's parameter as the producer returns it.
 - LD005 (missing return annotation): add `-> T` when every consumer annotates the node as `T`.
+- LD010 (missing input): add the missing names to the driver's `inputs={...}`, valued `...` for
+  the user to fill in.
 
 The fixes are computed from the diagnostic's position and the current graph, not from the
 message text, so they follow the code.
@@ -140,6 +142,38 @@ def annotation_span(text: str, line: int, column: int) -> Span | None:
     return Span(start_line, start_col, end_line, end_col)
 
 
+def dict_end(text: str, line: int, column: int) -> Span | None:
+    """Just before the `}` closing the dict literal that holds the key starting at 1-based
+    `line`, `column` (from the tokens that follow the key)."""
+    lines = text.split("\n")
+    piece = "\n".join([lines[line - 1][column:], *lines[line : line + 200]])
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(piece).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                if depth == 0:
+                    if tok.string != "}":
+                        return None
+                    row, col = tok.start
+                    at_line = line + row - 1
+                    at_col = col + (column if row == 1 else 0)
+                    return Span(at_line, at_col, at_line, at_col)
+                depth -= 1
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return None
+
+
+def missing_inputs(view: DataflowView, use: Any) -> list[str]:
+    """The inputs a driver's requested outputs need that its `inputs=` and config do not give."""
+    outputs = [str(o) for o in use.outputs if str(o) in view.graph.nodes]
+    needed = view.graph.required_inputs(outputs)
+    given = {str(i) for i in use.inputs} | {str(k) for k in view.config}
+    return sorted(n for n in needed if n not in given)
+
+
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     def workspace_edit(plan: rename.Plan) -> dict[str, Any]:
         return rename.workspace_edit(session, plan)
@@ -161,6 +195,8 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         lines = session.lines(path)
         start = diagnostic.range.start
         column = session.positions.from_client(lines, start.line, start.character)
+        if code is Code.MISSING_INPUT:
+            return missing_input_fixes(snapshot, path, start.line + 1, diagnostic)
         pointed = locator.at(snapshot, path, start.line + 1, column)
         if not pointed:
             return []
@@ -227,6 +263,33 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
                             preferred=True,
                         )
                     )
+        return out
+
+    def missing_input_fixes(
+        snapshot: Snapshot, path: Path, line: int, diagnostic: types.Diagnostic
+    ) -> list[dict[str, Any]]:
+        module = snapshot.module(path)
+        if module is None:
+            return []
+        lines = session.lines(path)
+        out: list[dict[str, Any]] = []
+        for view in snapshot.dataflows_for(path):
+            for driver_path, use in view.drivers:
+                if driver_path != path or use.location is None or use.location.line != line:
+                    continue
+                keys = [getattr(k, "location", None) for k in use.inputs]
+                last = keys[-1] if keys else None
+                at = dict_end(module.text, last.line, last.column) if last is not None else None
+                names = missing_inputs(view, use)
+                if at is None or not names:
+                    continue
+                added = "".join(f', "{name}": ...' for name in names)
+                uri = session.uri_of(path)
+                edit = {"changes": {uri: [edit_json(session.positions, lines, at, added)]}}
+                listed = ", ".join(f"`{n}`" for n in names)
+                out.append(action(f"Add {listed} to inputs={{...}}", diagnostic, edit, True))
+            if out:
+                break
         return out
 
     @server.feature(

@@ -11,6 +11,7 @@ from pytest_lsp import LanguageClient
 from tests.lsp.lsp_harness import (
     FEATURES,
     MODEL,
+    RUN,
     diagnostics_until,
     open_file,
     position,
@@ -227,3 +228,19 @@ async def test_annotation_quick_fixes(client: LanguageClient, workspace: Path) -
     (edit,) = missing[0].edit.changes[uri]
     assert edit.new_text == " -> int"
     assert edit.range.start == position(ANNOTATIONS, "(days: int):", offset=len("(days: int)"))
+
+
+MISSING_RUN = RUN.replace('inputs={"people_path": "people.csv"}', 'inputs={"unused": 1}')
+
+
+@pytest.mark.files({"features.py": FEATURES, "model.py": MODEL, "run.py": MISSING_RUN})
+async def test_missing_input_is_added_to_the_driver_inputs(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "run.py")
+    (fix,) = await _fixes(client, uri, "LD010")
+    assert fix.title == "Add `people_path` to inputs={...}"
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[uri]
+    assert edit.new_text == ', "people_path": ...'
+    assert edit.range.start == position(MISSING_RUN, "1})", offset=1)
