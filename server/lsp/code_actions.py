@@ -1,7 +1,8 @@
 """Quick fixes on livedag's diagnostics.
 
 - LD002 (unknown dependency): replace the parameter with each "did you mean" name (the best one
-  preferred), renaming its uses in the body the way rename does (`rename.rename_parameter`); or
+  preferred), renaming its uses in the body the way rename does (`rename.rename_parameter`);
+  declare the name as an input in `[tool.livedag]` when the dataflow is configured there; or
   create a stub function for the name in the module, annotated as the consumer annotates it.
 - LD004 (type mismatch): annotate the consumer's parameter as the producer returns it.
 - LD005 (missing return annotation): add `-> T` when every consumer annotates the node as `T`.
@@ -15,6 +16,7 @@ message text, so they follow the code.
 from __future__ import annotations
 
 import io
+import sys
 import tokenize
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +25,15 @@ from livedag.engine.codes import Code
 from lsprotocol import types
 
 from . import rename
-from .convert import JsonArray
+from .convert import JsonArray, SourceLines
 from .locate import Locator, Role, Target
 from .session import Session
 from .text_edits import Span, edit_json
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from livedag.engine.specs import FunctionSpec
@@ -174,6 +181,67 @@ def missing_inputs(view: DataflowView, use: Any) -> list[str]:
     return sorted(n for n in needed if n not in given)
 
 
+def declared_input_edit(pyproject_text: str, dataflow: str, name: str) -> Span | None:
+    """Where `"name", ` goes in `[tool.livedag]`'s `inputs = [...]` of `dataflow`: just after
+    the `[`.  The edited text is parsed again and accepted only when that dataflow's inputs then
+    hold `name` and nothing else changed, so a layout this does not follow gives no fix."""
+    lines = pyproject_text.split("\n")
+    table: str | None = None
+    table_name: str | None = None
+    for index, raw in enumerate(lines):
+        text = raw.strip()
+        if text.startswith("["):
+            table = text
+            table_name = None
+            prefix = "[tool.livedag.dataflows."
+            if text.startswith(prefix) and text.endswith("]") and not text.startswith("[["):
+                table_name = text[len(prefix) : -1].strip().strip('"')
+            continue
+        if table == "[[tool.livedag.dataflows]]" and text.startswith("name"):
+            key, _, value = text.partition("=")
+            if key.strip() == "name":
+                table_name = value.strip().strip('"').strip("'")
+        if text.startswith("inputs") and text.partition("=")[0].strip() == "inputs":
+            bracket = raw.find("[")
+            if bracket < 0:
+                continue
+            span = Span(index + 1, bracket + 1, index + 1, bracket + 1)
+            if _declares(pyproject_text, span, dataflow, name, table_name):
+                return span
+    return None
+
+
+def _declares(text: str, span: Span, dataflow: str, name: str, table_name: str | None) -> bool:
+    if table_name != dataflow:
+        return False
+    lines = text.split("\n")
+    line = lines[span.line - 1]
+    empty = line[span.column :].lstrip().startswith("]")
+    lines[span.line - 1] = (
+        line[: span.column] + f'"{name}"' + ("" if empty else ", ") + line[span.column :]
+    )
+    try:
+        before = tomllib.loads(text)
+        after = tomllib.loads("\n".join(lines))
+    except tomllib.TOMLDecodeError:
+        return False
+
+    def flows(doc: dict[str, Any]) -> dict[str, Any]:
+        declared = doc.get("tool", {}).get("livedag", {}).get("dataflows", {})
+        if isinstance(declared, list):
+            return {str(d.get("name")): d for d in declared if isinstance(d, dict)}
+        return {str(k): v for k, v in declared.items()} if isinstance(declared, dict) else {}
+
+    old, new = flows(before), flows(after)
+    if dataflow not in old or dataflow not in new:
+        return False
+    wanted = dict(old[dataflow])
+    wanted["inputs"] = [name, *old[dataflow].get("inputs", [])]
+    return new[dataflow] == wanted and {k: v for k, v in new.items() if k != dataflow} == {
+        k: v for k, v in old.items() if k != dataflow
+    }
+
+
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     def workspace_edit(plan: rename.Plan) -> dict[str, Any]:
         return rename.workspace_edit(session, plan)
@@ -220,6 +288,9 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
                 param = next((p for p in spec.parameters if p.name == target.name), None)
                 if param is not None and param.annotation is not None:
                     annotation = param.annotation.text
+            declared = declare_input_fix(view, target.name)
+            if declared is not None:
+                out.append(action(declared[0], diagnostic, declared[1]))
             span, text = stub_text(target.name, annotation, module.text)
             uri = session.uri_of(path)
             edit = {"changes": {uri: [edit_json(session.positions, lines, span, text)]}}
@@ -264,6 +335,29 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
                         )
                     )
         return out
+
+    def declare_input_fix(view: DataflowView, name: str) -> tuple[str, dict[str, Any]] | None:
+        """Add `name` to the declared inputs of a dataflow configured in pyproject.toml."""
+        workspace = session.workspace
+        pyproject = workspace.project.pyproject if workspace is not None else None
+        if pyproject is None or not view.name.startswith("pyproject:"):
+            return None
+        uri = session.uri_of(pyproject)
+        text = session.document_text(uri)
+        if text is None:
+            try:
+                text = Path(pyproject).read_text()
+            except OSError:
+                return None
+        flow = view.name.split(":", 1)[1]
+        span = declared_input_edit(text, flow, name)
+        if span is None:
+            return None
+        empty = text.split("\n")[span.line - 1][span.column :].lstrip().startswith("]")
+        new_text = f'"{name}"' + ("" if empty else ", ")
+        lines = SourceLines(text)
+        edit = {"changes": {uri: [edit_json(session.positions, lines, span, new_text)]}}
+        return f"Declare `{name}` as an input of dataflow `{flow}` (pyproject.toml)", edit
 
     def missing_input_fixes(
         snapshot: Snapshot, path: Path, line: int, diagnostic: types.Diagnostic

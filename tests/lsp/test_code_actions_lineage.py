@@ -244,3 +244,30 @@ async def test_missing_input_is_added_to_the_driver_inputs(
     (edit,) = fix.edit.changes[uri]
     assert edit.new_text == ', "people_path": ...'
     assert edit.range.start == position(MISSING_RUN, "1})", offset=1)
+
+
+DECLARED = {
+    "pyproject.toml": '[tool.livedag.dataflows.main]\nmodules = ["flow"]\ninputs = ["raw"]\n',
+    "flow.py": """def cleaned(raw: int) -> int:
+    return raw
+
+
+def scored(cleaned: int, weight: int) -> int:
+    return cleaned * weight
+""",
+}
+
+
+@pytest.mark.files(DECLARED)
+async def test_unknown_name_can_be_declared_as_an_input(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "flow.py")
+    fixes = await _fixes(client, uri, "LD002")
+    declare = next(f for f in fixes if f.title.startswith("Declare"))
+    assert declare.title == "Declare `weight` as an input of dataflow `main` (pyproject.toml)"
+    assert declare.edit is not None and declare.edit.changes is not None
+    pyproject = (workspace / "pyproject.toml").as_uri()
+    (edit,) = declare.edit.changes[pyproject]
+    assert edit.new_text == '"weight", '
+    assert edit.range.start == types.Position(line=2, character=len("inputs = ["))
