@@ -8,6 +8,8 @@ resolved after an edit reads the latest graph, so its counts follow the code.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
 
+log = logging.getLogger(__name__)
 _ARTIFACTS: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -45,7 +48,54 @@ def counts_title(upstream: int, downstream: int, artifacts: int) -> str:
     return title
 
 
+REFRESH_DELAY_S = 0.3
+
+
+class LensRefresher:
+    """Asks the client to re-request lenses and inlay hints (`workspace/codeLens/refresh`,
+    `workspace/inlayHint/refresh`) a moment after a change alters a graph: counts in other open
+    files follow an edit here.  Only when the client supports it; never inside a keystroke (the
+    listener only schedules; the check compares graph identities)."""
+
+    def __init__(self, server: LanguageServer, session: Session) -> None:
+        self.server = server
+        self.session = session
+        self.graphs: dict[str, object] = {}
+        self._scheduled = False
+
+    def __call__(self, before: Any, after: Any, changed: Any) -> None:
+        if not self._scheduled and self._supported():
+            self._scheduled = True
+            asyncio.get_running_loop().call_later(REFRESH_DELAY_S, self.check)
+
+    def _supported(self) -> bool:
+        workspace = self.server.client_capabilities.workspace
+        lens = workspace.code_lens if workspace is not None else None
+        hints = workspace.inlay_hint if workspace is not None else None
+        return bool((lens and lens.refresh_support) or (hints and hints.refresh_support))
+
+    def check(self) -> None:
+        self._scheduled = False
+        snapshot = self.session.announced
+        if snapshot is None:
+            return
+        graphs = {view.name: view.graph for view in snapshot.dataflows}
+        previous, self.graphs = self.graphs, dict(graphs)
+        if previous and all(previous.get(name) is graph for name, graph in graphs.items()):
+            return
+        workspace = self.server.client_capabilities.workspace
+        try:
+            if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
+                self.server.workspace_code_lens_refresh(None)
+            if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+                self.server.workspace_inlay_hint_refresh(None)
+        except Exception:
+            log.warning("asking the client to refresh lenses failed", exc_info=True)
+
+
 def register(server: LanguageServer, session: Session) -> None:
+    session.listeners.append(LensRefresher(server, session))
+
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=True))
     async def code_lens(ls: LanguageServer, params: types.CodeLensParams) -> JsonArray | None:
         snapshot = await session.current_when_ready()
