@@ -64,7 +64,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "rootUri": root.as_uri(),
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
             "capabilities": {
-                "textDocument": {"publishDiagnostics": {"versionSupport": True}},
+                "textDocument": {
+                    "publishDiagnostics": {"versionSupport": True},
+                    # VS Code resolves an item's documentation when it shows it.
+                    "completion": {
+                        "completionItem": {
+                            "resolveSupport": {"properties": ["documentation"]}
+                            if args.lazy_docs
+                            else {"properties": []}
+                        }
+                    },
+                },
             },
             "initializationOptions": {"debounceMs": 0},
         },
@@ -197,6 +207,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "functions": nodes,
         "first_diagnostics_s": round(indexed, 2),
         "queries": args.queries,
+        "completion_documentation": "resolved lazily" if args.lazy_docs else "inline",
     }
     for name, values in samples.items():
         if name.endswith("_refused"):
@@ -216,6 +227,12 @@ def main() -> None:
     parser.add_argument("--modules", type=int, default=100)
     parser.add_argument("--functions", type=int, default=200)
     parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--inline-docs",
+        dest="lazy_docs",
+        action="store_false",
+        help="a client that cannot resolve completion documentation (Neovim): sent inline",
+    )
     parser.add_argument("--settle", type=float, default=2.0, help="seconds idle after indexing")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))

@@ -111,6 +111,30 @@ class Completer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.tags = TagVocabulary()
+        # The client resolves an item's documentation when it shows it (VS Code): then the list
+        # carries only what finds the node again, and the answer stays small at 20,000 nodes.
+        self.lazy_documentation = False
+
+    def _documentation(self, node: NodeSpec, views: list[DataflowView]) -> dict[str, Any]:
+        if self.lazy_documentation:
+            view = next((v for v in views if v.graph.nodes.get(node.name) is node), views[0])
+            return {"data": {"dataflow": view.name, "node": node.name}}
+        return {"documentation": {"kind": "markdown", "value": node_documentation(node)}}
+
+    def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
+        """An item with its documentation, found again from `data` in the latest snapshot."""
+        data = item.data
+        snapshot = self.session.current()
+        if isinstance(data, dict) and snapshot is not None:
+            for view in snapshot.dataflows:
+                if view.name == data.get("dataflow"):
+                    node = view.graph.nodes.get(str(data.get("node")))
+                    if node is not None:
+                        item.documentation = types.MarkupContent(
+                            kind=types.MarkupKind.Markdown, value=node_documentation(node)
+                        )
+                    break
+        return item
 
     def complete(self, snapshot: Snapshot, path: Path, line: int, column: int) -> JsonObject | None:
         """Completion at 0-based `line`, code-point `column` of `path`, as `CompletionList` JSON."""
@@ -181,7 +205,7 @@ class Completer:
                 "detail": type_text or "",
                 "sortText": f"{index:05d}",
                 "filterText": node.name,
-                "documentation": {"kind": "markdown", "value": node_documentation(node)},
+                **self._documentation(node, views),
                 "textEdit": edit_json(
                     session.positions,
                     lines,
@@ -237,7 +261,7 @@ class Completer:
                 "kind": int(_KIND.get(node.kind, types.CompletionItemKind.Field)),
                 "detail": node.type.text if node.type is not None else "",
                 "sortText": f"{index:05d}",
-                "documentation": {"kind": "markdown", "value": node_documentation(node)},
+                **self._documentation(node, views),
                 "textEdit": edit_json(self.session.positions, lines, span, node.name),
             }
             for index, node in enumerate(nodes)
@@ -294,11 +318,25 @@ def register(server: LanguageServer, session: Session) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=TRIGGERS),
+        types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=True),
     )
     async def completion(ls: LanguageServer, params: types.CompletionParams) -> JsonObject | None:
+        completer.lazy_documentation = _resolves_documentation(ls)
         await session.current_when_ready()
         cursor = session.cursor(params.text_document.uri, params.position)
         if cursor is None:
             return None
         return completer.complete(cursor.snapshot, cursor.path, cursor.line - 1, cursor.column)
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    async def resolve(ls: LanguageServer, item: types.CompletionItem) -> types.CompletionItem:
+        await session.current_when_ready()
+        return completer.resolve(item)
+
+
+def _resolves_documentation(server: LanguageServer) -> bool:
+    text = server.client_capabilities.text_document
+    completion = text.completion if text is not None else None
+    item = completion.completion_item if completion is not None else None
+    support = item.resolve_support if item is not None else None
+    return bool(support and "documentation" in support.properties)

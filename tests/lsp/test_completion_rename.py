@@ -44,6 +44,11 @@ async def test_completion_in_a_parameter_list_of_an_unsaved_buffer(
     # The module lost its pandas import: completion adds it.
     assert item.additional_text_edits is not None
     assert [e.new_text for e in item.additional_text_edits] == ["import pandas as pd\n"]
+    caps = client.capabilities.text_document if client.capabilities else None
+    support = caps.completion.completion_item.resolve_support if caps and caps.completion else None
+    if support is not None and "documentation" in support.properties:  # VS Code: resolved lazily
+        assert item.documentation is None
+        item = await client.completion_item_resolve_async(item)
     assert isinstance(item.documentation, types.MarkupContent)
     assert "Zero mean unit variance age." in item.documentation.value
     assert "`owner=data-science`" in item.documentation.value
