@@ -7,7 +7,8 @@
 - In strings that name nodes: a driver's `execute([...])` / `final_vars`, `inputs={...}` and
   `overrides={...}` keys (external inputs first), the lineage calls, `source("...")`.
 - In `@tag(...)`: the tag keys, and a key's values, already used in the workspace; in
-  `@config.when(...)` (and `when_not`, `when_in`, ...): the keys of the dataflows' config.
+  `@config.when(...)` (and `when_not`, `when_in`, ...): the keys of the dataflows' config; in
+  `@tag_outputs(...)`: the nodes the decorated function makes (`@extract_columns` targets).
 
 Where the cursor is comes from `token_context` (the text being typed rarely parses); what to offer
 comes from the graphs the diagnostics use.  Names are matched by prefix in the graph's sorted name
@@ -152,6 +153,8 @@ class Completer:
             items, more = self._tags(path, views, found, span)
         elif found.context is token_context.Context.CONFIG_KEY:
             items, more = self._config_keys(path, views, found, span)
+        elif found.context is token_context.Context.OUTPUT_KEY:
+            items, more = self._outputs(snapshot, path, views, found, span, line + 1)
         else:
             items, more = self._strings(path, views, found, span)
         return JsonObject(isIncomplete=more, items=items)
@@ -267,6 +270,43 @@ class Completer:
             for index, node in enumerate(nodes)
         ]
         return items, more
+
+    def _outputs(
+        self,
+        snapshot: Snapshot,
+        path: Path,
+        views: list[DataflowView],
+        found: token_context.Found,
+        span: Span,
+        line: int,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The nodes the decorated function makes (for `@tag_outputs(name=...)`)."""
+        module = snapshot.module(path)
+        if module is None:
+            return [], False
+        # The decorated function: the first `def` below the decorator being written.
+        spec = next(
+            (f for f in module.functions if f.location is not None and f.location.line > line),
+            None,
+        )
+        if spec is None:
+            return [], False
+        names: dict[str, NodeSpec] = {}
+        for view in views:
+            for node in self.session.indexes.of(view.graph).made_by(module.module, spec.name):
+                names.setdefault(node.name, node)
+        lines = self.session.lines(path)
+        items = [
+            {
+                "label": name,
+                "kind": int(types.CompletionItemKind.Field),
+                "detail": node.type.text if node.type is not None else "",
+                "textEdit": edit_json(self.session.positions, lines, span, name),
+            }
+            for name, node in sorted(names.items())
+            if name.startswith(found.prefix) and name.isidentifier()
+        ]
+        return items[:MAX_ITEMS], len(items) > MAX_ITEMS
 
     def _config_keys(
         self, path: Path, views: list[DataflowView], found: token_context.Found, span: Span

@@ -50,6 +50,7 @@ class Context(enum.Enum):
     TAG_KEY = "tag key"  # a keyword name in @tag(...)
     TAG_VALUE = "tag value"  # a string value in @tag(key=...)
     CONFIG_KEY = "config key"  # a keyword name in @config.when(...) and its variants
+    OUTPUT_KEY = "output key"  # a keyword name in @tag_outputs(...): a node the function makes
 
 
 @dataclass
@@ -224,6 +225,8 @@ class _Reader:
             return Context.TAG_KEY, None
         if frame.bracket == "(" and frame.callee in CONFIG_CALLS and frame.keyword is None:
             return Context.CONFIG_KEY, None
+        if frame.bracket == "(" and frame.callee == "tag_outputs" and frame.keyword is None:
+            return Context.OUTPUT_KEY, None
         return None
 
 

@@ -70,6 +70,14 @@ async def test_completion_in_driver_strings_and_tags(
     features = open_file(client, workspace / "features.py")
     tags = await _complete(client, features, position(FEATURES, 'owner="data-science"'))
     assert {"owner", "source", "pii"} <= {i.label for i in tags.items}
+    outputs_text = FEATURES.replace(
+        '@extract_columns("age"', '@tag_outputs(inc)\n@extract_columns("age"'
+    )
+    replace_text(client, features, outputs_text, 2)
+    targets = await _complete(
+        client, features, position(outputs_text, "tag_outputs(inc", offset=15)
+    )
+    assert [i.label for i in targets.items] == ["income"]
 
 
 async def test_rename_a_column_across_files_and_driver(
