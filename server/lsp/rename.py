@@ -256,6 +256,13 @@ def _definition_span(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
             "not written as it is): rename it where it is computed"
         )
     _check_written_by_function(snapshot, node, loc)
+    if (_text_at(snapshot, loc) or "")[:1] in ("'", '"'):
+        raise Refused(
+            f"`{node.name}` is named by a string in a decorator of `{node.function}` "
+            f"({_where(loc.path, loc.line)}), which is also the key of the data it takes (a "
+            "column or field of what the function returns): renaming it there would change what "
+            "runs. Rename the column where the data is made, then the string, by hand"
+        )
     derived = dotted_relatives(view, node.name)
     if node.module is not None and node.function is not None:
         derived += [
@@ -340,6 +347,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
             raise Refused(f"`{new}` is already a node of dataflow `{view.name}`{where}")
     plan = Plan(old, new)
     renamed_defs: dict[Path, list[FunctionSpec]] = {}
+    named_by_decorator: list[tuple[Path, str]] = []
     for view in views:
         for node in view.graph.definitions(old):
             span = _definition_span(snapshot, view, node)
@@ -363,8 +371,23 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
                             if _text_at(snapshot, loc) == node.function:
                                 span = Span(loc.line, loc.column, loc.line, loc.column + len(old))
                                 plan.add(path, span, new)
+            elif module is not None and node.function:
+                named_by_decorator.append((path, node.function))
         for consumer, dep in view.graph.consumers(old):
             rename_parameter(snapshot, plan, consumer, dep.location)
+    for path, function_name in dict.fromkeys(named_by_decorator):
+        # A node named by its function's decorator (a @parameterize keyword): the function's
+        # other decorators may name it too (`target_="old"`).
+        module = snapshot.module(path)
+        spec = (
+            next((f for f in module.functions if f.name == function_name), None) if module else None
+        )
+        found = (
+            _function_of(module, spec.location.line) if module and spec and spec.location else None
+        )
+        if module is not None and spec is not None and found is not None:
+            tree_fn = _function_ast(module, spec, found[1], found[2])
+            _refuse_decorator_mentions(plan, path, module, tree_fn, spec.name, True)
     for path in list(plan.edits):
         _refuse_unrewritten(snapshot, path, old)
     for path, specs in renamed_defs.items():
@@ -374,9 +397,9 @@ def plan_rename(snapshot: Snapshot, old: str, new: str) -> Plan:
         module = snapshot.module(path)
         if module is None:
             continue
-        for found in token_context.named_strings(module.text):
-            if found.value == old:
-                plan.add(path, Span(found.line, found.start, found.line, found.end), new)
+        for written in token_context.named_strings(module.text):
+            if written.value == old:
+                plan.add(path, Span(written.line, written.start, written.line, written.end), new)
     return plan
 
 
@@ -487,7 +510,7 @@ def _refuse_decorator_mentions(
             column = len(text.encode()[: getattr(node, "col_offset", 0)].decode(errors="ignore"))
             if isinstance(node, ast.Constant) and (line, column + 1) in covered:
                 continue
-            if isinstance(node, ast.Name) and (line, column) in covered:
+            if isinstance(node, ast.Name | ast.keyword) and (line, column) in covered:
                 continue
             raise Refused(
                 f"a decorator of `{owner}` ({_where(path, line)}) names `{old}` in a way livedag "

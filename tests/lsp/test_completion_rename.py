@@ -80,33 +80,49 @@ async def test_completion_in_driver_strings_and_tags(
     assert [i.label for i in targets.items] == ["income"]
 
 
-async def test_rename_a_column_across_files_and_driver(
+async def test_rename_across_files_and_driver(client: LanguageClient, workspace: Path) -> None:
+    features = open_file(client, workspace / "features.py")
+    model = open_file(client, workspace / "model.py")
+    run = (workspace / "run.py").as_uri()
+    # From the parameter that asks for it in model.py: the def in features.py, the parameter and
+    # its use in score's body.
+    at = position(MODEL, "age_normalized:", offset=3)
+    prepared = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=_doc(model), position=at)
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder), prepared
+    assert prepared.placeholder == "age_normalized"
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=_doc(model), position=at, new_name="age_z")
+    )
+    assert edit is not None and edit.changes is not None
+    assert set(edit.changes) == {features, model}
+    assert [e.new_text for e in edit.changes[features]] == ["age_z"]
+    assert edit.changes[features][0].range.start == position(FEATURES, "age_normalized(")
+    assert len(edit.changes[model]) == 2
+    # From the def: the driver's execute(["score", ...]) follows.
+    edit = await client.text_document_rename_async(
+        types.RenameParams(
+            text_document=_doc(model),
+            position=position(MODEL, "def score", offset=5),
+            new_name="churn",
+        )
+    )
+    assert edit is not None and edit.changes is not None
+    assert [e.new_text for e in edit.changes[run]] == ["churn"]
+    assert edit.changes[run][0].range.start == position(RUN, '"score"', offset=1)
+
+
+async def test_a_column_named_by_extract_columns_is_refused(
     client: LanguageClient, workspace: Path
 ) -> None:
     features = open_file(client, workspace / "features.py")
-    model = (workspace / "model.py").as_uri()
-    run = (workspace / "run.py").as_uri()
-    at = position(FEATURES, '"age"', offset=2)
-    prepared = await client.text_document_prepare_rename_async(
-        types.PrepareRenameParams(text_document=_doc(features), position=at)
-    )
-    assert isinstance(prepared, types.PrepareRenamePlaceholder), prepared
-    assert prepared.placeholder == "age"
-    edit = await client.text_document_rename_async(
-        types.RenameParams(text_document=_doc(features), position=at, new_name="years")
-    )
-    assert edit is not None and edit.changes is not None
-    assert set(edit.changes) == {features, run}
-    assert len(edit.changes[features]) == 5  # the column, the parameter, its three uses
-    assert [e.new_text for e in edit.changes[run]] == ["years"]
-    assert model not in edit.changes
-
-    on_def = position(FEATURES, "def age_normalized", offset=6)
-    edit = await client.text_document_rename_async(
-        types.RenameParams(text_document=_doc(features), position=on_def, new_name="age_z")
-    )
-    assert edit is not None and edit.changes is not None
-    assert len(edit.changes[model]) == 2  # the parameter of score and its use
+    with pytest.raises(Exception, match="also the key of the data"):
+        await client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(
+                text_document=_doc(features), position=position(FEATURES, '"age"', offset=2)
+            )
+        )
 
 
 async def test_rename_a_parameterize_keyword_and_refuse_collisions(
@@ -130,7 +146,7 @@ async def test_rename_a_parameterize_keyword_and_refuse_collisions(
         await client.text_document_rename_async(
             types.RenameParams(
                 text_document=_doc(features),
-                position=position(FEATURES, '"age"', offset=2),
+                position=position(FEATURES, "def contact", offset=5),
                 new_name="income",
             )
         )

@@ -85,14 +85,16 @@ local function run()
   end, 20)
   result.model_after_fix = vim.api.nvim_buf_get_lines(0, 0, -1, false)
 
-  -- Rename the column `age` from its consumer's parameter in features.py.
+  -- Rename `contact` from the parameter of age_normalized that asks for it.
   open("features.py", client_id)
-  line, column = find("def age_normalized(age")
-  vim.api.nvim_win_set_cursor(0, { line, column + #"def age_normalized(" + 1 })
-  vim.lsp.buf.rename("years")
+  line, column = find("def age_normalized(")
+  local text = vim.api.nvim_buf_get_lines(0, line - 1, line, false)[1]
+  local at = string.find(text, "contact", 1, true)  -- 1-based: the cursor lands inside the name
+  vim.api.nvim_win_set_cursor(0, { line, at })
+  vim.lsp.buf.rename("reach")
   vim.wait(10000, function()
     return string.find(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n"),
-      '"years"', 1, true) ~= nil
+      "def reach(", 1, true) ~= nil
   end, 20)
   result.features_after_rename = vim.api.nvim_buf_get_lines(0, 0, -1, false)
   local run_buf = vim.fn.bufnr(env.LIVEDAG_ROOT .. "/run.py")

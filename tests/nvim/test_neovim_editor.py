@@ -58,10 +58,9 @@ def test_neovim_completes_renames_fixes_and_lists_callers(tmp_path: Path) -> Non
     assert "return age_normalized + income_scaled" in model
 
     features = "\n".join(result["features_after_rename"])
-    assert '@extract_columns("years", "income", "email")' in features
-    assert "def age_normalized(years: pd.Series" in features
-    assert "(years - years.mean()) / years.std()" in features
-    assert '["score", "years"]' in "\n".join(result["run_after_rename"])
+    assert "def reach(email: pd.Series) -> pd.Series:" in features
+    assert "def age_normalized(age: pd.Series, reach: pd.Series)" in features
+    assert "contact" not in features
 
     assert [(Path(e["file"]).name, e["text"]) for e in result["incoming"]] == [
         ("model.py", "score")
