@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import bisect
 import keyword
+import logging
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,12 +45,27 @@ if TYPE_CHECKING:
     from livedag.server.workspace import DataflowView, Snapshot
     from pygls.lsp.server import LanguageServer
 
-REQUEST_FAILED = -32803
+REQUEST_FAILED = -32803  # the protocol's RequestFailed
 INDEXES = GraphIndexes()  # replaced by the session's own when the server registers
 
 
 class Refused(Exception):
     """A rename livedag will not make, and why (shown to the user as it is)."""
+
+
+class RenameRefused(JsonRpcException):
+    """A refusal as the protocol answers it (RequestFailed, with the reason as the message)."""
+
+    CODE = REQUEST_FAILED
+
+
+class _RefusalsAreAnswers(logging.Filter):
+    """pygls logs every error a handler raises with its traceback; a refused rename is an
+    answer, not a failure, so its record is dropped (other errors are still logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, RenameRefused)
 
 
 @dataclass
@@ -656,11 +672,12 @@ def apply(text: str, edits: dict[Span, str]) -> str:
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     global INDEXES
     INDEXES = session.indexes
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_RefusalsAreAnswers())
 
     async def _target(uri: str, position: types.Position) -> tuple[Snapshot, Target, DataflowView]:
         pointed = await locator.at_cursor(session, uri, position)
         if pointed is None or not pointed[1]:
-            raise JsonRpcException("livedag: there is no node name here to rename", REQUEST_FAILED)
+            raise RenameRefused("livedag: there is no node name here to rename")
         cursor, ((view, target), *_) = pointed
         return cursor.snapshot, target, view
 
@@ -672,7 +689,7 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         try:
             name, span = prepare(snapshot, target, view)
         except Refused as refused:
-            raise JsonRpcException(f"livedag: {refused}", REQUEST_FAILED) from None
+            raise RenameRefused(f"livedag: {refused}") from None
         lines = session.lines(target.location.path or "")
         return JsonObject(range=range_json(session.positions, lines, span), placeholder=name)
 
@@ -683,5 +700,5 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
             name, _ = prepare(snapshot, target, view)
             plan = plan_rename(snapshot, name, params.new_name)
         except Refused as refused:
-            raise JsonRpcException(f"livedag: {refused}", REQUEST_FAILED) from None
+            raise RenameRefused(f"livedag: {refused}") from None
         return JsonObject(workspace_edit(session, plan))
