@@ -7,8 +7,10 @@ Each example's script runs twice in a fresh copy of its folder, in a subprocess 
 is, once with only `hamilton.driver` swapped for `livedag.engine.driver` (`sys.modules` is set
 before the script runs, so `from hamilton import driver` gets livedag's).  The decorators, the
 adapters and everything else stay Hamilton's.  Outputs compared: the exit status, what the
-script prints (object addresses and temporary paths masked) and the data files it writes (csv,
-json, txt; images and pickles are not compared).  Each example prints "same" or why it differs.
+script prints (object addresses, temporary paths and Dask cluster addresses masked), the data
+files it writes (csv, json, txt) and which pictures it writes (png, svg, pdf, dot: whether each
+was written, not its bytes); pickles are not compared.  Each example prints "same" or why it
+differs.
 
 Data the checkout lacks (large files are missing from it) is replaced by stand-in data with the
 same columns, the same for both runs, and the report says so.  Not run in CI: it needs the
@@ -65,6 +67,9 @@ for name in sys.argv[1:]:
 """
 
 _COMPARED_SUFFIXES = (".csv", ".json", ".txt")
+# Pictures (Graphviz renders, plots) differ in bytes run to run: whether each was written is
+# compared, not what it holds.
+_PICTURE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".dot", ".gv")
 _MASKS = (
     (re.compile(r"0x[0-9a-fA-F]+"), "0x…"),
     (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d([,.]\d+)?"), "<timestamp>"),
@@ -72,6 +77,9 @@ _MASKS = (
     (re.compile(r"\b\d+(\.\d+)?\s?(s|ms|seconds)\b"), "<time>"),
     # Savers' metadata: when the file was written.
     (re.compile(r"'(last_modified|timestamp)': [\d.e+-]+"), r"'\1': <time>"),
+    # A Dask cluster's name and address are new each run.
+    (re.compile(r"LocalCluster\([0-9a-f]+,"), "LocalCluster(<id>,"),
+    (re.compile(r"tcp://[\d.]+:\d+"), "tcp://<address>"),
 )
 
 
@@ -136,6 +144,7 @@ EXAMPLES = (
         "run.py",
         ("iris", "svm"),
         needs=("materialize / to.<format>",),
+        seed=True,
     ),
     Example(
         "decoupling_io",
@@ -144,6 +153,7 @@ EXAMPLES = (
         ("run", "--which-stage", "metrics_captured"),
         prepare=_titanic_stand_in("data/titanic.csv"),
         needs=("materialize / from_.<format> / to.<format>",),
+        seed=True,
     ),
     Example(
         "parallelism/graceful_running",
@@ -152,6 +162,21 @@ EXAMPLES = (
         ("--mode", "local"),
         needs=("dynamic execution (Parallelizable/Collect)", "lifecycle adapters"),
     ),
+    Example(
+        "parallelism/graceful_running (threads)",
+        "parallelism/graceful_running",
+        "run.py",
+        ("--mode", "multithreading"),
+        needs=("dynamic execution on threads", "lifecycle adapters"),
+    ),
+    Example(
+        "parallelism/graceful_running (dask)",
+        "parallelism/graceful_running",
+        "run.py",
+        ("--mode", "dask"),
+        needs=("Hamilton's DaskExecutor for parallel blocks", "lifecycle adapters"),
+    ),
+    Example("module_overrides", "module_overrides", "run.py"),
     Example(
         "mutate",
         "mutate/abstract_functionality_blueprint",
@@ -166,6 +191,7 @@ EXAMPLES = (
         extra_script=_RUN_MODULES,
     ),
     Example("dask/hello_world", "dask/hello_world", "run.py", needs=("a Dask graph adapter",)),
+    Example("ray/hello_world", "ray/hello_world", "run.py", needs=("a Ray graph adapter",)),
 )
 
 
@@ -187,11 +213,17 @@ def _masked(text: str) -> str:
 
 
 def _data_files(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix in _COMPARED_SUFFIXES
-    }
+    """Data files by content; pictures only by being there (and not empty)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = str(path.relative_to(folder))
+        if path.suffix in _COMPARED_SUFFIXES:
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.suffix in _PICTURE_SUFFIXES and path.stat().st_size > 0:
+            found[name] = "a picture (its bytes are not compared)"
+    return found
 
 
 def _run(

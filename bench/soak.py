@@ -19,6 +19,10 @@ Prints, every `--every` edits: current RSS, its growth relative to the level aft
 edits, and CPU per edit in that window.  `--tracemalloc A,B` compares snapshots taken after edit
 A and edit B, grouped by traceback (slow: use a few thousand edits).  Figures are printed, never
 asserted.
+
+`--lsp` sends the same edits to `livedag serve` over stdio (full-text didChange, each awaited until
+its diagnostics arrive), with the same 6 s pause every `--every` edits unless `--no-pauses`; with
+`--tracemalloc A,B` the server runs under `bench/traced_serve.py`, which snapshots on SIGUSR1.
 """
 
 from __future__ import annotations

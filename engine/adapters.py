@@ -89,15 +89,36 @@ def _needs(package: str, what: str, install: str | None = None) -> None:
 # --- loaders ------------------------------------------------------------------------------------
 
 
+# The readers whose Hamilton loader reads with `dtype_backend="numpy_nullable"` unless told
+# otherwise (pandas >= 2): their columns come out as Float64, Int64, string, ... as in Hamilton.
+_NULLABLE_BY_DEFAULT = frozenset(
+    {
+        "read_csv",
+        "read_table",
+        "read_fwf",
+        "read_parquet",
+        "read_feather",
+        "read_orc",
+        "read_excel",
+        "read_xml",
+        "read_html",
+        "read_spss",
+    }
+)
+
+
 def _pandas_reader(function: str, first: str) -> Callable[[Arguments], tuple[Any, dict[str, Any]]]:
     """A loader that calls `pandas.<function>(<first>, **rest)`."""
 
     def load(arguments: Arguments) -> tuple[Any, dict[str, Any]]:
         rest = dict(arguments)
         where = rest.pop(first)
+        pandas = _pandas()
+        if function in _NULLABLE_BY_DEFAULT and int(pandas.__version__.split(".")[0]) >= 2:
+            rest.setdefault("dtype_backend", "numpy_nullable")
         if function == "read_parquet" and _missing("fastparquet"):
             _needs("pyarrow", "load_from.parquet")
-        frame = getattr(_pandas(), function)(where, **rest)
+        frame = getattr(pandas, function)(where, **rest)
         return frame, {**file_metadata(where), **_frame_metadata(frame)}
 
     return load

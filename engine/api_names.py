@@ -43,6 +43,12 @@ API_PREFIXES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+# Hamilton decorators kept outside its decorator packages: qualified name -> canonical name.
+# Only these names of those modules are API (the rest of `hamilton.lifecycle` is adapters).
+ELSEWHERE: dict[str, str] = {
+    f"{module}.accept_error_sentinels": "accept_error_sentinels"
+    for module in ("hamilton.lifecycle", "hamilton.lifecycle.default", "livedag.engine.lifecycle")
+}
 # Driver modules: where `Builder` and `Driver` come from.
 DRIVER_MODULES = ("hamilton.driver", "livedag.engine.driver")
 
@@ -124,6 +130,8 @@ def canonical_name(qualified: str) -> str | None:
 
 
 def _canonical_name(qualified: str) -> str | None:
+    if qualified in ELSEWHERE:
+        return ELSEWHERE[qualified]
     for prefix in API_PREFIXES:
         if qualified.startswith(prefix) and qualified[len(prefix) : len(prefix) + 1] == ".":
             rest = qualified[len(prefix) + 1 :]

@@ -124,7 +124,14 @@ class Code(enum.Enum):
         "The requested outputs depend on an external input that is neither in inputs={...} "
         "nor in the config.",
     )
-    # LD011 is reserved for `[tool.livedag.policies]` (not built yet).
+    POLICY_VIOLATION = (
+        "LD011",
+        Severity.ERROR,
+        "A policy of [tool.livedag.policies] does not hold.",
+        "The message names the policy. A must_not_reach violation is reported at the parameter "
+        "that joins the forbidden path, with the whole path as related information; a "
+        "require_tags or allowed_values one at the node. Each policy may set its own severity.",
+    )
     ANALYSIS_FAILURE = (
         "LD012",
         Severity.WARNING,

@@ -17,6 +17,7 @@ Hamilton semantics kept here:
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import networkx as nx
 
 from . import graph_checks, traversal
-from .adjacency import Adjacency, digraph_from
+from .adjacency import Adjacency, digraph_from, edge_data
 from .codes import Code
 from .external import OPTIONAL_TAG, config_node, input_node
 from .link_state import Checks, Linked, LinkState, identity_diff
@@ -32,6 +33,10 @@ from .relink import relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem
 
 __all__ = ["OPTIONAL_TAG", "Dataflow", "config_node", "input_node"]
+
+# `changed_since` follows a chain of versions while the names that changed stay this few; past
+# that, a reader is as well off starting over.
+MAX_CHANGED_SINCE = 2_000
 
 
 class Dataflow:
@@ -58,6 +63,9 @@ class Dataflow:
         # What the next version is re-linked from (`relink` reads it; nothing changes it but
         # the caches it fills: typo index, positions, consumer index).
         self.link_state = linked.state
+        # An earlier version (held weakly) and the names whose node differs from it, so a
+        # reader that knew that version can update what it derived instead of starting over.
+        self._since: tuple[weakref.ref[Dataflow], frozenset[str]] | None = None
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -139,7 +147,24 @@ class Dataflow:
                 nodes, config=self.config, declared_inputs=self.declared_inputs, problems=problems
             )
         linked = relink(self, nodes, problems, removed, added)
-        return Dataflow(linked, self.config, self.declared_inputs)
+        result = Dataflow(linked, self.config, self.declared_inputs)
+        if linked.changed is not None:
+            earlier = self.changed_since()
+            if earlier is not None and len(earlier[1]) + len(linked.changed) <= MAX_CHANGED_SINCE:
+                result._since = (weakref.ref(earlier[0]), earlier[1] | linked.changed)
+            else:
+                result._since = (weakref.ref(self), linked.changed)
+        return result
+
+    def changed_since(self) -> tuple[Dataflow, frozenset[str]] | None:
+        """An earlier version this one was re-linked from, directly or through versions since
+        gone, while it is still alive; and the names whose node differs from it (every name
+        whose `nodes` entry is not the same object in both).  None after a cold build, or when
+        that version is gone."""
+        if self._since is None:
+            return None
+        earlier = self._since[0]()
+        return None if earlier is None else (earlier, self._since[1])
 
     def nodes_on_cycles(self) -> set[str]:
         """Every node of a cyclic component (LD001); empty when the graph is acyclic."""
@@ -323,7 +348,7 @@ def _link(definitions: dict[str, list[NodeSpec]], config: Mapping[str, Any]) -> 
             elif dep.type is not None and producer.type is not None:
                 if dep.type.key != producer.type.key:
                     differing.append((spec, dep, producer))
-            edge = {"optional": dep.optional}
+            edge = edge_data(dep.optional)
             succ[dep_name][name] = edge
             incoming[dep_name] = edge
 

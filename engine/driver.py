@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from . import base, dynamic, execution, runners, visualize
+from .caching import ResultCache
 from .codes import Code
 from .dataflow import Dataflow
 from .graph_types import HamiltonNode, RuntimeGraph
@@ -76,11 +77,16 @@ def _adapter_list(adapter: Any) -> list[Any]:
 def _refuse_unsupported(adapters: Sequence[Any]) -> None:
     """Adapters whose work livedag's driver does not do: an error, never a silent drop."""
     for adapter in adapters:
+        if isinstance(adapter, ResultCache):
+            continue
         if type(adapter).__name__ in ("HamiltonCacheAdapter", "SmartCacheAdapter"):
             raise ValueError(
-                f"{type(adapter).__name__}: livedag's driver has no result cache; leave the "
-                f"cache adapter out, or run this dataflow with Hamilton's driver"
+                f"{type(adapter).__name__} is Hamilton's cache adapter, which works on "
+                f"Hamilton's graph only; use Builder().with_cache(...) for livedag's cache"
             )
+    caches = [a for a in adapters if isinstance(a, ResultCache)]
+    if len(caches) > 1:
+        raise ValueError("Cannot use .with_cache() twice, or with another ResultCache adapter")
 
 
 def _builds_result(adapter: Any) -> bool:
@@ -104,6 +110,19 @@ class Driver:
         _refuse_unsupported(adapters)
         # Dynamic execution or an adapter running nodes elsewhere (Dask); None: in process.
         adapters, self.graph_executor = runners.pick(adapters, _graph_executor)
+        if any(isinstance(a, ResultCache) for a in adapters):
+            elsewhere = [type(self.graph_executor).__name__] if self.graph_executor else []
+            elsewhere += [
+                type(a).__name__
+                for a in adapters
+                if callable(getattr(a, "do_remote_execute", None))
+            ]
+            if elsewhere:
+                raise NotImplementedError(
+                    f"with_cache() with {', '.join(elsewhere)} is not supported: livedag's cache "
+                    f"runs with the in-process executor only; drop with_cache() or the dynamic "
+                    f"execution / Dask / Ray adapter"
+                )
         if _use_legacy_adapter and not any(_builds_result(a) for a in adapters):
             adapters.append(base.PandasDataFrameResult())
         self.adapter = LifecycleAdapterSet(*adapters)
@@ -306,6 +325,16 @@ class Driver:
                 error=error,
                 results=results,
             )
+
+    @property
+    def cache(self) -> ResultCache:
+        """The result cache `Builder.with_cache()` added (run ids, versions, logs, stores)."""
+        for adapter in self.adapter.adapters:
+            if isinstance(adapter, ResultCache):
+                return adapter
+        raise KeyError(
+            "Cache not yet set: add one with Builder().with_cache() when building the Driver"
+        )
 
     def validate_execution(
         self,
@@ -871,13 +900,47 @@ class Builder:
         self.materializers.extend(materializers)
         return self
 
-    def with_cache(self, *args: Any, **kwargs: Any) -> Builder:
-        """Refused: livedag's driver has no result cache yet, and a cache that silently does
-        nothing would be worse than none."""
-        raise NotImplementedError(
-            "livedag's driver has no result cache: .with_cache() is not supported. Remove it "
-            "(every execute then recomputes), or run this dataflow with Hamilton's driver"
+    def with_cache(
+        self,
+        path: str | Path = ".hamilton_cache",
+        metadata_store: Any = None,
+        result_store: Any = None,
+        default: Any = None,
+        recompute: Any = None,
+        ignore: Any = None,
+        disable: Any = None,
+        default_behavior: Any = "default",
+        default_loader_behavior: Any = "default",
+        default_saver_behavior: Any = "default",
+        log_to_file: bool = False,
+    ) -> Builder:
+        """Cache results under `path`: a node whose code and inputs are unchanged since a run
+        that stored its result is not run again (see `livedag.engine.caching`).  `recompute`,
+        `ignore`, `disable` and `default` take node names (or True for all); the
+        `default_*behavior`s apply to nodes not listed."""
+        if any(isinstance(a, ResultCache) for a in self.adapters):
+            raise ValueError("Cannot use .with_cache() twice")
+        self.adapters.append(
+            ResultCache(
+                path=path,
+                metadata_store=metadata_store,
+                result_store=result_store,
+                default=default,
+                recompute=recompute,
+                ignore=ignore,
+                disable=disable,
+                default_behavior=default_behavior,
+                default_loader_behavior=default_loader_behavior,
+                default_saver_behavior=default_saver_behavior,
+                log_to_file=log_to_file,
+            )
         )
+        return self
+
+    @property
+    def cache(self) -> ResultCache | None:
+        """The cache `with_cache()` added, if any."""
+        return next((a for a in self.adapters if isinstance(a, ResultCache)), None)
 
     def copy(self) -> Builder:
         """A new Builder with this one's settings; lists and dicts are copied, so adding to

@@ -346,13 +346,23 @@ def call_node(spec: NodeSpec, kwargs: Mapping[str, Any]) -> Any:
 
 
 def node_callable(spec: NodeSpec) -> Callable[..., Any]:
-    """`call_node` bound to one node: the `callable(**kwargs)` lifecycle adapters receive."""
+    """`call_node` bound to one node: the `callable(**kwargs)` lifecycle adapters receive.
+
+    A `Parallelizable` node's callable lists what the function yields, and holds the function
+    itself as `keywords["_callable"]`, the shape Hamilton's dynamic execution gives it (its
+    GracefulErrorAdapter walks the generator itself through that keyword)."""
 
     def run_node(**kwargs: Any) -> Any:
         return call_node(spec, kwargs)
 
     run_node.__name__ = spec.name
+    if spec.role is NodeRole.EXPAND:
+        return functools.partial(_listing, _callable=run_node)
     return run_node
+
+
+def _listing(*args: Any, _callable: Callable[..., Any], **kwargs: Any) -> list[Any]:
+    return list(_callable(*args, **kwargs))
 
 
 def runtime_graph(flow: Dataflow) -> RuntimeGraph:

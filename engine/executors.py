@@ -304,6 +304,7 @@ _HAMILTON_EXECUTORS: Mapping[tuple[str, str], Callable[[Any], TaskExecutor]] = {
         h.max_tasks
     ),
     ("hamilton.plugins.h_dask", "DaskExecutor"): lambda h: _dask_executor(h.client),
+    ("hamilton.plugins.h_ray", "RayTaskExecutor"): lambda h: _ray_executor(h),
 }
 
 
@@ -311,6 +312,16 @@ def _dask_executor(client: Any) -> TaskExecutor:
     from .h_dask import DaskExecutor
 
     return DaskExecutor(client=client)
+
+
+def _ray_executor(hamiltons: Any) -> TaskExecutor:
+    from .h_ray import RayTaskExecutor
+
+    return RayTaskExecutor(
+        num_cpus=hamiltons.num_cpus,
+        ray_init_config=hamiltons.ray_init_config,
+        skip_init=hamiltons.skip_init,
+    )
 
 
 def from_hamilton(executor: Any, role: str = "executor") -> TaskExecutor:
@@ -328,6 +339,7 @@ def from_hamilton(executor: Any, role: str = "executor") -> TaskExecutor:
         f"{kind.__module__}.{kind.__qualname__} cannot be livedag's {role}: livedag runs its own "
         f"tasks. Use livedag.engine.executors.SynchronousLocalTaskExecutor, "
         f"MultiThreadingExecutor(max_tasks), MultiProcessingExecutor(max_tasks) or "
-        f"livedag.engine.h_dask.DaskExecutor(client=...), or a subclass of "
+        f"livedag.engine.h_dask.DaskExecutor(client=...), "
+        f"livedag.engine.h_ray.RayTaskExecutor(), or a subclass of "
         f"livedag.engine.executors.TaskExecutor"
     )

@@ -224,9 +224,13 @@ dataloader = Decorator("dataloader")
 datasaver = Decorator("datasaver")
 with_columns = Decorator("with_columns")
 cache = Decorator("cache")
+ray_remote_options = Decorator("ray_remote_options")
 # Hamilton's `hamilton_exclude` is used bare: `@hamilton_exclude`.  `@hamilton_exclude()` is
 # recorded too (not bare), so the rule can say what Hamilton would fail on.
 hamilton_exclude = Decorator("hamilton_exclude", plain_ok=True)
+# Hamilton keeps this one in `hamilton.lifecycle.default` (livedag: `livedag.engine.lifecycle`);
+# it is written bare, like `hamilton_exclude`.
+accept_error_sentinels = Decorator("accept_error_sentinels", plain_ok=True)
 
 # Hamilton's submodules that hold decorators (`from hamilton.function_modifiers import adapters`,
 # then `adapters.load_from...`): here they are this module, which has every name.
@@ -237,6 +241,7 @@ macros = metadata = recursive = validation = _THIS_MODULE
 __all__ = [
     "ParameterizedExtract",
     "ResolveAt",
+    "accept_error_sentinels",
     "apply_to",
     "cache",
     "check_output",
@@ -258,6 +263,7 @@ __all__ = [
     "parameterize_sources",
     "parameterize_values",
     "parameterized_inputs",
+    "ray_remote_options",
     "parameterized_subdag",
     "parametrized",
     "parametrized_input",

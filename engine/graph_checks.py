@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -168,6 +168,9 @@ def _dependency(spec: NodeSpec, name: str) -> Dependency | None:
 # --- LD002 --------------------------------------------------------------------------------------
 
 
+OVERLAY_MAX = 256  # names a typo index keeps aside before copying its tables (see `changed`)
+
+
 class NameIndex:
     """Finds likely typos fast: names one edit (or a case/underscore change) away from a query.
 
@@ -192,31 +195,51 @@ class NameIndex:
             self._folded.setdefault(_fold(name), []).append(name)
             self._names.add(name)
         self._alphabet = "".join(sorted(set().union(*self._names))) if self._names else ""
+        # Names added to and removed from the tables above since they were made: `changed`
+        # shares the tables (never changing them) and records only what it was told, so a
+        # keystroke costs the names it touched, not a copy of 20,000 entries.  The names are
+        # (tables - removed) | added.
+        self._added: frozenset[str] = frozenset()
+        self._removed: frozenset[str] = frozenset()
 
     def changed(self, added: Iterable[str], removed: Iterable[str]) -> NameIndex:
         """A new index with `added` names in and `removed` ones out; this one is left as it is.
 
-        Only the buckets the names fall in are copied, so a renamed node costs a few list copies
-        instead of a rebuild over every name.
+        The new index shares this one's tables and keeps the difference aside; once that grows
+        past `OVERLAY_MAX` names it is folded into copies of the tables (only the buckets the
+        names fall in are copied), so queries stay as cheap as on a fresh index.
         """
-        fresh = NameIndex(())
-        fresh._by_prefix = dict(self._by_prefix)
-        fresh._by_suffix = dict(self._by_suffix)
-        fresh._folded = dict(self._folded)
         added, removed = list(added), list(removed)
-        fresh._names = (self._names - set(removed)) | set(added)
-        fresh._alphabet = "".join(sorted(set(self._alphabet).union(*added)))
-        for name in removed:
-            for table, key in fresh._keys(name):
+        fresh = NameIndex(())
+        fresh._by_prefix, fresh._by_suffix = self._by_prefix, self._by_suffix
+        fresh._folded, fresh._names = self._folded, self._names
+        fresh._alphabet = self._alphabet
+        if added:
+            fresh._alphabet = "".join(sorted(set(self._alphabet).union(*added)))
+        gone = set(removed)
+        fresh._removed = self._removed | gone.intersection(self._names)
+        fresh._added = (self._added - gone) | frozenset(added)
+        if len(fresh._added) + len(fresh._removed) > OVERLAY_MAX:
+            fresh._fold_overlay()
+        return fresh
+
+    def _fold_overlay(self) -> None:
+        """Apply the recorded difference to copies of the tables."""
+        self._by_prefix = dict(self._by_prefix)
+        self._by_suffix = dict(self._by_suffix)
+        self._folded = dict(self._folded)
+        self._names = (self._names - self._removed) | self._added
+        for name in self._removed:
+            for table, key in self._keys(name):
                 bucket = [n for n in table.get(key, ()) if n != name]
                 if bucket:
                     table[key] = bucket
                 else:
                     table.pop(key, None)
-        for name in added:
-            for table, key in fresh._keys(name):
+        for name in self._added:
+            for table, key in self._keys(name):
                 table[key] = [*table.get(key, ()), name]
-        return fresh
+        self._added, self._removed = frozenset(), frozenset()
 
     def _keys(self, name: str) -> list[tuple[dict[str, list[str]], str]]:
         return [
@@ -225,20 +248,47 @@ class NameIndex:
             (self._folded, _fold(name)),
         ]
 
+    def __contains__(self, name: str) -> bool:
+        return name in self._added or (name in self._names and name not in self._removed)
+
+    def _present(self, candidates: Iterable[str]) -> set[str]:
+        """The candidates that are names of the index (set operations, in C: hundreds each)."""
+        wanted = set(candidates)
+        present = wanted & self._names
+        if self._removed:
+            present -= self._removed
+        if self._added:
+            present |= wanted & self._added
+        return present
+
+    def _bucket(
+        self, table: dict[str, list[str]], key: str, key_of: Callable[[str], str]
+    ) -> list[str]:
+        """A table's bucket as the recorded difference leaves it."""
+        bucket = table.get(key, [])
+        if self._removed:
+            bucket = [n for n in bucket if n not in self._removed]
+        if self._added:
+            bucket = [*bucket, *(n for n in self._added if key_of(n) == key)]
+        return bucket
+
     def likely_typos(self, name: str, exclude: Collection[str] = ()) -> list[str]:
         """Existing names the user probably meant when writing `name`, best first (may be
         empty); never `name` itself, nor a name in `exclude` (the asking node's own name:
         following that hint would make a node depend on itself)."""
-        found = set(self._folded.get(_fold(name), ()))
+        found = set(self._bucket(self._folded, _fold(name), _fold))
         if len(name) >= 4:
-            buckets = (self._by_prefix.get(name[:3], ()), self._by_suffix.get(name[-3:], ()))
+            buckets = (
+                self._bucket(self._by_prefix, name[:3], _head),
+                self._bucket(self._by_suffix, name[-3:], _tail),
+            )
             variants = (2 * len(name) + 1) * len(self._alphabet)
             if (len(buckets[0]) + len(buckets[1])) * 8 > variants:  # spelling them out is cheaper
                 head, tail = name[:3], name[-3:]
                 found.update(
                     c
-                    for c in _one_edit_variants(name, self._alphabet)
-                    if c in self._names and (c[:3] == head or c[-3:] == tail)
+                    for c in self._present(_one_edit_variants(name, self._alphabet))
+                    if c[:3] == head or c[-3:] == tail
                 )
             else:
                 for bucket in buckets:
@@ -246,8 +296,10 @@ class NameIndex:
         if 3 <= len(name) <= 4:  # the buckets miss what is one edit from a three-letter name
             found.update(
                 c
-                for c in _one_edit_variants(name, self._alphabet, substitutions=False)
-                if len(c) >= 3 and c in self._names
+                for c in self._present(
+                    _one_edit_variants(name, self._alphabet, substitutions=False)
+                )
+                if len(c) >= 3
             )
         found.discard(name)
         found.difference_update(exclude)
@@ -335,6 +387,14 @@ def _fold(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
+def _head(name: str) -> str:
+    return name[:3]
+
+
+def _tail(name: str) -> str:
+    return name[-3:]
+
+
 def name_index(names: frozenset[str]) -> NameIndex:
     """The index for one set of names; cached because a keystroke rarely renames a node."""
     return NameIndex(names)

@@ -141,19 +141,31 @@ class _Counterparts:
         self.by_id: dict[int, tuple[Any, Any]] = {}
 
     def refresh(self) -> _Counterparts:
-        loaded = tuple(
+        elsewhere = [
+            (module, name, canonical)
+            for qualified, canonical in api_names.ELSEWHERE.items()
+            for module, _, name in [qualified.rpartition(".")]
+            if module.startswith("hamilton") and module in sys.modules
+        ]
+        packages = tuple(
             m for m in api_names.API_PREFIXES if m.startswith("hamilton") and m in sys.modules
         )
+        loaded = packages + tuple(sorted({module for module, _, _ in elsewhere}))
         if loaded != self._loaded:
             self._loaded = loaded
             self.by_id = {}
-            for module_name in loaded:
+            for module_name in packages:
                 module = sys.modules[module_name]
                 for name, ours in _vocabulary():
                     theirs = vars(module).get(name)
                     if theirs is None or isinstance(theirs, types.ModuleType):
                         continue
                     self.by_id[id(theirs)] = (theirs, ours)
+            # Decorators Hamilton keeps elsewhere (`hamilton.lifecycle.accept_error_sentinels`).
+            for module_name, name, canonical in elsewhere:
+                theirs = vars(sys.modules[module_name]).get(name)
+                if theirs is not None:
+                    self.by_id[id(theirs)] = (theirs, getattr(api, canonical))
         return self
 
 

@@ -107,3 +107,6 @@ class Linked:
     problems: list[Problem]
     order: list[str] | None  # a topological order, when one is known
     state: LinkState
+    # After a re-link: the names whose node differs from the old dataflow's (gone, new or
+    # replaced); None after a cold build.
+    changed: frozenset[str] | None = None

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import graph_checks, traversal
-from .adjacency import digraph_from, tables_of
+from .adjacency import digraph_from, edge_data, tables_of
 from .external import config_node, input_node
 from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
 from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
@@ -127,7 +127,7 @@ class _Relinker:
         if position is None and order is None:  # a cycle: find the components again
             dirty = changed_nodes | relinked.keys()
             checks = replace(checks, cycles=self._cycles(dirty))
-        return self._linked(problems, checks, position, order)
+        return self._linked(problems, checks, position, order, changed_nodes)
 
     def _redefine(self, removed: Collection[NodeSpec], added: Collection[NodeSpec]) -> set[str]:
         """New definition lists for every name a removed or added node has; those names."""
@@ -161,7 +161,7 @@ class _Relinker:
             incoming_before = self.pred.get(name, {}) if before is not None else {}
             incoming: dict[str, Edge] = {}
             for dep in after.dependencies if after is not None else ():
-                incoming[dep.name] = {"optional": dep.optional}
+                incoming[dep.name] = edge_data(dep.optional)
             for dep_name in incoming_before.keys() - incoming.keys():
                 self.writable_succ(dep_name).pop(name, None)
                 removed.append((dep_name, name))
@@ -434,6 +434,7 @@ class _Relinker:
         checks: Checks,
         position: dict[str, float] | None,
         order: list[str] | None,
+        changed: set[str],
     ) -> Linked:
         before = self.state.consumers
         state = LinkState(
@@ -448,7 +449,8 @@ class _Relinker:
             consumers=None if before is None else self._consumers(before),
         )
         graph = digraph_from(self.node_data, self.succ, self.pred)
-        return Linked(graph, self.nodes, [*problems, *checks.problems()], order, state)
+        problems_now = [*problems, *checks.problems()]
+        return Linked(graph, self.nodes, problems_now, order, state, frozenset(changed))
 
     def _consumers(self, before: Consumers) -> Consumers:
         """The old dataflow's consumer index with the removed and added nodes' asks changed, in

@@ -2,8 +2,9 @@
 execution), or on a cluster (an adapter such as `h_dask.DaskGraphAdapter`).
 
 The driver asks `pick` once, when it is built.  Hamilton's adapters that run nodes elsewhere are
-never taken for mere result builders: its `DaskGraphAdapter` becomes livedag's with the same
-settings; the others (Ray, Spark, thread pools, async) are refused, naming what livedag offers.
+never taken for mere result builders: its `DaskGraphAdapter` and `RayGraphAdapter` become
+livedag's with the same settings; the others (Spark, thread pools, async) are refused, naming
+what livedag offers.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ def _is_hamilton_remote_adapter(adapter: Any) -> bool:
     return any(callable(getattr(adapter, m, None)) for m in ("execute_node", "do_remote_execute"))
 
 
+def _from_hamilton_ray(adapter: Any) -> Any:
+    """livedag's RayGraphAdapter with the settings of Hamilton's (which started Ray already, if
+    it was given a ray_init_config)."""
+    from .h_ray import RayGraphAdapter
+
+    return RayGraphAdapter(
+        adapter.result_builder, shutdown_ray_on_completion=adapter.shutdown_ray_on_completion
+    )
+
+
 def _from_hamilton_dask(adapter: Any) -> DataflowRunner:
     from .h_dask import DaskGraphAdapter
 
@@ -62,13 +73,16 @@ def pick(adapters: Sequence[Any], dynamic: DataflowRunner | None) -> tuple[list[
         kind = type(adapter)
         if (kind.__module__, kind.__qualname__) == ("hamilton.plugins.h_dask", "DaskGraphAdapter"):
             adapter = _from_hamilton_dask(adapter)
+        elif (kind.__module__, kind.__qualname__) == ("hamilton.plugins.h_ray", "RayGraphAdapter"):
+            adapter = _from_hamilton_ray(adapter)
         elif _is_hamilton_remote_adapter(adapter):
             raise TypeError(
                 f"{kind.__module__}.{kind.__qualname__} runs nodes outside this process, which "
                 f"livedag's driver does not do with Hamilton's adapters. To scale out use "
-                f"livedag.engine.h_dask.DaskGraphAdapter(client) (every node a Dask task) or "
-                f"enable_dynamic_execution with livedag.engine.h_dask.DaskExecutor; or run this "
-                f"dataflow with Hamilton's driver"
+                f"livedag.engine.h_dask.DaskGraphAdapter(client) or "
+                f"livedag.engine.h_ray.RayGraphAdapter(result_builder) (every node a task), or "
+                f"enable_dynamic_execution with h_dask.DaskExecutor or h_ray.RayTaskExecutor; "
+                f"or run this dataflow with Hamilton's driver"
             )
         kept.append(adapter)
     runners = [a for a in kept if isinstance(a, DataflowRunner)]

@@ -10,7 +10,7 @@ echo "== ruff"
 .venv/bin/ruff check engine server tests examples bench
 .venv/bin/ruff format --check engine server tests examples bench
 echo "== mypy"
-.venv/bin/mypy
+bash scripts/typecheck.sh
 
 echo "== pytest"
 # Every test, the slow ones too (the inner loop while editing is `pytest -m "not slow"`).

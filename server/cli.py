@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from livedag.engine.codes import Code
 from livedag.engine.specs import Severity
@@ -141,6 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH")
         sub.set_defaults(run=run_lineage)
 
+    _add_diff(commands)
+
+    report = commands.add_parser(
+        "report",
+        help="compliance report: per tagged source (PII, source system), what it reaches, "
+        "which artifacts and owners, the policies in force",
+    )
+    report.add_argument("--format", choices=["markdown", "html", "json"], default="markdown")
+    _add_dataflow(report, " (default: every dataflow of the paths)")
+    _add_config(report)
+    report.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    report.set_defaults(run=run_report)
+
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("server_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     serve.set_defaults(run=run_serve)
@@ -221,8 +235,14 @@ def run_graph(args: argparse.Namespace) -> int:
         ]
         _answer(args, "\n".join(pictures))
         return 0
+    from .policy_views import policies_json
+
     documents = [
-        {"dataflow": flow.name, **fmt.graph_json(flow.view.graph, scope.problems_of(flow))}
+        {
+            "dataflow": flow.name,
+            **fmt.graph_json(flow.view.graph, scope.problems_of(flow)),
+            "policies": policies_json(flow.view.policies, flow.view.graph.nodes),
+        }
         for flow in flows
     ]
     if args.output:
@@ -330,6 +350,53 @@ def run_lineage(args: argparse.Namespace) -> int:
     from .lineage_command import run
 
     return run(args)
+
+
+def _add_diff(commands: Any) -> None:
+    from .diff import FAIL_ON
+
+    diff = commands.add_parser(
+        "diff",
+        help="what a change does to the lineage: two git revisions (or a revision and the work "
+        "tree), or two folders",
+    )
+    diff.add_argument("base", metavar="BASE", help="a git revision (main, HEAD~1) or a folder")
+    diff.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        help="a git revision or a folder (default: the files on disk)",
+    )
+    diff.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    diff.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        help=f"exit 1 when the diff has any of these (comma-separated): {', '.join(FAIL_ON)}",
+    )
+    _add_dataflow(diff, " (default: every dataflow)")
+    _add_config(diff)
+    diff.set_defaults(run=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from .diff_command import run
+
+    return run(args)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    scope = scope_of(args)
+    flows = scope.pick(args.dataflow)
+    if not flows:
+        raise UsageError(scope.no_dataflow())
+    for flow in flows:
+        warn_missing(scope, flow, "report")
+    found = report.report(scope, flows)
+    write = {"json": report.to_json, "html": report.to_html}.get(args.format, report.to_markdown)
+    out(write(found))
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -152,12 +152,16 @@ class ModuleIndex:
         self.name_of: dict[Path, str] = {}
         self._by_name: dict[str, list[Path]] = {}
         self._by_dotted: dict[str, Path] = {}
+        # resolve()'s answers, forgotten whenever a file comes or goes (the analyzer asks the
+        # same few names on every keystroke; each answer builds paths)
+        self._resolved: dict[tuple[str, Path | None], Path | None] = {}
         for path in sorted(paths):
             self.add(path)
 
     def add(self, path: Path) -> str:
         name = self.name_of.get(path) or module_name(path)
         if path not in self.name_of:
+            self._resolved.clear()
             self.name_of[path] = name
             self._by_name.setdefault(name, []).append(path)
             dotted = dotted_from(path, self.root)
@@ -169,6 +173,7 @@ class ModuleIndex:
         name = self.name_of.pop(path, None)
         if name is None:
             return
+        self._resolved.clear()
         self._by_name[name].remove(path)
         if not self._by_name[name]:
             del self._by_name[name]
@@ -178,6 +183,14 @@ class ModuleIndex:
 
     def resolve(self, name: str, near: Path | None = None) -> Path | None:
         """The file module `name` is, as imported by a script at `near`."""
+        key = (name, None if near is None else near.parent)
+        if key in self._resolved:
+            return self._resolved[key]
+        found = self._resolve(name, near)
+        self._resolved[key] = found
+        return found
+
+    def _resolve(self, name: str, near: Path | None) -> Path | None:
         if near is not None:
             local = near.parent.joinpath(*name.split("."))
             for candidate in (local.with_suffix(".py"), local / "__init__.py"):

@@ -215,7 +215,12 @@ def _requirement(
     before = None
     if previous is not None and changed is not None and index < len(previous.requirements):
         before = previous.requirements[index]
-    if before is not None and before.outputs == tuple(wanted) and previous is not None:
+    if (
+        before is not None
+        and changed is not None
+        and previous is not None
+        and before.outputs == tuple(wanted)
+    ):
         cycles = graph.nodes_on_cycles()
         return before.updated(previous.graph.nodes, graph.nodes, changed, cycles)
     return RequiredInputs(wanted, graph.nodes)

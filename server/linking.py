@@ -87,6 +87,10 @@ class ExpansionCache:
     """
 
     _entries: dict[tuple[str, str], _ModuleEntry] = field(default_factory=dict)
+    # The last config seen and its key: a dataflow's modules are expanded with one config
+    # object, and its key (a sorted repr) is not worth making once per module per keystroke.
+    # The object is held, so `is` cannot match a new dict at a recycled address.
+    _config_key: tuple[Mapping[str, Any], str] | None = None
 
     def expand_module(
         self,
@@ -103,7 +107,12 @@ class ExpansionCache:
         must follow their lines even when the graph's shape is the same.
         """
         key = (scope, module_key)
-        ckey = config_key(config)
+        known = self._config_key
+        if known is not None and known[0] is config:
+            ckey = known[1]
+        else:
+            ckey = config_key(config)
+            self._config_key = (config, ckey)
         entry = self._entries.get(key)
         if entry is not None and entry.config != ckey:
             entry = None
@@ -113,7 +122,7 @@ class ExpansionCache:
         if entry is not None and entry.aligned is not None:
             patched = _patch(module_key, entry, functions, config)
         if patched is None:
-            patched = _expand_all(module_key, entry, functions, config)
+            patched = _expand_all(module_key, entry, functions, config, ckey)
         self._entries[key] = patched[0]
         return patched[0].result, patched[1]
 
@@ -127,6 +136,7 @@ def _expand_all(
     entry: _ModuleEntry | None,
     functions: Sequence[FunctionSpec],
     config: Mapping[str, Any],
+    ckey: str,
 ) -> tuple[_ModuleEntry, ModuleChange | None]:
     """The whole module through the module rewrites, with the cache as function expander."""
     old = entry.by_id() if entry is not None else {}
@@ -176,7 +186,7 @@ def _expand_all(
     aligned: list[Expansion | None] | None = None
     if not any(map(takes_part_in_rewrites, functions)):  # the rewrites left every spec alone
         aligned = [fresh[id(s)][1] if s.is_public else None for s in functions]
-    return _ModuleEntry(config_key(config), functions, out, fresh, aligned), change
+    return _ModuleEntry(ckey, functions, out, fresh, aligned), change
 
 
 def _patch(
@@ -308,6 +318,8 @@ class Expanded:
     nodes: list[NodeSpec]
     problems: list[Problem]
     changes: list[ModuleChange]
+    # each module's own nodes (the cache's list, not a copy), for answers about one file
+    by_module: dict[str, Sequence[NodeSpec]] = field(default_factory=dict)
 
 
 def expand_all(
@@ -327,6 +339,7 @@ def expand_all(
         expansion, change = cache.expand_module(scope, module_key, functions, config)
         if change is not None:
             expanded.changes.append(change)
+        expanded.by_module[module_key] = expansion.nodes
         expanded.nodes.extend(expansion.nodes)
         if has_package is None:
             expanded.problems.extend(expansion.problems)

@@ -14,6 +14,11 @@ paths = ["src/features.py", "src/pkg"]   # files or folders, relative to pyproje
 config = { region = "US" }               # the config it is built with (`@config.when`)
 inputs = ["raw_df"]                      # declared inputs: any other unknown name is an error
 allow_module_overrides = true            # a later module's node replaces an earlier one's
+
+[[tool.livedag.policies]]                # rules over tags and lineage (policies.py): LD011
+name = "pii-stays-internal"
+from = { PII = "true" }
+must_not_reach = { visibility = "public" }
 ```
 
 `dataflows` may also be a table keyed by name (`[tool.livedag.dataflows.features]`).
@@ -38,9 +43,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import Severity
+
+if TYPE_CHECKING:
+    from .policies import Policy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,6 +87,7 @@ class ProjectConfig:
     ignore: frozenset[str] = frozenset()
     severity: Severity = DEFAULT_SEVERITY
     exclude: tuple[str, ...] = ()
+    policies: tuple[Policy, ...] = ()  # [[tool.livedag.policies]] (policies.py)
 
     @cached_property
     def _exclude_patterns(self) -> tuple[re.Pattern[str], ...]:
@@ -178,7 +187,9 @@ def parse_project_config(
     where = f"{pyproject or 'pyproject.toml'} [tool.livedag]"
     if not isinstance(section, Mapping):
         raise ProjectConfigError(f"{where}: expected a table, got {_kind(section)}")
-    known = {"dataflows", "select", "ignore", "severity", "exclude"}
+    from .policies import parse_policies  # it reads this module's errors and severities
+
+    known = {"dataflows", "select", "ignore", "severity", "exclude", "policies"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ProjectConfigError(
@@ -196,6 +207,7 @@ def parse_project_config(
             section.get("severity", DEFAULT_SEVERITY.value), f"{where} severity"
         ),
         exclude=_exclude(section.get("exclude", ()), f"{where} exclude"),
+        policies=parse_policies(section.get("policies", ()), f"{where} policies"),
     )
 
 

@@ -215,7 +215,7 @@ class Scope:
         return holding or None
 
     def problems_of(self, flow: NamedDataflow) -> list[Problem]:
-        """The dataflow's problems: its graph's, its drivers' and its files' own (syntax)."""
+        """The dataflow's problems: its graph's, its drivers', its policies' and its files' own."""
         view = flow.view
         found: list[Problem] = []
         for path in dict.fromkeys([*view.paths, *(p for p, _ in view.drivers)]):
@@ -225,6 +225,7 @@ class Scope:
         found.extend(view.graph.problems)
         if view.driver_checks is not None:
             found.extend(view.driver_checks.problems)
+        found.extend(view.policies.problems)  # [[tool.livedag.policies]]: LD011
         return list({id(p): p for p in found}.values())
 
 

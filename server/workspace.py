@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
-from livedag.engine.specs import FunctionSpec, Problem, Unknown
+from livedag.engine.specs import FunctionSpec, NodeSpec, Problem, Unknown
 
 from .discovery import (
     DataflowPlan,
@@ -36,6 +36,7 @@ from .discovery import (
 )
 from .driver_checks import DriverChecks, check_drivers, possible_names, without_config_made
 from .linking import ExpansionCache, expand_all, updated_dataflow, without_overridden
+from .policy_check import NO_POLICIES, PolicyCheck, check_policies
 from .project import ProjectConfig, load_project_config, project_environment
 
 if TYPE_CHECKING:
@@ -65,6 +66,13 @@ class DataflowView:
     )
     # LD009/LD010 with what the next version needs to update them (the keystroke path).
     driver_checks: DriverChecks | None = field(default=None, compare=False, repr=False)
+    # [[tool.livedag.policies]] over this graph (LD011), and what the next version starts from.
+    policies: PolicyCheck = field(default=NO_POLICIES, compare=False, repr=False)
+    # Each module's nodes as its expansion made them (absolute path string -> nodes), so an
+    # answer about one file (its outline) costs that file, not the whole graph.
+    nodes_by_path: Mapping[str, Sequence[NodeSpec]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class Snapshot:
@@ -396,6 +404,7 @@ class Workspace:
             and self._plans.get(plan.name) == plan
             and previous.paths == tuple(present)
             and dict(previous.config) == config
+            and previous.policies.policies == self._project.policies  # policies: checked again
         )
         if comparable and not expanded.changes:
             assert previous is not None
@@ -435,8 +444,16 @@ class Workspace:
         graph_problems: Sequence[Problem] = graph.problems
         if any(key not in self._override for key in plan.config_unknown):
             graph_problems = without_config_made(graph, graph_problems, possible)
+        # --- policies (server/policy_check.py): LD011, incrementally from the previous check ---
+        policies = check_policies(
+            self._project.policies,
+            graph,
+            previous.policies if comparable and previous is not None else None,
+            changed,
+        )
+        # ---
         by_path: dict[str, list[Problem]] = {}
-        for problem in [*graph_problems, *drivers.problems]:
+        for problem in [*graph_problems, *drivers.problems, *policies.problems]:
             if problem.location is not None and problem.location.path:
                 by_path.setdefault(problem.location.path, []).append(problem)
         return DataflowView(
@@ -448,6 +465,8 @@ class Workspace:
             drivers=plan.drivers,
             problems_by_path={k: tuple(v) for k, v in by_path.items()},
             driver_checks=drivers,
+            policies=policies,
+            nodes_by_path=expanded.by_module,
         )
 
     def _publish(self) -> Snapshot:

@@ -42,6 +42,7 @@ IMPORT_MAP: tuple[tuple[str, str], ...] = (
     ),
     (r"\bfrom hamilton import driver\b", "from livedag.engine import driver"),
     (r"\bhamilton\.htypes\b", "livedag.engine.htypes"),
+    (r"\bhamilton\.lifecycle(\.default)?\b", "livedag.engine.lifecycle"),
     (r"\bfrom hamilton import htypes\b", "from livedag.engine import htypes"),
 )
 
@@ -302,6 +303,11 @@ def _root_error(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+# In loaders' and savers' file metadata: when the file was written or read, which no two runs
+# share (two of Hamilton's own included).
+_WHEN_KEYS = frozenset({"timestamp", "last_modified"})
+
+
 def same_value(a: Any, b: Any) -> bool:
     import numpy as np
     import pandas as pd
@@ -323,7 +329,7 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(k in _WHEN_KEYS or same_value(a[k], b[k]) for k in a)
     if isinstance(a, float) and a != a:
         return b != b
     try:

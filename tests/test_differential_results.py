@@ -27,42 +27,17 @@ from tests.oracle import (
 CASES = fixture_cases()
 # (fixture, node) → why livedag's result differs from Hamilton's today.  Strict: each must still
 # differ, so fixing one flags its entry for removal.
-_METADATA = (
-    "engine/adapters.py: loader and saver metadata is flat ({path, size, ...}); Hamilton "
-    "nests it under file_metadata/dataframe_metadata"
-)
-_NULLABLE = (
-    "engine/adapters.py: Hamilton's load_from.csv reads with "
-    "dtype_backend='numpy_nullable' (Float64 columns), livedag's with numpy dtypes"
-)
-_JSON_LAYOUT = (
-    "engine/adapters.py: save_to.json writes another JSON layout than Hamilton's (file "
-    "size differs) and flat metadata"
+_TIMESTAMPS_INSIDE = (
+    "the file saved is the pickle saver's metadata, times of writing included, so its size "
+    "varies by a byte from run to run (between two Hamilton runs too)"
 )
 _CONFIG_IN_SUBDAG = (
     "a `configuration(...)` given as a subdag config value: Hamilton passes its "
     "ConfigDependency object through unresolved, livedag its own record (both unresolved)"
 )
+# Values no two runs share, Hamilton's own included: not compared at all.
+UNSTABLE: dict[tuple[str, str], str] = {("adapters_save", "archived"): _TIMESTAMPS_INSIDE}
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("adapters_combined", "discounted"): _NULLABLE,
-    ("adapters_combined", "discounted_in_memory"): _NULLABLE,
-    ("adapters_combined", "discounted_raw"): _NULLABLE,
-    ("adapters_combined", "price"): _NULLABLE,
-    ("adapters_combined", "price.load_data.table"): _NULLABLE,
-    ("adapters_combined", "price.select_data.table"): _NULLABLE,
-    ("adapters_combined", "price_raw"): _NULLABLE,
-    ("adapters_combined", "prices_file"): _METADATA,
-    ("adapters_load", "merged_settings.load_data.fallback"): _METADATA,
-    ("adapters_load", "merged_settings.load_data.primary"): _METADATA,
-    ("adapters_load", "orders"): _NULLABLE,
-    ("adapters_load", "orders.load_data.raw"): _NULLABLE,
-    ("adapters_load", "orders.select_data.raw"): _NULLABLE,
-    ("adapters_load", "settings.load_data.loaded"): _METADATA,
-    ("adapters_save", "archived"): _JSON_LAYOUT,
-    ("adapters_save", "pickled"): _METADATA,
-    ("adapters_save", "save.report"): _METADATA,
-    ("adapters_save", "stats_saved"): _METADATA,
-    ("adapters_save", "summary_file"): _METADATA,
     ("recursive_subdag", "priced_total.currency_used"): _CONFIG_IN_SUBDAG,
     ("subdag_nested", "east_b.scale"): _CONFIG_IN_SUBDAG,
 }
@@ -86,6 +61,8 @@ def test_results_equal_hamiltons(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # savers write relative paths
     runs = _runs(path, config, tmp_path)
+    unstable = {node for stem, node in UNSTABLE if stem == path.stem}
+    runs = {side: {k: v for k, v in o.items() if k not in unstable} for side, o in runs.items()}
     expected = runs.pop("hamilton")
     gaps = {node: why for (stem, node), why in KNOWN_GAPS.items() if stem == path.stem}
     report = []

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ..function_modifiers import accept_error_sentinels
 from . import api, base
 from .api import (
     EdgeConnectionHook,
@@ -30,6 +31,7 @@ __all__ = [
     "NodeExecutionMethod",
     "ResultBuilder",
     "StaticValidator",
+    "accept_error_sentinels",
     "api",
     "base",
 ]

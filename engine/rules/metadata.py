@@ -1,12 +1,14 @@
 """Decorators that annotate nodes without changing the graph's shape.
 
-`tag`, `tag_outputs`, `schema.output` and `cache` only add tags (Hamilton implements all four as
-tags), so they run in the DECORATE phase and select their nodes the way Hamilton's node decorators
-do (`target_`: None → the sinks, `...` → every node, a name or names → those nodes).
+`tag`, `tag_outputs`, `schema.output`, `cache`, `ray_remote_options` and
+`accept_error_sentinels` only add tags (Hamilton implements all six as tags), so they run in the
+DECORATE phase and select their nodes the way Hamilton's node decorators do (`target_`: None →
+the sinks, `...` → every node, a name or names → those nodes).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -31,6 +33,9 @@ RESERVED_TAG_NAMESPACES = (
 SCHEMA_OUTPUT_TAG = "hamilton.internal.schema_output"
 CACHE_BEHAVIOR_TAG = "cache.behavior"
 CACHE_FORMAT_TAG = "cache.format"
+# `@accept_error_sentinels`: the tag, and the value, GracefulErrorAdapter looks for.
+ERROR_SENTINEL_TAG = "hamilton.error_sentinel"
+INJECTION_ALLOWED = "injection is requested"
 
 
 def _key_problem(key: str, bypass_reserved: bool) -> str | None:
@@ -242,3 +247,49 @@ def cache(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]
         elif val:
             tags[key] = val
     return _with_tags(nodes, _targets(call, target, nodes, ctx), tags)
+
+
+@rule("ray_remote_options", phase=Phase.DECORATE)
+def ray_remote_options(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@ray_remote_options(num_cpus=2, resources={...})`: options for the node's Ray task, kept
+    as Hamilton keeps them: `ray_remote.<option>` tags holding the value as JSON, on the sinks."""
+    if call.args:
+        raise DecoratorError(
+            "@ray_remote_options takes keyword arguments only: @ray_remote_options(num_cpus=2)",
+            call.location,
+        )
+    tags: dict[str, Any] = {}
+    for option, value in call.kwargs.items():
+        if isinstance(value, Unknown):
+            ctx.report(
+                Code.UNKNOWABLE,
+                f"@ray_remote_options: {option} cannot be known without running code",
+                value.location or call.location,
+                Severity.INFO,
+            )
+            continue
+        try:
+            tags[f"ray_remote.{option}"] = json.dumps(value)
+        except TypeError:
+            raise DecoratorError(
+                f"@ray_remote_options: {option}={value!r} is not JSON-serializable; Ray options "
+                f"are numbers, strings and dicts of them",
+                call.location,
+            ) from None
+    chosen = {id(n) for n in select_targets(None, nodes, call)}
+    return _with_tags(nodes, chosen, tags)
+
+
+@rule("accept_error_sentinels", phase=Phase.DECORATE, bare_ok=True)
+def accept_error_sentinels(call: Call, nodes: list[NodeSpec], ctx: RuleContext) -> list[NodeSpec]:
+    """`@accept_error_sentinels` (Hamilton's `hamilton.lifecycle.default`): the node runs even
+    when GracefulErrorAdapter hands it an upstream failure's sentinel value, instead of being
+    skipped.  Hamilton implements it as a reserved tag on the function's sinks, as here."""
+    if not call.bare:
+        raise DecoratorError(
+            "@accept_error_sentinels is a plain decorator: write it without parentheses "
+            "(with them, importing the module fails)",
+            call.location,
+        )
+    chosen = {id(n) for n in select_targets(None, nodes, call)}
+    return _with_tags(nodes, chosen, {ERROR_SENTINEL_TAG: INJECTION_ALLOWED})

@@ -31,6 +31,9 @@ class AnchoredLocation(Location):
     """A `Location` whose lines are counted from an anchor (see the module docstring)."""
 
     __slots__ = ("_anchor", "_line", "_end_line")
+    _anchor: Anchor | None
+    _line: int
+    _end_line: int
 
     def __init__(
         self,
@@ -42,13 +45,14 @@ class AnchoredLocation(Location):
         anchor: Anchor | None = None,
     ) -> None:
         # `line` and `end_line` are relative to the anchor when there is one, absolute otherwise.
+        # Location is frozen: its slots are written past its __setattr__, as dataclasses do.
         set_ = object.__setattr__
         set_(self, "_anchor", anchor)
         set_(self, "_line", line)
         set_(self, "_end_line", end_line)
-        Location.path.__set__(self, path)
-        Location.column.__set__(self, column)
-        Location.end_column.__set__(self, end_column)
+        set_(self, "path", path)
+        set_(self, "column", column)
+        set_(self, "end_column", end_column)
 
     @property
     def line(self) -> int:

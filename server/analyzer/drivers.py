@@ -28,7 +28,11 @@ from .scope import SourceMap, import_target
 _EXECUTE_METHODS = frozenset(
     {"execute", "raw_execute", "visualize_execution", "validate_execution"}
 )
-_HINTS = ("Builder", "Driver", "execute", "final_vars")
+# `materialize(*materializers, additional_vars=[...], inputs=...)` and its dry runs.
+_MATERIALIZE_METHODS = frozenset(
+    {"materialize", "validate_materialization", "visualize_materialization"}
+)
+_HINTS = ("Builder", "Driver", "execute", "final_vars", "materializ")
 
 
 @dataclass
@@ -136,13 +140,18 @@ def _scan(
     for node in _walk_calls(stmt):
         if constructed and node is value:
             continue
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _EXECUTE_METHODS:
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method in _EXECUTE_METHODS or method in _MATERIALIZE_METHODS:
+            assert isinstance(node.func, ast.Attribute)
             receiver = node.func.value
             inline = _construction(receiver, ev, None, line)
             variable = receiver.id if isinstance(receiver, ast.Name) else None
             if variable is None and inline is None:
                 continue
-            outputs, inputs, inputs_unknown = _execute_arguments(node, ev)
+            if method in _MATERIALIZE_METHODS:
+                outputs, inputs, inputs_unknown = _materialize_arguments(node, ev)
+            else:
+                outputs, inputs, inputs_unknown = _execute_arguments(node, ev)
             facts.executions.append(
                 Execution(
                     variable,
@@ -448,16 +457,69 @@ def _execute_arguments(
     outputs_node = next((k.value for k in call.keywords if k.arg == "final_vars"), None)
     if outputs_node is None and call.args:
         outputs_node = call.args[0]
+    outputs = _node_names(outputs_node, ev)
+    return (tuple(outputs), *_inputs_argument(call, ev))
+
+
+def _materialize_arguments(
+    call: ast.Call, ev: Evaluator
+) -> tuple[tuple[LocatedStr, ...], tuple[LocatedStr, ...], bool]:
+    """What `materialize` asks for: each saver's `dependencies` and the `additional_vars`; the
+    names its loaders provide (`from_.csv(target="raw")`) count as inputs.  A saver makes nodes
+    of its own (`id` and `<id>_build_result`), which `additional_vars` may ask for.  A
+    materializer that is not written out in the call (`*materializers`, a variable) makes the
+    inputs and the additional names unknowable, so no finding rests on a partial reading."""
+    additional = next((k.value for k in call.keywords if k.arg == "additional_vars"), None)
     outputs: list[LocatedStr] = []
-    if outputs_node is not None:
-        values = ev.evaluate(outputs_node)
-        for item in values if isinstance(values, (list, tuple, set)) else ():
-            if isinstance(item, LocatedStr):
-                outputs.append(item)
-            elif isinstance(item, str):
-                outputs.append(LocatedStr(item, ev.source.location(outputs_node)))
-            elif isinstance(item, FunctionRef):
-                outputs.append(LocatedStr(item.name, item.location))
+    made: set[str] = set()
+    provided: list[LocatedStr] = []
+    opaque = False
+    for arg in call.args:
+        if not (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)):
+            opaque = True  # `*materializers`, or a materializer built elsewhere
+            continue
+        family = arg.func.value
+        family_name = (
+            family.attr if isinstance(family, ast.Attribute) else getattr(family, "id", "")
+        )
+        keywords = {k.arg: k.value for k in arg.keywords if k.arg}
+        if family_name == "to":
+            outputs.extend(_node_names(keywords.get("dependencies"), ev))
+            saver = ev.evaluate(keywords["id"]) if "id" in keywords else None
+            if isinstance(saver, str):
+                made.update((saver, f"{saver}_build_result"))
+        elif family_name == "from_" and "target" in keywords:
+            target = ev.evaluate(keywords["target"])
+            if isinstance(target, str):
+                provided.append(LocatedStr(target, ev.source.location(keywords["target"])))
+            else:
+                opaque = True
+        else:
+            opaque = True
+    if not opaque:
+        outputs.extend(n for n in _node_names(additional, ev) if str(n) not in made)
+    inputs, inputs_unknown = _inputs_argument(call, ev)
+    return tuple(outputs), (*inputs, *provided), inputs_unknown or opaque
+
+
+def _node_names(node: ast.expr | None, ev: Evaluator) -> list[LocatedStr]:
+    """The node names a list argument holds (strings, or functions standing for their node)."""
+    found: list[LocatedStr] = []
+    if node is None:
+        return found
+    values = ev.evaluate(node)
+    for item in values if isinstance(values, (list, tuple, set)) else ():
+        if isinstance(item, LocatedStr):
+            found.append(item)
+        elif isinstance(item, str):
+            found.append(LocatedStr(item, ev.source.location(node)))
+        elif isinstance(item, FunctionRef):
+            found.append(LocatedStr(item.name, item.location))
+    return found
+
+
+def _inputs_argument(call: ast.Call, ev: Evaluator) -> tuple[tuple[LocatedStr, ...], bool]:
+    """The names `inputs=` passes, and whether it could not be read."""
     inputs_node = next((k.value for k in call.keywords if k.arg == "inputs"), None)
     inputs: list[LocatedStr] = []
     inputs_unknown = False
@@ -475,7 +537,7 @@ def _execute_arguments(
                     inputs_unknown = True
         elif not (isinstance(inputs_node, ast.Constant) and inputs_node.value is None):
             inputs_unknown = True
-    return tuple(outputs), tuple(inputs), inputs_unknown
+    return tuple(inputs), inputs_unknown
 
 
 def link_drivers(facts: Iterable[DriverFacts]) -> tuple[DriverUse, ...]:

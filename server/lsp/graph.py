@@ -20,6 +20,7 @@ from livedag.engine.specs import NodeSpec
 from pygls.exceptions import JsonRpcInvalidParams
 
 from .. import lineage_questions
+from ..policy_views import policies_json
 from .convert import JsonObject, uri_to_path
 from .node_facts import edges_json
 from .session import Session
@@ -59,12 +60,18 @@ def _param(params: Mapping[str, Any], key: str, kind: type, required: bool = Fal
     return value
 
 
-def _view(snapshot: Snapshot | None, uri: str) -> DataflowView | None:
+def _views(snapshot: Snapshot | None, uri: str) -> list[DataflowView]:
     path = uri_to_path(uri)
     if snapshot is None or path is None:
-        return None
-    views = snapshot.dataflows_for(path)
-    return views[0] if views else None
+        return []
+    return list(snapshot.dataflows_for(path))
+
+
+def _view(snapshot: Snapshot | None, uri: str, name: str | None = None) -> DataflowView | None:
+    """The dataflow `name` when the document is in it, else the document's first dataflow."""
+    views = _views(snapshot, uri)
+    chosen = [v for v in views if v.name == name]
+    return (chosen or views)[0] if views else None
 
 
 def _require_node(graph: Dataflow, name: str) -> NodeSpec:
@@ -116,12 +123,16 @@ def graph_result(session: Session, view: DataflowView, params: Mapping[str, Any]
         names = neighbourhood(graph, focus, depth, direction)
     else:
         names = list(graph.nodes)
+    snapshot = session.snapshot
     result = JsonObject(
         dataflow=view.name,
+        # every dataflow the document is in: a client offers a choice when there are several
+        dataflows=[v.name for v in _views(snapshot, params["uri"])] or [view.name],
         version=session.snapshot.version if session.snapshot else 0,
         focus=focus,
         nodes=session.node_json.many(graph.nodes[n] for n in names),
         edges=edges_json(graph, names),
+        policies=policies_json(view.policies, names),  # [[tool.livedag.policies]] (policy_views)
     )
     result.update(render(session, graph, names, focus))
     return result
@@ -218,7 +229,7 @@ def register(server: LanguageServer, session: Session) -> GraphWatcher:
                 "not an array (see docs/lsp.md)"
             )
         uri = _param(args, "uri", str, required=True)
-        view = _view(await session.current_when_ready(), uri)
+        view = _view(await session.current_when_ready(), uri, _param(args, "dataflow", str))
         return build(session, view, args) if view is not None else None
 
     @server.feature(GRAPH)

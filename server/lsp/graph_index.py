@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,12 @@ def node_signature(node: NodeSpec) -> int:
 
 
 _SIGNATURE = itemgetter(1)
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def signature_of(count: int, total: int) -> int:
+    """A graph's signature from its node count and the sum of its node signatures."""
+    return hash((count, total))
 
 
 class SignatureMemo:
@@ -67,7 +73,15 @@ class SignatureMemo:
     def __init__(self) -> None:
         self._known: dict[int, tuple[NodeSpec, int]] = {}
 
-    def graph_signature(self, graph: Dataflow) -> int:
+    def of(self, node: NodeSpec) -> int:
+        """One node's signature."""
+        entry = self._known.get(id(node))
+        if entry is None:
+            entry = self._known[id(node)] = (node, node_signature(node))
+        return entry[1]
+
+    def graph_total(self, graph: Dataflow) -> int:
+        """The sum of the graph's node signatures (modulo 2**64)."""
         # An entry keeps its node alive, so an id found here is that node: the lookups run
         # in C, and only nodes not seen before are hashed in Python.
         known = self._known
@@ -81,8 +95,11 @@ class SignatureMemo:
                 break
             node = nodes[i]
             entries[i] = known[id(node)] = (node, node_signature(node))
-        total: int = sum(map(_SIGNATURE, entries)) & 0xFFFFFFFFFFFFFFFF
-        return hash((len(nodes), total))
+        total: int = sum(map(_SIGNATURE, entries)) & _MASK
+        return total
+
+    def graph_signature(self, graph: Dataflow) -> int:
+        return signature_of(len(graph.nodes), self.graph_total(graph))
 
     def keep_only(self, graphs: Iterable[Dataflow]) -> None:
         """Forget specs no longer in any of `graphs` (called when the memo grows)."""
@@ -98,8 +115,11 @@ class GraphIndex:
 
     def __init__(self, graph: Dataflow) -> None:
         self._graph = weakref.ref(graph)
-        self.names = sorted(graph.nodes)
-        self.bit = {name: 1 << i for i, name in enumerate(self.names)}
+        # Bit numbering (sorted names), made on the first lineage question: a keystroke makes a
+        # new graph, and most graphs are never asked one.  Bits are made from positions when
+        # needed; a table of 20,000 ready-made masks of up to 20,000 bits was 27 MB and 14 ms.
+        self._names: list[str] | None = None
+        self._position: dict[str, int] | None = None
         self.acyclic = graph.is_acyclic
         self._up: dict[str, int] = {}
         self._down: dict[str, int] = {}
@@ -118,6 +138,23 @@ class GraphIndex:
 
     # --- bit sets ------------------------------------------------------------------------------
 
+    @property
+    def names(self) -> list[str]:
+        """Every node name, sorted: bit i of a set stands for names[i]."""
+        if self._names is None:
+            self._names = sorted(self.graph.nodes)
+        return self._names
+
+    @property
+    def position(self) -> dict[str, int]:
+        """Each name's bit number."""
+        if self._position is None:
+            self._position = dict(zip(self.names, range(len(self.names)), strict=True))
+        return self._position
+
+    def bit_of(self, name: str) -> int:
+        return 1 << self.position[name]
+
     def names_of(self, bits: int) -> list[str]:
         """The names in a bit set, sorted (decoded in C: sets of thousands are common)."""
         if not bits:
@@ -128,7 +165,7 @@ class GraphIndex:
     def _note(self, name: str) -> None:
         """Record whether a node is a root and whether it is personal data."""
         graph = self.graph
-        bit = self.bit[name]
+        bit = self.bit_of(name)
         if not graph.graph.pred[name]:
             self._roots |= bit
         spec = graph.nodes.get(name)
@@ -144,7 +181,7 @@ class GraphIndex:
         # The plain adjacency dicts (networkx's views cost a wrapper object per step).
         _, succ, pred = tables_of(graph.graph)
         adjacency: dict[str, dict[str, Any]] = pred if upward else succ
-        bit = self.bit
+        position = self.position
         if not self.acyclic:  # a cycle: no shared work, just a walk per node
             if upward:
                 self._note(name)
@@ -156,7 +193,7 @@ class GraphIndex:
                     if nxt not in seen:
                         if upward:
                             self._note(nxt)
-                        total |= bit[nxt]
+                        total |= 1 << position[nxt]
                         seen.add(nxt)
                         stack.append(nxt)
             memo[name] = total  # never the node itself, even when it is on a cycle
@@ -176,26 +213,26 @@ class GraphIndex:
                 work.pop()
                 total = 0
                 for nxt in neighbours:
-                    total |= memo[nxt] | bit[nxt]
+                    total |= memo[nxt] | 1 << position[nxt]
                 memo[current] = total
                 continue
             expanding.add(current)
             if upward:  # each node is expanded once: note what it is on the way
                 if not neighbours:
-                    roots |= bit[current]
+                    roots |= 1 << position[current]
                 spec = nodes.get(current)
                 if spec is not None and spec.tags and is_pii(spec.tags):
-                    pii |= bit[current]
+                    pii |= 1 << position[current]
             work.extend(nxt for nxt in neighbours if nxt not in memo)
         self._roots |= roots
         self._pii |= pii
         return memo[name]
 
     def upstream_bits(self, name: str) -> int:
-        return self._closure(name, self._up, upward=True) if name in self.bit else 0
+        return self._closure(name, self._up, upward=True) if name in self.position else 0
 
     def downstream_bits(self, name: str) -> int:
-        return self._closure(name, self._down, upward=False) if name in self.bit else 0
+        return self._closure(name, self._down, upward=False) if name in self.position else 0
 
     def upstream(self, name: str) -> list[str]:
         return self.names_of(self.upstream_bits(name))
@@ -209,9 +246,9 @@ class GraphIndex:
 
     def pii_reaching(self, name: str) -> list[str]:
         """PII-tagged nodes that reach `name`, itself included, sorted."""
-        if name not in self.bit:
+        if name not in self.position:
             return []
-        return self.names_of((self.upstream_bits(name) | self.bit[name]) & self._pii)
+        return self.names_of((self.upstream_bits(name) | self.bit_of(name)) & self._pii)
 
     # --- per-graph tables ----------------------------------------------------------------------
 
@@ -222,18 +259,29 @@ class GraphIndex:
     def made_by_table(self) -> dict[tuple[str | None, str], list[NodeSpec]]:
         """`made_by` for every function at once: (module, function) -> its nodes."""
         if self._made_by is None:
-            table: dict[tuple[str | None, str], list[NodeSpec]] = {}
-            function_kind = NodeKind.FUNCTION
-            for node in all_definitions(self.graph):
-                if node.kind is function_kind and node.function:
-                    key = (node.module, node.function)
-                    found = table.get(key)
-                    if found is None:
-                        table[key] = [node]
-                    else:
-                        found.append(node)
-            self._made_by = table
+            for _ in self.made_by_steps():
+                pass
+        assert self._made_by is not None
         return self._made_by
+
+    def made_by_steps(self, per_step: int = 1000) -> Iterator[None]:
+        """Builds the `made_by` table, pausing after every `per_step` nodes (for warming in
+        slices: the whole table is milliseconds at 20,000 nodes)."""
+        table: dict[tuple[str | None, str], list[NodeSpec]] = {}
+        function_kind = NodeKind.FUNCTION
+        for count, node in enumerate(all_definitions(self.graph), 1):
+            if node.kind is function_kind and node.function:
+                key = (node.module, node.function)
+                found = table.get(key)
+                if found is None:
+                    table[key] = [node]
+                else:
+                    found.append(node)
+            if count % per_step == 0:
+                yield
+                if self._made_by is not None:  # built meanwhile, by a request
+                    return
+        self._made_by = table
 
     def closest_names(self, name: str) -> list[str]:
         """The graph's "did you mean" names for `name`, asked of the engine once per graph."""
@@ -268,6 +316,10 @@ class GraphIndexes:
         # Kept apart from the indexes: the graph-changed check needs a signature after every
         # edit, and building an index (names, bit masks) just to hold it cost milliseconds.
         self._signature_of: weakref.WeakKeyDictionary[Dataflow, int] = weakref.WeakKeyDictionary()
+        # Each signed graph's sum of node signatures: the next version's is this one's, less
+        # the nodes that changed since and plus their replacements (`Dataflow.changed_since`),
+        # so a keystroke signs the nodes it changed, not 20,000.
+        self._totals: weakref.WeakKeyDictionary[Dataflow, int] = weakref.WeakKeyDictionary()
         self._renders: dict[tuple[Any, ...], dict[str, str]] = {}
 
     def of(self, graph: Dataflow) -> GraphIndex:
@@ -280,8 +332,32 @@ class GraphIndexes:
         """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""
         signature = self._signature_of.get(graph)
         if signature is None:
-            signature = self._signature_of[graph] = self.signatures.graph_signature(graph)
+            total = self._total(graph)
+            signature = self._signature_of[graph] = signature_of(len(graph.nodes), total)
         return signature
+
+    def _total(self, graph: Dataflow) -> int:
+        total = self._totals.get(graph)
+        if total is not None:
+            return total
+        earlier = graph.changed_since()
+        known = self._totals.get(earlier[0]) if earlier is not None else None
+        if earlier is not None and known is not None:
+            before, after = earlier[0].nodes, graph.nodes
+            sign = self.signatures.of
+            total = known
+            for name in earlier[1]:
+                old, new = before.get(name), after.get(name)
+                if old is not new:
+                    if old is not None:
+                        total -= sign(old)
+                    if new is not None:
+                        total += sign(new)
+            total &= _MASK
+        else:
+            total = self.signatures.graph_total(graph)
+        self._totals[graph] = total
+        return total
 
     def render(
         self, graph: Dataflow, key: tuple[Any, ...], draw: Callable[[], dict[str, str]]

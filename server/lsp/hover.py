@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import NodeKind, NodeSpec
 from lsprotocol import types
 
+from ..data_sources import hover_lineage
+from ..policy_views import policies_markdown
 from .convert import JsonObject
 from .graph_index import GraphIndex
 from .locate import Locator, Role, Target
@@ -51,6 +53,7 @@ def _where(node: NodeSpec) -> str:
 def node_markdown(index: GraphIndex, node: NodeSpec) -> str:
     """Everything hover says about one node."""
     f = facts(index, node)
+    upstream, downstream, sources = hover_lineage(index.graph, node)
     type_text = node.type.text if node.type is not None else "?"
     lines = [f"```python\n{node.name}: {type_text}\n```", f"*{_where(node)}*"]
     if node.doc:
@@ -58,15 +61,15 @@ def node_markdown(index: GraphIndex, node: NodeSpec) -> str:
     tags = node.user_tags
     if tags:
         lines.append(f"**Tags** {_tags(tags)}")
-    lines.append(f"**Upstream** {_names(f.upstream)}  \n**Downstream** {_names(f.downstream)}")
-    if f.sources:
+    lines.append(f"**Upstream** {_names(upstream)}  \n**Downstream** {_names(downstream)}")
+    if sources:
         parts = []
-        for src in f.sources[:MAX_LISTED]:
+        for src in sources[:MAX_LISTED]:
             kind = "loader" if src.kind is NodeKind.FUNCTION else src.kind.value
             owners = {k: v for k, v in src.user_tags.items() if k in ("source", "owner")}
             extra = f", {_tags(owners)}" if owners else ""
             parts.append(f"`{src.name}` ({kind}{extra})")
-        more = len(f.sources) - MAX_LISTED
+        more = len(sources) - MAX_LISTED
         lines.append(
             "**Depends on** " + ", ".join(parts) + (f" and {more} more" if more > 0 else "")
         )
@@ -113,6 +116,9 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
         text = target_markdown(session.indexes.of(view.graph), view, target)
         if text is None:
             return None
+        governed = policies_markdown(view.policies, target.name)  # [[tool.livedag.policies]]
+        if governed:
+            text += "\n\n" + governed
         if len(cursor.snapshot.dataflows_for(cursor.path)) > 1:
             text += f"\n\n---\ndataflow `{view.name}`"
         return JsonObject(  # a `Hover`, already in its JSON form (see `convert.JsonObject`)

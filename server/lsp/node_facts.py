@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from livedag.engine.adjacency import tables_of
 from livedag.engine.specs import Location, NodeSpec
 
 from .graph_index import PII_KEYS, GraphIndex, is_pii
@@ -105,7 +106,7 @@ def edges_json(graph: Dataflow, names: Iterable[str]) -> list[dict[str, Any]]:
     """The edges among `names`, each marked optional when the consumer has a default for it."""
     order = list(names)  # callers give them in graph order
     chosen = set(order)
-    succ: dict[str, dict[str, Any]] = graph.graph._succ  # the plain dicts: no view per step
+    _, succ, _ = tables_of(graph.graph)  # the plain dicts: no view per step
     out = []
     for source in order:
         for target, data in succ.get(source, {}).items():

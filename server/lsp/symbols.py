@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from livedag.engine.specs import FunctionSpec, Location, NodeSpec
+from livedag.engine.specs import FunctionSpec, Location, NodeKind, NodeSpec
 from lsprotocol import types
 
 from .convert import EncodedJson, JsonArray, SourceLines, uri_to_path
@@ -57,12 +57,37 @@ def _type_text(node: NodeSpec) -> str | None:
 def nodes_by_function(
     session: Session, snapshot: Snapshot, path: Path, module: str
 ) -> Callable[[str], Sequence[NodeSpec]]:
-    """The nodes each function of a module makes, in the file's primary dataflow."""
+    """The nodes each function of a module makes, in the file's primary dataflow.
+
+    Read from the module's own nodes (`DataflowView.nodes_by_path`), each kept when the graph
+    holds it: the work follows the file, not the workspace (an outline is asked for after every
+    keystroke).  The same nodes `GraphIndex.made_by` finds by walking the whole graph.
+    """
     views = snapshot.dataflows_for(path)
     if not views:
         return lambda function: ()
-    table = session.indexes.of(views[0].graph).made_by_table()
-    return lambda function: table.get((module, function), ())
+    view = views[0]
+    graph = view.graph
+    in_graph = graph.nodes
+    definitions = graph.link_state.definitions
+    table: dict[str, list[NodeSpec]] = {}
+    function_kind = NodeKind.FUNCTION
+    for node in view.nodes_by_path.get(str(path), ()):
+        if node.kind is not function_kind or not node.function or node.module != module:
+            continue
+        name = node.name
+        if in_graph.get(name) is not node:
+            same_name = definitions.get(name, ())
+            # a duplicated name (LD003): every definition is shown; otherwise the node is not
+            # the graph's (a config value replaces it, or a later module overrides it)
+            if len(same_name) < 2 or not any(d is node for d in same_name):
+                continue
+        found = table.get(node.function)
+        if found is None:
+            table[node.function] = [node]
+        else:
+            found.append(node)
+    return lambda function: table.get(function, ())
 
 
 class SymbolCache:
@@ -160,36 +185,45 @@ class SymbolCache:
 def _symbol(
     session: Session, spec: FunctionSpec, nodes: Sequence[NodeSpec], lines: SourceLines | None
 ) -> dict[str, Any] | None:
-    """One public function's `DocumentSymbol`, with the nodes it makes as children."""
+    """One public function's `DocumentSymbol`, with the other nodes it makes as children.
+
+    Kept small, since a 4,000-function module's outline is sent after every keystroke: the
+    function's own node is the symbol itself (not a child too), a child carries no detail,
+    and a function that makes one node under another name (a `@config.when` variant) names it
+    in its detail instead of in a child.
+    """
     span = _span(spec)
     if span is None or spec.location is None:
         return None
     range_json = session.positions.range_json
     own = next((n for n in nodes if n.name == spec.name), None)
-    children = []
-    if len(nodes) != 1 or own is None:
-        for node in nodes:
-            loc = node.location if node.location and _inside(node.location, span) else None
-            rng = range_json(loc or spec.location, lines)
-            child: dict[str, Any] = {
-                "name": node.name,
-                "kind": _VARIABLE,
-                "range": rng,
-                "selectionRange": rng,
-            }
-            if node.type is not None:
-                child["detail"] = node.type.text
-            children.append(child)
+    others = [n for n in nodes if n is not own]
     symbol: dict[str, Any] = {
         "name": spec.name,
         "kind": _FUNCTION,
         "range": range_json(span, lines),
         "selectionRange": range_json(spec.location, lines),
     }
-    detail = _type_text(own) if own else ("no node under this config" if not nodes else None)
+    if own is not None:
+        detail = _type_text(own)
+    elif not nodes:
+        detail = "no node under this config"
+    elif len(others) == 1 and spec.name.startswith(others[0].name + "__"):
+        made = others[0]  # `name__variant` makes `name`
+        detail = f"node {made.name}" + (f": {made.type.text}" if made.type is not None else "")
+        others = []
+    else:
+        detail = None
     if detail is not None:
         symbol["detail"] = detail
-    if children:
+    if others:
+        children = []
+        for node in others:
+            loc = node.location if node.location and _inside(node.location, span) else None
+            rng = range_json(loc or spec.location, lines)
+            children.append(
+                {"name": node.name, "kind": _VARIABLE, "range": rng, "selectionRange": rng}
+            )
         symbol["children"] = children
     return symbol
 

@@ -90,7 +90,7 @@ class Warmer:
     def _warm(self, graph: Dataflow, wanted: Callable[[str | None], bool] | None) -> Iterator[None]:
         index = self.session.indexes.of(graph)
         yield
-        index.made_by(None, "")
+        yield from index.made_by_steps()
         yield
         graph.consumers("")  # the engine builds its consumer index on first use
         yield

@@ -148,6 +148,7 @@ def test_sarif_validates_against_the_official_schema(here: Path) -> None:
         ("LD008", "Unknowable"),
         ("LD009", "UnknownOutput"),
         ("LD010", "MissingInput"),
+        ("LD011", "PolicyViolation"),
         ("LD012", "AnalysisFailure"),
     ]
     first = run["results"][0]

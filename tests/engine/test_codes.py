@@ -16,7 +16,7 @@ def test_each_code_is_spelled_once_and_parses_back() -> None:
     for code in Code:
         assert re.fullmatch(r"LD\d{3}", code.value)
         assert Code.parse(code.value) is code and str(code) == code.value
-    assert Code.parse("LD011") is None  # reserved, not reported
+    assert Code.parse("LD013") is None  # no such code
     assert Code.parse("ld001") is None and Code.parse("CYCLE") is None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from livedag.engine import graph_checks
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.graph_checks import NameIndex, _distinct_by_design, _fold, _one_edit_apart
@@ -97,6 +98,37 @@ def assert_same(updated: Dataflow, cold: Dataflow) -> None:
         assert all(position[u] < position[v] for u, v in updated.graph.edges)
 
 
+def assert_changes_named(flow: Dataflow) -> None:
+    """`changed_since` names every node that differs from the earlier version it names."""
+    earlier = flow.changed_since()
+    if earlier is None:
+        return
+    before, names = earlier
+    differing = {
+        n for n in {*before.nodes, *flow.nodes} if before.nodes.get(n) is not flow.nodes.get(n)
+    }
+    assert differing <= names
+
+
+def test_a_version_names_what_changed_since_an_earlier_one() -> None:
+    a = NodeSpec("a", dependencies=(Dependency("raw"),))
+    b = NodeSpec("b", dependencies=(Dependency("a"),))
+    first = Dataflow.build([a, b])
+    assert first.changed_since() is None  # built cold
+    c = NodeSpec("c", dependencies=(Dependency("b"),))
+    second = first.updated([a, b, c])
+    assert second.changed_since() == (first, frozenset({"c"}))
+    b2 = NodeSpec("b", dependencies=(Dependency("a"), Dependency("other")))
+    third = second.updated([a, b2, c])
+    earlier, names = third.changed_since() or (None, frozenset())
+    assert earlier is first and {"b", "c", "other"} <= names  # through `second`, still alive
+    assert_changes_named(third)
+    del first, earlier
+    fourth = third.updated([a, b, c])
+    assert fourth.changed_since() is not None and fourth.changed_since()[0] is third
+    assert_changes_named(fourth)
+
+
 def _rule_problem(step: int) -> list[Problem]:
     from livedag.engine.specs import Severity
 
@@ -111,6 +143,7 @@ def test_updates_equal_a_cold_build(
 ) -> None:
     nodes = start
     flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
+    versions = [flow]
     required = RequiredInputs(OUTPUTS, flow.nodes)
     for step, (kind, index, node) in enumerate(steps):
         before = nodes
@@ -132,6 +165,8 @@ def test_updates_equal_a_cold_build(
         if step % 3 == 0:
             fresh.consumers("")  # built now, so the next update carries it over
         assert_same(fresh, cold)
+        assert_changes_named(fresh)
+        versions.append(fresh)  # held, so `changed_since` can reach back through them
         flow = fresh
 
 
@@ -204,6 +239,39 @@ def test_the_typo_index_finds_what_a_full_scan_finds(
     crowded = NameIndex([*current, *(f"{query[:3]}{i:04d}" for i in range(300))])
     found = set(crowded.likely_typos(query))
     assert found - {f"{query[:3]}{i:04d}" for i in range(300)} == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    existing=st.lists(names, max_size=30),
+    edits=st.lists(st.tuples(st.lists(names, max_size=4), st.lists(names, max_size=4)), max_size=8),
+    queries=st.lists(names, min_size=1, max_size=4),
+    overlay_max=st.sampled_from([0, 3, 256]),
+)
+def test_a_typo_index_changed_many_times_answers_as_a_fresh_one(
+    existing: list[str],
+    edits: list[tuple[list[str], list[str]]],
+    queries: list[str],
+    overlay_max: int,
+) -> None:
+    """Each keystroke changes the index of the last one; the differences kept aside (and
+    folded into the tables once they grow) must answer as an index built from scratch."""
+    original = graph_checks.OVERLAY_MAX
+    graph_checks.OVERLAY_MAX = overlay_max
+    try:
+        index, current = NameIndex(existing), set(existing)
+        for added, removed in edits:
+            before = index
+            answers = [before.likely_typos(q) for q in queries]
+            index = index.changed(added, removed)
+            current = (current - set(removed)) | set(added)
+            assert [before.likely_typos(q) for q in queries] == answers  # left as it was
+            fresh = NameIndex(current)
+            for query in queries:
+                assert index.likely_typos(query) == fresh.likely_typos(query)
+                assert (query in index) == (query in current)
+    finally:
+        graph_checks.OVERLAY_MAX = original
 
 
 def test_a_crowded_index_finds_swaps_insertions_deletions_and_substitutions() -> None:

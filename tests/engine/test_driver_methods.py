@@ -1,13 +1,12 @@
 """The Driver and Builder methods Hamilton users call besides `execute`, held against
 apache-hamilton where both answer: `export_execution`, `has_cycles`, `visualize_path_between`,
-`validate_inputs`, `Builder.copy`; and `with_cache`, which livedag refuses out loud."""
+`validate_inputs`, `Builder.copy` (`with_cache` has its own tests: test_caching.py)."""
 
 from __future__ import annotations
 
 import json
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,14 +117,3 @@ def test_builder_copy_is_independent(make_module: ModuleFactory) -> None:
     assert first.config == {"scale": 3} and first.adapters == []
     assert first.build().execute(["b"], inputs={"x": 1}) == {"b": 6}
     assert second.build().execute(["b"], inputs={"x": 1}) == {"b": 10}
-
-
-def test_with_cache_is_refused_not_ignored(make_module: ModuleFactory, tmp_path: Path) -> None:
-    with pytest.raises(NotImplementedError, match="no result cache"):
-        driver.Builder().with_modules(make_module(FLOW)).with_cache()
-    from hamilton.caching.adapter import HamiltonCacheAdapter
-
-    with pytest.raises(ValueError, match="no result cache"):
-        driver.Builder().with_modules(make_module(FLOW)).with_adapters(
-            HamiltonCacheAdapter(path=tmp_path / "cache")  # not in the working directory
-        ).build()

@@ -12,10 +12,15 @@ from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
 from livedag.server.lsp.diagnostics import DiagnosticsPublisher, _touched_files
-from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, is_pii
+from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, SignatureMemo, is_pii
 from livedag.server.lsp.locate import Role, build_index
 from livedag.server.lsp.session import Session
-from livedag.server.lsp.symbols import SymbolCache, document_symbols, encoded_document_symbols
+from livedag.server.lsp.symbols import (
+    SymbolCache,
+    document_symbols,
+    encoded_document_symbols,
+    nodes_by_function,
+)
 from livedag.server.lsp.warmup import Warmer
 from livedag.server.workspace import Workspace
 from lsprotocol import types
@@ -106,12 +111,16 @@ def test_a_cycle_is_answered_like_a_walk() -> None:
 
 
 def test_bit_sets_decode_to_sorted_names() -> None:
-    index = GraphIndex(_flow(DIAMONDS))
-    every = sum(index.bit.values())
+    graph = _flow(DIAMONDS)  # held: an index keeps its graph weakly
+    index = GraphIndex(graph)
+    every = sum(map(index.bit_of, index.names))
     assert index.names_of(every) == sorted(index.names)
     assert index.names_of(0) == []
     last = index.names[-1]
-    assert index.names_of(index.bit[last] | index.bit[index.names[0]]) == [index.names[0], last]
+    assert index.names_of(index.bit_of(last) | index.bit_of(index.names[0])) == [
+        index.names[0],
+        last,
+    ]
 
 
 def test_signature_ignores_moved_code_but_not_what_a_preview_draws() -> None:
@@ -252,7 +261,7 @@ def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: 
     cache = SymbolCache()
     before = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
     children = {c["name"] for c in before["people_columns"]["children"]}
-    assert children == {"people_columns", "age", "income", "email"}
+    assert children == {"age", "income", "email"}  # and the symbol is people_columns itself
     edited = STANDARD["features.py"].replace("return email", "return email.str.lower()")
     session.snapshot = workspace.update(features, edited)
     after = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
@@ -334,3 +343,77 @@ def test_diagnostics_are_converted_again_only_when_their_problem_changed_or_move
     assert republish(body_edit) == warning
     moved = republish("\n\n" + body_edit)  # the same problem object may have moved with its block
     assert moved["range"]["start"]["line"] == warning["range"]["start"]["line"] + 2
+
+
+OUTLINED = {
+    "run.py": (
+        "from hamilton import driver\nimport a\nimport b\n\n"
+        "dr = driver.Builder().with_modules(a, b).with_config({'mode': 'x', 'rate': 2}).build()\n"
+    ),
+    "a.py": (
+        "import pandas as pd\n"
+        "from hamilton.function_modifiers import config, extract_columns\n\n\n"
+        "def rate() -> float:\n    return 1.0\n\n\n"  # replaced by the config value
+        "def twice() -> int:\n    return 1\n\n\n"  # also defined in b (LD003)
+        "@extract_columns('c1', 'c2')\n"
+        "def frame(rate: float) -> pd.DataFrame:\n    return pd.DataFrame()\n\n\n"
+        "@config.when(mode='x')\n"
+        "def pick__x(c1: pd.Series) -> pd.Series:\n    return c1\n\n\n"
+        "@config.when(mode='y')\n"
+        "def pick__y(c2: pd.Series) -> pd.Series:\n    return c2\n"
+    ),
+    "b.py": (
+        "def twice() -> int:\n    return 2\n\n\ndef other(twice: int) -> int:\n    return twice\n"
+    ),
+}
+
+
+def test_an_outline_names_the_nodes_the_graph_says_each_function_makes(tmp_path: Path) -> None:
+    """The outline reads one module's nodes, not the graph; it must agree with the graph."""
+    for name, text in OUTLINED.items():
+        (tmp_path / name).write_text(text)
+    session, workspace = _session(tmp_path)
+    snapshot = session.snapshot
+    assert snapshot is not None
+    for module in ("a", "b"):
+        path = (tmp_path / f"{module}.py").resolve()
+        graph = snapshot.dataflows_for(path)[0].graph
+        made = nodes_by_function(session, snapshot, path, module)
+        functions = snapshot.module(path).functions
+        assert functions
+        for spec in functions:
+            expected = GraphIndex(graph).made_by(module, spec.name)
+            assert sorted(map(id, made(spec.name))) == sorted(map(id, expected)), spec.name
+    path = (tmp_path / "a.py").resolve()
+    made = nodes_by_function(session, snapshot, path, "a")
+    assert made("rate") == ()  # the config value is the node
+    assert [n.name for n in made("twice")] == ["twice"]  # a duplicate is still shown
+    assert sorted(n.name for n in made("frame")) == ["c1", "c2", "frame"]
+    assert [n.name for n in made("pick__x")] == ["pick"] and made("pick__y") == ()
+    outline = {s["name"]: s for s in document_symbols(session, snapshot, path, SymbolCache())}
+    assert outline["pick__x"]["detail"] == "node pick: pd.Series"  # a variant: no child
+    assert "children" not in outline["pick__x"]
+    assert outline["pick__y"]["detail"] == "no node under this config"
+    assert [c["name"] for c in outline["frame"]["children"]] == ["c1", "c2"]
+    assert outline["frame"]["detail"] == "pd.DataFrame"
+
+
+def test_a_graph_signed_from_its_earlier_version_signs_as_a_fresh_one(tmp_path: Path) -> None:
+    for name, text in STANDARD.items():
+        (tmp_path / name).write_text(text)
+    session, workspace = _session(tmp_path)
+    features = (tmp_path / "features.py").resolve()
+    graphs = [session.snapshot.dataflows_for(features)[0].graph]
+    session.indexes.signature(graphs[0])
+    text = STANDARD["features.py"]
+    for step in range(6):
+        text += f"\n\ndef extra_{step}(people: pd.DataFrame) -> int:\n    return {step}\n"
+        if step == 3:
+            text = text.replace("def extra_0(", "def extra_zero(")
+        graph = workspace.update(features, text).dataflows_for(features)[0].graph
+        graphs.append(graph)  # held: every version stays reachable
+        if step % 2:  # every other version is signed, so some chains skip one
+            earlier = graph.changed_since()
+            assert earlier is not None
+            assert session.indexes.signature(graph) == SignatureMemo().graph_signature(graph)
+    assert len({session.indexes.signature(g) for g in graphs}) == len(graphs)

@@ -60,7 +60,9 @@ async def test_hover_shows_lineage_on_function_parameter_and_decorator_string(
     assert "`owner=data-science`" in on_function
     assert "**Upstream** `age`, `contact`" in on_function
     assert "`score`" in on_function  # downstream, in model.py
-    assert "`people_path` (input" in on_function  # the external input it rests on
+    # the loader it rests on with its tags, not the path the loader reads (issue 16)
+    assert "`people` (loader, `owner=data-eng`, `source=crm`)" in on_function
+    assert "people_path" not in on_function
     assert "**PII** reaches it from `contact`" in on_function
 
     on_parameter = await _hover(client, uri, position(FEATURES, "age: pd.Series", offset=1))
@@ -147,7 +149,8 @@ async def test_document_symbols_nest_decorator_nodes_under_their_function(
     assert result
     if isinstance(result[0], types.DocumentSymbol):
         tree = {s.name: sorted(c.name for c in s.children or []) for s in result}
-        assert tree["people_columns"] == ["age", "email", "income", "people_columns"]
+        # the function's own node is the symbol itself, not a child too
+        assert tree["people_columns"] == ["age", "email", "income"]
         assert tree["scaled"] == ["income_scaled"]
         assert tree["people"] == []
     else:

@@ -200,3 +200,58 @@ def test_one_diagnostic_for_an_output_asked_by_visualize_and_execute(project: Pr
     )
     ((code, _, message),) = _problems(root)
     assert code == Code.UNKNOWN_OUTPUT and "'cleand'" in message
+
+
+COUNTING = """
+    def counts(table: list) -> int:
+        return len(table)
+"""
+MATERIALIZE = """
+    from hamilton import driver
+    from hamilton.io.materialization import from_, to
+    import counting
+
+    dr = driver.Builder().with_modules(counting).build()
+    dr.materialize({materializers})
+"""
+
+
+def _materialized(project: Project, materializers: str) -> list[tuple[str, str]]:
+    run = MATERIALIZE.replace("{materializers}", materializers)
+    problems = _problems(project(counting=COUNTING, run=run))
+    return sorted((p[0].value, p[2].split(";")[0]) for p in problems)
+
+
+def test_materialize_asks_for_its_savers_dependencies_and_its_loaders_provide(
+    project: Project,
+) -> None:
+    loaded = 'from_.json(path="t.json", target="table"), to.json(id="s", dependencies=["counts"])'
+    assert _materialized(project, loaded) == []
+    assert _materialized(project, 'to.json(id="s", dependencies=["counts"]), inputs={}') == [
+        ("LD010", "the requested outputs need input(s) 'table' that this call does not supply")
+    ]
+    typo = 'to.json(id="s", dependencies=["countz"]), inputs={"table": []}'
+    [(code, message)] = _materialized(project, typo)
+    assert code == "LD009" and "'countz'" in message
+    extra = 'additional_vars=["countz"], inputs={"table": []}'
+    assert [code for code, _ in _materialized(project, extra)] == ["LD009"]
+
+
+def test_a_savers_own_nodes_may_be_asked_for(project: Project) -> None:
+    saver = 'to.json(id="out", dependencies=["counts"], path="o.json"), inputs={"table": []}'
+    asked = 'additional_vars=["out", "out_build_result", "counts"]'
+    assert _materialized(project, f"{saver}, {asked}") == []
+    elsewhere = '*materializers, additional_vars=["out_build_result"], inputs={"table": []}'
+    assert _materialized(project, elsewhere) == []  # what the materializers make is unknown
+
+
+def test_materializers_built_elsewhere_leave_the_inputs_unjudged(project: Project) -> None:
+    run = """
+        from hamilton import driver
+        import loaders
+
+        def run(materializers):
+            dr = driver.Builder().with_modules(loaders).build()
+            return dr.materialize(*materializers, additional_vars=["cleaned"])
+    """
+    assert _problems(project(loaders=LOADERS, run=run)) == []

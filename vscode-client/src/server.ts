@@ -83,12 +83,13 @@ export class LivedagServer implements vscode.Disposable {
   }
 
   /** `livedag/graph` for the whole dataflow of `uri` (null: it belongs to no dataflow). */
-  async requestGraph(uri: string): Promise<GraphResult | null> {
+  /** `livedag/graph` for `uri`; `dataflow` picks one of the document's dataflows (default: its first). */
+  async requestGraph(uri: string, dataflow?: string): Promise<GraphResult | null> {
     const client = this.client;
     if (client === undefined || client.state !== State.Running) {
       throw new Error('the livedag server is not running (see the livedag output)');
     }
-    const result: unknown = await client.sendRequest('livedag/graph', { uri });
+    const result: unknown = await client.sendRequest('livedag/graph', dataflow ? { uri, dataflow } : { uri });
     if (result === null) return null;
     const graph = parseGraphResult(result);
     if (graph === undefined) throw new Error('the server sent a graph this extension does not understand');

@@ -15,8 +15,8 @@ import {
 import { nodeAtCursor, sameUri } from './view';
 
 export interface PreviewHost {
-  /** `livedag/graph` for the whole dataflow of `uri`; null when it belongs to none. */
-  requestGraph(uri: string): Promise<GraphResult | null>;
+  /** `livedag/graph` for the whole dataflow of `uri` (`dataflow`: which one); null when it belongs to none. */
+  requestGraph(uri: string, dataflow?: string): Promise<GraphResult | null>;
   post(message: HostMessage): void;
   openLocation(location: LspLocation): Promise<void>;
   saveSvg(svg: string): Promise<void>;
@@ -42,6 +42,8 @@ export class PreviewController {
   private cursor: { uri: string; line: number; character: number } | null = null;
   private request = 0;
   private ready = false;
+  /** the dataflow picked in the panel, kept while the shown documents belong to it */
+  private picked: string | null = null;
 
   constructor(private readonly host: PreviewHost) {}
 
@@ -68,7 +70,7 @@ export class PreviewController {
     let graph: GraphResult | null;
     let reason: string | undefined;
     try {
-      graph = await this.host.requestGraph(uri);
+      graph = await this.host.requestGraph(uri, this.picked ?? undefined);
       if (graph === null) reason = 'This file belongs to no dataflow.';
     } catch (error) {
       graph = null;
@@ -126,6 +128,10 @@ export class PreviewController {
         else this.host.post({ type: 'status', text: `"${message.node}" has no definition in the code (an input or config value).` });
         return;
       }
+      case 'pickDataflow':
+        this.picked = message.dataflow;
+        await this.refresh();
+        return;
       case 'openProblem':
         await this.host.openLocation(message.location);
         return;

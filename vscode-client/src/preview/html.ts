@@ -41,6 +41,7 @@ export function previewHtml(resources: PageResources): string {
 <body>
 <header class="toolbar">
   <strong id="title" class="title">Lineage</strong>
+  <select id="dataflow" aria-label="Dataflow" title="This file is in several dataflows: which one to draw" hidden></select>
   <input id="search" type="search" placeholder="Find node ( / )" aria-label="Find node" list="node-names" autocomplete="off">
   <datalist id="node-names"></datalist>
   <label title="Show only the node under the cursor and its neighbours"><input id="focus-mode" type="checkbox"> Focus</label>
@@ -55,7 +56,7 @@ export function previewHtml(resources: PageResources): string {
     <option value="3">depth 3</option>
     <option value="all">all</option>
   </select>
-  <label>Colour <select id="colour-by" aria-label="Colour by"><option value="kind">kind</option></select></label>
+  <label title="Colour nodes by kind or by a tag">Colour <select id="colour-by" aria-label="Colour by"><option value="kind">kind</option></select></label>
   <label title="Highlight the nodes with this tag and everything they reach">Highlight <select id="highlight" aria-label="Highlight a tag's reach"><option value="">none</option></select></label>
   <label title="Show only nodes with this tag">Filter <select id="filter" aria-label="Filter to a tag"><option value="">all nodes</option></select></label>
   <span class="spacer"></span>

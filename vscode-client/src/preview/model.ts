@@ -236,12 +236,18 @@ export function lineage(graph: GraphResult): Lineage {
   };
   const upstream = (id: string): string[] => fold(up.get(id) ?? [], up, id);
   const downstream = (id: string): string[] => fold(down.get(id) ?? [], down, id);
+  const sourceTag = (id: string): string | null => {
+    const tag = byId.get(id)?.tags.source;
+    return tag === undefined || tag === null ? null : tagText(tag);
+  };
   const isSource = (id: string): boolean => {
     const node = byId.get(id);
     if (!node || internals.has(id)) return false;
-    if (node.tags.source !== undefined && node.tags.source !== null) return true;
-    if (node.kind !== 'function') return false;
-    return upstream(id).every((u) => byId.get(u)?.kind !== 'function');
+    const ups = upstream(id);
+    if (node.kind === 'function' && ups.every((u) => byId.get(u)?.kind !== 'function')) return true;
+    // a tagged node is a source unless it comes from one with the same tag (a loader's columns)
+    const tag = sourceTag(id);
+    return tag !== null && !ups.some((u) => sourceTag(u) === tag);
   };
   const sources = (id: string): string[] => {
     const out: string[] = [];

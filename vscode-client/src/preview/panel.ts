@@ -105,7 +105,7 @@ export class LineagePreview implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
   ) {
     this.controller = new PreviewController({
-      requestGraph: (uri) => server.requestGraph(uri),
+      requestGraph: (uri, dataflow) => server.requestGraph(uri, dataflow),
       post: (message: HostMessage) => void panel.webview.postMessage(message),
       openLocation: (location) => this.openLocation(location),
       saveSvg: (svg) => this.saveSvg(svg),

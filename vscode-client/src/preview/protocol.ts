@@ -46,6 +46,8 @@ export interface GraphProblem {
 /** Result of the `livedag/graph` request (null when the document belongs to no dataflow). */
 export interface GraphResult {
   dataflow: string;
+  /** every dataflow the document belongs to (the server lists them; several: a picker is offered) */
+  dataflows?: string[];
   version: number;
   focus?: string | null;
   nodes: GraphNode[];
@@ -76,6 +78,7 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'openDefinition'; node: string }
   | { type: 'openProblem'; location: LspLocation }
+  | { type: 'pickDataflow'; dataflow: string }
   | { type: 'exportSvg'; svg: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -94,6 +97,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'openDefinition':
       return typeof value.node === 'string' && value.node !== ''
         ? { type: 'openDefinition', node: value.node }
+        : undefined;
+    case 'pickDataflow':
+      return typeof value.dataflow === 'string' && value.dataflow !== ''
+        ? { type: 'pickDataflow', dataflow: value.dataflow }
         : undefined;
     case 'openProblem': {
       const location = parseLocation(value.location);
@@ -198,6 +205,9 @@ export function parseGraphResult(value: unknown): GraphResult | undefined {
     nodes,
     edges,
     ...(Array.isArray(value.problems) ? { problems } : {}),
+    ...(Array.isArray(value.dataflows) && value.dataflows.every((d) => typeof d === 'string')
+      ? { dataflows: value.dataflows as string[] }
+      : {}),
     ...(typeof value.dot === 'string' ? { dot: value.dot } : {}),
     ...(typeof value.mermaid === 'string' ? { mermaid: value.mermaid } : {}),
   };

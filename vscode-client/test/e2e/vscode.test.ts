@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
+import { lineage, withoutInternals } from '../../src/preview/model';
 import type { GraphResult } from '../../src/preview/protocol';
 import { type Workbench, extensionLog, openFile, previewFrame, runCommand, startWorkbench, until } from './workbench';
 
@@ -17,9 +18,11 @@ const repo = path.resolve(clientRoot, '..');
 const artifacts = process.env.LIVEDAG_ARTIFACTS ?? path.join(repo, 'test-artifacts');
 // what the server answers for the example now (test-vscode.sh records it), else the committed fixture
 const recordedPath = process.env.EXAMPLE_GRAPH ?? path.join(clientRoot, 'test/fixtures/example-graph.json');
-const recorded = JSON.parse(readFileSync(recordedPath, 'utf8')) as GraphResult;
+const recordedRaw = JSON.parse(readFileSync(recordedPath, 'utf8')) as GraphResult;
+/** what the preview draws: `@check_output` internals are part of their function */
+const recorded = withoutInternals(recordedRaw, lineage(recordedRaw).internals);
 const MODULE = 'features.py';
-const TESTS = 5;
+const TESTS = 6;
 const CYCLE = ['def cycle_a(cycle_b: int) -> int: return cycle_b', 'def cycle_b(cycle_a: int) -> int: return cycle_a'];
 
 function required(name: string): string {
@@ -106,6 +109,12 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
       const nodes = await renderedNodes(frame);
       return nodes.includes('cycle_a') && nodes.includes('cycle_b');
     });
+    // the diagnostics are drawn: the cycle's edges red, its nodes marked
+    await until('the cycle drawn as a problem', async () => {
+      const cycle = await frame.$$eval('g.edge.cycle', (els) => els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`).sort());
+      return cycle.join() === 'cycle_a>cycle_b,cycle_b>cycle_a';
+    });
+    assert.match((await frame.getAttribute('g.node[data-node="cycle_a"]', 'class')) ?? '', /problem-error/);
     await page.screenshot({ path: path.join(artifacts, 'vscode-cycle.png') });
 
     // livedag.severities reaches the running server (didChangeConfiguration, no restart)
@@ -130,7 +139,7 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
     passed++;
   });
 
-  it('moves the editor to a function when its node is clicked', async () => {
+  it('shows a node\'s details on click, and "Open code" moves the editor to its function', async () => {
     needServer();
     const frame = await previewFrame(page);
     // a function in another module when the dataflow spans several, else the first one in this module
@@ -141,7 +150,34 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
     const target = functions.find((n) => !n.location!.uri.endsWith(`/${MODULE}`)) ?? functions[0];
     assert.ok(target?.location, 'the example has functions');
     const file = target.location.uri.split('/').pop()!;
+    // find it first (the graph is larger than the panel at a readable size): Enter centres on it
+    await frame.fill('#search', target.name);
+    await frame.press('#search', 'Enter');
+    await frame.press('#search', 'Escape');
     await frame.click(`g.node[data-node="${target.id}"]`);
+    await until('the details panel', async () => ((await frame.textContent('#details').catch(() => '')) ?? '').includes('Upstream'));
+    assert.match((await frame.textContent('#details h2')) ?? '', new RegExp(target.name));
+    await page.screenshot({ path: path.join(artifacts, 'vscode-details.png') });
+    // the details in the light and dark default themes (the README's screenshots), Problems closed
+    await runCommand(page, 'View: Toggle Panel Visibility');
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await frame.fill('#search', target.name);
+    await frame.press('#search', 'Enter'); // centre it again in the wider panel
+    const settingsFile = path.join(workbench.workspace, '.vscode/settings.json');
+    const good = readFileSync(settingsFile, 'utf8');
+    for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
+      writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(good), 'workbench.colorTheme': theme }));
+      await until(`the ${name} theme`, async () => {
+        const dark = await page.$eval('.monaco-workbench', (e) => e.classList.contains('vs-dark'));
+        return dark === (name === 'dark');
+      });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(artifacts, `vscode-preview-${name}.png`) });
+    }
+    writeFileSync(settingsFile, good);
+    await runCommand(page, 'View: Toggle Panel Visibility');
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await frame.click('#details >> text=Open code');
     await page.locator(`.tab.active[data-resource-name="${file}"]`).waitFor({ timeout: 15_000 });
     const line = target.location.range.start.line + 1;
     await until(`the cursor on line ${line}`, async () => {
@@ -152,6 +188,18 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
       (await frame.$$eval('g.node.highlighted', (els) => els.map((e) => (e as SVGGElement).dataset.node))).includes(target.id),
     );
     await page.screenshot({ path: path.join(artifacts, 'vscode-after-click.png') });
+    passed++;
+  });
+
+  it('brings the preview back after "Reload Window"', async () => {
+    needServer();
+    const title = (await page.locator('.tab', { hasText: 'Lineage:' }).first().textContent()) ?? '';
+    assert.match(title, /Lineage: run\.py \(driver\)/, 'the tab names the dataflow, not a driver:/path id');
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const frame = await previewFrame(page);
+    await until('the revived preview to draw the example', async () => (await renderedNodes(frame)).length === recorded.nodes.length, 90_000);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-after-reload.png') });
     passed++;
   });
 

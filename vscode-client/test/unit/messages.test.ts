@@ -31,8 +31,11 @@ class FakeHost implements PreviewHost {
   relativePath?: (path: string) => string;
   setTitle?: (title: string) => void;
 
-  async requestGraph(requested: string): Promise<GraphResult | null> {
+  picked: (string | undefined)[] = [];
+
+  async requestGraph(requested: string, dataflow?: string): Promise<GraphResult | null> {
     this.requests.push(requested);
+    this.picked.push(dataflow);
     const answer = this.answers.shift() ?? null;
     if (answer instanceof Error) throw answer;
     return answer;
@@ -73,6 +76,16 @@ describe('webview → extension messages', () => {
     const controller = await readyController(host);
     await controller.receive({ type: 'openDefinition', node: 'age_mean' });
     assert.deepEqual(host.opened, [location(9)]);
+  });
+
+  it('asks for the dataflow picked in the panel, and keeps asking for it', async () => {
+    const host = new FakeHost();
+    const controller = await readyController(host);
+    host.answers.push(graph(2), graph(3));
+    await controller.receive({ type: 'pickDataflow', dataflow: 'driver:/ws/other_run.py' });
+    await controller.graphChanged({ uris: [uri], dataflows: [], version: 3 });
+    assert.deepEqual(host.picked, [undefined, 'driver:/ws/other_run.py', 'driver:/ws/other_run.py']);
+    assert.equal(parseWebviewMessage({ type: 'pickDataflow', dataflow: '' }), undefined);
   });
 
   it('goes to a problem the page points at', async () => {

@@ -104,6 +104,17 @@ describe('check_output internals and sources', () => {
     assert.deepEqual(l.reachedBy('report', 'PII', 'true'), ['age']);
   });
 
+  it("counts a loader's columns tagged like it as part of that source", () => {
+    const g2: GraphResult = {
+      ...g,
+      nodes: [...g.nodes, fn('email', 3, { function: 'loader', tags: { source: 'crm_db' } }), fn('domain', 4)],
+      edges: [...g.edges, edge('loader', 'email'), edge('email', 'domain')],
+    };
+    const l = lineage(g2);
+    assert.ok(!l.isSource('email'));
+    assert.deepEqual(l.sources('domain'), ['loader']);
+  });
+
   it("highlights a tag's downstream", () => {
     const reach = tagReach(g, 'PII', 'true');
     assert.deepEqual([...reach.seeds], ['age']);

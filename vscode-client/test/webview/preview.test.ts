@@ -143,6 +143,20 @@ describe('lineage preview page in Chromium', () => {
     // the file's nodes are outlined
     assert.match(await classesOf('age_mean'), /in-document/);
     assert.doesNotMatch(await classesOf('customers'), /in-document/);
+    assert.match((await page.textContent('#legend')) ?? '', /thick outline: features\.py/);
+  });
+
+  it('draws in high-contrast themes with plain fills and thick borders', async () => {
+    await page.evaluate(() => document.body.classList.add('vscode-high-contrast'));
+    const style = await page.$eval('g.node[data-node="age"] polygon, g.node[data-node="age"] path', (e) => {
+      const s = getComputedStyle(e);
+      return { fill: s.fill, width: s.strokeWidth };
+    });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(style.fill, background);
+    assert.equal(style.width, '2px');
+    await screenshot('preview-high-contrast.png');
+    await page.evaluate(() => document.body.classList.remove('vscode-high-contrast'));
   });
 
   it('highlights the node under the cursor', async () => {
@@ -152,8 +166,8 @@ describe('lineage preview page in Chromium', () => {
   });
 
   it('shows only the neighbourhood in focus mode', async () => {
-    await page.selectOption('#depth', '1');
     await redraw(() => page.check('#focus-mode'));
+    await redraw(() => page.selectOption('#depth', '1'));
     assert.deepEqual(await renderedNodes(), ['age', 'age_mean', 'age_normalized']);
     await screenshot('preview-example-focus.png');
     await redraw(() => page.uncheck('#focus-mode'));
@@ -165,8 +179,8 @@ describe('lineage preview page in Chromium', () => {
     await until('details', async () => !(await page.$eval('#details', (e) => (e as HTMLElement).hidden)));
     const text = (await page.textContent('#details')) ?? '';
     assert.match(text, /age_mean/);
-    // `age` is a column of the CRM loader, tagged with its source
-    assert.match(text, /Sources\s*age \(source=crm_db, owner=data-eng\)/);
+    // `age` is a column of the CRM loader, tagged like it: the loader is the source
+    assert.match(text, /Sources\s*customers \(loader, source=crm_db, owner=data-eng\)/);
     assert.doesNotMatch(text, /data_dir/, 'the loaded data is the source, not the path it is read from');
     assert.match(text, /Owners\s*data-eng/);
     assert.match(text, /PII\s*no PII-tagged node reaches it/);
@@ -256,6 +270,18 @@ describe('lineage preview page in Chromium', () => {
     const opened = (await posted()).filter((m) => m.type === 'openProblem').map((m) => (m.location as { range: { start: { line: number } } }).range.start.line);
     // the cycle is reported at the parameter of the edge's consumer
     assert.deepEqual(opened.slice(-2), [200, middle.target === 'cyc_a' ? 210 : 220]);
+  });
+
+  it('offers the dataflows of a module that is in several, and asks for the one picked', async () => {
+    const other = 'driver:/example/nightly.py';
+    await redraw(() => send({ type: 'graph', graph: { ...graph, dataflows: [graph.dataflow, other] }, document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await page.$eval('#dataflow', (e) => (e as HTMLElement).hidden), false);
+    const options = await page.$$eval('#dataflow option', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(options, ['run.py (driver)', 'nightly.py (driver)']);
+    await page.selectOption('#dataflow', other);
+    assert.deepEqual((await posted()).filter((m) => m.type === 'pickDataflow'), [{ type: 'pickDataflow', dataflow: other }]);
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await page.$eval('#dataflow', (e) => (e as HTMLElement).hidden), true);
   });
 
   it('explains an empty panel instead of showing an empty canvas', async () => {

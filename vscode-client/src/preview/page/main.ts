@@ -7,13 +7,14 @@
  * comes from VS Code; the page keeps only view choices (in the webview's saved state, which also
  * lets the panel come back after a reload).
  */
-import { FONT_SIZE, READABLE_PX, drawDot } from '../dot';
+import { FONT_SIZE, READABLE_PX, drawDotAsync } from '../dot';
 import {
   type Folded,
   GROUP_PREFIX,
   type Lineage,
   OVERVIEW_THRESHOLD,
   type ProblemMarks,
+  dataflowTitle,
   fold,
   groupOf,
   lineage,
@@ -56,6 +57,7 @@ const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const ui = {
   title: $<HTMLElement>('title'),
+  dataflow: $<HTMLSelectElement>('dataflow'),
   search: $<HTMLInputElement>('search'),
   names: $<HTMLDataListElement>('node-names'),
   focus: $<HTMLInputElement>('focus-mode'),
@@ -97,6 +99,10 @@ interface Model {
   cycle: Set<number>;
   checked: Set<string>;
   title: string;
+  /** per-graph lists for the menus (kept: a redraw of a 20,000-node graph must not redo them) */
+  tagKeys: string[];
+  tagValues: string[];
+  colours: Map<string, ReturnType<typeof colourGroups>>;
 }
 
 let model: Model | null = null;
@@ -148,6 +154,9 @@ function makeModel(raw: GraphResult, title: string | undefined): Model {
     cycle,
     checked: new Set(full.internals.values()),
     title: title ?? raw.dataflow,
+    tagKeys: tagKeys(graph),
+    tagValues: tagValues(graph),
+    colours: new Map(),
   };
 }
 
@@ -222,6 +231,10 @@ async function render(): Promise<void> {
     return;
   }
   ui.title.textContent = m.title;
+  const flows = m.raw.dataflows ?? [];
+  ui.dataflow.hidden = flows.length < 2;
+  ui.title.hidden = flows.length >= 2;
+  if (flows.length >= 2) setOptions(ui.dataflow, flows.map((d): [string, string] => [d, d === m.raw.dataflow ? m.title : dataflowTitle(d)]), m.raw.dataflow);
   updateChoices(m);
   const visible = visibleGraph(m);
   if (visible.nodes.length === 0) {
@@ -231,7 +244,8 @@ async function render(): Promise<void> {
         : `No node matches the filter ${choices.filter}.`,
     );
   } else showEmpty(null);
-  const colours = colourGroups(m.graph, choices.colourBy);
+  const colours = m.colours.get(choices.colourBy) ?? colourGroups(m.graph, choices.colourBy);
+  m.colours.set(choices.colourBy, colours);
   const problemNodes = new Set(m.problems.keys());
   const folded = fold(visible, folding, problemNodes);
   const highlight = tagPair(choices.highlight);
@@ -246,11 +260,15 @@ async function render(): Promise<void> {
   const phantoms = new Map([...m.marks.phantoms].map(([id, p]) => [id, p.didYouMean]));
   // drawn edges' indexes refer to `visible.edges`; cycle marks are indexes into m.graph.edges
   const cycleVisible = new Set<number>();
-  const index = new Map(m.graph.edges.map((e, i) => [`${e.source}\u0000${e.target}`, i]));
-  visible.edges.forEach((e, i) => {
-    if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
-  });
-  const drawing = drawDot(folded, {
+  if (m.cycle.size > 0) {
+    const index = new Map(m.graph.edges.map((e, i) => [`${e.source}\u0000${e.target}`, i]));
+    visible.edges.forEach((e, i) => {
+      if (m.cycle.has(index.get(`${e.source}\u0000${e.target}`) ?? -1)) cycleVisible.add(i);
+    });
+  }
+  const nodeCount = folded.nodes.length + folded.groups.length;
+  setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
+  const drawing = await drawDotAsync(folded, {
     colours,
     problems: m.problems,
     phantoms,
@@ -262,9 +280,8 @@ async function render(): Promise<void> {
     checked: m.checked,
     expandable,
     frames: folding?.expanded,
-  });
-  const nodeCount = folded.nodes.length + folded.groups.length;
-  setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
+  }, () => count !== renderCount);
+  if (drawing === null) return;
   let svgText: string;
   try {
     svgText = await layouts.layout(drawing.dot);
@@ -404,12 +421,18 @@ function setOptions(select: HTMLSelectElement, options: [string, string][], valu
   return chosen;
 }
 
+let namesOf: Model | null = null;
+
 function updateChoices(m: Model): void {
-  choices.colourBy = setOptions(ui.colourBy, [['kind', 'kind'], ...tagKeys(m.graph).map((k): [string, string] => [k, `tag: ${k}`])], choices.colourBy);
-  const values = tagValues(m.graph).map((v): [string, string] => [v, v]);
+  choices.colourBy = setOptions(ui.colourBy, [['kind', 'kind'], ...m.tagKeys.map((k): [string, string] => [k, `tag: ${k}`])], choices.colourBy);
+  const values = m.tagValues.map((v): [string, string] => [v, v]);
   choices.highlight = setOptions(ui.highlight, [['', 'none'], ...values], choices.highlight);
   choices.filter = setOptions(ui.filter, [['', 'all nodes'], ...values], choices.filter);
-  ui.names.replaceChildren(...m.graph.nodes.slice(0, 5000).map((n) => option(n.name, '')));
+  if (namesOf !== m) {
+    // the search box's suggestions (the browser lists at most a few thousand anyway)
+    ui.names.replaceChildren(...m.graph.nodes.slice(0, 5000).map((n) => option(n.name, '')));
+    namesOf = m;
+  }
   ui.overview.hidden = m.graph.nodes.length <= OVERVIEW_THRESHOLD && folding === null;
   ui.overview.textContent = folding ? 'Expand all' : 'Overview';
 }
@@ -433,6 +456,9 @@ function renderLegend(legend: string[], neutral: string | null): void {
     entry.textContent = text;
     extra.push(entry);
   };
+  if (model && documentUri !== null && outlinedNodes(model).size > 0) {
+    add('legend-document', `thick outline: ${decodeURIComponent(documentUri.split('/').pop() ?? '')}`);
+  }
   if (model && model.problems.size > 0) add('legend-problem', '⚠ problem (click for details)');
   if (model && model.cycle.size > 0) add('legend-cycle', '— cycle');
   if (model && model.marks.phantoms.size > 0) add('legend-phantom', '? unknown dependency');
@@ -493,11 +519,11 @@ async function pickSearchResult(): Promise<void> {
   }
   pinnedNode = first;
   selected = first;
+  showDetails();
   if (choices.focus) await render();
   await reveal(first);
   markNodes();
   markSearchMatches();
-  showDetails();
 }
 
 // --- details panel --------------------------------------------------------------------------------
@@ -604,6 +630,7 @@ function showDetails(): void {
       pinnedNode = node.id;
       choices.focus = true;
       ui.focus.checked = true;
+      ui.focus.closest('.toolbar')!.classList.add('focus-on');
       saveState();
       void render();
     }),
@@ -621,9 +648,10 @@ function openProblem(problem: GraphProblem): void {
 
 async function select(id: string | null, centre = false): Promise<void> {
   selected = id;
+  // the panel first: it narrows the graph, and the node is centred in what is left
+  showDetails();
   if (id !== null && centre) await reveal(id);
   markNodes();
-  showDetails();
 }
 
 async function expandNode(id: string): Promise<void> {
@@ -719,12 +747,18 @@ function wireControls(): void {
       void render();
     });
   };
-  onChange(ui.focus, () => (choices.focus = ui.focus.checked));
+  const toolbar = ui.focus.closest('.toolbar')!;
+  toolbar.classList.toggle('focus-on', choices.focus);
+  onChange(ui.focus, () => {
+    choices.focus = ui.focus.checked;
+    toolbar.classList.toggle('focus-on', choices.focus);
+  });
   onChange(ui.direction, () => (choices.direction = ui.direction.value as Direction));
   onChange(ui.depth, () => (choices.depth = ui.depth.value === 'all' ? null : Number(ui.depth.value)));
   onChange(ui.colourBy, () => (choices.colourBy = ui.colourBy.value));
   onChange(ui.highlight, () => (choices.highlight = ui.highlight.value));
   onChange(ui.filter, () => (choices.filter = ui.filter.value));
+  ui.dataflow.addEventListener('change', () => vscode.postMessage({ type: 'pickDataflow', dataflow: ui.dataflow.value }));
   ui.search.addEventListener('input', markSearchMatches);
   ui.search.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') void pickSearchResult();
