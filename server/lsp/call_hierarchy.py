@@ -119,8 +119,8 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
             by_consumer.setdefault(consumer.name, []).append(dep.location)
         calls = []
         for name, locations in by_consumer.items():
-            consumer = view.graph.node(name)
-            made = item(view, consumer) if consumer is not None else None
+            found_consumer = view.graph.node(name)
+            made = item(view, found_consumer) if found_consumer is not None else None
             if made is not None:
                 calls.append({"from": made, "fromRanges": ranges(locations)})
         return JsonArray(calls)

@@ -36,7 +36,7 @@ def artifact_bits(index: GraphIndex) -> int:
         found = 0
         for name, node in graph.nodes.items():
             if node.tags and str(node.tags.get("artifact", "")).lower() in _TRUE:
-                found |= index.bit[name]
+                found |= index.bit_of(name)
         _ARTIFACTS[graph] = found
     return found
 

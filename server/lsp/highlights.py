@@ -27,22 +27,21 @@ def occurrences(
     graph = view.graph
     found: list[tuple[Location, bool]] = []
 
-    def here(loc: Location | None) -> bool:
-        return (
-            loc is not None and loc.path is not None and (loc.path == key or Path(loc.path) == path)
-        )
+    def here(loc: Location | None) -> Location | None:
+        if loc is not None and loc.path is not None and (loc.path == key or Path(loc.path) == path):
+            return loc
+        return None
 
     for name in names:
         for node in graph.definitions(name):
-            if here(node.location):
-                found.append((node.location, True))
+            if (loc := here(node.location)) is not None:
+                found.append((loc, True))
         for _, dep in graph.consumers(name):
-            if here(dep.location):
-                found.append((dep.location, False))
+            if (loc := here(dep.location)) is not None:
+                found.append((loc, False))
         for _, use in view.drivers:
             for written in (*use.outputs, *use.inputs):
-                loc = getattr(written, "location", None)
-                if written == name and here(loc):
+                if written == name and (loc := here(getattr(written, "location", None))):
                     found.append((loc, False))
     return found
 

@@ -292,3 +292,34 @@ async def test_lenses_and_hints_are_refreshed_when_a_graph_changes(
     hint_caps = caps.inlay_hint if caps else None
     if hint_caps and hint_caps.refresh_support:
         await asyncio.wait_for(refreshed[types.WORKSPACE_INLAY_HINT_REFRESH].wait(), 10)
+
+
+ARTIFACTS = """from hamilton.function_modifiers import tag
+
+
+def cleaned(raw: int) -> int:
+    return raw
+
+
+@tag(artifact="true")
+def report(cleaned: int) -> int:
+    return cleaned
+"""
+
+
+@pytest.mark.files({"flow.py": ARTIFACTS})
+async def test_code_lens_counts_artifacts_downstream(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "flow.py")
+    await diagnostics_until(client, uri, lambda ds: True)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=_doc(uri))
+    )
+    assert lenses is not None
+    on_cleaned = next(
+        lens for lens in lenses if lens.range.start == position(ARTIFACTS, "def cleaned", offset=4)
+    )
+    resolved = await client.code_lens_resolve_async(on_cleaned)
+    assert resolved.command is not None
+    assert resolved.command.title == "↑ 1 upstream · ↓ 1 downstream · reaches 1 artifact"
