@@ -25,12 +25,19 @@ from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from . import (
+    call_hierarchy,
     change_notifications,
+    code_actions,
+    code_lens,
     collector,
+    completion,
     diagnostics,
     graph,
+    highlights,
     hover,
+    inlay_hints,
     navigation,
+    rename,
     symbols,
     warmup,
 )
@@ -172,6 +179,13 @@ def build_server() -> LivedagServer:
     hover.register(server, session, locator)
     navigation.register(server, session, locator)
     symbols.register(server, session)
+    completion.register(server, session)
+    rename.register(server, session, locator)
+    code_actions.register(server, session, locator)
+    call_hierarchy.register(server, session, locator)
+    code_lens.register(server, session)
+    inlay_hints.register(server, session)
+    highlights.register(server, session, locator)
     _register_lifecycle(server, session, publisher)
     return server
 

@@ -23,6 +23,7 @@ SEVERITY_NAMES: dict[str, types.DiagnosticSeverity | None] = {
     "off": None,
 }
 DEFAULT_MAX_FILE_BYTES = 5_000_000
+INLAY_HINT_MODES = ("all", "inputs", "off")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Settings:
     severities: Mapping[Code, types.DiagnosticSeverity | None] = field(default_factory=dict)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: int = 0
+    inlay_hints: str = "all"  # "all", "inputs" (inputs and config only) or "off"
 
 
 def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
@@ -87,7 +89,14 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         raw, "maxFileBytes", DEFAULT_MAX_FILE_BYTES, errors, allow_zero=False
     )
     debounce_ms = _positive_int(raw, "debounceMs", 0, errors, allow_zero=True)
-    return Settings(config, severities, max_file_bytes, debounce_ms), errors
+    inlay_hints = raw.get("inlayHints", "all")
+    if inlay_hints not in INLAY_HINT_MODES:
+        errors.append(
+            f"livedag.inlayHints must be one of {', '.join(INLAY_HINT_MODES)}, got "
+            f"{inlay_hints!r}; using all"
+        )
+        inlay_hints = "all"
+    return Settings(config, severities, max_file_bytes, debounce_ms, inlay_hints), errors
 
 
 def _positive_int(

@@ -115,6 +115,21 @@ async def start(
     def register_capability(params: types.RegistrationParams) -> None:
         """Accept the server's file watcher, as editors do."""
 
+    # Refresh requests are accepted, as editors do, and noted for the tests that wait for one.
+    refreshed = {
+        types.WORKSPACE_CODE_LENS_REFRESH: asyncio.Event(),
+        types.WORKSPACE_INLAY_HINT_REFRESH: asyncio.Event(),
+    }
+    lsp_client.refreshed = refreshed  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        refreshed[types.WORKSPACE_CODE_LENS_REFRESH].set()
+
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_hint_refresh(params: None) -> None:
+        refreshed[types.WORKSPACE_INLAY_HINT_REFRESH].set()
+
     await lsp_client.initialize_session(initialize_params(workspace, client_name, options))
 
 

@@ -1,0 +1,245 @@
+"""Editor features over stdio on a generated workspace: completion, rename, code actions, code
+lens, call hierarchy, inlay hints, document highlights (issue 15: <= 5 ms p95 at 20,000 nodes).
+
+    .venv/bin/python bench/bench_editor.py --modules 100 --functions 200   # ~20,000 nodes
+
+The workspace comes from `bench/gen_dataflow.py` (as bench_lsp.py's does); `livedag serve` is
+started as an editor starts it, one module is opened, and each request is sent `--queries` times
+at different places of that module (or of the driver script for driver strings), timed from the
+client: request written to response read.  Every request runs after the previous answered, with
+no edit pending, so the figures are the request's own cost.  Figures are printed as one JSON
+line, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_lsp import SERVER, Client, _pct, _pos  # noqa: E402
+from bench_workspace import generate  # noqa: E402
+
+
+def _defs(text: str) -> list[tuple[int, str, int]]:
+    """(offset of the first parameter, its name, offset of the def name) per plain function."""
+    found = []
+    index = text.find("\ndef ")
+    while index >= 0:
+        name_at = index + 5
+        open_at = text.index("(", name_at)
+        close_at = text.index(")", open_at)
+        params = text[open_at + 1 : close_at]
+        first = params.split(":", 1)[0].strip()
+        if first and first != "x" and first.isidentifier():
+            found.append((open_at + 1, first, name_at))
+        index = text.find("\ndef ", close_at)
+    return found
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="livedag-bench-editor-"))
+    paths = generate(root, args.modules, args.functions, with_driver=True)
+    edited = paths[len(paths) // 2]
+    text = edited.read_text()
+    uri = edited.resolve().as_uri()
+    driver = root / "run.py"
+    driver_text = driver.read_text()
+    driver_uri = driver.resolve().as_uri()
+
+    client = Client(SERVER, root)
+    await client.start()
+    await client.request(
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "rootUri": root.as_uri(),
+            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+            "capabilities": {
+                "textDocument": {
+                    "publishDiagnostics": {"versionSupport": True},
+                    # VS Code resolves an item's documentation when it shows it.
+                    "completion": {
+                        "completionItem": {
+                            "resolveSupport": {"properties": ["documentation"]}
+                            if args.lazy_docs
+                            else {"properties": []}
+                        }
+                    },
+                },
+            },
+            "initializationOptions": {"debounceMs": 0},
+        },
+    )
+    started = time.perf_counter()
+    await client.notify("initialized", {})
+    for doc_uri, doc_text in ((uri, text), (driver_uri, driver_text)):
+        await client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": doc_uri,
+                    "languageId": "python",
+                    "version": 1,
+                    "text": doc_text,
+                }
+            },
+        )
+    await client.note("textDocument/publishDiagnostics", uri, 1, started)
+    indexed = time.perf_counter() - started
+    await asyncio.sleep(args.settle)
+
+    rnd = random.Random(5)
+    defs = _defs(text)
+    doc = {"uri": uri}
+    samples: dict[str, list[float]] = {}
+    sizes: dict[str, int] = {}
+
+    def bucket(name: str) -> list[float]:
+        return samples.setdefault(name, [])
+
+    async def timed(name: str, method: str, params: Any) -> Any:
+        started = time.perf_counter()
+        result = await client.request(method, params)
+        bucket(name).append(time.perf_counter() - started)
+        return result
+
+    for _ in range(args.queries):
+        param_at, param, def_at = rnd.choice(defs)
+        # completion: 3 characters of a parameter typed, and right after "(" (nothing typed)
+        result = await timed(
+            "completion_parameter_prefix3",
+            "textDocument/completion",
+            {"textDocument": doc, "position": _pos(text, param_at + 3)},
+        )
+        sizes["completion_parameter_prefix3_items"] = len(result["items"])
+        result = await timed(
+            "completion_parameter_empty",
+            "textDocument/completion",
+            {"textDocument": doc, "position": _pos(text, param_at)},
+        )
+        sizes["completion_parameter_empty_items"] = len(result["items"])
+        inside = driver_text.index("execute(['") + len("execute(['") + 2
+        await timed(
+            "completion_driver_string",
+            "textDocument/completion",
+            {"textDocument": {"uri": driver_uri}, "position": _pos(driver_text, inside)},
+        )
+        at_param = {"textDocument": doc, "position": _pos(text, param_at + 1)}
+        try:
+            await timed("prepare_rename", "textDocument/prepareRename", at_param)
+        except RuntimeError:  # refused (a name its decorators derive from): timed all the same
+            bucket("prepare_rename_refused").append(0.0)
+        try:
+            edit = await timed(
+                "rename", "textDocument/rename", {**at_param, "newName": "renamed_x"}
+            )
+            sizes["rename_edits_last"] = sum(len(v) for v in edit["changes"].values())
+        except RuntimeError:
+            bucket("rename_refused").append(0.0)
+        at_def = {"textDocument": doc, "position": _pos(text, def_at + 1)}
+        items = await timed("call_hierarchy_prepare", "textDocument/prepareCallHierarchy", at_def)
+        if items:
+            await timed(
+                "call_hierarchy_incoming", "callHierarchy/incomingCalls", {"item": items[0]}
+            )
+            await timed(
+                "call_hierarchy_outgoing", "callHierarchy/outgoingCalls", {"item": items[0]}
+            )
+        await timed("document_highlight", "textDocument/documentHighlight", at_param)
+        line = text.count("\n", 0, def_at)
+        visible = {
+            "start": {"line": line, "character": 0},
+            "end": {"line": line + 60, "character": 0},
+        }
+        await timed(
+            "inlay_hints_60_lines",
+            "textDocument/inlayHint",
+            {"textDocument": doc, "range": visible},
+        )
+
+    lenses = await timed("code_lens_list", "textDocument/codeLens", {"textDocument": doc})
+    sizes["code_lenses"] = len(lenses)
+    for lens in rnd.sample(lenses, min(len(lenses), args.queries)):
+        await timed("code_lens_resolve", "codeLens/resolve", lens)
+
+    # A typo, then its quick fixes (the did-you-mean names and a stub).
+    first_param = defs[len(defs) // 2][1]
+    typo = first_param.replace("_f", "f_", 1)  # two letters swapped: a likely typo (LD002)
+    typed = text + f"\n\ndef bench_typo({typo}: pd.Series) -> pd.Series:\n    return {typo}\n"
+    since = time.perf_counter()
+    await client.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": typed}]},
+    )
+    await client.note("textDocument/publishDiagnostics", uri, 2, since)
+    diagnostics = next(
+        params["diagnostics"]
+        for _, method, params in reversed(client.notes)
+        if method == "textDocument/publishDiagnostics" and params.get("uri") == uri
+    )
+    found = [d for d in diagnostics if d.get("code") == "LD002"]
+    if found:
+        for _ in range(args.queries):
+            actions = await timed(
+                "code_action_ld002",
+                "textDocument/codeAction",
+                {
+                    "textDocument": doc,
+                    "range": found[0]["range"],
+                    "context": {"diagnostics": [found[0]]},
+                },
+            )
+        sizes["code_actions"] = len(actions or [])
+    else:
+        out_note = f"no LD002 published for the typo {typo!r}: code actions not measured"
+        print(out_note, file=sys.stderr)
+    await client.stop()
+
+    nodes = args.modules * args.functions
+    out: dict[str, Any] = {
+        "modules": args.modules,
+        "functions": nodes,
+        "first_diagnostics_s": round(indexed, 2),
+        "queries": args.queries,
+        "completion_documentation": "resolved lazily" if args.lazy_docs else "inline",
+    }
+    for name, values in samples.items():
+        if name.endswith("_refused"):
+            out[name] = len(values)
+            continue
+        out[name] = {
+            "p50_ms": _pct(values, 0.5),
+            "p95_ms": _pct(values, 0.95),
+            "max_ms": _pct(values, 1.0),
+        }
+    out["sizes"] = sizes
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=100)
+    parser.add_argument("--functions", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--inline-docs",
+        dest="lazy_docs",
+        action="store_false",
+        help="a client that cannot resolve completion documentation (Neovim): sent inline",
+    )
+    parser.add_argument("--settle", type=float, default=2.0, help="seconds idle after indexing")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args))))
+
+
+if __name__ == "__main__":
+    main()

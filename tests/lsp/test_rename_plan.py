@@ -1,0 +1,272 @@
+"""Rename, on the analysis: the edits it plans, applied to the texts and analysed again.
+
+The property: for every fixture dataflow and every node a rename accepts, the graph after the
+edits is the old graph with that one node renamed (same kinds, types and edges).  Tricky Python
+scoping is tested on small modules: shadowing, nested scopes, class bodies, keyword arguments.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from livedag.server.lsp.rename import Refused, apply, plan_rename
+from livedag.server.workspace import Snapshot, Workspace
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "dataflows"
+# Fixtures with plain functions: some rename there must be accepted.
+ACCEPTING = {
+    "basic_plain",
+    "basic_redefined",
+    "config_variants",
+    "expanders_columns",
+    "metadata_tags",
+}
+
+
+def _index(root: Path) -> Snapshot:
+    return Workspace([root]).index()
+
+
+def _shape(snapshot: Snapshot, rename: dict[str, str]) -> dict[str, set[tuple[object, ...]]]:
+    """Each dataflow's nodes as (name, kind, type, dependencies), with names mapped."""
+    out: dict[str, set[tuple[object, ...]]] = {}
+    for view in snapshot.dataflows:
+        out[view.name] = {
+            (
+                rename.get(n.name, n.name),
+                n.kind,
+                n.type.text if n.type is not None else None,
+                tuple(sorted(rename.get(d.name, d.name) for d in n.dependencies)),
+            )
+            for n in view.graph.nodes.values()
+        }
+    return out
+
+
+def _renamed(root: Path, tmp: Path, snapshot: Snapshot, old: str, new: str) -> Snapshot:
+    plan = plan_rename(snapshot, old, new)
+    target = tmp / f"{old}-to-{new}"
+    shutil.copytree(root, target)
+    for path, edits in plan.edits.items():
+        module = snapshot.module(path)
+        assert module is not None
+        (target / path.relative_to(root)).write_text(apply(module.text, edits))
+    return _index(target)
+
+
+def _fixture_roots() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", _fixture_roots(), ids=lambda p: p.stem)
+def test_every_accepted_rename_renames_exactly_one_node(fixture: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    shutil.copy(fixture, root / fixture.name)
+    snapshot = _index(root)
+    names = sorted({n for view in snapshot.dataflows for n in view.graph.nodes})
+    renamed = 0
+    for old in names:
+        new = f"{old.replace('.', '_')}_renamed"
+        try:
+            after = _renamed(root, tmp_path, snapshot, old, new)
+        except Refused:
+            continue
+        renamed += 1
+        assert _shape(after, {}) == _shape(snapshot, {old: new}), old
+    if fixture.stem in ACCEPTING:
+        assert renamed, "every rename was refused"
+
+
+def _one(tmp_path: Path, text: str) -> tuple[Path, Snapshot]:
+    (tmp_path / "flow.py").write_text(text)
+    return tmp_path, _index(tmp_path)
+
+
+TRICKY = '''"""Scoping cases."""
+
+from hamilton.function_modifiers import source, parameterize
+
+
+def age(people: int) -> int:
+    return people
+
+
+def report(age: int, other: int = 3) -> dict:
+    helper = lambda age: age + 1
+    scaled = lambda k: age * k
+    squares = [age * i for i in range(age)]
+    shadowed = [age for age in range(3)]
+
+    def inner(z: int) -> int:
+        return age + z
+
+    def hides(age: int) -> int:
+        return age
+
+    class Holder:
+        age = 1
+        seen = age
+
+        def method(self) -> int:
+            return age
+
+    return dict(age=age, text=f"{age}", parts=(helper, scaled, squares, shadowed, inner, hides))
+
+
+@parameterize(doubled=dict(x=source("age")))
+def twice(x: int) -> int:
+    return 2 * x
+'''
+
+
+def test_parameter_uses_are_renamed_with_python_scoping(tmp_path: Path) -> None:
+    root, snapshot = _one(tmp_path, TRICKY)
+    plan = plan_rename(snapshot, "age", "years")
+    text = apply(snapshot.module(root / "flow.py").text, plan.edits[root / "flow.py"])  # type: ignore[union-attr]
+    assert "def years(people: int)" in text
+    assert "def report(years: int, other: int = 3)" in text
+    assert "helper = lambda age: age + 1" in text  # its own parameter
+    assert "scaled = lambda k: years * k" in text
+    assert "squares = [years * i for i in range(years)]" in text
+    assert "shadowed = [age for age in range(3)]" in text
+    assert "return years + z" in text
+    assert "def hides(age: int) -> int:\n        return age\n" in text
+    assert "age = 1\n        seen = age\n" in text  # the class's own name
+    assert "def method(self) -> int:\n            return years" in text
+    assert 'dict(age=years, text=f"{years}"' in text  # keyword names are not the variable
+    assert 'source("years")' in text
+    after = _renamed(root, tmp_path, snapshot, "age", "years")
+    assert _shape(after, {}) == _shape(snapshot, {"age": "years"})
+
+
+def test_collisions_are_refused_and_parameterize_keywords_renamed(tmp_path: Path) -> None:
+    root, snapshot = _one(tmp_path, TRICKY)
+    with pytest.raises(Refused, match="already a node"):
+        plan_rename(snapshot, "age", "people")
+    with pytest.raises(Refused, match="already a name in `report`"):
+        plan_rename(snapshot, "age", "helper")  # a local of a consumer
+    plan = plan_rename(snapshot, "doubled", "tripled")  # a @parameterize keyword
+    assert [text for edits in plan.edits.values() for text in edits.values()] == ["tripled"]
+    after = _renamed(root, tmp_path, snapshot, "doubled", "tripled")
+    assert _shape(after, {}) == _shape(snapshot, {"doubled": "tripled"})
+    with pytest.raises(Refused, match="not a Python identifier"):
+        plan_rename(snapshot, "age", "class")
+
+
+def test_config_variant_keeps_its_suffix_and_module_references_follow(tmp_path: Path) -> None:
+    text = """from hamilton.function_modifiers import config
+
+
+@config.when(mode="a")
+def base__a(x: int) -> int:
+    return x
+
+
+@config.when(mode="b")
+def base__b(x: int) -> int:
+    return x
+
+
+def use(base: int) -> int:
+    return base
+
+
+def plain(x: int) -> int:
+    return x
+
+
+def calls(x: int) -> int:
+    return plain(x) + 1
+"""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.livedag.dataflows.main]\nmodules = ["flow"]\nconfig = {mode = "a"}\n'
+    )
+    root, snapshot = _one(tmp_path, text)
+    plan = plan_rename(snapshot, "base", "core")
+    out = apply(text, plan.edits[root / "flow.py"])
+    assert "def core__a(x: int)" in out
+    assert "def use(core: int) -> int:\n    return core" in out
+    plan = plan_rename(snapshot, "plain", "simple")
+    out = apply(text, plan.edits[root / "flow.py"])
+    assert "def simple(x: int)" in out and "return simple(x) + 1" in out
+
+
+def test_names_from_constants_and_derived_names_are_refused(tmp_path: Path) -> None:
+    text = """import pandas as pd
+from hamilton.function_modifiers import check_output, extract_columns
+
+COLUMNS = ["north", "south"]
+
+
+def frame(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw
+
+
+@extract_columns(*COLUMNS)
+def split(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+@check_output(range=(0, 1))
+def share(north: pd.Series) -> pd.Series:
+    return north
+"""
+    _, snapshot = _one(tmp_path, text)
+    with pytest.raises(Refused, match="outside `split`"):
+        plan_rename(snapshot, "north", "top")
+    with pytest.raises(Refused, match="share_raw"):
+        plan_rename(snapshot, "share", "portion")
+
+
+EXECUTED = ["basic_plain", "expanders_columns", "metadata_tags"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXECUTED)
+def test_renamed_fixtures_run_the_same_under_hamilton(name: str, tmp_path: Path) -> None:
+    """Hamilton's runnable behaviour is unchanged: every node gives the value it gave before,
+    under its new name (inputs renamed too)."""
+    from hamilton import driver as hamilton_driver
+
+    from tests.oracle import (
+        fixture_configs,
+        fixture_inputs,
+        hamilton_inputs,
+        load_module,
+        outcome_diff,
+        run_each,
+    )
+
+    fixture = FIXTURES / f"{name}.py"
+    config = fixture_configs(fixture)[0]
+    root = tmp_path / "ws"
+    root.mkdir()
+    shutil.copy(fixture, root / fixture.name)
+    snapshot = _index(root)
+    inputs = fixture_inputs(fixture, tmp_path, hamilton_inputs(fixture, config))
+    before = run_each(hamilton_driver, load_module(fixture, prefix="rn_before"), config, inputs)
+    names = sorted({n for view in snapshot.dataflows for n in view.graph.nodes})
+    checked = 0
+    for old in names:
+        new = f"{old}_renamed"
+        try:
+            plan = plan_rename(snapshot, old, new)
+        except Refused:
+            continue
+        module = snapshot.module(root / fixture.name)
+        assert module is not None
+        text = apply(module.text, plan.edits.get(root / fixture.name, {}))
+        after = run_each(
+            hamilton_driver,
+            load_module(fixture, text=text, prefix="rn_after"),
+            config,
+            {new if k == old else k: v for k, v in inputs.items()},
+        )
+        expected = {new if k == old else k: v for k, v in before.items()}
+        assert outcome_diff(expected, after) == "", old
+        checked += 1
+    assert checked
