@@ -34,6 +34,12 @@ from ..rules.adapter_catalog import LOADERS, SAVERS, AdapterClass, check_argumen
 from ..rules.registry import DecoratorError
 from ..specs import Call, Dependency, NodeKind, NodeSpec, TypeRef
 
+
+def combined_name(saver_id: str) -> str:
+    """The node a saver with `combine=` builds its result in (`dr.materialize` may ask for it)."""
+    return f"{saver_id}_build_result"
+
+
 LOADER_TAG = "hamilton.data_loader"
 SAVER_TAG = "hamilton.data_saver"
 _METADATA_TYPE = TypeRef("dict[str, Any]", "dict", dict)
@@ -326,7 +332,7 @@ def materializer_nodes(
     else:
         joined_type = _saved_type(combine)
         saved = NodeSpec(
-            name=f"{factory.id}_build_result",
+            name=combined_name(factory.id),
             type=type_ref(joined_type) or TypeRef("Any", "typing.Any", Any),
             dependencies=tuple(
                 Dependency(n, flow.nodes[n].type) for n in names

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from livedag.engine.io.materialization import combined_name
 from livedag.engine.specs import FunctionRef, LocatedStr, Location, ModuleRef, Symbol, Unknown
 
 from .context import BlockContext
@@ -487,7 +488,7 @@ def _materialize_arguments(
             outputs.extend(_node_names(keywords.get("dependencies"), ev))
             saver = ev.evaluate(keywords["id"]) if "id" in keywords else None
             if isinstance(saver, str):
-                made.update((saver, f"{saver}_build_result"))
+                made.update((saver, combined_name(saver)))
         elif family_name == "from_" and "target" in keywords:
             target = ev.evaluate(keywords["target"])
             if isinstance(target, str):
