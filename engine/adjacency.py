@@ -1,15 +1,17 @@
 """The one place that knows how networkx stores a directed graph.
 
 `Dataflow.build` and `relink` run on every keystroke, and networkx's public way to make a graph
-(`add_edges_from`) costs more than the whole link step.  So both build the three tables networkx
-keeps (node attributes, successors, predecessors; edge attribute dicts shared by both directions,
-as networkx does itself) and hand them over here; `relink` reads an old graph's tables back to copy
-them on write.  `tests/engine/test_adjacency.py` checks that a graph made here is the graph
+(`add_edges_from`) costs more than the whole link step.  So both build the successor and
+predecessor tables networkx keeps (edge attribute dicts shared by both directions, as networkx
+does itself), a `Dataflow` holds them as `succ`/`pred`, and `relink` copies them on write.  A
+networkx DiGraph over them (with the node attribute table it needs) is made here only when someone
+asks for `Dataflow.graph`: that table would be one more copy of every node per keystroke.  `tests/engine/test_adjacency.py` checks that a graph made here is the graph
 networkx's public API makes, so a networkx release that stores graphs differently fails there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -36,6 +38,12 @@ def digraph_from(node_data: NodeData, succ: Adjacency, pred: Adjacency) -> nx.Di
     graph._adj = succ  # type: ignore[attr-defined]
     graph._pred = pred  # type: ignore[attr-defined]
     return graph
+
+
+def networkx_view(nodes: Mapping[str, Any], succ: Adjacency, pred: Adjacency) -> nx.DiGraph[str]:
+    """A DiGraph over the successor and predecessor tables (taken, not copied), each node's
+    spec under "spec"."""
+    return digraph_from({name: {"spec": spec} for name, spec in nodes.items()}, succ, pred)
 
 
 def tables_of(graph: nx.DiGraph[str]) -> tuple[NodeData, Adjacency, Adjacency]:

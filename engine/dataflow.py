@@ -17,6 +17,7 @@ Hamilton semantics kept here:
 from __future__ import annotations
 
 import difflib
+import functools
 import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +26,11 @@ from typing import Any
 import networkx as nx
 
 from . import graph_checks, traversal
-from .adjacency import Adjacency, digraph_from, edge_data
+from .adjacency import Adjacency, edge_data, networkx_view
 from .codes import Code
 from .external import OPTIONAL_TAG, config_node, input_node
 from .link_state import Checks, Linked, LinkState, identity_diff
+from .node_sequence import NodeSequence
 from .relink import relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem
 
@@ -42,7 +44,8 @@ MAX_CHANGED_SINCE = 2_000
 class Dataflow:
     """A built dataflow.  Construct with `build` or `from_functions`; treat as immutable."""
 
-    graph: nx.DiGraph[str]
+    succ: Adjacency
+    pred: Adjacency
     nodes: Mapping[str, NodeSpec]
     problems: list[Problem]
     config: Mapping[str, Any]
@@ -54,7 +57,9 @@ class Dataflow:
         config: Mapping[str, Any],
         declared_inputs: Collection[str] | None = None,
     ):
-        self.graph = linked.graph
+        # Each node's successors and predecessors: {name: {name: edge data}}, never changed.
+        self.succ = linked.succ
+        self.pred = linked.pred
         self.nodes = linked.nodes
         self.problems = linked.problems
         self.config = config
@@ -66,6 +71,13 @@ class Dataflow:
         # An earlier version (held weakly) and the names whose node differs from it, so a
         # reader that knew that version can update what it derived instead of starting over.
         self._since: tuple[weakref.ref[Dataflow], frozenset[str]] | None = None
+
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph[str]:
+        """The graph as a networkx DiGraph (each node's spec under "spec"), made on first use:
+        the keystroke path reads `succ`/`pred`, and a view per version would cost a table of
+        every node."""
+        return networkx_view(self.nodes, self.succ, self.pred)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -80,7 +92,7 @@ class Dataflow:
     ) -> Dataflow:
         """Link nodes by name and validate the result (LD001–LD004 added to `problems`)."""
         config = dict(config or {})
-        sequence = tuple(nodes)
+        sequence = nodes if isinstance(nodes, NodeSequence) else tuple(nodes)
         definitions: dict[str, list[NodeSpec]] = {}
         for spec in sequence:
             found = definitions.get(spec.name)
@@ -90,12 +102,12 @@ class Dataflow:
                 found.append(spec)
         tables = _link(definitions, config)
         by_name = tables.nodes
-        graph = digraph_from({name: {"spec": spec} for name, spec in by_name.items()}, *tables.adj)
         order: list[str] | None = traversal.topological_order(by_name, *tables.adj)
         cycles: dict[frozenset[str], list[Problem]] = {}
         if len(order or ()) != len(by_name):
             ordered = set(order or ())
             stuck = [n for n in by_name if n not in ordered]
+            graph = networkx_view(by_name, *tables.adj)
             for component in graph_checks.cyclic_components(graph, stuck):
                 cycles[frozenset(component)] = graph_checks.cycle_problems(
                     graph, by_name, [component]
@@ -111,7 +123,8 @@ class Dataflow:
             position=None,
             acyclic=order is not None,
         )
-        linked = Linked(graph, by_name, [*problems, *checks.problems()], order, state)
+        succ, pred = tables.adj
+        linked = Linked(succ, pred, by_name, [*problems, *checks.problems()], order, state)
         return cls(linked, config, declared_inputs)
 
     def updated(
@@ -180,6 +193,7 @@ class Dataflow:
         if state.position is None and self._order is not None:
             state.position = dict(zip(self._order, range(len(self._order)), strict=True))
             state.bounds = (0, len(self._order) - 1)
+            state.taken = None  # a fresh order: the slots given out before do not apply
         return state.position
 
     def typo_index(self) -> graph_checks.NameIndex:
@@ -274,11 +288,11 @@ class Dataflow:
 
         The named nodes themselves are not included; unknown names are ignored.
         """
-        return traversal.reachable(self.graph.pred, names, depth)
+        return traversal.reachable(self.pred, names, depth)
 
     def downstream_of(self, *names: str, depth: int | None = None) -> set[str]:
         """Everything that depends on the named nodes (within `depth` steps), excluding them."""
-        return traversal.reachable(self.graph.succ, names, depth)
+        return traversal.reachable(self.succ, names, depth)
 
     def paths_between(self, source: str, target: str, *, limit: int = 100) -> list[list[str]]:
         """Paths from `source` down to `target`, shortest first (at most `limit`)."""

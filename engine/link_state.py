@@ -15,7 +15,7 @@ from . import graph_checks
 from .specs import Dependency, NodeSpec, Problem
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from .adjacency import Adjacency
 
 # For a name no function produces: who asks for it, in node order.
 Asking = list[tuple[NodeSpec, Dependency]]
@@ -68,7 +68,7 @@ def identity_diff(
 class LinkState:
     """What a Dataflow keeps so that the next version can be made from it by `relink`."""
 
-    sequence: tuple[NodeSpec, ...]  # the nodes as given, in order
+    sequence: Sequence[NodeSpec]  # the nodes as given, in order (a tuple or a NodeSequence)
     definitions: dict[str, list[NodeSpec]]  # every definition of each name, in node order
     unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
     checks: Checks
@@ -78,6 +78,11 @@ class LinkState:
     )  # a topological order kept up to date, when acyclic (a new node may get a fraction)
     acyclic: bool
     bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out
+    # Every position given out since `position` was made from an order (a superset of its
+    # values: restoring the order only permutes them), shared by the versions re-linked from
+    # it, so a new node's slot is checked without a set of 20,000 positions per keystroke.
+    # None until a slot was first sought.
+    taken: set[float] | None = None
     consumers: Consumers | None = None  # the consumer index, once a query built it
 
 
@@ -85,7 +90,9 @@ class Relinkable(Protocol):
     """What `relink` reads of the dataflow it starts from (a `Dataflow`)."""
 
     @property
-    def graph(self) -> nx.DiGraph[str]: ...
+    def succ(self) -> Adjacency: ...
+    @property
+    def pred(self) -> Adjacency: ...
     @property
     def nodes(self) -> Mapping[str, NodeSpec]: ...
     @property
@@ -102,7 +109,9 @@ class Relinkable(Protocol):
 class Linked:
     """What linking makes, and a `Dataflow` is made of (with its config and declared inputs)."""
 
-    graph: nx.DiGraph[str]
+    # successors and predecessors (networkx's storage, so a DiGraph can be made over them)
+    succ: Adjacency
+    pred: Adjacency
     nodes: dict[str, NodeSpec]
     problems: list[Problem]
     order: list[str] | None  # a topological order, when one is known

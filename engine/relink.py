@@ -26,9 +26,10 @@ from dataclasses import replace
 from typing import Any
 
 from . import graph_checks, traversal
-from .adjacency import digraph_from, edge_data, tables_of
+from .adjacency import edge_data, networkx_view
 from .external import config_node, input_node
 from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
+from .node_sequence import NodeSequence
 from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
 
 Edge = dict[str, Any]
@@ -42,13 +43,16 @@ def relink(
     added: Collection[NodeSpec],
 ) -> Linked:
     """`old` with `removed` nodes taken out and `added` ones linked in (see the module doc)."""
-    return _Relinker(old, tuple(nodes)).run(removed, added, tuple(problems))
+    sequence = nodes if isinstance(nodes, NodeSequence) else tuple(nodes)
+    if isinstance(sequence, NodeSequence) and isinstance(old.link_state.sequence, NodeSequence):
+        sequence.inherit(old.link_state.sequence)
+    return _Relinker(old, sequence).run(removed, added, tuple(problems))
 
 
 class _Relinker:
     """One update: copy-on-write views of the old dataflow's tables, then the new parts."""
 
-    def __init__(self, old: Relinkable, sequence: tuple[NodeSpec, ...]):
+    def __init__(self, old: Relinkable, sequence: Sequence[NodeSpec]):
         self.old = old
         self.config = old.config
         self.sequence = sequence
@@ -58,13 +62,12 @@ class _Relinker:
         self.state = old.link_state
         self.definitions = dict(self.state.definitions)
         self.nodes = dict(old.nodes)
-        node_data, succ, pred = tables_of(old.graph)
-        self.node_data: dict[str, dict[str, Any]] = dict(node_data)
-        self.succ: dict[str, dict[str, Edge]] = dict(succ)
-        self.pred: dict[str, dict[str, Edge]] = dict(pred)
+        self.succ: dict[str, dict[str, Edge]] = dict(old.succ)
+        self.pred: dict[str, dict[str, Edge]] = dict(old.pred)
         self._own_succ: set[str] = set()
         self._stuck: list[str] | None = []
         self.bounds = (0, 0)
+        self.taken: set[float] | None = None
         self.typos: graph_checks.NameIndex | None = None
         self.removed: Collection[NodeSpec] = ()
         self.added: Collection[NodeSpec] = ()
@@ -75,8 +78,11 @@ class _Relinker:
     def position(self, spec: NodeSpec) -> int:
         """Where `spec` stands in the new node sequence (the order a cold build would see).
 
-        A few lookups search a list of ids (in C); many build an index once.
+        A sequence made of parts finds it in its part; otherwise a few lookups search a list
+        of ids (in C), and many build an index once.
         """
+        if isinstance(self.sequence, NodeSequence):
+            return self.sequence.position(spec)
         if self._index_of is not None:
             return self._index_of[id(spec)]
         self._lookups += 1
@@ -216,11 +222,10 @@ class _Relinker:
                 continue
             changed.add(name)
             if node is None:
-                del self.nodes[name], self.node_data[name], self.succ[name], self.pred[name]
+                del self.nodes[name], self.succ[name], self.pred[name]
                 self._own_succ.discard(name)
             else:
                 self.nodes[name] = node
-                self.node_data[name] = {"spec": node}
                 self.succ.setdefault(name, {})
                 self.pred.setdefault(name, {})
         return changed, asking_changed
@@ -271,7 +276,8 @@ class _Relinker:
         if previous is not None:
             position = dict(previous)
             low, high = self.state.bounds
-            taken: set[float] | None = None  # every position given out, when a slot is sought
+            # every position given out (see `LinkState.taken`), when a slot is sought
+            taken = self.state.taken
             for name in changed | relinked.keys():
                 if name not in self.nodes:
                     position.pop(name, None)  # (`taken` may keep its value: merely unused)
@@ -295,8 +301,10 @@ class _Relinker:
                     else:  # nothing feeds it: it can go first
                         low -= 1
                         position[name] = low
+                    if taken is not None:
+                        taken.add(position[name])
             if traversal.restore_order(position, self.succ, self.pred, added_edges):
-                self.bounds = (low, high)
+                self.bounds, self.taken = (low, high), taken
                 return position, None
         elif self._same_components(added_edges, removed_edges):
             self._stuck = None  # the old cyclic components stand as they are
@@ -346,7 +354,7 @@ class _Relinker:
     def _cycles(self, dirty: set[str]) -> dict[frozenset[str], list[Problem]]:
         """LD001 for every cyclic component; the problems of one no changed node touches are
         kept from the old dataflow."""
-        graph = digraph_from(self.node_data, self.succ, self.pred)
+        graph = networkx_view(self.nodes, self.succ, self.pred)
         previous = self.state.checks.cycles
         cycles: dict[frozenset[str], list[Problem]] = {}
         if self._stuck is None:
@@ -446,11 +454,13 @@ class _Relinker:
             position=position,
             acyclic=position is not None or order is not None,
             bounds=self.bounds,
+            taken=self.taken,
             consumers=None if before is None else self._consumers(before),
         )
-        graph = digraph_from(self.node_data, self.succ, self.pred)
         problems_now = [*problems, *checks.problems()]
-        return Linked(graph, self.nodes, problems_now, order, state, frozenset(changed))
+        return Linked(
+            self.succ, self.pred, self.nodes, problems_now, order, state, frozenset(changed)
+        )
 
     def _consumers(self, before: Consumers) -> Consumers:
         """The old dataflow's consumer index with the removed and added nodes' asks changed, in

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from livedag.engine.adjacency import tables_of
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.rules.adapters import LOADER_TAG
 from livedag.engine.rules.check_output import CHECKED_NODE_TAG
@@ -68,13 +67,13 @@ def _fold(
 
 def upstream(graph: Dataflow, name: str) -> list[str]:
     """Direct upstream of `name`, `@check_output` internals replaced by what they read."""
-    _, _, pred = tables_of(graph.graph)
+    pred = graph.pred
     return _fold(graph, list(pred.get(name, {})), pred, name)
 
 
 def downstream(graph: Dataflow, name: str) -> list[str]:
     """Direct downstream of `name`, `@check_output` internals replaced by their function."""
-    _, succ, _ = tables_of(graph.graph)
+    succ = graph.succ
     return _fold(graph, list(succ.get(name, {})), succ, name)
 
 

@@ -155,6 +155,8 @@ class ModuleIndex:
         # resolve()'s answers, forgotten whenever a file comes or goes (the analyzer asks the
         # same few names on every keystroke; each answer builds paths)
         self._resolved: dict[tuple[str, Path | None], Path | None] = {}
+        # Bumped whenever a file comes or goes: callers caching `resolve` answers compare it.
+        self.generation = 0
         for path in sorted(paths):
             self.add(path)
 
@@ -162,6 +164,7 @@ class ModuleIndex:
         name = self.name_of.get(path) or module_name(path)
         if path not in self.name_of:
             self._resolved.clear()
+            self.generation += 1
             self.name_of[path] = name
             self._by_name.setdefault(name, []).append(path)
             dotted = dotted_from(path, self.root)
@@ -174,6 +177,7 @@ class ModuleIndex:
         if name is None:
             return
         self._resolved.clear()
+        self.generation += 1
         self._by_name[name].remove(path)
         if not self._by_name[name]:
             del self._by_name[name]

@@ -12,6 +12,7 @@ runtime makes.  What a module's expansion was before and is now (`ModuleChange`)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, count
@@ -19,6 +20,7 @@ from operator import attrgetter, is_not
 from typing import Any
 
 from livedag.engine.dataflow import Dataflow
+from livedag.engine.node_sequence import NodeSequence
 from livedag.engine.rules import (
     Expansion,
     expand_function,
@@ -315,11 +317,16 @@ def same_expansion(before: Expansion, after: Expansion) -> bool:
 class Expanded:
     """Every module's nodes and rule problems, in module order, and which modules changed."""
 
-    nodes: list[NodeSpec]
     problems: list[Problem]
     changes: list[ModuleChange]
     # each module's own nodes (the cache's list, not a copy), for answers about one file
     by_module: dict[str, Sequence[NodeSpec]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def nodes(self) -> NodeSequence:
+        """Every module's nodes in module order: the modules' own lists joined, not copied (a
+        keystroke re-links a graph whose unchanged modules' parts are the same objects)."""
+        return NodeSequence(list(self.by_module.values()))
 
 
 def expand_all(
@@ -334,13 +341,12 @@ def expand_all(
     With `has_package` (the project's environment), what the rules relied on of a Hamilton
     plugin is reported only when the plugin's libraries are not there (`without_installed`).
     """
-    expanded = Expanded([], [], [])
+    expanded = Expanded([], [])
     for module_key, functions in modules:
         expansion, change = cache.expand_module(scope, module_key, functions, config)
         if change is not None:
             expanded.changes.append(change)
         expanded.by_module[module_key] = expansion.nodes
-        expanded.nodes.extend(expansion.nodes)
         if has_package is None:
             expanded.problems.extend(expansion.problems)
         else:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from livedag.engine.adjacency import tables_of
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import NodeKind, NodeSpec, Problem
@@ -104,7 +103,7 @@ def check_policies(
 def _cold(policies: tuple[Policy, ...], graph: Dataflow) -> PolicyCheck:
     states: list[ReachState | TagFindings] = []
     nodes = graph.nodes
-    _, succ, _ = tables_of(graph.graph)  # networkx's plain dicts: no view object per step
+    succ = graph.succ
     for policy in policies:
         if policy.kind is PolicyKind.MUST_NOT_REACH:
             states.append(cold_reach(policy, nodes, succ))
@@ -167,8 +166,7 @@ def _update(
         return _cold(policies, graph)
     cyclic = graph.nodes_on_cycles()
     nodes = graph.nodes
-    _, succ, pred = tables_of(graph.graph)
-    _, _, old_pred = tables_of(old.graph)
+    succ, pred, old_pred = graph.succ, graph.pred, old.pred
     version = previous.version + 1
     stamps = dict(previous.stamps)
     added: list[Edge] = []

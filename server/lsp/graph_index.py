@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from livedag.engine.adjacency import tables_of
 from livedag.engine.codes import Code
 from livedag.engine.specs import NodeKind, NodeSpec
 
@@ -166,7 +165,7 @@ class GraphIndex:
         """Record whether a node is a root and whether it is personal data."""
         graph = self.graph
         bit = self.bit_of(name)
-        if not graph.graph.pred[name]:
+        if not graph.pred[name]:
             self._roots |= bit
         spec = graph.nodes.get(name)
         if spec is not None and spec.tags and is_pii(spec.tags):
@@ -178,8 +177,7 @@ class GraphIndex:
         if found is not None:
             return found
         graph = self.graph
-        # The plain adjacency dicts (networkx's views cost a wrapper object per step).
-        _, succ, pred = tables_of(graph.graph)
+        succ, pred = graph.succ, graph.pred
         adjacency: dict[str, dict[str, Any]] = pred if upward else succ
         position = self.position
         if not self.acyclic:  # a cycle: no shared work, just a walk per node

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from livedag.engine.adjacency import tables_of
 from livedag.engine.specs import Location, NodeSpec
 
 from .graph_index import PII_KEYS, GraphIndex, is_pii
@@ -41,15 +40,14 @@ class Facts:
 def facts(index: GraphIndex, node: NodeSpec) -> Facts:
     """The node's lineage facts, from the graph's memoised index (cheap after the first asks)."""
     graph = index.graph
-    g = graph.graph
     name = node.name
-    if name not in g:
+    if name not in graph.nodes:
         return Facts(node, [d.name for d in node.dependencies], [], [], [])
     sources = [graph.nodes[n] for n in index.sources(name)]
     return Facts(
         node,
-        sorted(g.pred[name]),
-        sorted(g.succ[name]),
+        sorted(graph.pred[name]),
+        sorted(graph.succ[name]),
         sources,
         index.pii_reaching(name),
     )
@@ -106,7 +104,7 @@ def edges_json(graph: Dataflow, names: Iterable[str]) -> list[dict[str, Any]]:
     """The edges among `names`, each marked optional when the consumer has a default for it."""
     order = list(names)  # callers give them in graph order
     chosen = set(order)
-    _, succ, _ = tables_of(graph.graph)  # the plain dicts: no view per step
+    succ = graph.succ
     out = []
     for source in order:
         for target, data in succ.get(source, {}).items():

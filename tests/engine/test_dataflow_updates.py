@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from livedag.engine import graph_checks
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.graph_checks import NameIndex, _distinct_by_design, _fold, _one_edit_apart
+from livedag.engine.node_sequence import NodeSequence
 from livedag.engine.specs import Dependency, Location, NodeKind, NodeSpec, Problem, TypeRef
 from livedag.engine.traversal import RequiredInputs, required_inputs
 
@@ -135,14 +137,43 @@ def _rule_problem(step: int) -> list[Problem]:
     return [Problem(Code.UNKNOWABLE, Severity.INFO, f"step {step}")] if step % 2 else []
 
 
-@pytest.mark.slow  # 300 generated edit sequences: ~3 s
+def as_parts(nodes: list[NodeSpec], earlier: NodeSequence | None, size: int) -> NodeSequence:
+    """`nodes` in parts of `size`, reusing an earlier part object wherever it holds the very
+    same nodes (as the workspace shares an unchanged module's list between versions)."""
+    known = {tuple(map(id, part)): part for part in (earlier.parts if earlier else ())}
+    parts = []
+    for at in range(0, len(nodes), size):
+        chunk = nodes[at : at + size]
+        parts.append(known.get(tuple(map(id, chunk)), chunk))
+    sequence = NodeSequence(parts)
+    assert list(sequence) == nodes and len(sequence) == len(nodes)
+    return sequence
+
+
+@pytest.mark.slow  # 300 generated edit sequences each: ~3 s
 @settings(max_examples=300, deadline=None)
 @given(start=st.lists(node_specs(), max_size=8), steps=edits, config=configs, inputs=declared)
+@pytest.mark.parametrize("part_size", [0, 1, 3])
 def test_updates_equal_a_cold_build(
-    start: list[NodeSpec], steps: list[Any], config: dict[str, Any], inputs: frozenset[str] | None
+    start: list[NodeSpec],
+    steps: list[Any],
+    config: dict[str, Any],
+    inputs: frozenset[str] | None,
+    part_size: int,
 ) -> None:
+    """Also with the nodes given as a `NodeSequence` of parts (part_size > 0), as the
+    workspace gives them: where a node stands is then found in its part."""
+    sequence: NodeSequence | None = None
+
+    def given_as(nodes: list[NodeSpec]) -> Sequence[NodeSpec]:
+        nonlocal sequence
+        if not part_size:
+            return nodes
+        sequence = as_parts(nodes, sequence, part_size)
+        return sequence
+
     nodes = start
-    flow = Dataflow.build(nodes, config=config, declared_inputs=inputs)
+    flow = Dataflow.build(given_as(nodes), config=config, declared_inputs=inputs)
     versions = [flow]
     required = RequiredInputs(OUTPUTS, flow.nodes)
     for step, (kind, index, node) in enumerate(steps):
@@ -152,10 +183,11 @@ def test_updates_equal_a_cold_build(
         was = {id(n) for n in before}
         removed = [n for n in before if id(n) not in kept]
         added = [n for n in nodes if id(n) not in was]
+        given = given_as(nodes)
         if step % 2:  # the caller says what changed, as the workspace does
-            fresh = flow.updated(nodes, problems=_rule_problem(step), removed=removed, added=added)
+            fresh = flow.updated(given, problems=_rule_problem(step), removed=removed, added=added)
         else:
-            fresh = flow.updated(nodes, problems=_rule_problem(step))
+            fresh = flow.updated(given, problems=_rule_problem(step))
         changed = {n.name for n in (*removed, *added)}
         required = required.updated(flow.nodes, fresh.nodes, changed, fresh.nodes_on_cycles())
         assert required.needed(fresh.nodes) == required_inputs(fresh.nodes, OUTPUTS)
