@@ -18,7 +18,7 @@ decide the dataflows, exactly as for `lint` and the editor) and then works on so
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -269,7 +269,7 @@ def _index(
     from .workspace import Workspace
 
     workspace = Workspace(list(roots), config_override=config or None)
-    snapshot = workspace.index()
+    snapshot = workspace.index(freeze=True)  # a command: the model lives until it exits
     if resolve_imports != "none":
         wanted = None if resolve_imports == "all" else workspace.external_decorator_names()
         if wanted is None or wanted:
@@ -336,6 +336,7 @@ def _missing_modules(
     scripts = [p for p in given if p.is_file()]
     scripts += [p for flow in chosen for p, _ in flow.view.drivers]
     missing: dict[Path, tuple[str, ...]] = {}
+    resolved: dict[str, frozenset[Path]] = {}  # each view's files, symlinks resolved, once
     for script in dict.fromkeys(scripts):
         analysis = snapshot.module(script)
         if analysis is None:
@@ -344,18 +345,24 @@ def _missing_modules(
         for use in analysis.drivers:
             # equal, not the same object: a re-analysis keeps a dataflow whose plan is equal
             view = next((v for p, u, v in built if p == script and u == use), None)
-            lost += [n for n in use.modules if view is None or not _member(n, script, view)]
+            if view is not None and view.name not in resolved:
+                resolved[view.name] = frozenset(p.resolve() for p in view.paths)
+            lost += [
+                n
+                for n in use.modules
+                if view is None or not _member(n, script, view, resolved[view.name])
+            ]
         if lost:
             missing[script] = tuple(dict.fromkeys(lost))
     return missing
 
 
-def _member(named: str, script: Path, view: DataflowView) -> bool:
+def _member(named: str, script: Path, view: DataflowView, files: Collection[Path]) -> bool:
     """Whether module `named` (as `script` imports it) is one of the view's: the file next to
     the script (a symlink counts as its target), or a module of that name or dotted tail
-    (`shop.features` imported as `features`)."""
+    (`shop.features` imported as `features`).  `files` are the view's paths, resolved."""
     near = _module_file(script.parent, named)
-    if near is not None and near in {p.resolve() for p in view.paths}:
+    if near is not None and near in files:
         return True
     return any(
         named == member or member.endswith("." + named) or named.endswith("." + member)

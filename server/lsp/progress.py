@@ -94,7 +94,7 @@ async def index_workspace(server: LanguageServer, session: Session) -> None:
 
     def build() -> tuple[Workspace, Snapshot]:
         workspace = Workspace(roots, config_override=config)
-        return workspace, workspace.index(progress)
+        return workspace, workspace.index(progress, freeze=True)
 
     try:
         workspace, snapshot = await asyncio.to_thread(build)
