@@ -5,8 +5,9 @@
 predecessor tables networkx keeps (edge attribute dicts shared by both directions, as networkx
 does itself), a `Dataflow` holds them as `succ`/`pred`, and `relink` copies them on write.  A
 networkx DiGraph over them (with the node attribute table it needs) is made here only when someone
-asks for `Dataflow.graph`: that table would be one more copy of every node per keystroke.  `tests/engine/test_adjacency.py` checks that a graph made here is the graph
-networkx's public API makes, so a networkx release that stores graphs differently fails there.
+asks for `Dataflow.graph`: that table would be one more copy of every node per keystroke.
+`tests/engine/test_adjacency.py` checks that a graph made here is the graph networkx's public API
+makes, so a networkx release that stores graphs differently fails there.
 """
 
 from __future__ import annotations

@@ -246,6 +246,9 @@ class Dataflow:
         order the nodes were given.
         """
         state = self.link_state
+        if isinstance(state.sequence, NodeSequence):  # per part, shared between versions
+            config = self.config
+            return [e for e in state.sequence.askers(name) if e[0].name not in config]
         if state.consumers is None:  # built on first use; `updated` carries it over once built
             index: dict[str, list[tuple[NodeSpec, Dependency]]] = {}
             config = self.config

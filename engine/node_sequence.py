@@ -15,13 +15,15 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain
 from typing import overload
 
-from .specs import NodeSpec
+from .specs import Dependency, NodeSpec
+
+Asker = tuple[NodeSpec, Dependency]
 
 
 class NodeSequence(Sequence[NodeSpec]):
     """The concatenation of `parts` (never changed afterwards), with `position` by identity."""
 
-    __slots__ = ("parts", "_starts", "_length", "_indexes", "_by_module")
+    __slots__ = ("parts", "_starts", "_length", "_indexes", "_by_module", "_askers")
 
     def __init__(self, parts: Sequence[Sequence[NodeSpec]]):
         self.parts: tuple[Sequence[NodeSpec], ...] = tuple(parts)
@@ -30,6 +32,8 @@ class NodeSequence(Sequence[NodeSpec]):
         # id(part) -> (part, {id(node): index in the part}); built when first asked
         self._indexes: dict[int, tuple[Sequence[NodeSpec], dict[int, int]]] = {}
         self._by_module: dict[str | None, list[int]] | None = None
+        # id(part) -> (part, {name: [(node, dependency)]} of the part's nodes that ask for it)
+        self._askers: dict[int, tuple[Sequence[NodeSpec], dict[str, list[Asker]]]] = {}
 
     def inherit(self, earlier: NodeSequence) -> None:
         """Take over `earlier`'s part indexes for the parts both hold (the same objects)."""
@@ -37,6 +41,27 @@ class NodeSequence(Sequence[NodeSpec]):
         for key, entry in earlier._indexes.items():
             if key in mine and key not in self._indexes:
                 self._indexes[key] = entry
+        for key, asked in earlier._askers.items():
+            if key in mine and key not in self._askers:
+                self._askers[key] = asked
+
+    def askers(self, name: str) -> list[Asker]:
+        """Every (node, dependency) asking for `name`, in node order: each part's own index
+        (made when first asked, inherited like the positions), so a version costs the parts
+        that changed, not a table of every name."""
+        found: list[Asker] = []
+        for part in self.parts:
+            entry = self._askers.get(id(part))
+            if entry is None or entry[0] is not part:
+                index: dict[str, list[Asker]] = {}
+                for spec in part:
+                    for dep in spec.dependencies:
+                        index.setdefault(dep.name, []).append((spec, dep))
+                entry = self._askers[id(part)] = (part, index)
+            asked = entry[1].get(name)
+            if asked:
+                found.extend(asked)
+        return found
 
     def __len__(self) -> int:
         return self._length
