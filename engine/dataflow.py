@@ -187,7 +187,7 @@ class Dataflow:
         """Names no function produces: the external inputs and the config values asked for."""
         return self.link_state.unproduced.keys()
 
-    def topological_positions(self) -> dict[str, float] | None:
+    def topological_positions(self) -> Mapping[str, float] | None:
         """Each node's place in a topological order (None with a cycle), for `relink`."""
         state = self.link_state
         if state.position is None and self._order is not None:

@@ -69,13 +69,14 @@ class LinkState:
     """What a Dataflow keeps so that the next version can be made from it by `relink`."""
 
     sequence: Sequence[NodeSpec]  # the nodes as given, in order (a tuple or a NodeSequence)
-    definitions: dict[str, list[NodeSpec]]  # every definition of each name, in node order
+    # every definition of each name, in node order (a dict, or a `Layered` one after a re-link)
+    definitions: Mapping[str, list[NodeSpec]]
     unproduced: dict[str, Asking]  # inputs and config values → who asks, in node order
     checks: Checks
     typos: graph_checks.NameIndex | None  # over function names and config keys, once needed
-    position: (
-        dict[str, float] | None
-    )  # a topological order kept up to date, when acyclic (a new node may get a fraction)
+    # A topological order kept up to date, when acyclic (a new node may get a fraction): a dict,
+    # or a `Layered` one after a re-link.
+    position: Mapping[str, float] | None
     acyclic: bool
     bounds: tuple[int, int] = (0, 0)  # the lowest and highest position given out
     # Every position given out since `position` was made from an order (a superset of its
@@ -101,7 +102,7 @@ class Relinkable(Protocol):
     def declared_inputs(self) -> Collection[str] | None: ...
     @property
     def link_state(self) -> LinkState: ...
-    def topological_positions(self) -> dict[str, float] | None: ...
+    def topological_positions(self) -> Mapping[str, float] | None: ...
     def typo_index(self) -> graph_checks.NameIndex: ...
 
 

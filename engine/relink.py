@@ -28,6 +28,7 @@ from typing import Any
 from . import graph_checks, traversal
 from .adjacency import edge_data, networkx_view
 from .external import config_node, input_node
+from .layered import Layered
 from .link_state import Asking, Checks, Consumers, Linked, LinkState, Relinkable
 from .node_sequence import NodeSequence
 from .specs import Dependency, NodeKind, NodeSpec, Problem, same_place
@@ -60,7 +61,7 @@ class _Relinker:
         self._ids: list[int] | None = None
         self._lookups = 0
         self.state = old.link_state
-        self.definitions = dict(self.state.definitions)
+        self.definitions = Layered.of(self.state.definitions).edited()
         self.nodes = dict(old.nodes)
         self.succ: dict[str, dict[str, Edge]] = dict(old.succ)
         self.pred: dict[str, dict[str, Edge]] = dict(old.pred)
@@ -106,7 +107,7 @@ class _Relinker:
             self.pred.setdefault(name, {})
         return self.succ[name]
 
-    def head(self, name: str, definitions: dict[str, list[NodeSpec]]) -> NodeSpec | None:
+    def head(self, name: str, definitions: Mapping[str, list[NodeSpec]]) -> NodeSpec | None:
         """The spec whose dependencies are `name`'s edges (none for config values)."""
         specs = definitions.get(name)
         return specs[0] if specs and name not in self.config else None
@@ -150,9 +151,9 @@ class _Relinker:
                 if len(specs) > 1:
                     specs.sort(key=self.position)
             if specs:
-                self.definitions[name] = specs
+                self.definitions.set(name, specs)
             else:
-                self.definitions.pop(name, None)
+                self.definitions.remove(name)
         return touched
 
     def _relink_edges(
@@ -269,18 +270,18 @@ class _Relinker:
         removed_edges: list[tuple[str, str]],
         changed: set[str],
         relinked: dict[str, tuple[NodeSpec | None, NodeSpec | None]],
-    ) -> tuple[dict[str, float] | None, list[str] | None]:
+    ) -> tuple[Layered[str, float] | None, list[str] | None]:
         """A topological order of the new graph: positions kept up to date when the old graph
         was acyclic, else a full Kahn pass; (None, None) when the new graph has a cycle."""
         previous = self.old.topological_positions()
         if previous is not None:
-            position = dict(previous)
+            position = Layered.of(previous).edited()
             low, high = self.state.bounds
             # every position given out (see `LinkState.taken`), when a slot is sought
             taken = self.state.taken
             for name in changed | relinked.keys():
                 if name not in self.nodes:
-                    position.pop(name, None)  # (`taken` may keep its value: merely unused)
+                    position.remove(name)  # (`taken` may keep its value: merely unused)
                 elif name not in position:
                     between = _slot_between(name, position, self.pred, self.succ)
                     if between is not None:
@@ -440,7 +441,7 @@ class _Relinker:
         self,
         problems: tuple[Problem, ...],
         checks: Checks,
-        position: dict[str, float] | None,
+        position: Layered[str, float] | None,
         order: list[str] | None,
         changed: set[str],
     ) -> Linked:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Protocol
 
 import networkx as nx
 
@@ -107,8 +108,16 @@ def topological_order(
     return order
 
 
+class Positions(Protocol):
+    """Positions that can be read and changed in place (a dict, or a `Layered` one being made)."""
+
+    def __getitem__(self, key: str, /) -> float: ...
+
+    def __setitem__(self, key: str, value: float, /) -> None: ...
+
+
 def restore_order(
-    position: dict[str, float],
+    position: Positions,
     successors: Mapping[str, Iterable[str]],
     predecessors: Mapping[str, Iterable[str]],
     added_edges: Iterable[tuple[str, str]],
@@ -144,7 +153,7 @@ def restore_order(
 def _bounded_search(
     start: str,
     adjacency: Mapping[str, Iterable[str]],
-    position: Mapping[str, float],
+    position: Positions,
     within: tuple[float, float],
     skipped: Collection[tuple[str, str]],
     forward: bool,
