@@ -36,32 +36,39 @@ class NodeSequence(Sequence[NodeSpec]):
         self._askers: dict[int, tuple[Sequence[NodeSpec], dict[str, list[Asker]]]] = {}
 
     def inherit(self, earlier: NodeSequence) -> None:
-        """Take over `earlier`'s part indexes for the parts both hold (the same objects)."""
+        """Share `earlier`'s part indexes: an entry holds its part and is good for any sequence
+        holding that very part, so the two versions fill one table (the warmer may index the
+        old version after the new one was made).  Pruned to this sequence's parts when it holds
+        many more."""
         mine = {id(part) for part in self.parts}
-        for key, entry in earlier._indexes.items():
-            if key in mine and key not in self._indexes:
-                self._indexes[key] = entry
-        for key, asked in earlier._askers.items():
-            if key in mine and key not in self._askers:
-                self._askers[key] = asked
+        for name in ("_indexes", "_askers"):
+            table = getattr(earlier, name)
+            if len(table) > 2 * len(self.parts) + 8:
+                table = {k: v for k, v in table.items() if k in mine}
+            setattr(self, name, table)
 
     def askers(self, name: str) -> list[Asker]:
         """Every (node, dependency) asking for `name`, in node order: each part's own index
         (made when first asked, inherited like the positions), so a version costs the parts
         that changed, not a table of every name."""
         found: list[Asker] = []
-        for part in self.parts:
-            entry = self._askers.get(id(part))
-            if entry is None or entry[0] is not part:
-                index: dict[str, list[Asker]] = {}
-                for spec in part:
-                    for dep in spec.dependencies:
-                        index.setdefault(dep.name, []).append((spec, dep))
-                entry = self._askers[id(part)] = (part, index)
-            asked = entry[1].get(name)
+        for number in range(len(self.parts)):
+            asked = self.part_askers(number).get(name)
             if asked:
                 found.extend(asked)
         return found
+
+    def part_askers(self, number: int) -> dict[str, list[Asker]]:
+        """Who in part `number` asks for each name (made once per part object)."""
+        part = self.parts[number]
+        entry = self._askers.get(id(part))
+        if entry is None or entry[0] is not part:
+            index: dict[str, list[Asker]] = {}
+            for spec in part:
+                for dep in spec.dependencies:
+                    index.setdefault(dep.name, []).append((spec, dep))
+            entry = self._askers[id(part)] = (part, index)
+        return entry[1]
 
     def __len__(self) -> int:
         return self._length

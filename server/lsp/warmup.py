@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from livedag.engine.node_sequence import NodeSequence
+
 from .session import Session
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DELAY_S = 0.1  # quiet time after an analysis before warming starts (typing bursts warm once)
 SLICE_S = 0.003  # longest stretch of warming before other messages get their turn
+PARTS_PER_STEP = 8  # modules whose consumer index is made in one step (a few ms at 200 nodes each)
 BUDGET_S = 0.04  # most warming per edit; requests compute whatever is left, lazily
 NODES_PER_STEP = 32
 
@@ -92,7 +95,14 @@ class Warmer:
         yield
         yield from index.made_by_steps()
         yield
-        graph.consumers("")  # the engine builds its consumer index on first use
+        sequence = graph.link_state.sequence
+        if isinstance(sequence, NodeSequence):  # who consumes what, module by module
+            for number in range(len(sequence.parts)):
+                sequence.part_askers(number)
+                if number % PARTS_PER_STEP == PARTS_PER_STEP - 1:
+                    yield
+        else:
+            graph.consumers("")  # the engine builds its consumer index on first use
         yield
         done = 0
         for name, node in graph.nodes.items():
