@@ -7,7 +7,7 @@
  * comes from VS Code; the page keeps only view choices (in the webview's saved state, which also
  * lets the panel come back after a reload).
  */
-import { FONT_SIZE, READABLE_PX, drawDotAsync } from '../dot';
+import { type DrawOptions, type Drawing, FONT_SIZE, READABLE_PX, drawDotAsync, edgeKey } from '../dot';
 import {
   type Folded,
   GROUP_PREFIX,
@@ -27,7 +27,8 @@ import {
 import { type Direction, type GraphNode, type GraphProblem, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
 import { PALETTE_SIZE, colourGroups, neighbourhood, sameUri, searchNodes, subgraph, tagKeys } from '../view';
 import { standaloneSvg } from './export';
-import { Cancelled, Layouts } from './layout';
+import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes } from '../placement';
+import { Cancelled, type LayoutResult, Layouts } from './layout';
 import { ZoomPan } from './zoom';
 
 interface VsCodeApi {
@@ -73,6 +74,7 @@ const ui = {
   details: $<HTMLElement>('details'),
   status: $<HTMLElement>('status'),
   overview: $<HTMLButtonElement>('overview'),
+  relayout: $<HTMLButtonElement>('relayout'),
 };
 
 const saved = (vscode.getState() ?? {}) as SavedState;
@@ -122,6 +124,13 @@ let lastViewKey = '';
 let centreAfterRender: string | null = null;
 let renderCount = 0;
 let drawn = 0;
+/** Up to this many boxes, layouts keep their geometry so the next small change can be placed by hand. */
+const POSITIONED_MAX = 3000;
+/** What is on screen, for the next incremental layout (null: the last layout kept no geometry). */
+let placed: { geometry: Geometry; sizeKeys: Map<string, string>; viewKey: string; rankdir: string; byHand: number } | null = null;
+/** the next render lays the graph out afresh and fits it (the Re-layout button) */
+let relayoutWanted = false;
+let relayoutFit = false;
 const layouts = new Layouts();
 const zoom = new ZoomPan(ui.viewport, ui.canvas);
 
@@ -279,6 +288,7 @@ async function render(): Promise<void> {
   const m = model;
   if (m === null) {
     layouts.cancel();
+    placed = null;
     ui.canvas.replaceChildren();
     ui.legend.replaceChildren();
     ui.title.textContent = 'Lineage';
@@ -328,7 +338,7 @@ async function render(): Promise<void> {
   }
   const nodeCount = folded.nodes.length + folded.groups.length;
   setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
-  const drawing = await drawDotAsync(folded, {
+  const options: DrawOptions = {
     colours,
     problems: m.problems,
     phantoms,
@@ -341,11 +351,24 @@ async function render(): Promise<void> {
     expandable,
     collapsible: folding?.opened,
     frames: folding?.expanded,
-  }, () => count !== renderCount);
+  };
+  const stale = (): boolean => count !== renderCount;
+  let drawing = await drawDotAsync(folded, options, stale);
   if (drawing === null) return;
-  let svgText: string;
+  const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
+  let result: LayoutResult;
+  let kept: KeptView | null = null;
   try {
-    svgText = await layouts.layout(drawing.dot);
+    const plan = relayoutWanted ? null : await placeByHand(folded, drawing, viewKey, stale);
+    if (stale()) return;
+    if (plan !== null) {
+      drawing = await drawDotAsync(folded, { ...options, positions: plan.positions }, stale);
+      if (drawing === null) return;
+      result = await layouts.layout(drawing.dot, 'place');
+      kept = plan.kept;
+    } else {
+      result = await layouts.layout(drawing.dot, nodeCount <= POSITIONED_MAX ? 'positioned' : 'svg');
+    }
   } catch (error) {
     if (error instanceof Cancelled) return;
     if (count === renderCount) {
@@ -354,6 +377,10 @@ async function render(): Promise<void> {
     }
     return;
   }
+  if (count !== renderCount) return;
+  // a box that stays: where it is in content coordinates now, so the view can keep it in place
+  const anchorBefore = kept?.anchor ? contentCentre(kept.anchor) : null;
+  const svgText = result.svg;
   if (count !== renderCount) return;
   ui.canvas.innerHTML = svgText;
   const svg = ui.canvas.querySelector('svg');
@@ -409,10 +436,28 @@ async function render(): Promise<void> {
     if (title) title.textContent = `${key}: click the frame's label to fold it back into one box`;
   }
   shown = { folded, items: drawing.items, edges: drawing.edges, graph: visible };
+  placed = result.json === undefined
+    ? null
+    : {
+        geometry: parseGeometry(result.json, drawing.items, drawing.edgeKeys),
+        sizeKeys: drawing.sizeKeys,
+        viewKey,
+        rankdir: drawing.rankdir,
+        byHand: kept ? (placed?.byHand ?? 0) + kept.added : 0,
+      };
+  relayoutWanted = false;
+  document.body.dataset.layout = kept ? 'incremental' : 'full';
+  ui.relayout.classList.toggle('stale', (placed?.byHand ?? 0) > 0);
   zoom.readable = READABLE_PX / FONT_SIZE;
-  const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
-  if (viewKey !== lastViewKey) zoom.fit(box.width, box.height, anchorPoint());
+  if (kept) {
+    // the boxes that stayed stay where they were on screen (the SVG's origin moves when it grows)
+    zoom.setContent(box.width, box.height);
+    const anchorAfter = kept.anchor ? contentCentre(kept.anchor) : null;
+    if (anchorBefore && anchorAfter) zoom.shift((anchorBefore.x - anchorAfter.x) * zoom.transform.k, (anchorBefore.y - anchorAfter.y) * zoom.transform.k);
+    else zoom.apply();
+  } else if (viewKey !== lastViewKey || relayoutFit) zoom.fit(box.width, box.height, anchorPoint());
   else zoom.apply();
+  relayoutFit = false;
   if (centreAfterRender !== null) {
     // what the user just expanded, at a readable scale
     const point = contentCentre(centreAfterRender);
@@ -430,11 +475,69 @@ async function render(): Promise<void> {
     : '';
   const problems = [...m.problems.values()].reduce((sum, list) => sum + list.length, 0);
   const problemNote = problems > 0 ? ` · ⚠ ${problems} problem${problems === 1 ? '' : 's'}` : '';
+  const byHand = placed?.byHand ?? 0;
+  const placedNote = byHand > 0 ? ` · ${byHand} placed beside the layout (R: re-layout)` : '';
   setStatus(
-    `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}`,
+    `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}${placedNote}`,
   );
   drawn++;
   finishRender(count);
+}
+
+/** What an incremental layout kept: a box that did not move (the view is held on it) and how many boxes it added. */
+interface KeptView {
+  anchor: string | null;
+  added: number;
+}
+
+/**
+ * Positions for an incremental layout, or null when the full layout should run: the view is the
+ * same as the one on screen (same dataflow, focus, filter, fold, direction, no module frames) and
+ * the drawn boxes changed by a small delta (placement.ts says why the limit is what it is). Boxes
+ * whose label changed are measured again; if one then overlaps a neighbour the full layout runs.
+ */
+async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, stale: () => boolean): Promise<{ positions: Geometry; kept: KeptView } | null> {
+  const before = placed;
+  if (before === null || before.viewKey !== viewKey || before.rankdir !== drawing.rankdir || (folding?.expanded.size ?? 0) > 0) return null;
+  const now = new Set(drawing.sizeKeys.keys());
+  if (now.size > POSITIONED_MAX) return null;
+  const change = changeBetween(new Set(before.geometry.boxes.keys()), now);
+  if (!isSmall(change)) return null;
+  const relabelled = [...now].filter((id) => before.sizeKeys.has(id) && before.sizeKeys.get(id) !== drawing.sizeKeys.get(id));
+  const measure = [...change.added, ...relabelled];
+  const sizes = measure.length === 0 ? new Map<string, Box>() : parseGeometry((await layouts.layout(drawing.sizing(measure), 'sizes')).json ?? '{}', drawing.items, new Map()).boxes;
+  if (stale()) return null;
+  const boxes = new Map<string, Box>();
+  const resized = new Set<string>();
+  for (const [id, box] of before.geometry.boxes) {
+    if (!now.has(id)) continue;
+    const size = sizes.get(id);
+    if (size && (Math.abs(size.w - box.w) > 0.5 || Math.abs(size.h - box.h) > 0.5)) resized.add(id);
+    boxes.set(id, size ? { ...box, w: size.w, h: size.h } : box);
+  }
+  if (firstOverlap(boxes, resized) !== null) return null;
+  const around = new Map(change.added.map((id) => [id, { upstream: [] as string[], downstream: [] as string[] }]));
+  for (const edge of folded.edges) {
+    around.get(edge.target)?.upstream.push(edge.source);
+    around.get(edge.source)?.downstream.push(edge.target);
+  }
+  const added: NewBox[] = change.added.map((id) => ({ id, w: sizes.get(id)?.w ?? 54, h: sizes.get(id)?.h ?? 23, ...around.get(id)! }));
+  for (const [id, box] of placeBoxes(boxes, added, drawing.rankdir)) boxes.set(id, box);
+  const edges = new Map<string, string>();
+  for (const [key, route] of before.geometry.edges) {
+    const [source, target] = key.split('\u0000') as [string, string];
+    if (boxes.has(source) && boxes.has(target) && !resized.has(source) && !resized.has(target)) edges.set(key, route);
+  }
+  // the edges of a two-node cycle would be routed on top of each other: bow them apart
+  const drawnEdges = new Set(folded.edges.map((e) => edgeKey(e.source, e.target)));
+  for (const edge of folded.edges) {
+    const key = edgeKey(edge.source, edge.target);
+    const reverse = edgeKey(edge.target, edge.source);
+    if (edge.source === edge.target || !drawnEdges.has(reverse) || (before.geometry.edges.has(key) && edges.has(key) && edges.has(reverse))) continue;
+    edges.set(key, bowedRoute(boxes.get(edge.source)!, boxes.get(edge.target)!, 14));
+  }
+  const anchor = [...boxes.keys()].find((id) => before.geometry.boxes.has(id) && !resized.has(id) && !relabelled.includes(id)) ?? null;
+  return { positions: { boxes, edges }, kept: { anchor, added: change.added.length } };
 }
 
 /** Where the first view centres when the whole graph cannot be readable: the cursor, the selection, the file's nodes. */
@@ -553,6 +656,15 @@ function elementOf(id: string): SVGGElement | null {
     }
   }
   return null;
+}
+
+/** The node's box is wholly inside the viewport. */
+function onScreen(id: string): boolean {
+  const element = elementOf(id);
+  if (element === null) return false;
+  const box = element.getBoundingClientRect();
+  const view = ui.viewport.getBoundingClientRect();
+  return box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
 }
 
 function centreOn(id: string): void {
@@ -795,10 +907,18 @@ function onKey(event: KeyboardEvent): void {
   else if ((event.key === '-' || event.key === '_') && current !== null) void collapseNode(current);
   else if (event.key === 'Escape') void select(null);
   else if (event.key === 'f') fitView(false);
+  else if (event.key === 'r') void relayout();
   else if (event.key === '/') {
     event.preventDefault();
     ui.search.focus();
   }
+}
+
+/** Lay the graph out afresh (boxes placed by hand since the last full layout find their ranks). */
+async function relayout(): Promise<void> {
+  relayoutWanted = true;
+  relayoutFit = true;
+  await render();
 }
 
 function fitView(all: boolean): void {
@@ -845,6 +965,7 @@ function wireControls(): void {
     folding = folding ? null : { expanded: new Set(), revealed: new Set(cursorNode ? [cursorNode] : []), opened: new Set() };
     void render();
   });
+  ui.relayout.addEventListener('click', () => void relayout());
   $('zoom-in').addEventListener('click', () => zoom.zoomBy(1.25));
   $('zoom-out').addEventListener('click', () => zoom.zoomBy(0.8));
   $('zoom-fit').addEventListener('click', (event) => fitView(event.shiftKey || event.altKey));
@@ -946,8 +1067,9 @@ window.addEventListener('message', (event: MessageEvent) => {
       if (choices.focus || hidden) void render().then(() => message.node && centreOn(message.node));
       else {
         markNodes();
-        // until the user zooms or pans, a graph too large to read whole follows the cursor
-        if (!zoom.userMoved) fitView(false);
+        // until the user zooms or pans, a graph too large to read whole follows the cursor (only
+        // when its node is off screen: a view that moves on every keystroke is hard to read)
+        if (!zoom.userMoved && (message.node === null || !onScreen(message.node))) fitView(false);
       }
       return;
     }

@@ -105,6 +105,17 @@ export class ZoomPan {
     this.apply();
   }
 
+  /** The content's size changed without a new fit (an incremental layout). */
+  setContent(width: number, height: number): void {
+    this.content = { width, height };
+  }
+
+  /** Move the view by (dx, dy) screen px: what keeps boxes still when the content's origin moved. */
+  shift(dx: number, dy: number): void {
+    this.transform = { ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy };
+    this.apply();
+  }
+
   /** Move so the content point (cx, cy) is in the middle of the viewport. */
   centerOn(cx: number, cy: number): void {
     this.moved = true;
