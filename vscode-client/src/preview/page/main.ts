@@ -300,6 +300,8 @@ async function render(): Promise<void> {
     finishRender(count);
     return;
   }
+  // where the viewport is before the toolbar and legend change (an incremental redraw holds the boxes still on screen)
+  const viewportBefore = ui.viewport.getBoundingClientRect();
   ui.title.textContent = m.title;
   const flows = m.raw.dataflows ?? [];
   ui.dataflow.hidden = flows.length < 2;
@@ -379,7 +381,11 @@ async function render(): Promise<void> {
   }
   if (count !== renderCount) return;
   // a box that stays: where it is in content coordinates now, so the view can keep it in place
-  const anchorBefore = kept?.anchor ? contentCentre(kept.anchor) : null;
+  const anchorElement = kept?.anchor ? elementOf(kept.anchor) : null;
+  const viewportNow = ui.viewport.getBoundingClientRect();
+  const anchorBefore = anchorElement
+    ? { left: anchorElement.getBoundingClientRect().left - viewportNow.left + viewportBefore.left, top: anchorElement.getBoundingClientRect().top - viewportNow.top + viewportBefore.top }
+    : null;
   const svgText = result.svg;
   if (count !== renderCount) return;
   ui.canvas.innerHTML = svgText;
@@ -452,9 +458,7 @@ async function render(): Promise<void> {
   if (kept) {
     // the boxes that stayed stay where they were on screen (the SVG's origin moves when it grows)
     zoom.setContent(box.width, box.height);
-    const anchorAfter = kept.anchor ? contentCentre(kept.anchor) : null;
-    if (anchorBefore && anchorAfter) zoom.shift((anchorBefore.x - anchorAfter.x) * zoom.transform.k, (anchorBefore.y - anchorAfter.y) * zoom.transform.k);
-    else zoom.apply();
+    zoom.apply();
   } else if (viewKey !== lastViewKey || relayoutFit) zoom.fit(box.width, box.height, anchorPoint());
   else zoom.apply();
   relayoutFit = false;
@@ -480,6 +484,12 @@ async function render(): Promise<void> {
   setStatus(
     `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}${placedNote}`,
   );
+  if (kept?.anchor && anchorBefore) {
+    // the boxes that stayed stay where they were on screen: the SVG's origin moves when it grows,
+    // and the viewport when the legend above it wraps differently; the anchor box is put back
+    const after = elementOf(kept.anchor)?.getBoundingClientRect();
+    if (after) zoom.shift(anchorBefore.left - after.left, anchorBefore.top - after.top);
+  }
   drawn++;
   finishRender(count);
 }

@@ -37,8 +37,14 @@ export class ZoomPan {
     viewport.addEventListener('pointermove', (event) => this.onPointerMove(event));
     viewport.addEventListener('pointerup', () => this.onPointerUp());
     viewport.addEventListener('pointercancel', () => this.onPointerUp());
+    let size = { width: 0, height: 0 };
     new ResizeObserver(() => {
-      if (!this.moved && this.content) this.fit(this.content.width, this.content.height);
+      const now = { width: viewport.clientWidth, height: viewport.clientHeight };
+      // a toolbar or legend line coming or going is not a resize of the panel: refitting then
+      // would move every box (the page holds them in place across a redraw instead)
+      const line = now.width === size.width && Math.abs(now.height - size.height) < 60;
+      size = now;
+      if (!line && !this.moved && this.content) this.fit(this.content.width, this.content.height);
     }).observe(viewport);
     viewport.addEventListener('keydown', (event) => {
       if (event.target !== viewport) return;
