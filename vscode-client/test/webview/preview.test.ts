@@ -78,6 +78,23 @@ function wideGraph(): GraphResult {
   return { ...graph, dataflow: 'driver:/example/wide.py', dataflows: undefined, version: graph.version + 1, nodes, edges, problems: [] };
 }
 
+/** wideGraph with two functions of module m2 reported broken (an unknown dependency, a cycle) */
+function wideGraphWithProblems(dataflow: string): GraphResult {
+  const wide = wideGraph();
+  const uri = 'file:///example/m2.py';
+  const at = (line: number) => ({ uri, range: { start: { line, character: 4 }, end: { line, character: 9 } } });
+  const broken: Record<string, number> = { m2_f10: 10, m2_f50: 50 };
+  return {
+    ...wide,
+    dataflow,
+    nodes: wide.nodes.map((n) => (n.id in broken ? { ...n, location: at(broken[n.id]!) } : n)),
+    problems: [
+      { code: 'LD002', severity: 'error', message: "'m2_f10' depends on 'm2_f9x', which no function produces", location: at(10) },
+      { code: 'LD001', severity: 'error', message: "cycle m2_f50 -> m2_f50: 'm2_f50' depends on itself", location: at(50) },
+    ],
+  };
+}
+
 describe('lineage preview page in Chromium', () => {
   let browser: Browser;
   let page: Page;
@@ -378,6 +395,43 @@ describe('lineage preview page in Chromium', () => {
     await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
     await send({ type: 'cursor', node: 'age_mean' });
     assert.deepEqual(await renderedNodes(), drawnIds);
+  });
+
+  it("a folded module's ⚠ draws its nodes with problems and selects the first, by click or keyboard", async () => {
+    const hit = 'g.node[data-group="m2"] rect.mark-hit[data-mark="problem"]';
+    await redraw(() => send({ type: 'graph', graph: wideGraphWithProblems('driver:/example/broken1.py'), document: null, title: 'broken1.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    const groupText = await page.$$eval('g.node[data-group="m2"] text', (els) => els.map((e) => e.textContent).join(' | '));
+    assert.match(groupText, /⚠ 2 with problems/);
+    assert.equal(await page.getAttribute(hit, 'role'), 'button');
+    assert.equal(await page.getAttribute(hit, 'tabindex'), '0');
+    assert.match((await page.getAttribute(hit, 'aria-label')) ?? '', /m2: draw its nodes with problems/);
+    // the other modules have no mark to click
+    assert.equal((await page.$$('g.node[data-group="m1"] rect.mark-hit')).length, 0);
+    await screenshot('preview-overview-problems.png');
+    await redraw(() => page.click(hit));
+    assert.deepEqual(await renderedNodes(), ['m2_f10', 'm2_f50']);
+    await until('the first problem node selected', async () => /selected/.test(await classesOf('m2_f10')));
+    assert.match((await page.textContent('#details')) ?? '', /LD002.*m2_f9x.*go to problem/s);
+    assert.match(await classesOf('m2_f10'), /problem-error/);
+    await screenshot('preview-overview-problems-shown.png');
+    await page.keyboard.press('Escape');
+
+    // the keyboard: Tab reaches the mark, Enter acts
+    await redraw(() => send({ type: 'graph', graph: wideGraphWithProblems('driver:/example/broken2.py'), document: null, title: 'broken2.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    await page.focus('#viewport');
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.matches('g.node[data-group="m2"] rect.mark-hit') ?? false);
+    }
+    assert.ok(reached, 'Tab reaches the module\'s ⚠');
+    await redraw(() => page.keyboard.press('Enter'));
+    assert.deepEqual(await renderedNodes(), ['m2_f10', 'm2_f50']);
+    await until('the first problem node selected', async () => /selected/.test(await classesOf('m2_f10')));
+    await page.keyboard.press('Escape');
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
   });
 
   it('draws problems: red cycle edges, a dashed phantom with its did-you-mean; clicking goes to the diagnostic', async () => {

@@ -238,7 +238,8 @@ function clickableMarks(elements: SVGGElement[]): void {
   const boxes: [SVGGElement, DOMRect, { mark: string; title: string }][] = [];
   for (const [element, span, mark] of spans) {
     try {
-      const extent = span.getExtentOfChar(0);
+      // on a folded module the whole "⚠ N with problems" line is the target
+      const extent = element.dataset.group !== undefined ? (span.parentNode as SVGTextElement).getBBox() : span.getExtentOfChar(0);
       if (extent.width > 0) boxes.push([element, extent, mark]);
     } catch {
       // not laid out (a hidden panel): the glyph itself stays clickable
@@ -403,6 +404,7 @@ async function render(): Promise<void> {
       element.dataset.group = id.slice(GROUP_PREFIX.length);
       element.setAttribute('aria-label', `${id.slice(GROUP_PREFIX.length)} (folded group)`);
       if (title) title.textContent = `${id.slice(GROUP_PREFIX.length)}: click to draw its nodes`;
+      marked.push(element);
       continue;
     }
     element.dataset.node = id;
@@ -412,6 +414,15 @@ async function render(): Promise<void> {
     if (title) title.textContent = phantom ? `${phantom.problem.code}: ${phantom.problem.message}` : nodeTitle(m.byId.get(id)!);
   }
   clickableMarks(marked);
+  // a folded module's "⚠ N with problems" draws those nodes; it is a button for the keyboard too
+  for (const hit of svg.querySelectorAll<SVGRectElement>('g.node[data-group] rect.mark-hit[data-mark="problem"]')) {
+    const key = (hit.parentNode as SVGGElement).dataset.group!;
+    const label = `${key}: draw its nodes with problems and select the first`;
+    hit.setAttribute('tabindex', '0');
+    hit.setAttribute('role', 'button');
+    hit.setAttribute('aria-label', label);
+    hit.querySelector('title')!.textContent = `click: ${label.slice(key.length + 2)}`;
+  }
   for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
     const i = drawing.edges.get(element.id);
     if (i === undefined) continue;
@@ -871,6 +882,23 @@ async function expandGroup(key: string): Promise<void> {
   await render();
 }
 
+/**
+ * A folded module's ⚠: its nodes with problems are drawn (the module stays folded around them,
+ * as ⊕ draws a node's neighbours), the first is selected (the details panel lists its problems
+ * with "go to problem") and brought into view.
+ */
+async function showGroupProblems(key: string): Promise<void> {
+  if (!folding || !model) return;
+  const ids = model.graph.nodes.filter((n) => groupOf(n) === key && model!.problems.has(n.id)).map((n) => n.id);
+  if (ids.length === 0) return;
+  for (const id of ids) folding.revealed.add(id);
+  selected = ids[0]!;
+  centreAfterRender = ids[0]!;
+  await render();
+  markNodes();
+  ui.viewport.focus();
+}
+
 // --- keyboard -------------------------------------------------------------------------------------
 
 /** The drawn node nearest to `from` in a direction (arrows move the selection). */
@@ -984,6 +1012,13 @@ function wireControls(): void {
     if (svg) vscode.postMessage({ type: 'exportSvg', svg: standaloneSvg(svg) });
   });
   ui.viewport.addEventListener('keydown', onKey);
+  ui.canvas.addEventListener('keydown', (event) => {
+    const hit = (event.target as Element).closest<SVGElement>('rect.mark-hit[data-mark="problem"]');
+    const group = hit?.closest<SVGGElement>('g.node')?.dataset.group;
+    if (group === undefined || (event.key !== 'Enter' && event.key !== ' ')) return;
+    event.preventDefault();
+    void showGroupProblems(group);
+  });
   ui.canvas.addEventListener('click', (event) => {
     if (zoom.suppressClick || model === null) return;
     const target = event.target as Element;
@@ -1005,7 +1040,8 @@ function wireControls(): void {
     }
     if (!element) return;
     if (element.dataset.group !== undefined) {
-      void expandGroup(element.dataset.group);
+      if (target.closest<SVGElement>('[data-mark]')?.dataset.mark === 'problem') void showGroupProblems(element.dataset.group);
+      else void expandGroup(element.dataset.group);
       return;
     }
     const id = element.dataset.node;
