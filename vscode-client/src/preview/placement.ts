@@ -142,6 +142,24 @@ function placeOne(all: ReadonlyMap<string, Box>, node: NewBox, direction: 'LR' |
     : { x: edges.right + MARGIN * 2 + node.w / 2, y: -f, w: node.w, h: node.h };
 }
 
+/**
+ * A box whose label grew (a ⚠ added, an input turned into a dashed "did you mean" box) and now
+ * overlaps a neighbour: the nearest free place across its rank, scanning from where it is.
+ */
+export function settle(boxes: ReadonlyMap<string, Box>, id: string, direction: 'LR' | 'TB'): Box {
+  const box = boxes.get(id)!;
+  const others = [...boxes].filter(([other]) => other !== id).map(([, b]) => b);
+  const lr = direction === 'LR';
+  const step = (lr ? box.h : box.w) / 2 + MARGIN;
+  for (let i = 0; i < 400; i++) {
+    for (const side of i === 0 ? [0] : [-1, 1]) {
+      const candidate = lr ? { ...box, y: box.y + side * i * step } : { ...box, x: box.x + side * i * step };
+      if (!others.some((b) => overlap(candidate, b, MARGIN))) return candidate;
+    }
+  }
+  return box;
+}
+
 /** A box among `ids` that overlaps another box of the map (the check before keeping resized boxes where they were). */
 export function firstOverlap(boxes: ReadonlyMap<string, Box>, ids: Iterable<string>): [string, string] | null {
   for (const id of ids) {

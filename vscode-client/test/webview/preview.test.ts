@@ -352,6 +352,8 @@ describe('lineage preview page in Chromium', () => {
     const removed = await boxes();
     assert.deepEqual(Object.keys(removed).sort(), [...old].sort());
     assertUnmoved(original, removed, old);
+    assert.doesNotMatch((await page.textContent('#status')) ?? '', /placed beside/, 'no box placed by hand is left');
+    assert.doesNotMatch((await page.getAttribute('#relayout', 'class')) ?? '', /stale/);
 
     // Re-layout (the R key) lays out afresh: the same picture as a full layout of this graph
     await page.focus('#viewport');

@@ -27,7 +27,7 @@ import {
 import { type Direction, type GraphNode, type GraphProblem, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
 import { PALETTE_SIZE, colourGroups, neighbourhood, sameUri, searchNodes, subgraph, tagKeys } from '../view';
 import { standaloneSvg } from './export';
-import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes } from '../placement';
+import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes, settle } from '../placement';
 import { Cancelled, type LayoutResult, Layouts } from './layout';
 import { ZoomPan } from './zoom';
 
@@ -127,7 +127,7 @@ let drawn = 0;
 /** Up to this many boxes, layouts keep their geometry so the next small change can be placed by hand. */
 const POSITIONED_MAX = 3000;
 /** What is on screen, for the next incremental layout (null: the last layout kept no geometry). */
-let placed: { geometry: Geometry; sizeKeys: Map<string, string>; viewKey: string; rankdir: string; byHand: number } | null = null;
+let placed: { geometry: Geometry; sizeKeys: Map<string, string>; viewKey: string; rankdir: string; byHand: Set<string> } | null = null;
 /** the next render lays the graph out afresh and fits it (the Re-layout button) */
 let relayoutWanted = false;
 let relayoutFit = false;
@@ -460,11 +460,13 @@ async function render(): Promise<void> {
         sizeKeys: drawing.sizeKeys,
         viewKey,
         rankdir: drawing.rankdir,
-        byHand: kept ? (placed?.byHand ?? 0) + kept.added : 0,
+        // the boxes on screen that were placed by hand since the last full layout
+        byHand: kept ? new Set([...(placed?.byHand ?? []), ...kept.added].filter((id) => drawing.sizeKeys.has(id))) : new Set<string>(),
       };
   relayoutWanted = false;
   document.body.dataset.layout = kept ? 'incremental' : 'full';
-  ui.relayout.classList.toggle('stale', (placed?.byHand ?? 0) > 0);
+  document.body.dataset.fullLayouts = String(Number(document.body.dataset.fullLayouts ?? 0) + (kept ? 0 : 1));
+  ui.relayout.classList.toggle('stale', (placed?.byHand.size ?? 0) > 0);
   zoom.readable = READABLE_PX / FONT_SIZE;
   if (kept) {
     // the boxes that stayed stay where they were on screen (the SVG's origin moves when it grows)
@@ -490,7 +492,7 @@ async function render(): Promise<void> {
     : '';
   const problems = [...m.problems.values()].reduce((sum, list) => sum + list.length, 0);
   const problemNote = problems > 0 ? ` · ⚠ ${problems} problem${problems === 1 ? '' : 's'}` : '';
-  const byHand = placed?.byHand ?? 0;
+  const byHand = placed?.byHand.size ?? 0;
   const placedNote = byHand > 0 ? ` · ${byHand} placed beside the layout (R: re-layout)` : '';
   setStatus(
     `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}${placedNote}`,
@@ -505,10 +507,10 @@ async function render(): Promise<void> {
   finishRender(count);
 }
 
-/** What an incremental layout kept: a box that did not move (the view is held on it) and how many boxes it added. */
+/** What an incremental layout kept: a box that did not move (the view is held on it) and the boxes it added. */
 interface KeptView {
   anchor: string | null;
-  added: number;
+  added: string[];
 }
 
 /**
@@ -536,7 +538,14 @@ async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, st
     if (size && (Math.abs(size.w - box.w) > 0.5 || Math.abs(size.h - box.h) > 0.5)) resized.add(id);
     boxes.set(id, size ? { ...box, w: size.w, h: size.h } : box);
   }
-  if (firstOverlap(boxes, resized) !== null) return null;
+  // a box that grew into a neighbour moves to the nearest free place (it counts as a change)
+  let moved = 0;
+  for (const id of resized) {
+    if (firstOverlap(boxes, [id]) === null) continue;
+    boxes.set(id, settle(boxes, id, drawing.rankdir));
+    moved++;
+  }
+  if (moved > 0 && !isSmall({ ...change, added: [...change.added, ...Array<string>(moved).fill('')] })) return null;
   const around = new Map(change.added.map((id) => [id, { upstream: [] as string[], downstream: [] as string[] }]));
   for (const edge of folded.edges) {
     around.get(edge.target)?.upstream.push(edge.source);
@@ -558,7 +567,7 @@ async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, st
     edges.set(key, bowedRoute(boxes.get(edge.source)!, boxes.get(edge.target)!, 14));
   }
   const anchor = [...boxes.keys()].find((id) => before.geometry.boxes.has(id) && !resized.has(id) && !relabelled.includes(id)) ?? null;
-  return { positions: { boxes, edges }, kept: { anchor, added: change.added.length } };
+  return { positions: { boxes, edges }, kept: { anchor, added: change.added } };
 }
 
 /** Where the first view centres when the whole graph cannot be readable: the cursor, the selection, the file's nodes. */
