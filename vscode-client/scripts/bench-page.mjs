@@ -2,7 +2,7 @@
 // the worker lays out. Prints figures, asserts nothing (the tests in test/webview/ check behaviour).
 //   node esbuild.mjs --production && node esbuild.mjs --tests
 //   node scripts/bench-page.mjs [--python ../.venv/bin/python] [--runs 3]
-// For each workspace (example, 10 × 200 and 20 × 765 generated modules, bench/gen_dataflow.py):
+// For each workspace (example, 2 × 100, 10 × 200 and 20 × 765 generated modules, bench/gen_dataflow.py):
 // - first view: page load → first graph drawn (ms), and the smallest label height there (px);
 // - expand: click a module group → drawn (ms), worker layout time;
 // - stall: while "Expand all" lays out every node in the worker, the longest gap between 10 ms
@@ -58,7 +58,7 @@ const until = async (p, check, value, ms = 600_000) => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const pages = [page('example', join(repo, 'examples')), generated(10, 200), generated(20, 765)];
+const pages = [page('example', join(repo, 'examples')), generated(2, 100), generated(10, 200), generated(20, 765)];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

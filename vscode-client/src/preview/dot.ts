@@ -38,7 +38,7 @@ export interface DrawOptions {
   frames?: ReadonlySet<string>;
   /**
    * Where boxes and edges already are (incremental layout, rendered with Graphviz `nop2`): every
-   * drawn box must have a place; edges without a route are routed around the boxes.
+   * drawn box must have a place, and every edge a route (one without is drawn straight).
    */
   positions?: Geometry;
 }
@@ -131,7 +131,7 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
   const placed = options.positions;
   const header = [
     'digraph livedag {',
-    `  graph [rankdir=${rankdir}, bgcolor="transparent", nodesep=0.25, ranksep=0.5, fontname="Helvetica"${placed ? ', splines=true' : ''}];`,
+    `  graph [rankdir=${rankdir}, bgcolor="transparent", nodesep=0.25, ranksep=0.5, fontname="Helvetica"];`,
     `  node [fontname="Helvetica", fontsize=${FONT_SIZE}, height=0.32, margin="0.12,0.05", style="rounded,filled"];`,
     `  edge [arrowsize=0.6, fontname="Helvetica", fontsize=${FONT_SIZE - 1}];`,
   ];

@@ -6,8 +6,8 @@
  * - `svg`: the full `dot` layout, SVG only (large graphs);
  * - `positioned`: the full `dot` layout, rendered from its positions (`nop2`) as SVG plus the
  *   geometry (`json`) that a later incremental layout starts from;
- * - `place`: DOT whose boxes carry positions (and edges their routes): only the edges without a
- *   route are routed; SVG plus geometry;
+ * - `place`: DOT whose boxes carry positions and edges their routes (an incremental layout):
+ *   drawn as given; SVG plus geometry;
  * - `sizes`: unconnected boxes laid out to learn their sizes (`json` only).
  */
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
@@ -26,6 +26,8 @@ self.onmessage = async (event: MessageEvent<{ id: number; dot: string; mode: Lay
     if (mode === 'svg') svg = graphviz.layout(dot, 'svg', 'dot');
     else if (mode === 'sizes') json = graphviz.layout(dot, 'json', 'dot');
     else {
+      // laid out once, into DOT with every position and route; both outputs are drawn from it
+      // without laying anything out again (`place` DOT comes with them)
       const positioned = mode === 'positioned' ? graphviz.layout(dot, 'dot', 'dot') : dot;
       svg = graphviz.layout(positioned, 'svg', 'nop2');
       json = graphviz.layout(positioned, 'json', 'nop2');

@@ -27,7 +27,7 @@ import {
 import { type Direction, type GraphNode, type GraphProblem, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
 import { PALETTE_SIZE, colourGroups, neighbourhood, sameUri, searchNodes, subgraph, tagKeys } from '../view';
 import { standaloneSvg } from './export';
-import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes, settle } from '../placement';
+import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes, settle, simpleRoute } from '../placement';
 import { Cancelled, type LayoutResult, Layouts } from './layout';
 import { ZoomPan } from './zoom';
 
@@ -381,15 +381,14 @@ async function render(): Promise<void> {
     return;
   }
   if (count !== renderCount) return;
-  // a box that stays: where it is in content coordinates now, so the view can keep it in place
+  // a box that stays: where it was on screen when this render started, so the view can keep it there
   const anchorElement = kept?.anchor ? elementOf(kept.anchor) : null;
   const viewportNow = ui.viewport.getBoundingClientRect();
-  const anchorBefore = anchorElement
-    ? { left: anchorElement.getBoundingClientRect().left - viewportNow.left + viewportBefore.left, top: anchorElement.getBoundingClientRect().top - viewportNow.top + viewportBefore.top }
+  const anchorRect = anchorElement?.getBoundingClientRect();
+  const anchorBefore = anchorRect
+    ? { left: anchorRect.left - viewportNow.left + viewportBefore.left, top: anchorRect.top - viewportNow.top + viewportBefore.top }
     : null;
-  const svgText = result.svg;
-  if (count !== renderCount) return;
-  ui.canvas.innerHTML = svgText;
+  ui.canvas.innerHTML = result.svg;
   const svg = ui.canvas.querySelector('svg');
   if (svg === null) return;
   const box = svg.viewBox.baseVal;
@@ -517,7 +516,8 @@ interface KeptView {
  * Positions for an incremental layout, or null when the full layout should run: the view is the
  * same as the one on screen (same dataflow, focus, filter, fold, direction, no module frames) and
  * the drawn boxes changed by a small delta (placement.ts says why the limit is what it is). Boxes
- * whose label changed are measured again; if one then overlaps a neighbour the full layout runs.
+ * whose label changed are measured again; one that grew into a neighbour moves to the nearest free
+ * place, and counts as a change.
  */
 async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, stale: () => boolean): Promise<{ positions: Geometry; kept: KeptView } | null> {
   const before = placed;
@@ -539,13 +539,13 @@ async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, st
     boxes.set(id, size ? { ...box, w: size.w, h: size.h } : box);
   }
   // a box that grew into a neighbour moves to the nearest free place (it counts as a change)
-  let moved = 0;
+  const settled: string[] = [];
   for (const id of resized) {
     if (firstOverlap(boxes, [id]) === null) continue;
     boxes.set(id, settle(boxes, id, drawing.rankdir));
-    moved++;
+    settled.push(id);
   }
-  if (moved > 0 && !isSmall({ ...change, added: [...change.added, ...Array<string>(moved).fill('')] })) return null;
+  if (!isSmall({ ...change, added: [...change.added, ...settled] })) return null;
   const around = new Map(change.added.map((id) => [id, { upstream: [] as string[], downstream: [] as string[] }]));
   for (const edge of folded.edges) {
     around.get(edge.target)?.upstream.push(edge.source);
@@ -558,13 +558,18 @@ async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, st
     const [source, target] = key.split('\u0000') as [string, string];
     if (boxes.has(source) && boxes.has(target) && !resized.has(source) && !resized.has(target)) edges.set(key, route);
   }
-  // the edges of a two-node cycle would be routed on top of each other: bow them apart
+  // the new edges (and those of a resized box) get a simple route of their own: Graphviz then
+  // routes nothing; the two edges of a two-node cycle are bowed apart
   const drawnEdges = new Set(folded.edges.map((e) => edgeKey(e.source, e.target)));
   for (const edge of folded.edges) {
     const key = edgeKey(edge.source, edge.target);
+    if (edges.has(key) || edge.source === edge.target) continue;
+    const [a, b] = [boxes.get(edge.source)!, boxes.get(edge.target)!];
     const reverse = edgeKey(edge.target, edge.source);
-    if (edge.source === edge.target || !drawnEdges.has(reverse) || (before.geometry.edges.has(key) && edges.has(key) && edges.has(reverse))) continue;
-    edges.set(key, bowedRoute(boxes.get(edge.source)!, boxes.get(edge.target)!, 14));
+    if (drawnEdges.has(reverse)) {
+      edges.set(key, bowedRoute(a, b, 14));
+      edges.set(reverse, bowedRoute(b, a, 14));
+    } else edges.set(key, simpleRoute(a, b, drawing.rankdir));
   }
   const anchor = [...boxes.keys()].find((id) => before.geometry.boxes.has(id) && !resized.has(id) && !relabelled.includes(id)) ?? null;
   return { positions: { boxes, edges }, kept: { anchor, added: change.added } };
@@ -1122,9 +1127,9 @@ window.addEventListener('message', (event: MessageEvent) => {
       if (choices.focus || hidden) void render().then(() => message.node && centreOn(message.node));
       else {
         markNodes();
-        // until the user zooms or pans, a graph too large to read whole follows the cursor (only
-        // when its node is off screen: a view that moves on every keystroke is hard to read)
-        if (!zoom.userMoved && (message.node === null || !onScreen(message.node))) fitView(false);
+        // until the user zooms or pans, a graph too large to read whole follows the cursor, only
+        // to bring its node on screen: a view that moves on every keystroke cannot be read
+        if (!zoom.userMoved && message.node !== null && !onScreen(message.node)) fitView(false);
       }
       return;
     }
