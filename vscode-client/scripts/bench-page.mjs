@@ -2,11 +2,13 @@
 // the worker lays out. Prints figures, asserts nothing (the tests in test/webview/ check behaviour).
 //   node esbuild.mjs --production && node esbuild.mjs --tests
 //   node scripts/bench-page.mjs [--python ../.venv/bin/python] [--runs 3]
-// For each workspace (example, 10 × 200 and 20 × 765 generated modules, bench/gen_dataflow.py):
+// For each workspace (example, 2 × 100, 10 × 200 and 20 × 765 generated modules, bench/gen_dataflow.py):
 // - first view: page load → first graph drawn (ms), and the smallest label height there (px);
 // - expand: click a module group → drawn (ms), worker layout time;
 // - stall: while "Expand all" lays out every node in the worker, the longest gap between 10 ms
-//   timer ticks on the page's thread (ms) and the time a click on "+" takes to change the zoom.
+//   timer ticks on the page's thread (ms) and the time a click on "+" takes to change the zoom;
+// - a graph drawn node by node (the example): a function added (one node reading two) → redrawn
+//   (ms, placed by hand: incremental), then "Re-layout" of the same graph (ms, the full layout).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +58,7 @@ const until = async (p, check, value, ms = 600_000) => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const pages = [page('example', join(repo, 'examples')), generated(10, 200), generated(20, 765)];
+const pages = [page('example', join(repo, 'examples')), generated(2, 100), generated(10, 200), generated(20, 765)];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -68,6 +70,8 @@ try {
     const expand = [];
     const stalls = [];
     const clicks = [];
+    const incremental = [];
+    const relayout = [];
     for (let run = 0; run < runs; run++) {
       const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
       const started = Date.now();
@@ -76,6 +80,28 @@ try {
       first.push(Date.now() - started);
       labels.push(await p.$$eval('g.node text', (els) => Math.min(...els.map((e) => e.getBoundingClientRect().height))));
       const group = await p.$eval('g.node[data-group]', (e) => e.dataset.group).catch(() => null);
+      if (group === null) {
+        const redrawn = (action) =>
+          p.evaluate(async (what) => {
+            const before = Number(document.body.dataset.drawn);
+            const t = performance.now();
+            if (what === 'relayout') document.getElementById('relayout').click();
+            else {
+              // graphDocument: the graph the page was written with (livedag graph --format html)
+              const g = graphDocument; // eslint-disable-line no-undef
+              const [a, b] = g.nodes.filter((n) => n.kind === 'function').slice(0, 2);
+              const node = { ...a, id: 'bench_new', name: 'bench_new', function: 'bench_new' };
+              const edges = [a, b].map((n) => ({ source: n.id, target: 'bench_new', optional: false }));
+              window.postMessage({ type: 'graph', graph: { ...g, nodes: [...g.nodes, node], edges: [...g.edges, ...edges] }, document: null, title: g.title }, '*');
+            }
+            while (Number(document.body.dataset.drawn) === before) await new Promise((r) => setTimeout(r, 1));
+            return { ms: performance.now() - t, layout: document.body.dataset.layout };
+          }, action);
+        const added = await redrawn('add');
+        if (added.layout !== 'incremental') throw new Error(`adding one function gave a ${added.layout} layout`);
+        incremental.push(added.ms);
+        relayout.push((await redrawn('relayout')).ms);
+      }
       if (group !== null) {
         const before = await p.evaluate(() => Number(document.body.dataset.drawn));
         const t = Date.now();
@@ -113,7 +139,8 @@ try {
     const f = (xs, digits = 0) => (xs.length ? median(xs).toFixed(digits) : '-');
     console.log(
       `${name.padEnd(8)} ${String(nodes).padStart(6)} nodes | first view ${f(first)} ms, smallest label ${f(labels, 1)} px | ` +
-        `expand a module ${f(expand)} ms | during full layout: longest stall ${f(stalls)} ms, click answered in ${f(clicks, 1)} ms (median of ${runs})`,
+        `expand a module ${f(expand)} ms | during full layout: longest stall ${f(stalls)} ms, click answered in ${f(clicks, 1)} ms | ` +
+        `one function added ${f(incremental)} ms (placed), re-layout ${f(relayout)} ms (median of ${runs})`,
     );
   }
 } finally {

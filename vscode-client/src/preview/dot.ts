@@ -6,6 +6,7 @@
  * them onto the theme. Pure: unit-tested in Node.
  */
 import { type Folded, groupOf } from './model';
+import type { Geometry } from './placement';
 import type { GraphProblem } from './protocol';
 import { type ColourGroups, PALETTE_SIZE } from './view';
 
@@ -35,6 +36,11 @@ export interface DrawOptions {
   collapsible?: ReadonlySet<string>;
   /** expanded groups drawn as a labelled frame around their nodes (clicking the frame folds it) */
   frames?: ReadonlySet<string>;
+  /**
+   * Where boxes and edges already are (incremental layout, rendered with Graphviz `nop2`): every
+   * drawn box must have a place, and every edge a route (one without is drawn straight).
+   */
+  positions?: Geometry;
 }
 
 export interface DrawnItem {
@@ -51,6 +57,22 @@ export interface Drawing {
   edges: Map<string, number>;
   /** SVG element id of a frame → its group key */
   frames: Map<string, string>;
+  /** SVG element id of an edge → `source\0target` of the items it joins */
+  edgeKeys: Map<string, string>;
+  /** item → what its box's size depends on (label, shape, style): a box whose key changed is measured again */
+  sizeKeys: Map<string, string>;
+  /** DOT for just these items' boxes, unconnected: what Graphviz measures their sizes with */
+  sizing(ids: Iterable<string>): string;
+  rankdir: 'LR' | 'TB';
+}
+
+/** An edge's key in Drawing.edgeKeys and Geometry.edges. */
+export function edgeKey(source: string, target: string): string {
+  return `${source}\u0000${target}`;
+}
+
+function point(n: number): string {
+  return String(Math.round(n * 100) / 100);
 }
 
 const SPECIAL = /[\\"\n]/;
@@ -101,13 +123,24 @@ export async function drawDotAsync(folded: Folded, options: DrawOptions, stale: 
 function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawing> {
   const items = new Map<string, string>();
   const edges = new Map<string, number>();
-  const lines = [
+  const edgeKeys = new Map<string, string>();
+  const sizeKeys = new Map<string, string>();
+  const sized = new Map<string, string>();
+  // an overview of mostly folded groups reads top to bottom (a chain of modules fits the panel)
+  const rankdir = folded.groups.length > folded.nodes.length ? 'TB' : 'LR';
+  const placed = options.positions;
+  const header = [
     'digraph livedag {',
-    // an overview of mostly folded groups reads top to bottom (a chain of modules fits the panel)
-    `  graph [rankdir=${folded.groups.length > folded.nodes.length ? 'TB' : 'LR'}, bgcolor="transparent", nodesep=0.25, ranksep=0.5, fontname="Helvetica"];`,
+    `  graph [rankdir=${rankdir}, bgcolor="transparent", nodesep=0.25, ranksep=0.5, fontname="Helvetica"];`,
     `  node [fontname="Helvetica", fontsize=${FONT_SIZE}, height=0.32, margin="0.12,0.05", style="rounded,filled"];`,
     `  edge [arrowsize=0.6, fontname="Helvetica", fontsize=${FONT_SIZE - 1}];`,
   ];
+  const lines = [...header];
+  /** the statement's placement, when incremental */
+  const at = (id: string): string => {
+    const box = placed?.boxes.get(id);
+    return box ? `, pos="${point(box.x)},${point(box.y)}"` : '';
+  };
   let n = 0;
   const elementOf = new Map<string, string>();
   for (const group of folded.groups) {
@@ -120,9 +153,10 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
     else if (options.reach) classes.push('dim');
     const problems = group.problems > 0 ? `\n⚠ ${group.problems} with problems` : '';
     const label = `${group.key}\n${group.size} node${group.size === 1 ? '' : 's'} · click to expand${problems}`;
-    lines.push(
-      `  ${element} [id="${element}", label=${quote(label)}, shape=box, style="rounded,filled,bold", class="${classes.join(' ')}"];`,
-    );
+    const box = `label=${quote(label)}, shape=box, style="rounded,filled,bold"`;
+    sizeKeys.set(group.id, box);
+    sized.set(group.id, `  ${element} [id="${element}", ${box}];`);
+    lines.push(`  ${element} [id="${element}", ${box}, class="${classes.join(' ')}"${at(group.id)}];`);
   }
   const frames = new Map<string, string>();
   const framed = new Map<string, string[]>();
@@ -157,7 +191,10 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
       if (options.expandable.has(node.id)) label = `${label}  ⊕`;
       else if (options.collapsible?.has(node.id)) label = `${label}  ⊖`;
     }
-    const statement = `  ${element} [id="${element}", label=${quote(label)}, shape=${shape}${style}, class="${classes.join(' ')}"];`;
+    const box = `label=${quote(label)}, shape=${shape}${style}`;
+    sizeKeys.set(node.id, box);
+    sized.set(node.id, `  ${element} [id="${element}", ${box}];`);
+    const statement = `  ${element} [id="${element}", ${box}, class="${classes.join(' ')}"${at(node.id)}];`;
     const key = groupOf(node);
     if (options.frames?.has(key) && !node.id.startsWith('group:')) {
       framed.set(key, [...(framed.get(key) ?? []), statement]);
@@ -183,8 +220,12 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
     if (source === undefined || target === undefined) continue;
     const element = `e${i}`;
     edges.set(element, i);
+    const key = edgeKey(edge.source, edge.target);
+    edgeKeys.set(element, key);
     const classes = ['lineage-edge'];
     const attrs = [`id="${element}"`];
+    const route = placed?.edges.get(key);
+    if (route !== undefined) attrs.push(route);
     if (edge.optional) {
       classes.push('optional');
       attrs.push('style=dashed');
@@ -205,5 +246,7 @@ function* drawSteps(folded: Folded, options: DrawOptions): Generator<void, Drawi
     lines.push(`  ${source} -> ${target} [${attrs.join(', ')}];`);
   }
   lines.push('}');
-  return { dot: lines.join('\n'), items, edges, frames };
+  const sizing = (ids: Iterable<string>): string =>
+    [...header, ...[...ids].map((id) => sized.get(id)).filter((s) => s !== undefined), '}'].join('\n');
+  return { dot: lines.join('\n'), items, edges, frames, edgeKeys, sizeKeys, sizing, rankdir };
 }

@@ -61,6 +61,7 @@ export function previewHtml(resources: PageResources): string {
   <label title="Show only nodes with this tag">Filter <select id="filter" aria-label="Filter to a tag"><option value="">all nodes</option></select></label>
   <span class="spacer"></span>
   <button id="overview" title="Fold the graph into its modules, or draw every node" hidden>Overview</button>
+  <button id="relayout" title="Re-layout (R): lay the graph out afresh. Small changes are placed beside the layout so nothing moves" aria-label="Re-layout">⟳</button>
   <button id="zoom-out" title="Zoom out" aria-label="Zoom out">−</button>
   <button id="zoom-fit" title="Fit, keeping labels readable (Shift: the whole graph, however small)" aria-label="Fit">Fit</button>
   <button id="zoom-in" title="Zoom in" aria-label="Zoom in">+</button>
@@ -68,7 +69,7 @@ export function previewHtml(resources: PageResources): string {
 </header>
 <div id="legend" class="legend"></div>
 <div class="body">
-  <main id="viewport" tabindex="0" aria-label="Lineage graph: arrows move between nodes, Enter opens the code, + and − show or hide a node's neighbours">
+  <main id="viewport" tabindex="0" aria-label="Lineage graph: arrows move between nodes, Enter opens the code, + and − show or hide a node's neighbours, R lays the graph out afresh">
     <div id="canvas"></div>
     <div id="empty" class="empty" hidden></div>
   </main>

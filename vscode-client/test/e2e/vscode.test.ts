@@ -34,6 +34,67 @@ function required(name: string): string {
 const renderedNodes = (frame: Frame): Promise<string[]> =>
   frame.$$eval('g.node[data-node]', (els) => els.map((e) => (e as SVGGElement).dataset.node!).sort());
 
+type Rect = { x: number; y: number; w: number; h: number };
+
+/** Each drawn node's shape in the graph's own coordinates (as Graphviz placed it; zoom and pan left out). */
+const layoutBoxes = (frame: Frame): Promise<Record<string, Rect>> =>
+  frame.$$eval('g.node[data-node]', (els) =>
+    Object.fromEntries(
+      els.map((e) => {
+        const b = (e.querySelector('polygon, ellipse, path') as SVGGraphicsElement).getBBox();
+        return [(e as SVGGElement).dataset.node!, { x: b.x, y: b.y, w: b.width, h: b.height }];
+      }),
+    ),
+  );
+
+/** WCAG contrast ratio of two `rgb(...)` colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string): number => {
+    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+/** What the preview draws with, and the theme colours it should be drawn with (all as computed `rgb(...)`). */
+async function drawnColours(frame: Frame): Promise<Record<string, string>> {
+  return frame.evaluate(() => {
+    const resolve = (value: string): string => {
+      const probe = document.createElement('span');
+      probe.style.color = value;
+      document.body.append(probe);
+      const colour = getComputedStyle(probe).color;
+      probe.remove();
+      return colour;
+    };
+    const root = getComputedStyle(document.documentElement);
+    const theme = (name: string): string => resolve(root.getPropertyValue(name).trim());
+    const node = document.querySelector('g.node[data-node]:not(.selected):not(.highlighted):not(.in-document)') ?? document.querySelector('g.node[data-node]')!;
+    const shape = getComputedStyle(node.querySelector('polygon, ellipse, path')!);
+    const label = getComputedStyle(node.querySelector('text')!);
+    const edge = getComputedStyle(document.querySelector('g.edge path')!);
+    return {
+      bodyClass: document.body.className,
+      foreground: theme('--vscode-editor-foreground'),
+      background: theme('--vscode-editor-background'),
+      contrastBorder: theme('--vscode-contrastBorder'),
+      page: getComputedStyle(document.body).backgroundColor,
+      label: label.fill,
+      nodeFill: shape.fill,
+      nodeBorder: shape.stroke,
+      edge: edge.stroke,
+      legend: getComputedStyle(document.querySelector('.legend')!).color,
+      status: getComputedStyle(document.querySelector('#status')!).color,
+      button: getComputedStyle(document.querySelector('#zoom-fit')!).color,
+      buttonBackground: getComputedStyle(document.querySelector('#zoom-fit')!).backgroundColor,
+    };
+  });
+}
+
 async function problemsText(page: Page): Promise<string> {
   return (await page.locator('.markers-panel').first().textContent().catch(() => '')) ?? '';
 }
@@ -96,6 +157,9 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
   it('shows LD001 for a cycle typed into a module, redraws, and clears it when fixed', async () => {
     needServer();
     const frame = await previewFrame(page);
+    const before = await layoutBoxes(frame);
+    const fullLayouts = (): Promise<string | undefined> => frame.evaluate(() => document.body.dataset.fullLayouts);
+    const fullBefore = await fullLayouts();
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
     await page.keyboard.type(`${CYCLE[0]}\n${CYCLE[1]}`);
@@ -115,6 +179,22 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
       return cycle.join() === 'cycle_a>cycle_b,cycle_b>cycle_a';
     });
     assert.match((await frame.getAttribute('g.node[data-node="cycle_a"]', 'class')) ?? '', /problem-error/);
+    // the nodes that were there stay where they were; the typed ones are placed beside them
+    const after = await layoutBoxes(frame);
+    assert.equal(await frame.evaluate(() => document.body.dataset.layout), 'incremental');
+    // relative to one of them: Graphviz moves the origin when the drawing grows left or down
+    const ref = Object.keys(before)[0]!;
+    const offset = (boxes: Record<string, Rect>, id: string): [number, number] => [boxes[id]!.x - boxes[ref]!.x, boxes[id]!.y - boxes[ref]!.y];
+    const moved = Object.keys(before).filter((id) => {
+      const [[bx, by], [ax, ay]] = [offset(before, id), offset(after, id)];
+      return Math.abs(ax - bx) > 1 || Math.abs(ay - by) > 1;
+    });
+    assert.deepEqual(moved, [], `no node that was drawn before typing moved (full layouts: ${fullBefore} before typing, ${await fullLayouts()} after)`);
+    for (const id of ['cycle_a', 'cycle_b']) {
+      const a = after[id]!;
+      const hit = Object.entries(after).find(([other, b]) => other !== id && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+      assert.equal(hit, undefined, `${id} overlaps ${hit?.[0]}`);
+    }
     await page.screenshot({ path: path.join(artifacts, 'vscode-cycle.png') });
 
     // livedag.severities reaches the running server (didChangeConfiguration, no restart)
@@ -172,6 +252,26 @@ describe('livedag in VS Code (code-server)', { timeout: 200_000 }, () => {
         return dark === (name === 'dark');
       });
       await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(artifacts, `vscode-preview-${name}.png`) });
+    }
+    // high contrast: labels, borders and edges in the theme's own colours, at contrast HC asks for
+    for (const [theme, name, workbenchClass] of [['Default High Contrast', 'high-contrast', 'hc-black'], ['Default High Contrast Light', 'high-contrast-light', 'hc-light']]) {
+      writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(good), 'workbench.colorTheme': theme }));
+      await until(`the ${theme} theme`, () => page.$eval('.monaco-workbench', (e, c) => e.classList.contains(c), workbenchClass));
+      const colours = await until(`the preview in ${theme}`, async () => {
+        const c = await drawnColours(frame);
+        return c.bodyClass.includes('vscode-high-contrast') && c.page === c.background ? c : undefined;
+      });
+      const report = JSON.stringify(colours);
+      assert.equal(colours.label, colours.foreground, `labels in the editor foreground: ${report}`);
+      assert.equal(colours.nodeFill, colours.background, `boxes filled with the editor background: ${report}`);
+      assert.equal(colours.edge, colours.foreground, `edges in the editor foreground: ${report}`);
+      assert.ok(contrast(colours.label, colours.nodeFill) >= 7, `label contrast ${contrast(colours.label, colours.nodeFill).toFixed(1)}:1 (AAA asks 7:1)`);
+      assert.ok(contrast(colours.nodeBorder, colours.background) >= 3, `box border contrast ${contrast(colours.nodeBorder, colours.background).toFixed(1)}:1 (3:1 for lines)`);
+      assert.ok(contrast(colours.legend, colours.background) >= 7 && contrast(colours.status, colours.background) >= 7, `legend and status text: ${report}`);
+      const buttonBackground = /rgba\(.*, 0\)/.test(colours.buttonBackground) ? colours.background : colours.buttonBackground;
+      assert.ok(contrast(colours.button, buttonBackground) >= 7, `toolbar button text ${contrast(colours.button, buttonBackground).toFixed(1)}:1: ${report}`);
+      await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(artifacts, `vscode-preview-${name}.png`) });
     }
     writeFileSync(settingsFile, good);

@@ -48,6 +48,21 @@ function brokenGraph(): GraphResult {
   };
 }
 
+/** The example with functions added to features.py, each reading the nodes given. */
+function withFunctions(added: Record<string, string[]>, extraEdges: [string, string][] = []): GraphResult {
+  const nodes = Object.keys(added).map((id, i) => ({
+    id, name: id, kind: 'function', tags: {}, function: id, module: 'features', type: 'float',
+    location: { uri: FEATURES, range: { start: { line: 300 + 4 * i, character: 4 }, end: { line: 300 + 4 * i, character: 4 + id.length } } },
+  }));
+  const edges = Object.entries(added).flatMap(([id, inputs]) => inputs.map((source) => ({ source, target: id, optional: false })));
+  return {
+    ...graph,
+    version: graph.version + 1,
+    nodes: [...graph.nodes, ...nodes],
+    edges: [...graph.edges, ...edges, ...extraEdges.map(([source, target]) => ({ source, target, optional: false }))],
+  };
+}
+
 /** 4 modules of 80 chained functions (more than the overview threshold), each module feeding the next. */
 function wideGraph(): GraphResult {
   const nodes: GraphResult['nodes'] = [];
@@ -61,6 +76,23 @@ function wideGraph(): GraphResult {
     }
   }
   return { ...graph, dataflow: 'driver:/example/wide.py', dataflows: undefined, version: graph.version + 1, nodes, edges, problems: [] };
+}
+
+/** wideGraph with two functions of module m2 reported broken (an unknown dependency, a cycle) */
+function wideGraphWithProblems(dataflow: string): GraphResult {
+  const wide = wideGraph();
+  const uri = 'file:///example/m2.py';
+  const at = (line: number) => ({ uri, range: { start: { line, character: 4 }, end: { line, character: 9 } } });
+  const broken: Record<string, number> = { m2_f10: 10, m2_f50: 50 };
+  return {
+    ...wide,
+    dataflow,
+    nodes: wide.nodes.map((n) => (n.id in broken ? { ...n, location: at(broken[n.id]!) } : n)),
+    problems: [
+      { code: 'LD002', severity: 'error', message: "'m2_f10' depends on 'm2_f9x', which no function produces", location: at(10) },
+      { code: 'LD001', severity: 'error', message: "cycle m2_f50 -> m2_f50: 'm2_f50' depends on itself", location: at(50) },
+    ],
+  };
 }
 
 describe('lineage preview page in Chromium', () => {
@@ -262,6 +294,80 @@ describe('lineage preview page in Chromium', () => {
     assert.doesNotMatch(svg, /var\(--/);
   });
 
+  it('keeps every node in place when one is added or removed; a large change or Re-layout lays out afresh', async () => {
+    type Rect = { x: number; y: number; w: number; h: number };
+    /** each drawn node's shape as rendered on screen */
+    const boxes = (): Promise<Record<string, Rect>> =>
+      page.$$eval('g.node[data-node]', (els) =>
+        Object.fromEntries(
+          els.map((e) => {
+            const r = e.querySelector('polygon, ellipse, path')!.getBoundingClientRect();
+            return [(e as SVGGElement).dataset.node!, { x: r.x, y: r.y, w: r.width, h: r.height }];
+          }),
+        ),
+      );
+    const layoutKind = (): Promise<string | undefined> => page.evaluate(() => document.body.dataset.layout);
+    const edgesDrawn = (): Promise<string[]> =>
+      page.$$eval('g.edge', (els) => els.map((e) => `${(e as SVGGElement).dataset.source}>${(e as SVGGElement).dataset.target}`));
+    const assertUnmoved = (before: Record<string, Rect>, after: Record<string, Rect>, ids: string[]): void => {
+      for (const id of ids) {
+        const [a, b] = [before[id]!, after[id]!];
+        assert.ok(b, `${id} is still drawn`);
+        assert.ok(Math.abs(a.x - b.x) <= 1 && Math.abs(a.y - b.y) <= 1, `${id} moved from ${a.x.toFixed(1)},${a.y.toFixed(1)} to ${b.x.toFixed(1)},${b.y.toFixed(1)}`);
+      }
+    };
+    const intersects = (a: Rect, b: Rect): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    await redraw(() => page.click('#relayout'));
+    assert.equal(await layoutKind(), 'full');
+    const original = await boxes();
+    const old = Object.keys(original);
+
+    // a function typed into features.py: one node, two edges
+    await redraw(() => send({ type: 'graph', graph: withFunctions({ age_ratio: ['age_mean', 'age_stddev'] }), document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await layoutKind(), 'incremental');
+    const added = await boxes();
+    assertUnmoved(original, added, old);
+    const fresh = added.age_ratio!;
+    assert.ok(fresh, 'the new node is drawn');
+    for (const id of old) assert.ok(!intersects(fresh, added[id]!), `age_ratio overlaps ${id}`);
+    const edges = await edgesDrawn();
+    assert.ok(edges.includes('age_mean>age_ratio') && edges.includes('age_stddev>age_ratio'), 'its edges are drawn');
+    // right of what it reads
+    assert.ok(fresh.x > Math.max(added.age_mean!.x + added.age_mean!.w, added.age_stddev!.x + added.age_stddev!.w));
+    assert.match((await page.textContent('#status')) ?? '', /1 placed beside the layout/);
+    assert.match((await page.getAttribute('#relayout', 'class')) ?? '', /stale/);
+    await screenshot('preview-incremental-added.png');
+
+    // an edge between nodes already drawn (no title this time: the toolbar reflows, the boxes stay)
+    await redraw(() => send({ type: 'graph', graph: withFunctions({ age_ratio: ['age_mean', 'age_stddev'] }, [['email', 'tenure_months']]), document: FEATURES }));
+    assert.equal(await layoutKind(), 'incremental');
+    assertUnmoved(added, await boxes(), [...old, 'age_ratio']);
+    assert.ok((await edgesDrawn()).includes('email>tenure_months'));
+
+    // the function deleted again: the others stay
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    assert.equal(await layoutKind(), 'incremental');
+    const removed = await boxes();
+    assert.deepEqual(Object.keys(removed).sort(), [...old].sort());
+    assertUnmoved(original, removed, old);
+    assert.doesNotMatch((await page.textContent('#status')) ?? '', /placed beside/, 'no box placed by hand is left');
+    assert.doesNotMatch((await page.getAttribute('#relayout', 'class')) ?? '', /stale/);
+
+    // Re-layout (the R key) lays out afresh: the same picture as a full layout of this graph
+    await page.focus('#viewport');
+    await redraw(() => page.keyboard.press('r'));
+    assert.equal(await layoutKind(), 'full');
+    assert.doesNotMatch((await page.getAttribute('#relayout', 'class')) ?? '', /stale/);
+
+    // a large change (ten functions) is laid out afresh
+    const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`extra_${i}`, [i % 2 ? 'age' : 'email']]));
+    await redraw(() => send({ type: 'graph', graph: withFunctions(many), document: FEATURES }));
+    assert.equal(await layoutKind(), 'full');
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+  });
+
   it('draws the hidden neighbours of a node when its ⊕ is clicked, and hides them again with its ⊖', async () => {
     // large enough to open as an overview of module boxes
     await redraw(() => send({ type: 'graph', graph: wideGraph(), document: null, title: 'wide.py (driver)' }));
@@ -291,6 +397,43 @@ describe('lineage preview page in Chromium', () => {
     await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
     await send({ type: 'cursor', node: 'age_mean' });
     assert.deepEqual(await renderedNodes(), drawnIds);
+  });
+
+  it("a folded module's ⚠ draws its nodes with problems and selects the first, by click or keyboard", async () => {
+    const hit = 'g.node[data-group="m2"] rect.mark-hit[data-mark="problem"]';
+    await redraw(() => send({ type: 'graph', graph: wideGraphWithProblems('driver:/example/broken1.py'), document: null, title: 'broken1.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    const groupText = await page.$$eval('g.node[data-group="m2"] text', (els) => els.map((e) => e.textContent).join(' | '));
+    assert.match(groupText, /⚠ 2 with problems/);
+    assert.equal(await page.getAttribute(hit, 'role'), 'button');
+    assert.equal(await page.getAttribute(hit, 'tabindex'), '0');
+    assert.match((await page.getAttribute(hit, 'aria-label')) ?? '', /m2: draw its nodes with problems/);
+    // the other modules have no mark to click
+    assert.equal((await page.$$('g.node[data-group="m1"] rect.mark-hit')).length, 0);
+    await screenshot('preview-overview-problems.png');
+    await redraw(() => page.click(hit));
+    assert.deepEqual(await renderedNodes(), ['m2_f10', 'm2_f50']);
+    await until('the first problem node selected', async () => /selected/.test(await classesOf('m2_f10')));
+    assert.match((await page.textContent('#details')) ?? '', /LD002.*m2_f9x.*go to problem/s);
+    assert.match(await classesOf('m2_f10'), /problem-error/);
+    await screenshot('preview-overview-problems-shown.png');
+    await page.keyboard.press('Escape');
+
+    // the keyboard: Tab reaches the mark, Enter acts
+    await redraw(() => send({ type: 'graph', graph: wideGraphWithProblems('driver:/example/broken2.py'), document: null, title: 'broken2.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    await page.focus('#viewport');
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.matches('g.node[data-group="m2"] rect.mark-hit') ?? false);
+    }
+    assert.ok(reached, 'Tab reaches the module\'s ⚠');
+    await redraw(() => page.keyboard.press('Enter'));
+    assert.deepEqual(await renderedNodes(), ['m2_f10', 'm2_f50']);
+    await until('the first problem node selected', async () => /selected/.test(await classesOf('m2_f10')));
+    await page.keyboard.press('Escape');
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
   });
 
   it('draws problems: red cycle edges, a dashed phantom with its did-you-mean; clicking goes to the diagnostic', async () => {

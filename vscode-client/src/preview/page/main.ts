@@ -7,7 +7,7 @@
  * comes from VS Code; the page keeps only view choices (in the webview's saved state, which also
  * lets the panel come back after a reload).
  */
-import { FONT_SIZE, READABLE_PX, drawDotAsync } from '../dot';
+import { type DrawOptions, type Drawing, FONT_SIZE, READABLE_PX, drawDotAsync, edgeKey } from '../dot';
 import {
   type Folded,
   GROUP_PREFIX,
@@ -27,7 +27,8 @@ import {
 import { type Direction, type GraphNode, type GraphProblem, type GraphResult, type WebviewMessage, parseHostMessage } from '../protocol';
 import { PALETTE_SIZE, colourGroups, neighbourhood, sameUri, searchNodes, subgraph, tagKeys } from '../view';
 import { standaloneSvg } from './export';
-import { Cancelled, Layouts } from './layout';
+import { type Box, type Geometry, type NewBox, bowedRoute, changeBetween, firstOverlap, isSmall, parseGeometry, placeBoxes, settle, simpleRoute } from '../placement';
+import { Cancelled, type LayoutResult, Layouts } from './layout';
 import { ZoomPan } from './zoom';
 
 interface VsCodeApi {
@@ -73,6 +74,7 @@ const ui = {
   details: $<HTMLElement>('details'),
   status: $<HTMLElement>('status'),
   overview: $<HTMLButtonElement>('overview'),
+  relayout: $<HTMLButtonElement>('relayout'),
 };
 
 const saved = (vscode.getState() ?? {}) as SavedState;
@@ -122,6 +124,13 @@ let lastViewKey = '';
 let centreAfterRender: string | null = null;
 let renderCount = 0;
 let drawn = 0;
+/** Up to this many boxes, layouts keep their geometry so the next small change can be placed by hand. */
+const POSITIONED_MAX = 3000;
+/** What is on screen, for the next incremental layout (null: the last layout kept no geometry). */
+let placed: { geometry: Geometry; sizeKeys: Map<string, string>; viewKey: string; rankdir: string; byHand: Set<string> } | null = null;
+/** the next render lays the graph out afresh and fits it (the Re-layout button) */
+let relayoutWanted = false;
+let relayoutFit = false;
 const layouts = new Layouts();
 const zoom = new ZoomPan(ui.viewport, ui.canvas);
 
@@ -229,7 +238,8 @@ function clickableMarks(elements: SVGGElement[]): void {
   const boxes: [SVGGElement, DOMRect, { mark: string; title: string }][] = [];
   for (const [element, span, mark] of spans) {
     try {
-      const extent = span.getExtentOfChar(0);
+      // on a folded module the whole "⚠ N with problems" line is the target
+      const extent = element.dataset.group !== undefined ? (span.parentNode as SVGTextElement).getBBox() : span.getExtentOfChar(0);
       if (extent.width > 0) boxes.push([element, extent, mark]);
     } catch {
       // not laid out (a hidden panel): the glyph itself stays clickable
@@ -279,6 +289,7 @@ async function render(): Promise<void> {
   const m = model;
   if (m === null) {
     layouts.cancel();
+    placed = null;
     ui.canvas.replaceChildren();
     ui.legend.replaceChildren();
     ui.title.textContent = 'Lineage';
@@ -290,6 +301,8 @@ async function render(): Promise<void> {
     finishRender(count);
     return;
   }
+  // where the viewport is before the toolbar and legend change (an incremental redraw holds the boxes still on screen)
+  const viewportBefore = ui.viewport.getBoundingClientRect();
   ui.title.textContent = m.title;
   const flows = m.raw.dataflows ?? [];
   ui.dataflow.hidden = flows.length < 2;
@@ -328,7 +341,7 @@ async function render(): Promise<void> {
   }
   const nodeCount = folded.nodes.length + folded.groups.length;
   setStatus(`${m.title} · laying out ${nodeCount.toLocaleString()} boxes…`, true);
-  const drawing = await drawDotAsync(folded, {
+  const options: DrawOptions = {
     colours,
     problems: m.problems,
     phantoms,
@@ -341,11 +354,24 @@ async function render(): Promise<void> {
     expandable,
     collapsible: folding?.opened,
     frames: folding?.expanded,
-  }, () => count !== renderCount);
+  };
+  const stale = (): boolean => count !== renderCount;
+  let drawing = await drawDotAsync(folded, options, stale);
   if (drawing === null) return;
-  let svgText: string;
+  const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
+  let result: LayoutResult;
+  let kept: KeptView | null = null;
   try {
-    svgText = await layouts.layout(drawing.dot);
+    const plan = relayoutWanted ? null : await placeByHand(folded, drawing, viewKey, stale);
+    if (stale()) return;
+    if (plan !== null) {
+      drawing = await drawDotAsync(folded, { ...options, positions: plan.positions }, stale);
+      if (drawing === null) return;
+      result = await layouts.layout(drawing.dot, 'place');
+      kept = plan.kept;
+    } else {
+      result = await layouts.layout(drawing.dot, nodeCount <= POSITIONED_MAX ? 'positioned' : 'svg');
+    }
   } catch (error) {
     if (error instanceof Cancelled) return;
     if (count === renderCount) {
@@ -355,7 +381,14 @@ async function render(): Promise<void> {
     return;
   }
   if (count !== renderCount) return;
-  ui.canvas.innerHTML = svgText;
+  // a box that stays: where it was on screen when this render started, so the view can keep it there
+  const anchorElement = kept?.anchor ? elementOf(kept.anchor) : null;
+  const viewportNow = ui.viewport.getBoundingClientRect();
+  const anchorRect = anchorElement?.getBoundingClientRect();
+  const anchorBefore = anchorRect
+    ? { left: anchorRect.left - viewportNow.left + viewportBefore.left, top: anchorRect.top - viewportNow.top + viewportBefore.top }
+    : null;
+  ui.canvas.innerHTML = result.svg;
   const svg = ui.canvas.querySelector('svg');
   if (svg === null) return;
   const box = svg.viewBox.baseVal;
@@ -370,6 +403,7 @@ async function render(): Promise<void> {
       element.dataset.group = id.slice(GROUP_PREFIX.length);
       element.setAttribute('aria-label', `${id.slice(GROUP_PREFIX.length)} (folded group)`);
       if (title) title.textContent = `${id.slice(GROUP_PREFIX.length)}: click to draw its nodes`;
+      marked.push(element);
       continue;
     }
     element.dataset.node = id;
@@ -379,6 +413,15 @@ async function render(): Promise<void> {
     if (title) title.textContent = phantom ? `${phantom.problem.code}: ${phantom.problem.message}` : nodeTitle(m.byId.get(id)!);
   }
   clickableMarks(marked);
+  // a folded module's "⚠ N with problems" draws those nodes; it is a button for the keyboard too
+  for (const hit of svg.querySelectorAll<SVGRectElement>('g.node[data-group] rect.mark-hit[data-mark="problem"]')) {
+    const key = (hit.parentNode as SVGGElement).dataset.group!;
+    const label = `${key}: draw its nodes with problems and select the first`;
+    hit.setAttribute('tabindex', '0');
+    hit.setAttribute('role', 'button');
+    hit.setAttribute('aria-label', label);
+    hit.querySelector('title')!.textContent = `click: ${label.slice(key.length + 2)}`;
+  }
   for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
     const i = drawing.edges.get(element.id);
     if (i === undefined) continue;
@@ -409,10 +452,28 @@ async function render(): Promise<void> {
     if (title) title.textContent = `${key}: click the frame's label to fold it back into one box`;
   }
   shown = { folded, items: drawing.items, edges: drawing.edges, graph: visible };
+  placed = result.json === undefined
+    ? null
+    : {
+        geometry: parseGeometry(result.json, drawing.items, drawing.edgeKeys),
+        sizeKeys: drawing.sizeKeys,
+        viewKey,
+        rankdir: drawing.rankdir,
+        // the boxes on screen that were placed by hand since the last full layout
+        byHand: kept ? new Set([...(placed?.byHand ?? []), ...kept.added].filter((id) => drawing.sizeKeys.has(id))) : new Set<string>(),
+      };
+  relayoutWanted = false;
+  document.body.dataset.layout = kept ? 'incremental' : 'full';
+  document.body.dataset.fullLayouts = String(Number(document.body.dataset.fullLayouts ?? 0) + (kept ? 0 : 1));
+  ui.relayout.classList.toggle('stale', (placed?.byHand.size ?? 0) > 0);
   zoom.readable = READABLE_PX / FONT_SIZE;
-  const viewKey = `${m.raw.dataflow}|${choices.focus ? `${focusCentre()}|${choices.depth}|${choices.direction}` : ''}|${choices.filter}|${folding ? 'overview' : 'all'}`;
-  if (viewKey !== lastViewKey) zoom.fit(box.width, box.height, anchorPoint());
+  if (kept) {
+    // the boxes that stayed stay where they were on screen (the SVG's origin moves when it grows)
+    zoom.setContent(box.width, box.height);
+    zoom.apply();
+  } else if (viewKey !== lastViewKey || relayoutFit) zoom.fit(box.width, box.height, anchorPoint());
   else zoom.apply();
+  relayoutFit = false;
   if (centreAfterRender !== null) {
     // what the user just expanded, at a readable scale
     const point = contentCentre(centreAfterRender);
@@ -430,11 +491,88 @@ async function render(): Promise<void> {
     : '';
   const problems = [...m.problems.values()].reduce((sum, list) => sum + list.length, 0);
   const problemNote = problems > 0 ? ` · ⚠ ${problems} problem${problems === 1 ? '' : 's'}` : '';
+  const byHand = placed?.byHand.size ?? 0;
+  const placedNote = byHand > 0 ? ` · ${byHand} placed beside the layout (R: re-layout)` : '';
   setStatus(
-    `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}`,
+    `${m.title} · ${folded.nodes.length.toLocaleString()} of ${m.graph.nodes.length.toLocaleString()} nodes drawn${foldNote}${problemNote}${focusNote}${placedNote}`,
   );
+  if (kept?.anchor && anchorBefore) {
+    // the boxes that stayed stay where they were on screen: the SVG's origin moves when it grows,
+    // and the viewport when the legend above it wraps differently; the anchor box is put back
+    const after = elementOf(kept.anchor)?.getBoundingClientRect();
+    if (after) zoom.shift(anchorBefore.left - after.left, anchorBefore.top - after.top);
+  }
   drawn++;
   finishRender(count);
+}
+
+/** What an incremental layout kept: a box that did not move (the view is held on it) and the boxes it added. */
+interface KeptView {
+  anchor: string | null;
+  added: string[];
+}
+
+/**
+ * Positions for an incremental layout, or null when the full layout should run: the view is the
+ * same as the one on screen (same dataflow, focus, filter, fold, direction, no module frames) and
+ * the drawn boxes changed by a small delta (placement.ts says why the limit is what it is). Boxes
+ * whose label changed are measured again; one that grew into a neighbour moves to the nearest free
+ * place, and counts as a change.
+ */
+async function placeByHand(folded: Folded, drawing: Drawing, viewKey: string, stale: () => boolean): Promise<{ positions: Geometry; kept: KeptView } | null> {
+  const before = placed;
+  if (before === null || before.viewKey !== viewKey || before.rankdir !== drawing.rankdir || (folding?.expanded.size ?? 0) > 0) return null;
+  const now = new Set(drawing.sizeKeys.keys());
+  if (now.size > POSITIONED_MAX) return null;
+  const change = changeBetween(new Set(before.geometry.boxes.keys()), now);
+  if (!isSmall(change)) return null;
+  const relabelled = [...now].filter((id) => before.sizeKeys.has(id) && before.sizeKeys.get(id) !== drawing.sizeKeys.get(id));
+  const measure = [...change.added, ...relabelled];
+  const sizes = measure.length === 0 ? new Map<string, Box>() : parseGeometry((await layouts.layout(drawing.sizing(measure), 'sizes')).json ?? '{}', drawing.items, new Map()).boxes;
+  if (stale()) return null;
+  const boxes = new Map<string, Box>();
+  const resized = new Set<string>();
+  for (const [id, box] of before.geometry.boxes) {
+    if (!now.has(id)) continue;
+    const size = sizes.get(id);
+    if (size && (Math.abs(size.w - box.w) > 0.5 || Math.abs(size.h - box.h) > 0.5)) resized.add(id);
+    boxes.set(id, size ? { ...box, w: size.w, h: size.h } : box);
+  }
+  // a box that grew into a neighbour moves to the nearest free place (it counts as a change)
+  const settled: string[] = [];
+  for (const id of resized) {
+    if (firstOverlap(boxes, [id]) === null) continue;
+    boxes.set(id, settle(boxes, id, drawing.rankdir));
+    settled.push(id);
+  }
+  if (!isSmall({ ...change, added: [...change.added, ...settled] })) return null;
+  const around = new Map(change.added.map((id) => [id, { upstream: [] as string[], downstream: [] as string[] }]));
+  for (const edge of folded.edges) {
+    around.get(edge.target)?.upstream.push(edge.source);
+    around.get(edge.source)?.downstream.push(edge.target);
+  }
+  const added: NewBox[] = change.added.map((id) => ({ id, w: sizes.get(id)?.w ?? 54, h: sizes.get(id)?.h ?? 23, ...around.get(id)! }));
+  for (const [id, box] of placeBoxes(boxes, added, drawing.rankdir)) boxes.set(id, box);
+  const edges = new Map<string, string>();
+  for (const [key, route] of before.geometry.edges) {
+    const [source, target] = key.split('\u0000') as [string, string];
+    if (boxes.has(source) && boxes.has(target) && !resized.has(source) && !resized.has(target)) edges.set(key, route);
+  }
+  // the new edges (and those of a resized box) get a simple route of their own: Graphviz then
+  // routes nothing; the two edges of a two-node cycle are bowed apart
+  const drawnEdges = new Set(folded.edges.map((e) => edgeKey(e.source, e.target)));
+  for (const edge of folded.edges) {
+    const key = edgeKey(edge.source, edge.target);
+    if (edges.has(key) || edge.source === edge.target) continue;
+    const [a, b] = [boxes.get(edge.source)!, boxes.get(edge.target)!];
+    const reverse = edgeKey(edge.target, edge.source);
+    if (drawnEdges.has(reverse)) {
+      edges.set(key, bowedRoute(a, b, 14));
+      edges.set(reverse, bowedRoute(b, a, 14));
+    } else edges.set(key, simpleRoute(a, b, drawing.rankdir));
+  }
+  const anchor = [...boxes.keys()].find((id) => before.geometry.boxes.has(id) && !resized.has(id) && !relabelled.includes(id)) ?? null;
+  return { positions: { boxes, edges }, kept: { anchor, added: change.added } };
 }
 
 /** Where the first view centres when the whole graph cannot be readable: the cursor, the selection, the file's nodes. */
@@ -553,6 +691,15 @@ function elementOf(id: string): SVGGElement | null {
     }
   }
   return null;
+}
+
+/** The node's box is wholly inside the viewport. */
+function onScreen(id: string): boolean {
+  const element = elementOf(id);
+  if (element === null) return false;
+  const box = element.getBoundingClientRect();
+  const view = ui.viewport.getBoundingClientRect();
+  return box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
 }
 
 function centreOn(id: string): void {
@@ -749,6 +896,23 @@ async function expandGroup(key: string): Promise<void> {
   await render();
 }
 
+/**
+ * A folded module's ⚠: its nodes with problems are drawn (the module stays folded around them,
+ * as ⊕ draws a node's neighbours), the first is selected (the details panel lists its problems
+ * with "go to problem") and brought into view.
+ */
+async function showGroupProblems(key: string): Promise<void> {
+  if (!folding || !model) return;
+  const ids = model.graph.nodes.filter((n) => groupOf(n) === key && model!.problems.has(n.id)).map((n) => n.id);
+  if (ids.length === 0) return;
+  for (const id of ids) folding.revealed.add(id);
+  selected = ids[0]!;
+  centreAfterRender = ids[0]!;
+  await render();
+  markNodes();
+  ui.viewport.focus();
+}
+
 // --- keyboard -------------------------------------------------------------------------------------
 
 /** The drawn node nearest to `from` in a direction (arrows move the selection). */
@@ -795,10 +959,18 @@ function onKey(event: KeyboardEvent): void {
   else if ((event.key === '-' || event.key === '_') && current !== null) void collapseNode(current);
   else if (event.key === 'Escape') void select(null);
   else if (event.key === 'f') fitView(false);
+  else if (event.key === 'r') void relayout();
   else if (event.key === '/') {
     event.preventDefault();
     ui.search.focus();
   }
+}
+
+/** Lay the graph out afresh (boxes placed by hand since the last full layout find their ranks). */
+async function relayout(): Promise<void> {
+  relayoutWanted = true;
+  relayoutFit = true;
+  await render();
 }
 
 function fitView(all: boolean): void {
@@ -845,6 +1017,7 @@ function wireControls(): void {
     folding = folding ? null : { expanded: new Set(), revealed: new Set(cursorNode ? [cursorNode] : []), opened: new Set() };
     void render();
   });
+  ui.relayout.addEventListener('click', () => void relayout());
   $('zoom-in').addEventListener('click', () => zoom.zoomBy(1.25));
   $('zoom-out').addEventListener('click', () => zoom.zoomBy(0.8));
   $('zoom-fit').addEventListener('click', (event) => fitView(event.shiftKey || event.altKey));
@@ -853,6 +1026,13 @@ function wireControls(): void {
     if (svg) vscode.postMessage({ type: 'exportSvg', svg: standaloneSvg(svg) });
   });
   ui.viewport.addEventListener('keydown', onKey);
+  ui.canvas.addEventListener('keydown', (event) => {
+    const hit = (event.target as Element).closest<SVGElement>('rect.mark-hit[data-mark="problem"]');
+    const group = hit?.closest<SVGGElement>('g.node')?.dataset.group;
+    if (group === undefined || (event.key !== 'Enter' && event.key !== ' ')) return;
+    event.preventDefault();
+    void showGroupProblems(group);
+  });
   ui.canvas.addEventListener('click', (event) => {
     if (zoom.suppressClick || model === null) return;
     const target = event.target as Element;
@@ -874,7 +1054,8 @@ function wireControls(): void {
     }
     if (!element) return;
     if (element.dataset.group !== undefined) {
-      void expandGroup(element.dataset.group);
+      if (target.closest<SVGElement>('[data-mark]')?.dataset.mark === 'problem') void showGroupProblems(element.dataset.group);
+      else void expandGroup(element.dataset.group);
       return;
     }
     const id = element.dataset.node;
@@ -946,8 +1127,9 @@ window.addEventListener('message', (event: MessageEvent) => {
       if (choices.focus || hidden) void render().then(() => message.node && centreOn(message.node));
       else {
         markNodes();
-        // until the user zooms or pans, a graph too large to read whole follows the cursor
-        if (!zoom.userMoved) fitView(false);
+        // until the user zooms or pans, a graph too large to read whole follows the cursor, only
+        // to bring its node on screen: a view that moves on every keystroke cannot be read
+        if (!zoom.userMoved && message.node !== null && !onScreen(message.node)) fitView(false);
       }
       return;
     }

@@ -37,8 +37,14 @@ export class ZoomPan {
     viewport.addEventListener('pointermove', (event) => this.onPointerMove(event));
     viewport.addEventListener('pointerup', () => this.onPointerUp());
     viewport.addEventListener('pointercancel', () => this.onPointerUp());
+    let size = { width: 0, height: 0 };
     new ResizeObserver(() => {
-      if (!this.moved && this.content) this.fit(this.content.width, this.content.height);
+      const now = { width: viewport.clientWidth, height: viewport.clientHeight };
+      // a toolbar or legend line coming or going is not a resize of the panel: refitting then
+      // would move every box (the page holds them in place across a redraw instead)
+      const line = now.width === size.width && Math.abs(now.height - size.height) < 60;
+      size = now;
+      if (!line && !this.moved && this.content) this.fit(this.content.width, this.content.height);
     }).observe(viewport);
     viewport.addEventListener('keydown', (event) => {
       if (event.target !== viewport) return;
@@ -102,6 +108,17 @@ export class ZoomPan {
       if (this.transform.x > 8) this.transform.x = 8;
       if (this.transform.y > 8) this.transform.y = 8;
     }
+    this.apply();
+  }
+
+  /** The content's size changed without a new fit (an incremental layout). */
+  setContent(width: number, height: number): void {
+    this.content = { width, height };
+  }
+
+  /** Move the view by (dx, dy) screen px: what keeps boxes still when the content's origin moved. */
+  shift(dx: number, dy: number): void {
+    this.transform = { ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy };
     this.apply();
   }
 
