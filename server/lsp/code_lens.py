@@ -52,7 +52,8 @@ def artifact_bits(index: GraphIndex) -> int:
 
 SHOW_CONSUMERS = "livedag.showConsumers"
 FOCUS_NODE = "livedag.focusNode"
-UP, DOWN = "up", "down"
+UP, DOWN, NONE = "up", "down", "none"
+NO_NODE = "makes no node in this dataflow"
 LISTED = 12  # names a message lists before "and n more"
 
 
@@ -130,12 +131,15 @@ def register(server: LanguageServer, session: Session) -> None:
         if module is None or not snapshot.dataflows_for(path):
             return None
         lines = session.lines(path)
+        indexes = [session.indexes.of(view.graph) for view in snapshot.dataflows_for(path)]
         out: list[dict[str, Any]] = []
         for spec in module.functions:
             if spec.location is None or spec.name.startswith("_"):
                 continue
             where = session.positions.range_json(spec.location, lines)
-            for kind in (UP, DOWN):
+            # a function that makes no node here (a @config.when variant not chosen): one lens
+            makes = any(index.made_by(module.module, spec.name) for index in indexes)
+            for kind in (UP, DOWN) if makes else (NONE,):
                 data = {"uri": params.text_document.uri, "function": spec.name, "lens": kind}
                 out.append({"range": where, "data": data})
         return JsonArray(out)
@@ -168,8 +172,8 @@ def register(server: LanguageServer, session: Session) -> None:
         path = session.path_of(str(data.get("uri", "")))
         found = main_node(path, str(data.get("function"))) if path is not None else None
         start = {"line": lens.range.start.line, "character": lens.range.start.character}
-        command: dict[str, Any] = {"title": "no node", "command": ""}
-        if found is not None:
+        command: dict[str, Any] = {"title": NO_NODE, "command": ""}
+        if found is not None and data.get("lens") in (UP, DOWN):
             view, node = found
             index = session.indexes.of(view.graph)
             target = {"uri": data["uri"], "position": start, "dataflow": view.name}

@@ -131,3 +131,37 @@ async def test_a_lens_command_on_a_node_that_is_gone_says_so(
     (message,) = client.messages
     assert message.type == types.MessageType.Warning
     assert "'contact' is no longer a node" in message.message
+
+
+VARIANTS = """from hamilton.function_modifiers import config
+
+
+def region() -> str:
+    return "eu"
+
+
+@config.when(market="eu")
+def weight__eu(region: str) -> float:
+    return 2.0
+
+
+@config.when_not(market="eu")
+def weight__global(region: str) -> float:
+    return 1.0
+"""
+
+
+@pytest.mark.files({"flow.py": VARIANTS})
+async def test_a_variant_not_chosen_has_one_lens_that_says_so(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "flow.py")
+    await diagnostics_until(client, uri, lambda ds: True)
+    chosen = await lenses_at(client, uri, position(VARIANTS, "def weight__global", offset=4))
+    assert [lens.command.title for lens in chosen if lens.command] == [
+        "↑ 1 upstream",
+        "↓ 0 downstream",
+    ]
+    (other,) = await lenses_at(client, uri, position(VARIANTS, "def weight__eu", offset=4))
+    assert other.command is not None
+    assert (other.command.title, other.command.command) == ("makes no node in this dataflow", "")
