@@ -379,6 +379,7 @@ async function render(): Promise<void> {
     if (title) title.textContent = phantom ? `${phantom.problem.code}: ${phantom.problem.message}` : nodeTitle(m.byId.get(id)!);
   }
   clickableMarks(marked);
+  markNodes(); // the cursor may have moved while the layout ran
   for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
     const i = drawing.edges.get(element.id);
     if (i === undefined) continue;
