@@ -250,13 +250,13 @@ def register(server: LanguageServer, session: Session) -> None:
     @server.command(FOCUS_NODE)
     async def focus_node(ls: Any, *args: Any) -> JsonArray:
         """A client without the graph preview: name what the node depends on; the answer is
-        those names (nearest first as the index orders them)."""
+        those names, sorted."""
         await session.current_when_ready()
         found = lens_node(ls, args)
         if found is None:
             return JsonArray([])
         view, node = found
-        upstream = session.indexes.of(view.graph).upstream(node.name)
+        upstream = sorted(session.indexes.of(view.graph).upstream(node.name))
         if upstream:
             tell(
                 ls,
