@@ -2,7 +2,8 @@
 # Build, test and package the VS Code extension, then run the packaged .vsix in a real VS Code
 # (code-server 4.100.3 = VS Code 1.100.3) driven from headless Chromium. Called by scripts/test.sh.
 #   unit tests (Node test runner) -> .vsix (npm run package) -> webview page in Chromium -> e2e
-# Screenshots go to test-artifacts/. Needs chromium (scripts/system-deps.sh) and the repo's .venv
+# Screenshots go to test-artifacts/. LIVEDAG_E2E=editing runs only test/e2e/editing.test.ts of the
+# e2e files (each starts its own code-server; one at a time). Needs chromium (scripts/system-deps.sh) and the repo's .venv
 # with livedag installed (scripts/setup.sh); installs everything else itself.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,10 +49,11 @@ node esbuild.mjs --tests
 
 mkdir -p out/results
 status=0
-suite() {  # suite NAME DIR: node's test runner, spec output here, TAP kept for the summary
-  echo "-- $1"
-  node --test --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="out/results/$1.tap" "$2" || status=1
+suite() {  # suite NAME PATH...: node's test runner, spec output here, TAP kept for the summary
+  local name=$1; shift
+  echo "-- $name"
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="out/results/$name.tap" "$@" || status=1
 }
 
 suite unit out/test/unit/
@@ -65,6 +67,15 @@ npm run --silent package
 vsix="$client/livedag.vsix"
 suite webview out/test/webview/
 
+e2e_files() {  # the e2e test files to run: all, or those named in $LIVEDAG_E2E (space-separated)
+  if [ -z "${LIVEDAG_E2E:-}" ]; then echo out/test/e2e/*.test.js; return; fi
+  local name
+  for name in $LIVEDAG_E2E; do
+    [ -f "out/test/e2e/$name.test.js" ] || { echo "LIVEDAG_E2E: no test/e2e/$name.test.ts" >&2; exit 1; }
+    echo "out/test/e2e/$name.test.js"
+  done
+}
+
 if [ ! -x "$code_server_dir/node_modules/.bin/code-server" ]; then
   echo "-- installing code-server 4.100.3 into $code_server_dir"
   install_code_server "$code_server_dir"
@@ -73,8 +84,9 @@ fi
 node scripts/record-graph.js --python "$python" --out out/example-graph.json
 cmp -s out/example-graph.json test/fixtures/example-graph.json ||
   echo "note: test/fixtures/example-graph.json differs from the server's answer; run: node vscode-client/scripts/record-graph.js"
+e2e=$(e2e_files) || exit 1
 CODE_SERVER="$code_server_dir/node_modules/.bin/code-server" VSIX="$vsix" LIVEDAG_PYTHON="$python" \
-  EXAMPLE_GRAPH="$client/out/example-graph.json" suite e2e out/test/e2e/
+  EXAMPLE_GRAPH="$client/out/example-graph.json" suite e2e $e2e
 
 passed=0; failed=0
 for tap in out/results/*.tap; do

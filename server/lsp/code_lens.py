@@ -1,9 +1,15 @@
-"""Code lens above each function that makes nodes: `↑ n upstream · ↓ m downstream`.
+"""Code lens above each function that makes nodes: `↑ n upstream | ↓ m downstream`.
 
-The lenses of a file are listed without counts (one per function, from the analysis); each is
-resolved when the client shows it, from the graph's memoised ancestor and descendant bit sets
-(`graph_index`), so a 4,000-function module costs its visible lenses, not all of them.  A lens
-resolved after an edit reads the latest graph, so its counts follow the code.
+Two lenses per function, each clickable: `↑ n upstream` runs `livedag.focusNode`, `↓ m downstream`
+runs `livedag.showConsumers`.  The VS Code extension runs both on its side (the graph preview on the
+node; the references peek of the consumers, whose locations the lens carries); any other client
+sends them back as `workspace/executeCommand` and the server answers with a message naming the
+nodes and where they are, so clicking a lens never fails.
+
+The lenses of a file are listed without counts (from the analysis); each is resolved when the
+client shows it, from the graph's memoised ancestor and descendant bit sets (`graph_index`), so a
+4,000-function module costs its visible lenses, not all of them.  A lens resolved after an edit
+reads the latest graph, so its counts follow the code.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -20,6 +27,8 @@ from .graph_index import GraphIndex
 from .session import Session
 
 if TYPE_CHECKING:
+    from livedag.engine.specs import NodeSpec
+    from livedag.server.workspace import DataflowView
     from pygls.lsp.server import LanguageServer
 
 
@@ -41,11 +50,27 @@ def artifact_bits(index: GraphIndex) -> int:
     return found
 
 
-def counts_title(upstream: int, downstream: int, artifacts: int) -> str:
-    title = f"↑ {upstream} upstream · ↓ {downstream} downstream"
+SHOW_CONSUMERS = "livedag.showConsumers"
+FOCUS_NODE = "livedag.focusNode"
+UP, DOWN, NONE = "up", "down", "none"
+NO_NODE = "makes no node in this dataflow"
+LISTED = 12  # names a message lists before "and n more"
+
+
+def upstream_title(upstream: int) -> str:
+    return f"↑ {upstream} upstream"
+
+
+def downstream_title(downstream: int, artifacts: int) -> str:
+    title = f"↓ {downstream} downstream"
     if artifacts:
         title += f" · reaches {artifacts} artifact{'s' if artifacts != 1 else ''}"
     return title
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
 
 
 REFRESH_DELAY_S = 0.3
@@ -106,44 +131,138 @@ def register(server: LanguageServer, session: Session) -> None:
         if module is None or not snapshot.dataflows_for(path):
             return None
         lines = session.lines(path)
+        indexes = [session.indexes.of(view.graph) for view in snapshot.dataflows_for(path)]
         out: list[dict[str, Any]] = []
         for spec in module.functions:
             if spec.location is None or spec.name.startswith("_"):
                 continue
-            out.append(
-                {
-                    "range": session.positions.range_json(spec.location, lines),
-                    "data": {"uri": params.text_document.uri, "function": spec.name},
-                }
-            )
+            where = session.positions.range_json(spec.location, lines)
+            # a function that makes no node here (a @config.when variant not chosen): one lens
+            makes = any(index.made_by(module.module, spec.name) for index in indexes)
+            for kind in (UP, DOWN) if makes else (NONE,):
+                data = {"uri": params.text_document.uri, "function": spec.name, "lens": kind}
+                out.append({"range": where, "data": data})
         return JsonArray(out)
+
+    def main_node(path: Any, function: str) -> tuple[DataflowView, NodeSpec] | None:
+        """The node a function's lens is about (the one named like it), in its first dataflow."""
+        snapshot = session.current()
+        module = snapshot.module(path) if snapshot is not None else None
+        if snapshot is None or module is None:
+            return None
+        for view in snapshot.dataflows_for(path):
+            made = session.indexes.of(view.graph).made_by(module.module, function)
+            if made:
+                return view, next((n for n in made if n.name == function), made[0])
+        return None
+
+    def consumer_locations(view: DataflowView, name: str) -> list[dict[str, Any]]:
+        """Where the node's consumers ask for it (their parameters), one per consumer."""
+        out = []
+        for _, dep in view.graph.consumers(name):
+            located = session.location_json(dep.location) if dep.location is not None else None
+            if located is not None and located not in out:
+                out.append(located)
+        return out
 
     @server.feature(types.CODE_LENS_RESOLVE)
     async def resolve(ls: LanguageServer, lens: types.CodeLens) -> JsonObject:
-        snapshot = await session.current_when_ready()
+        await session.current_when_ready()
         data = lens.data if isinstance(lens.data, dict) else {}
         path = session.path_of(str(data.get("uri", "")))
-        module = snapshot.module(path) if snapshot is not None and path is not None else None
-        title = "no node"
-        if snapshot is not None and path is not None and module is not None:
-            function = str(data.get("function"))
-            for view in snapshot.dataflows_for(path):
-                index = session.indexes.of(view.graph)
-                made = index.made_by(module.module, function)
-                if not made:
-                    continue
-                main = next((n for n in made if n.name == function), made[0])
-                up = index.upstream_bits(main.name)
-                down = index.downstream_bits(main.name)
+        found = main_node(path, str(data.get("function"))) if path is not None else None
+        start = {"line": lens.range.start.line, "character": lens.range.start.character}
+        command: dict[str, Any] = {"title": NO_NODE, "command": ""}
+        if found is not None and data.get("lens") in (UP, DOWN):
+            view, node = found
+            index = session.indexes.of(view.graph)
+            target = {"uri": data["uri"], "position": start, "dataflow": view.name}
+            target["node"] = node.name
+            if data.get("lens") == UP:
+                up = index.upstream_bits(node.name).bit_count()
+                command = {
+                    "title": upstream_title(up),
+                    "command": FOCUS_NODE,
+                    "arguments": [target],
+                }
+            else:
+                down = index.downstream_bits(node.name)
                 artifacts = (down & artifact_bits(index)).bit_count()
-                title = counts_title(up.bit_count(), down.bit_count(), artifacts)
-                break
+                target["locations"] = consumer_locations(view, node.name)
+                title = downstream_title(down.bit_count(), artifacts)
+                command = {"title": title, "command": SHOW_CONSUMERS, "arguments": [target]}
         return JsonObject(
-            range=lens.range
-            and {
-                "start": {"line": lens.range.start.line, "character": lens.range.start.character},
+            range={
+                "start": start,
                 "end": {"line": lens.range.end.line, "character": lens.range.end.character},
             },
-            command={"title": title, "command": ""},
+            command=command,
             data=lens.data,
         )
+
+    def lens_node(
+        ls: LanguageServer, args: tuple[Any, ...]
+    ) -> tuple[DataflowView, NodeSpec] | None:
+        """The node a lens command names, from the latest graph (the lens may be older)."""
+        target = args[0] if args and isinstance(args[0], dict) else {}
+        snapshot = session.current()
+        for view in snapshot.dataflows if snapshot is not None else ():
+            if view.name == target.get("dataflow"):
+                node = view.graph.node(str(target.get("node")))
+                if node is not None:
+                    return view, node
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message=f"livedag: {target.get('node')!r} is no longer a node of its dataflow; "
+                "click the lens again once it has refreshed.",
+            )
+        )
+        return None
+
+    def tell(ls: LanguageServer, message: str) -> None:
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Info, message=message)
+        )
+
+    # Commands' parameters are typed `Any`: pygls evaluates their annotations when called, and
+    # LanguageServer is imported for the type checker only.
+    @server.command(SHOW_CONSUMERS)
+    async def show_consumers(ls: Any, *args: Any) -> JsonArray:
+        """A client without the extension's command: name the consumers and where they ask for
+        the node; the answer is their locations, for clients that use it."""
+        await session.current_when_ready()
+        found = lens_node(ls, args)
+        if found is None:
+            return JsonArray([])
+        view, node = found
+        places = []
+        for consumer, dep in view.graph.consumers(node.name):
+            where = dep.location
+            at = f" ({Path(where.path).name}:{where.line})" if where and where.path else ""
+            places.append(f"{consumer.name}{at}")
+        if places:
+            tell(ls, f"{node.name} is used by {len(places)}: {_listed(places)}")
+        else:
+            tell(ls, f"{node.name} is used by no other node")
+        return JsonArray(consumer_locations(view, node.name))
+
+    @server.command(FOCUS_NODE)
+    async def focus_node(ls: Any, *args: Any) -> JsonArray:
+        """A client without the graph preview: name what the node depends on; the answer is
+        those names, sorted."""
+        await session.current_when_ready()
+        found = lens_node(ls, args)
+        if found is None:
+            return JsonArray([])
+        view, node = found
+        upstream = sorted(session.indexes.of(view.graph).upstream(node.name))
+        if upstream:
+            tell(
+                ls,
+                f"{node.name} depends on {len(upstream)}: {_listed(upstream)} "
+                f"(the tree: livedag lineage upstream {node.name})",
+            )
+        else:
+            tell(ls, f"{node.name} depends on nothing")
+        return JsonArray(upstream)

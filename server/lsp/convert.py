@@ -8,6 +8,7 @@ the conversion only looks at a line's text when it has to.
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ def json_converter() -> cattrs.Converter:
     converter = default_converter()
     for kind, accepted in _STRICT.items():
         converter.register_structure_hook(kind, _strictly(accepted))
+    converter.register_unstructure_hook_func(_is_enum, _enum_value)
     converter.register_unstructure_hook(JsonObject, _as_is)
     converter.register_unstructure_hook(JsonArray, _as_is)
     # Only where a result does not go through `LivedagProtocol.prepared_send` (it never should).
@@ -181,6 +183,15 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+def _is_enum(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, enum.Enum)
+
+
+def _enum_value(value: Any) -> Any:
+    """An enum field's value; one kept as it came (not a member) is sent as it is."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 # The JSON values each primitive field (and lsprotocol's few primitive unions, which it takes
 # as they come) accepts; True and False are not integers.
 _STRICT: dict[Any, tuple[type, ...]] = {
@@ -200,8 +211,15 @@ def _strictly(accepted: tuple[type, ...]) -> Any:
     integers = bool not in accepted
     wanted = " or ".join(_JSON_NAMES[kind] for kind in accepted if kind in _JSON_NAMES)
 
-    def structure(value: Any, _: Any) -> Any:
+    def structure(value: Any, target: Any) -> Any:
         if isinstance(value, accepted) and not (integers and isinstance(value, bool)):
+            # The hook registered for int is found for lsprotocol's IntEnums too (subclasses):
+            # give them their member, as an item sent back (completionItem/resolve) is sent on.
+            if isinstance(target, type) and issubclass(target, enum.Enum):
+                try:
+                    return target(value)
+                except ValueError:
+                    return value  # a value newer than lsprotocol: kept as it came
             return value
         raise ValueError(f"expected {wanted}")
 

@@ -112,6 +112,15 @@ class LivedagServer(LanguageServer):
 
         return decorator
 
+    def command(self, command_name: str) -> Callable[[F], F]:
+        register = super().command(command_name)
+
+        def decorator(fn: F) -> F:
+            register(_logged(command_name, fn))
+            return fn
+
+        return decorator
+
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user that something failed outside a request, in words, not Python's (pygls
         shows the exception text); the traceback is in the log already."""

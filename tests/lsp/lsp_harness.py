@@ -130,7 +130,8 @@ async def start(
     def inlay_hint_refresh(params: None) -> None:
         refreshed[types.WORKSPACE_INLAY_HINT_REFRESH].set()
 
-    await lsp_client.initialize_session(initialize_params(workspace, client_name, options))
+    result = await lsp_client.initialize_session(initialize_params(workspace, client_name, options))
+    lsp_client.initialize_result = result  # type: ignore[attr-defined]  (the server's capabilities)
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), params=CLIENTS)

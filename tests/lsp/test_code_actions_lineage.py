@@ -108,29 +108,28 @@ async def test_call_hierarchy_is_lineage_across_files(
 
 async def test_code_lens_counts_follow_edits(client: LanguageClient, workspace: Path) -> None:
     uri = open_file(client, workspace / "features.py")
-    lenses = await client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=_doc(uri))
-    )
-    assert lenses is not None
-    on_contact = next(
-        lens for lens in lenses if lens.range.start == position(FEATURES, "def contact", offset=4)
-    )
-    resolved = await client.code_lens_resolve_async(on_contact)
-    assert resolved.command is not None
     # contact <- email <- people_columns <- people <- people_path; -> age_normalized -> score
-    assert resolved.command.title == "↑ 4 upstream · ↓ 2 downstream"
+    titles = await _lens_titles(client, uri, position(FEATURES, "def contact", offset=4))
+    assert titles == ["↑ 4 upstream", "↓ 2 downstream"]
     edited = FEATURES.replace("def contact(email: pd.Series)", "def contact(people_path: str)")
     replace_text(client, uri, edited, 2)
+    titles = await _lens_titles(client, uri, position(edited, "def contact", offset=4))
+    assert titles == ["↑ 1 upstream", "↓ 2 downstream"]  # now only the input
+
+
+async def _lens_titles(client: LanguageClient, uri: str, start: types.Position) -> list[str]:
+    """The titles of the lenses above the function whose name starts at `start`, resolved."""
     lenses = await client.text_document_code_lens_async(
         types.CodeLensParams(text_document=_doc(uri))
     )
     assert lenses is not None
-    on_contact = next(
-        lens for lens in lenses if lens.range.start == position(edited, "def contact", offset=4)
-    )
-    resolved = await client.code_lens_resolve_async(on_contact)
-    assert resolved.command is not None
-    assert resolved.command.title == "↑ 1 upstream · ↓ 2 downstream"  # now only the input
+    titles = []
+    for lens in lenses:
+        if lens.range.start == start:
+            resolved = await client.code_lens_resolve_async(lens)
+            assert resolved.command is not None
+            titles.append(resolved.command.title)
+    return titles
 
 
 async def test_inlay_hints_say_where_a_parameter_comes_from(
@@ -313,13 +312,5 @@ async def test_code_lens_counts_artifacts_downstream(
 ) -> None:
     uri = open_file(client, workspace / "flow.py")
     await diagnostics_until(client, uri, lambda ds: True)
-    lenses = await client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=_doc(uri))
-    )
-    assert lenses is not None
-    on_cleaned = next(
-        lens for lens in lenses if lens.range.start == position(ARTIFACTS, "def cleaned", offset=4)
-    )
-    resolved = await client.code_lens_resolve_async(on_cleaned)
-    assert resolved.command is not None
-    assert resolved.command.title == "↑ 1 upstream · ↓ 1 downstream · reaches 1 artifact"
+    titles = await _lens_titles(client, uri, position(ARTIFACTS, "def cleaned", offset=4))
+    assert titles == ["↑ 1 upstream", "↓ 1 downstream · reaches 1 artifact"]

@@ -147,3 +147,15 @@ def test_a_did_open_without_a_version_opens_at_version_1() -> None:
     repaired = edit_repair.repair(types.TEXT_DOCUMENT_DID_OPEN, {"textDocument": document}, None)
     assert repaired.params["textDocument"]["version"] == 1
     assert repaired.params["textDocument"]["languageId"] == "python"
+
+
+def test_enum_fields_sent_back_by_the_client_are_sent_on() -> None:
+    """VS Code sends a completion item back to resolve it with `insertTextFormat`, `kind`, ...:
+    they are read as their enums and the answer is written again (it once failed to be sent)."""
+    converter = json_converter()
+    sent = {"label": "age", "kind": 6, "insertTextFormat": 1, "insertTextMode": 2, "tags": [1]}
+    item = converter.structure(sent, types.CompletionItem)
+    assert item.insert_text_format is types.InsertTextFormat.PlainText
+    assert converter.unstructure(item) == sent
+    newer = converter.structure({"label": "x", "kind": 99}, types.CompletionItem)
+    assert converter.unstructure(newer) == {"label": "x", "kind": 99}

@@ -19,6 +19,7 @@ import {
   State,
   Trace,
 } from 'vscode-languageclient/node';
+import { lensMiddleware } from './lensCommands';
 import { type GraphChangedParams, type GraphResult, parseGraphResult } from './preview/protocol';
 import {
   LAUNCH_SETTINGS,
@@ -165,6 +166,8 @@ export class LivedagServer implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
       initializationOptions: serverOptions(settings),
+      // the code lens commands run here (references peek, graph preview), not on the server
+      middleware: lensMiddleware(this.output),
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
         closed: (): CloseHandlerResult => this.onServerClosed(launch),

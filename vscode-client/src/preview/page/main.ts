@@ -422,6 +422,7 @@ async function render(): Promise<void> {
     hit.setAttribute('aria-label', label);
     hit.querySelector('title')!.textContent = `click: ${label.slice(key.length + 2)}`;
   }
+  markNodes(); // the cursor may have moved while the layout ran
   for (const element of svg.querySelectorAll<SVGGElement>('g.edge')) {
     const i = drawing.edges.get(element.id);
     if (i === undefined) continue;
