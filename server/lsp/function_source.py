@@ -1,0 +1,201 @@
+"""One analysed module's source, read a top-level function at a time: for rename and quick fixes.
+
+A rename touches the consumers of one node, and each consumer needs only its own function's text
+parsed (never the whole module).  What a request derives from a module's text (its lines, where
+each function starts, a function's AST, the node names its driver strings write) is kept per
+`ModuleAnalysis`: an analysis never changes once made, and a keystroke makes a new one only for
+the edited file, so the other modules' answers survive the edit.  Everything here is computed on
+first use, by requests, never on the keystroke path.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from livedag.engine.specs import FunctionSpec, Location
+from livedag.server.analyzer import document_lines
+
+from . import token_context
+from .text_edits import Span
+
+if TYPE_CHECKING:
+    from livedag.server.analyzer import ModuleAnalysis
+    from livedag.server.workspace import Snapshot
+
+FunctionAst = ast.FunctionDef | ast.AsyncFunctionDef
+MAX_MODULES = 512  # sources kept; a rename reaching more modules recomputes the oldest
+
+
+def start_line(spec: FunctionSpec) -> int:
+    """The first line of a function's statement: its outermost decorator, or else its `def`."""
+    line = spec.location.line if spec.location is not None else 0
+    for call in spec.decorators:
+        if call.location is not None and call.location.line < line:
+            line = call.location.line
+    return line
+
+
+@dataclass(frozen=True)
+class FunctionAt:
+    """The top-level function around a line, and the lines its statement spans."""
+
+    spec: FunctionSpec
+    start: int  # 1-based line of its first decorator (or `def`)
+    end: int | None  # the line the next function starts on; None: the end of the module
+
+
+class ModuleSource:
+    """Derived views of one module's analysed text (see the module docstring)."""
+
+    def __init__(self, module: ModuleAnalysis) -> None:
+        self.module = module
+        self.lines = document_lines(module.text)
+        self._starts: list[int] | None = None
+        self._line_offsets: list[int] | None = None
+        self._asts: dict[int, ast.Module | None] = {}
+        self._driver_strings: dict[str, list[Span]] | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return path_of(self.module.path) if self.module.path else None
+
+    # --- functions ---------------------------------------------------------------------------
+
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [start_line(f) for f in self.module.functions]
+        return self._starts
+
+    def function_at(self, line: int) -> FunctionAt | None:
+        """The top-level function whose header or body holds 1-based `line` (a bisection)."""
+        starts = self.starts()
+        position = bisect.bisect_right(starts, line) - 1
+        if position < 0:
+            return None
+        end = starts[position + 1] if position + 1 < len(starts) else None
+        return FunctionAt(self.module.functions[position], starts[position], end)
+
+    def statement(self, start: int, end: int | None) -> ast.Module | None:
+        """The AST of lines `start`..`end` (1-based, end exclusive), numbered as in the whole
+        text; None when that piece does not parse.  Kept per start line."""
+        if start in self._asts:
+            return self._asts[start]
+        chunk = "\n".join(self.lines[start - 1 : (end - 1) if end is not None else None])
+        try:
+            # Blank lines in front number the nodes as in the module (cheaper than renumbering).
+            tree: ast.Module | None = ast.parse("\n" * (start - 1) + chunk)
+        except (SyntaxError, ValueError):
+            tree = None
+        self._asts[start] = tree
+        return tree
+
+    def function_ast(self, found: FunctionAt) -> FunctionAst | None:
+        """The `def` statement of `found` parsed alone, or None when it does not parse."""
+        tree = self.statement(found.start, found.end)
+        for stmt in tree.body if tree is not None else ():
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                if stmt.name == found.spec.name:
+                    return stmt
+        return None
+
+    def function_text(self, found: FunctionAt) -> str:
+        return "\n".join(self.lines[found.start - 1 : (found.end - 1) if found.end else None])
+
+    # --- text --------------------------------------------------------------------------------
+
+    def text_at(self, location: Location) -> str | None:
+        """The text a one-line location covers."""
+        if location.line != location.end_line or not 0 < location.line <= len(self.lines):
+            return None
+        return self.lines[location.line - 1][location.column : location.end_column]
+
+    def word_positions(self, word: str) -> Iterator[tuple[int, int]]:
+        """(1-based line, column) of each occurrence of identifier `word` not inside a longer
+        identifier (comments and strings included: callers parse what they find)."""
+        offsets = self._offsets()
+        text = "\n".join(self.lines)
+        index = text.find(word)
+        while index >= 0:
+            before = text[index - 1] if index > 0 else " "
+            end = index + len(word)
+            after = text[end] if end < len(text) else " "
+            if not (before.isidentifier() or before.isdigit()) and not (
+                after.isidentifier() or after.isdigit()
+            ):
+                line = bisect.bisect_right(offsets, index)
+                yield line, index - offsets[line - 1]
+            index = text.find(word, end)
+
+    def _offsets(self) -> list[int]:
+        if self._line_offsets is None:
+            offsets, at = [], 0
+            for line in self.lines:
+                offsets.append(at)
+                at += len(line) + 1
+            self._line_offsets = offsets
+        return self._line_offsets
+
+    def driver_strings(self, name: str) -> list[Span]:
+        """Where a string that names a node (`execute([...])`, `inputs` keys, lineage calls,
+        `source(...)`) writes exactly `name`: an index by name, made once per text."""
+        if self._driver_strings is None:
+            index: dict[str, list[Span]] = {}
+            for written in token_context.named_strings(self.module.text):
+                span = Span(written.line, written.start, written.line, written.end)
+                index.setdefault(written.value, []).append(span)
+            self._driver_strings = index
+        return self._driver_strings.get(name, [])
+
+
+_SOURCES: dict[int, ModuleSource] = {}
+
+
+def source_of(module: ModuleAnalysis) -> ModuleSource:
+    """The module's `ModuleSource` (kept while the analysis is among the last few used)."""
+    found = _SOURCES.get(id(module))
+    if found is not None and found.module is module:
+        return found
+    if len(_SOURCES) >= MAX_MODULES:
+        for key in list(_SOURCES)[: MAX_MODULES // 2]:  # the oldest half
+            del _SOURCES[key]
+    found = _SOURCES[id(module)] = ModuleSource(module)
+    return found
+
+
+_BY_PATH: weakref.WeakKeyDictionary[Snapshot, dict[str | Path, ModuleSource | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_PATHS: dict[str, Path] = {}
+
+
+def path_of(path: str | Path) -> Path:
+    """`Path(path)`, made once per string (a rename asks for the same few files thousands of
+    times, and making a Path costs more than the rest of the lookup)."""
+    if isinstance(path, Path):
+        return path
+    found = _PATHS.get(path)
+    if found is None:
+        if len(_PATHS) > 65536:
+            _PATHS.clear()
+        found = _PATHS[path] = Path(path)
+    return found
+
+
+def source_at(snapshot: Snapshot, path: str | Path | None) -> ModuleSource | None:
+    """The source of the module at `path` in `snapshot` (memoised per snapshot and path)."""
+    if path is None:
+        return None
+    memo = _BY_PATH.get(snapshot)
+    if memo is None:
+        memo = _BY_PATH[snapshot] = {}
+    if path in memo:
+        return memo[path]
+    module = snapshot.module(path_of(path))
+    found = memo[path] = source_of(module) if module is not None else None
+    return found
