@@ -178,7 +178,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             changes = edit.get("changes") or {
                 change["textDocument"]["uri"]: change["edits"] for change in edit["documentChanges"]
             }
-            sizes["rename_edits_last"] = sum(len(v) for v in changes.values())
+            count = sizes["rename_edits_last"] = sum(len(v) for v in changes.values())
+            # A rename costs what it renames: also timed by size (an input that 400 functions
+            # take renames 800 places; most nodes have a few consumers).
+            size = "rename_under_100_edits" if count < 100 else "rename_100_edits_or_more"
+            bucket(size).append(samples["rename"][-1])
+            bucket(size + "_server_cpu").append(samples["rename_server_cpu"][-1])
+            sizes["rename_edits_max"] = max(sizes.get("rename_edits_max", 0), count)
         except RuntimeError:
             bucket("rename_refused").append(0.0)
         at_def = {"textDocument": doc, "position": _pos(text, def_at + 1)}

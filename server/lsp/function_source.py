@@ -58,7 +58,7 @@ class ModuleSource:
         self.lines = document_lines(module.text)
         self._starts: list[int] | None = None
         self._line_offsets: list[int] | None = None
-        self._asts: dict[int, ast.Module | None] = {}
+        self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
         self._driver_strings: dict[str, list[Span]] | None = None
 
     @property
@@ -83,22 +83,51 @@ class ModuleSource:
 
     def statement(self, start: int, end: int | None) -> ast.Module | None:
         """The AST of lines `start`..`end` (1-based, end exclusive), numbered as in the whole
-        text; None when that piece does not parse.  Kept per start line."""
-        if start in self._asts:
-            return self._asts[start]
+        text; None when that piece does not parse.  Kept per piece.
+
+        A function defined inside a top-level `if`/`try`/`with` block is indented and followed
+        by the block's other clauses: then only the function's own lines are parsed, inside an
+        `if 1:` written on the (blank) line before them, so columns stay as they are."""
+        key = (start, end)
+        if key in self._asts:
+            return self._asts[key]
         chunk = "\n".join(self.lines[start - 1 : (end - 1) if end is not None else None])
-        try:
-            # Blank lines in front number the nodes as in the module (cheaper than renumbering).
-            tree: ast.Module | None = ast.parse("\n" * (start - 1) + chunk)
-        except (SyntaxError, ValueError):
-            tree = None
-        self._asts[start] = tree
+        tree = _parse("\n" * (start - 1) + chunk)  # numbered as in the module, cheaply
+        if tree is None and start >= 2:
+            own = self._own_lines(start, end)
+            if own:
+                tree = _parse("\n" * (start - 2) + "if 1:\n" + own)
+        self._asts[key] = tree
         return tree
+
+    def _own_lines(self, start: int, end: int | None) -> str | None:
+        """An indented function's header and body, up to the first line indented no deeper
+        than its header after the `def` (a closing bracket of the header excepted)."""
+        lines = self.lines[start - 1 : (end - 1) if end is not None else None]
+        first = lines[0]
+        indent = len(first) - len(first.lstrip())
+        if indent == 0:
+            return None
+        own: list[str] = []
+        seen_def = False
+        for line in lines:
+            stripped = line.lstrip()
+            depth = len(line) - len(stripped)
+            if stripped and not stripped.startswith("#") and depth <= indent:
+                if depth < indent or (seen_def and not stripped.startswith((")", "]", "}"))):
+                    break
+                if stripped.startswith(("def ", "async def ")):
+                    seen_def = True
+            own.append(line)
+        return "\n".join(own)
 
     def function_ast(self, found: FunctionAt) -> FunctionAst | None:
         """The `def` statement of `found` parsed alone, or None when it does not parse."""
         tree = self.statement(found.start, found.end)
-        for stmt in tree.body if tree is not None else ():
+        body = tree.body if tree is not None else []
+        if len(body) == 1 and isinstance(body[0], ast.If):  # an indented function, wrapped
+            body = body[0].body
+        for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 if stmt.name == found.spec.name:
                     return stmt
@@ -151,6 +180,13 @@ class ModuleSource:
                 index.setdefault(written.value, []).append(span)
             self._driver_strings = index
         return self._driver_strings.get(name, [])
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
 
 
 _SOURCES: dict[int, ModuleSource] = {}

@@ -225,6 +225,47 @@ def share(north: pd.Series) -> pd.Series:
         plan_rename(snapshot, "share", "portion")
 
 
+COLUMNS = """import pandas as pd
+from hamilton.function_modifiers import extract_columns, tag_outputs
+
+
+def frame(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw
+
+
+@tag_outputs(north={"owner": "geo"}, south={"owner": "sales"})
+@extract_columns("north", "south")
+def split(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+def share(north: pd.Series) -> pd.Series:
+    return north / north.sum()
+"""
+
+
+def test_a_column_is_renamed_only_with_confirmation_and_its_tag_outputs_key_follows(
+    tmp_path: Path,
+) -> None:
+    root, snapshot = _one(tmp_path, COLUMNS)
+    with pytest.raises(Refused, match="cannot ask you to confirm"):
+        plan_rename(snapshot, "north", "top")
+    plan = plan_rename(snapshot, "north", "top", data_keys=True)
+    path = root / "flow.py"
+    text = apply(COLUMNS, plan.edits[path])
+    assert '@tag_outputs(top={"owner": "geo"}, south={"owner": "sales"})' in text
+    assert '@extract_columns("top", "south")' in text
+    assert "def share(top: pd.Series) -> pd.Series:\n    return top / top.sum()" in text
+    # Only the column's string asks for confirmation, labelled with what else to rename.
+    ((span, data_key),) = plan.confirm[path].items()
+    assert COLUMNS.split("\n")[span.line - 1][span.column - 1 : span.end_column + 1] == '"north"'
+    assert data_key.label == "Rename the DataFrame column too"
+    after = _renamed(root, tmp_path, snapshot, "north", "top")
+    assert _shape(after, {}) == _shape(snapshot, {"north": "top"})
+    tags = {v.graph.nodes["top"].user_tags["owner"] for v in after.dataflows}
+    assert tags == {"geo"}
+
+
 EXECUTED = ["basic_plain", "expanders_columns", "metadata_tags"]
 
 
