@@ -251,6 +251,9 @@ def rename_parameter(
 
 # Decorators whose keywords name nodes the function makes (not parameters, not data).
 NODE_KEYWORDS = frozenset({"tag_outputs"})
+# Decorators whose keyword values name the decorated function's own parameters
+# (`@does(_ratio, numerator="revenue")` passes parameter `revenue` as `numerator`).
+PARAMETER_VALUES = frozenset({"does"})
 
 
 def _rename_decorator_mentions(
@@ -264,27 +267,27 @@ def _rename_decorator_mentions(
     keyword, a name, a dict key: `@parameterize(x={"amount": ...})` binds the parameter by name).
 
     `makes_it`: `function` makes the node: a `target_="old"` string and a `@tag_outputs(old=...)`
-    keyword name it, and are renamed."""
+    keyword name it, and are renamed.  Otherwise the parameter `old` is renamed, and a
+    `@does(..., x="old")` value naming it is renamed with it."""
     old = plan.old
     lines = source.lines
     for decorator in function.decorator_list:
-        named_nodes = (
-            makes_it and isinstance(decorator, ast.Call) and _call_name(decorator) in NODE_KEYWORDS
-        )
+        called = _call_name(decorator) if isinstance(decorator, ast.Call) else None
+        named_nodes = makes_it and called in NODE_KEYWORDS
+        if not makes_it and called in PARAMETER_VALUES and isinstance(decorator, ast.Call):
+            for keyword_arg in decorator.keywords:
+                span = _string_value_span(lines, keyword_arg.value, old)
+                if keyword_arg.arg is not None and span is not None:
+                    plan.add(path, span, plan.new)
         for node in ast.walk(decorator):
             line = getattr(node, "lineno", decorator.lineno)
             text = lines[line - 1] if 0 < line <= len(lines) else ""
             column = len(text.encode()[: getattr(node, "col_offset", 0)].decode(errors="ignore"))
             if isinstance(node, ast.keyword) and node.arg == "target_" and makes_it:
-                value = node.value
-                if isinstance(value, ast.Constant) and value.value == old:
-                    value_line = value.lineno
-                    value_text = lines[value_line - 1]
-                    at = len(value_text.encode()[: value.col_offset].decode(errors="ignore"))
-                    if value_text[at] in "'\"" and value_text[at + 1 : at + 1 + len(old)] == old:
-                        span = Span(value_line, at + 1, value_line, at + 1 + len(old))
-                        plan.add(path, span, plan.new)
-                        continue
+                span = _string_value_span(lines, node.value, old)
+                if span is not None:
+                    plan.add(path, span, plan.new)
+                    continue
             if named_nodes and isinstance(node, ast.keyword) and node.arg == old:
                 keyword_at = _keyword_column(lines, node)
                 if keyword_at is not None:
@@ -307,6 +310,18 @@ def _rename_decorator_mentions(
                 f"a decorator of `{function.name}` ({where(path, line)}) names `{old}` in a way "
                 "livedag does not rewrite yet; rename it by hand"
             )
+
+
+def _string_value_span(lines: list[str], value: ast.expr, name: str) -> Span | None:
+    """The content of a plain one-line string literal `value` when it is exactly `name`."""
+    if not isinstance(value, ast.Constant) or value.value != name:
+        return None
+    line = value.lineno
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    at = len(text.encode()[: value.col_offset].decode(errors="ignore"))
+    if text[at : at + 1] in ("'", '"') and text[at + 1 : at + 1 + len(name) + 1] == name + text[at]:
+        return Span(line, at + 1, line, at + 1 + len(name))
+    return None
 
 
 def _call_name(call: ast.Call) -> str | None:

@@ -266,7 +266,7 @@ def test_a_column_is_renamed_only_with_confirmation_and_its_tag_outputs_key_foll
     assert tags == {"geo"}
 
 
-EXECUTED = ["basic_plain", "expanders_columns", "metadata_tags"]
+EXECUTED = ["basic_plain", "expanders_columns", "metadata_tags", "macros_does", "static_conditional"]
 
 
 @pytest.mark.slow
