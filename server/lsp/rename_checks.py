@@ -279,21 +279,15 @@ def check_module_references(snapshot: Snapshot, module: str, function: str) -> N
 
 
 # Decorators that bind parameters or nodes by name in ways livedag does not rewrite yet: a rename
-# reaching a function with one of them is refused.
-NOT_REWRITTEN = frozenset(
-    {
-        "pipe",
-        "pipe_input",
-        "pipe_output",
-        "mutate",
-        "step",
-        "subdag",
-        "parameterized_subdag",
-        "with_columns",
-        "inject",
-        "flow",
-    }
-)
+# reaching a function with one of them is refused.  (`@pipe`, `@pipe_input`, `@pipe_output`,
+# `@mutate`, `@inject` and `@flow` are not here: the names they take are parameters and
+# `source("...")` strings the plan renames, and the property and Hamilton tests run renames
+# through them; a function given to `step(...)` has its parameters bound by name, so an edit
+# there is refused, see `_module_refs`.)
+NOT_REWRITTEN = frozenset({"subdag", "parameterized_subdag", "with_columns"})
+# Of those, the ones that build nodes from the functions and modules they are given, binding
+# those functions' parameters by name (`inputs={"raw": ...}`): an edit there is refused too.
+BUILDS_FROM = NOT_REWRITTEN
 
 
 def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str) -> None:
@@ -332,7 +326,8 @@ _SNAPSHOT_REFS: weakref.WeakKeyDictionary[Any, list[tuple[str, str | None, str |
 
 def _rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None, str]]:
     """(`@decorator`, module, function or None for the whole module, where) for every function
-    and module a `NOT_REWRITTEN` decorator of the workspace is given (per snapshot, from a
+    and module a `BUILDS_FROM` decorator of the workspace is given, and every function given to
+    `step(...)` (per snapshot, from a
     per-analysis table: a keystroke recomputes only the edited module's)."""
     found = _SNAPSHOT_REFS.get(snapshot)
     if found is None:
@@ -352,14 +347,18 @@ def _module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]
     refs: list[tuple[str, str | None, str | None, str]] = []
     for spec in analysis.functions:
         for call in spec.decorators:
-            if call.name not in NOT_REWRITTEN:
-                continue
             line = call.location.line if call.location is not None else 0
             at = where(analysis.path, line)
+            builds = call.name in BUILDS_FROM
             for value in _walk_values((call.args, tuple(call.kwargs.values()), call.methods)):
-                if isinstance(value, FunctionRef):
+                if isinstance(value, Call) and value.name == "step" and value.args:
+                    # `step(fn, k=...)` binds `fn`'s parameters by name.
+                    ref = value.args[0]
+                    if isinstance(ref, FunctionRef):
+                        refs.append(("step(...)", ref.module or analysis.module, ref.name, at))
+                elif builds and isinstance(value, FunctionRef):
                     refs.append((f"@{call.name}", value.module or analysis.module, value.name, at))
-                elif isinstance(value, ModuleRef):
+                elif builds and isinstance(value, ModuleRef):
                     refs.append((f"@{call.name}", value.name, None, at))
     if len(_REFS) > 4096:
         _REFS.clear()
@@ -368,10 +367,11 @@ def _module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]
 
 
 def _walk_values(value: Any, depth: int = 0) -> Iterable[Any]:
-    """Every value inside a decorator's arguments (nested calls, containers)."""
+    """Every value inside a decorator's arguments (nested calls too, themselves included)."""
     if depth > 12:
         return
     if isinstance(value, Call):
+        yield value
         parts = (value.args, tuple(value.kwargs.values()), value.methods)
         yield from _walk_values(parts, depth + 1)
     elif isinstance(value, tuple | list | set | frozenset):

@@ -266,7 +266,57 @@ def test_a_column_is_renamed_only_with_confirmation_and_its_tag_outputs_key_foll
     assert tags == {"geo"}
 
 
-EXECUTED = ["basic_plain", "expanders_columns", "metadata_tags", "macros_does", "static_conditional"]
+STEPS = """from hamilton.function_modifiers import pipe_input, source, step, value
+
+
+def _add(x: int, amount: int = 1) -> int:
+    return x + amount
+
+
+def _scale(x: int, factor: int) -> int:
+    return x * factor
+
+
+def raw(events: int) -> int:
+    return events
+
+
+@pipe_input(step(_add), step(_scale, factor=source("weight")))
+def total(raw: int) -> int:
+    return raw
+"""
+
+
+def test_pipes_are_renamed_through_but_not_a_step_function_s_parameters(tmp_path: Path) -> None:
+    """A module with `@pipe_input` is no longer refused as a whole: the piped parameter and the
+    `source(...)` a step takes are renamed; a step function's own parameter is bound by name by
+    every `step(...)` that uses it, so renaming the node it asks for is refused, saying so."""
+    root, snapshot = _one(tmp_path, STEPS)
+    plan = plan_rename(snapshot, "raw", "cleaned")
+    text = apply(STEPS, plan.edits[root / "flow.py"])
+    assert "def cleaned(events: int)" in text
+    assert "def total(cleaned: int) -> int:\n    return cleaned" in text
+    after = _renamed(root, tmp_path, snapshot, "raw", "cleaned")
+    assert _shape(after, {}) == _shape(snapshot, {"raw": "cleaned"})
+    plan = plan_rename(snapshot, "weight", "scale")
+    assert 'step(_scale, factor=source("scale"))' in apply(STEPS, plan.edits[root / "flow.py"])
+    with pytest.raises(Refused, match=r"step\(\.\.\.\) at flow.py:16 builds nodes from `_add`"):
+        plan_rename(snapshot, "amount", "quantity")
+
+
+EXECUTED = [
+    "basic_plain",
+    "expanders_columns",
+    "metadata_tags",
+    "macros_does",
+    "static_conditional",
+    "macros_mutate",
+    "macros_mutate_repeated",
+    "pipes_output",
+    "pipes_stacked",
+    "rules_mutate_twice",
+    "pipes_input",
+]
 
 
 @pytest.mark.slow
