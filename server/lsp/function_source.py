@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from livedag.engine.specs import FunctionSpec, Location
 from livedag.server.analyzer import document_lines
 
-from . import token_context
+from . import python_names, token_context
 from .text_edits import Span
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class ModuleSource:
         self._line_offsets: list[int] | None = None
         self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
         self._driver_strings: dict[str, list[Span]] | None = None
+        self._uses: dict[tuple[int, str], list[python_names.Occurrence] | python_names.Unsafe] = {}
 
     @property
     def path(self) -> Path | None:
@@ -132,6 +133,23 @@ class ModuleSource:
                 if stmt.name == found.spec.name:
                     return stmt
         return None
+
+    def parameter_uses(
+        self, found: FunctionAt, function: FunctionAst, name: str
+    ) -> list[python_names.Occurrence]:
+        """`python_names.parameter_occurrences` of `function` (the one at `found`), kept: a
+        second rename through the same consumer reads it.  Raises `python_names.Unsafe`."""
+        key = (found.start, name)
+        known = self._uses.get(key)
+        if known is None:
+            try:
+                known = python_names.parameter_occurrences(function, name, self.lines)
+            except python_names.Unsafe as unsafe:
+                known = unsafe
+            self._uses[key] = known
+        if isinstance(known, python_names.Unsafe):
+            raise python_names.Unsafe(str(known), known.line)
+        return known
 
     def function_text(self, found: FunctionAt) -> str:
         return "\n".join(self.lines[found.start - 1 : (found.end - 1) if found.end else None])

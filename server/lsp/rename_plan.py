@@ -237,7 +237,7 @@ def rename_parameter(
                 f"renaming the parameter `{old}` there would change what the code means"
             )
     try:
-        uses = python_names.parameter_occurrences(function, old, source.lines)
+        uses = source.parameter_uses(found, function, old)
     except python_names.Unsafe as unsafe:
         raise Refused(
             f"cannot rename the parameter `{old}` of `{spec.name}` safely: {unsafe} "
