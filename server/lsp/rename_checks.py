@@ -248,6 +248,8 @@ def check_consumer(snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | N
     loc = consumer.location
     if loc is None or loc.path is None or asks_at is None or asks_at.path is None:
         return
+    if asks_by_source(snapshot, asks_at):
+        return
     if asks_at.path != loc.path:
         raise Refused(
             f"`{consumer.name}` asks for it at {where(asks_at.path, asks_at.line)}, a module "
@@ -258,6 +260,19 @@ def check_consumer(snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | N
     found = source.function_at(loc.line) if source is not None else None
     if found is not None and found.spec.name == consumer.function:
         check_rewritten(snapshot, path_of(loc.path), found, consumer.name)
+
+
+def asks_by_source(snapshot: Snapshot, asks_at: Location) -> bool:
+    """Whether the place asking for a node is a `source("name")` string: it names the node and
+    nothing else, whatever decorator it is given to (a subdag's `inputs`, a step's keyword)."""
+    source = source_at(snapshot, asks_at.path)
+    if source is None or asks_at.line != asks_at.end_line:
+        return False
+    text = source.text_at(asks_at) or ""
+    if text[:1] not in ("'", '"'):
+        return False
+    before = source.lines[asks_at.line - 1][: asks_at.column].rstrip()
+    return before.endswith("source(")
 
 
 def check_module_references(snapshot: Snapshot, module: str, function: str) -> None:

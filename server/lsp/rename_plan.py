@@ -19,21 +19,23 @@ import ast
 import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
-from livedag.engine.specs import FunctionSpec, Location, NodeSpec
+from livedag.engine.specs import FunctionSpec, Location, NodeSpec, Parameter
 
 from . import python_names
 from .function_source import FunctionAst, FunctionAt, ModuleSource, path_of, source_at
 from .rename_checks import (
     DataKey,
     Refused,
+    asks_by_source,
     check_consumer,
     check_data_key,
     check_definition,
     check_module_references,
     check_rewritten,
+    made_by,
     string_span,
     views_with,
     where,
@@ -41,7 +43,7 @@ from .rename_checks import (
 from .text_edits import Span
 
 if TYPE_CHECKING:
-    from livedag.server.workspace import Snapshot
+    from livedag.server.workspace import DataflowView, Snapshot
 
 __all__ = ["Plan", "Refused", "plan_rename", "rename_parameter"]
 
@@ -124,6 +126,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             found_at = rename_parameter(snapshot, plan, consumer, dep.location)
             if found_at is not None:
                 touched[found_at[0], found_at[1].start] = found_at[2]
+        _rename_inactive_variants(snapshot, plan, view, renamed_defs, touched)
     for path, function_name in named_by_decorator:
         # A node named by its function's decorators (a `@parameterize` keyword, an
         # `@extract_columns` string): its other decorators may name it too (`target_="old"`,
@@ -150,6 +153,68 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
         for span in source.driver_strings(old) if source is not None else ():
             plan.add(path, span, new)
     return plan
+
+
+def _rename_inactive_variants(
+    snapshot: Snapshot,
+    plan: Plan,
+    view: DataflowView,
+    renamed_defs: dict[Path, list[FunctionSpec]],
+    touched: dict[tuple[Path, int], ModuleSource],
+) -> None:
+    """`@config.when` variants the view's config leaves out are in no graph, yet another config
+    builds them: a variant `old__x` is renamed as its active sibling is, and a variant's
+    parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
+    old = plan.old
+    for path in view.paths:
+        source = source_at(snapshot, path)
+        if source is None:
+            continue
+        variants = config_variants(source.module)
+        if old not in variants:
+            continue
+        for spec, parameter in variants[old]:
+            if made_by(view, source.module.module, spec.name):
+                continue  # active: the graph answered for it
+            if parameter is None:
+                if spec.location is None or source.text_at(spec.location) != spec.name:
+                    continue
+                loc = spec.location
+                span = Span(loc.line, loc.column, loc.line, loc.column + len(old))
+                if not plan.covers(path, span.line, span.column):
+                    plan.add(path, span, plan.new)
+                    renamed_defs.setdefault(path, []).append(spec)
+                found = source.function_at(loc.line)
+            else:
+                asks_at = parameter.location
+                if asks_at is None or plan.covers(path, asks_at.line, asks_at.column):
+                    continue
+                found_at = rename_parameter(snapshot, plan, None, asks_at)
+                found = found_at[1] if found_at is not None else None
+            if found is not None:
+                touched[(path, found.start)] = source
+
+
+_VARIANTS: dict[int, tuple[Any, dict[str, list[tuple[FunctionSpec, Parameter | None]]]]] = {}
+
+
+def config_variants(module: Any) -> dict[str, list[tuple[FunctionSpec, Parameter | None]]]:
+    """The module's `@config.*` functions by the node they define (`base__x` -> `base`, with no
+    parameter) and by each parameter name (with the parameter); kept per analysis."""
+    cached = _VARIANTS.get(id(module))
+    if cached is not None and cached[0] is module:
+        return cached[1]
+    found: dict[str, list[tuple[FunctionSpec, Parameter | None]]] = {}
+    for spec in module.functions:
+        if not any(call.name.startswith("config.") for call in spec.decorators):
+            continue
+        found.setdefault(spec.name.split("__", 1)[0], []).append((spec, None))
+        for parameter in spec.parameters:
+            found.setdefault(parameter.name, []).append((spec, parameter))
+    if len(_VARIANTS) > 4096:
+        _VARIANTS.clear()
+    _VARIANTS[id(module)] = (module, found)
+    return found
 
 
 def _function_named(source: ModuleSource, name: str) -> FunctionSpec | None:
@@ -204,7 +269,9 @@ def rename_parameter(
     if span is not None:
         plan.add(path, span, new)
         found = source.function_at(location.line)
-        return (path, found, source) if found is not None else None
+        if found is None or asks_by_source(snapshot, location):
+            return None  # a `source("old")` string names the node whatever takes it
+        return path, found, source
     if text != old:
         if consumer is not None and consumer.function is not None:
             if any(

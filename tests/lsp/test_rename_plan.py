@@ -184,6 +184,11 @@ def plain(x: int) -> int:
 
 def calls(x: int) -> int:
     return plain(x) + 1
+
+
+@config.when(mode="b")
+def scaled__b(plain: int) -> int:
+    return plain * 2
 """
     (tmp_path / "pyproject.toml").write_text(
         '[tool.livedag.dataflows.main]\nmodules = ["flow"]\nconfig = {mode = "a"}\n'
@@ -192,10 +197,13 @@ def calls(x: int) -> int:
     plan = plan_rename(snapshot, "base", "core")
     out = apply(text, plan.edits[root / "flow.py"])
     assert "def core__a(x: int)" in out
+    # The variant mode "a" leaves out is in no graph, yet mode "b" builds it: renamed too.
+    assert "def core__b(x: int)" in out
     assert "def use(core: int) -> int:\n    return core" in out
     plan = plan_rename(snapshot, "plain", "simple")
     out = apply(text, plan.edits[root / "flow.py"])
     assert "def simple(x: int)" in out and "return simple(x) + 1" in out
+    assert "def scaled__b(simple: int) -> int:\n    return simple * 2" in out
 
 
 def test_names_from_constants_and_derived_names_are_refused(tmp_path: Path) -> None:
