@@ -165,7 +165,30 @@ def check_definition(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
             f"renaming `{node.name}` would also rename {listed}, which decorators name after "
             "it; livedag does not rename those yet"
         )
+    _check_conditional_steps(snapshot, node, loc)
     return span
+
+
+_WHEN = frozenset({"when", "when_not", "when_in", "when_not_in"})
+
+
+def _check_conditional_steps(snapshot: Snapshot, node: NodeSpec, loc: Location) -> None:
+    """Refuse a node whose pipe has steps another config turns on: under that config they are
+    nodes named after it (`name.with_step`, `name.raw`), which this graph does not show."""
+    source = source_at(snapshot, loc.path)
+    found = source.function_at(loc.line) if source is not None else None
+    if found is None or found.spec.name != node.function:
+        return
+    for call in found.spec.decorators:
+        for value in _walk_values((call.args, tuple(call.kwargs.values()), call.methods)):
+            if isinstance(value, Call) and value.name == "step":
+                if any(method.name in _WHEN for method in value.methods):
+                    line = call.location.line if call.location is not None else loc.line
+                    raise Refused(
+                        f"@{call.name} of `{found.spec.name}` ({where(loc.path, line)}) has "
+                        f"steps another config turns on, making nodes named after `{node.name}` "
+                        "there; livedag does not rename those yet"
+                    )
 
 
 def _check_written_by_function(snapshot: Snapshot, node: NodeSpec, loc: Location) -> None:

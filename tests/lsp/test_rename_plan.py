@@ -344,31 +344,33 @@ def test_renamed_fixtures_run_the_same_under_hamilton(name: str, tmp_path: Path)
     )
 
     fixture = FIXTURES / f"{name}.py"
-    config = fixture_configs(fixture)[0]
     root = tmp_path / "ws"
     root.mkdir()
     shutil.copy(fixture, root / fixture.name)
     snapshot = _index(root)
-    inputs = fixture_inputs(fixture, tmp_path, hamilton_inputs(fixture, config))
-    before = run_each(hamilton_driver, load_module(fixture, prefix="rn_before"), config, inputs)
     names = sorted({n for view in snapshot.dataflows for n in view.graph.nodes})
-    checked = 0
+    plans = {}
     for old in names:
-        new = f"{old}_renamed"
         try:
-            plan = plan_rename(snapshot, old, new)
+            plans[old] = plan_rename(snapshot, old, f"{old}_renamed")
         except Refused:
             continue
-        module = snapshot.module(root / fixture.name)
-        assert module is not None
-        text = apply(module.text, plan.edits.get(root / fixture.name, {}))
-        after = run_each(
-            hamilton_driver,
-            load_module(fixture, text=text, prefix="rn_after"),
-            config,
-            {new if k == old else k: v for k, v in inputs.items()},
-        )
-        expected = {new if k == old else k: v for k, v in before.items()}
-        assert outcome_diff(expected, after) == "", old
-        checked += 1
-    assert checked
+    assert plans
+    module = snapshot.module(root / fixture.name)
+    assert module is not None
+    # Every config the fixture runs under: a rename must reach the variants others leave out.
+    for config in fixture_configs(fixture):
+        inputs = fixture_inputs(fixture, tmp_path, hamilton_inputs(fixture, config))
+        loaded = load_module(fixture, prefix="rn_before")
+        before = run_each(hamilton_driver, loaded, config, inputs)
+        for old, plan in plans.items():
+            new = plan.new
+            text = apply(module.text, plan.edits.get(root / fixture.name, {}))
+            after = run_each(
+                hamilton_driver,
+                load_module(fixture, text=text, prefix="rn_after"),
+                config,
+                {new if k == old else k: v for k, v in inputs.items()},
+            )
+            expected = {new if k == old else k: v for k, v in before.items()}
+            assert outcome_diff(expected, after) == "", (old, config)
