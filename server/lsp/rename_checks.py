@@ -321,11 +321,13 @@ def check_module_references(snapshot: Snapshot, module: str, function: str) -> N
 # `@mutate`, `@inject` and `@flow` are not here: the names they take are parameters and
 # `source("...")` strings the plan renames, and the property and Hamilton tests run renames
 # through them; a function given to `step(...)` has its parameters bound by name, so an edit
-# there is refused, see `_module_refs`.)
+# there is refused, see `module_refs`.)
 NOT_REWRITTEN = frozenset({"subdag", "parameterized_subdag", "with_columns"})
 # Of those, the ones that build nodes from the functions and modules they are given, binding
 # those functions' parameters by name (`inputs={"raw": ...}`): an edit there is refused too.
 BUILDS_FROM = NOT_REWRITTEN
+# Decorators that take `step(...)` calls.
+STEP_HOLDERS = frozenset({"pipe", "pipe_input", "pipe_output", "flow"})
 
 
 def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str) -> None:
@@ -373,21 +375,23 @@ def _rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None
         for path in snapshot.paths():
             analysis = snapshot.module(path)
             if analysis is not None:
-                found.extend(_module_refs(analysis))
+                found.extend(module_refs(analysis))
         _SNAPSHOT_REFS[snapshot] = found
     return found
 
 
-def _module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]:
+def module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]:
     cached = _REFS.get(id(analysis))
     if cached is not None and cached[0] is analysis:
         return cached[1]
     refs: list[tuple[str, str | None, str | None, str]] = []
     for spec in analysis.functions:
         for call in spec.decorators:
+            builds = call.name in BUILDS_FROM
+            if not builds and call.name not in STEP_HOLDERS:
+                continue
             line = call.location.line if call.location is not None else 0
             at = where(analysis.path, line)
-            builds = call.name in BUILDS_FROM
             for value in _walk_values((call.args, tuple(call.kwargs.values()), call.methods)):
                 if isinstance(value, Call) and value.name == "step" and value.args:
                     # `step(fn, k=...)` binds `fn`'s parameters by name.

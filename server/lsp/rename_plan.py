@@ -167,11 +167,12 @@ def _rename_inactive_variants(
     parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
     old = plan.old
     for path in view.paths:
+        module = snapshot.module(path)
+        variants = config_variants(module) if module is not None else {}
+        if old not in variants:
+            continue
         source = source_at(snapshot, path)
         if source is None:
-            continue
-        variants = config_variants(source.module)
-        if old not in variants:
             continue
         for spec, parameter in variants[old]:
             if made_by(view, source.module.module, spec.name):
