@@ -274,6 +274,34 @@ def test_a_column_is_renamed_only_with_confirmation_and_its_tag_outputs_key_foll
     assert tags == {"geo"}
 
 
+FIELDS = """from hamilton.function_modifiers import extract_fields
+
+
+@extract_fields({"gross": int, "net": int})
+def amounts(orders: int) -> dict:
+    return {"gross": orders, "net": orders - 1}
+
+
+def margin(gross: int, net: int) -> int:
+    return gross - net
+"""
+
+
+def test_an_extract_fields_key_is_a_dict_field_to_rename_too(tmp_path: Path) -> None:
+    root, snapshot = _one(tmp_path, FIELDS)
+    plan = plan_rename(snapshot, "gross", "total", data_keys=True)
+    path = root / "flow.py"
+    text = apply(FIELDS, plan.edits[path])
+    assert '@extract_fields({"total": int, "net": int})' in text
+    assert "def margin(total: int, net: int) -> int:\n    return total - net" in text
+    assert 'return {"gross": orders' in text  # the data itself is the user's to rename
+    ((_, data_key),) = plan.confirm[path].items()
+    assert data_key.label == "Rename the dict field too"
+    assert "amounts" in data_key.description
+    after = _renamed(root, tmp_path, snapshot, "gross", "total")
+    assert _shape(after, {}) == _shape(snapshot, {"gross": "total"})
+
+
 STEPS = """from hamilton.function_modifiers import pipe_input, source, step, value
 
 
