@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from livedag.engine.specs import FunctionSpec, Location
 from livedag.server.analyzer import document_lines
@@ -29,7 +29,34 @@ if TYPE_CHECKING:
     from livedag.server.workspace import Snapshot
 
 FunctionAst = ast.FunctionDef | ast.AsyncFunctionDef
-MAX_MODULES = 512  # sources kept; a rename reaching more modules recomputes the oldest
+T = TypeVar("T")
+
+
+class PerAnalysis(Generic[T]):
+    """Values derived from a `ModuleAnalysis`, kept exactly as long as the analysis lives (a
+    keystroke's new analysis of a file lets the old one, and what was derived from it, go)."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[weakref.ref[Any], T]] = {}
+
+    def get(self, analysis: Any) -> T | None:
+        entry = self._values.get(id(analysis))
+        return entry[1] if entry is not None and entry[0]() is analysis else None
+
+    def put(self, analysis: Any, value: T) -> T:
+        key = id(analysis)
+        values = self._values
+
+        def forget(ref: weakref.ref[Any]) -> None:
+            entry = values.get(key)
+            if entry is not None and entry[0] is ref:
+                del values[key]
+
+        values[key] = (weakref.ref(analysis, forget), value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def start_line(spec: FunctionSpec) -> int:
@@ -54,13 +81,20 @@ class ModuleSource:
     """Derived views of one module's analysed text (see the module docstring)."""
 
     def __init__(self, module: ModuleAnalysis) -> None:
-        self.module = module
+        self._module = weakref.ref(module)  # the cache of sources must not keep it alive
         self.lines = document_lines(module.text)
         self._starts: list[int] | None = None
         self._line_offsets: list[int] | None = None
         self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
         self._driver_strings: dict[str, list[Span]] | None = None
         self._uses: dict[tuple[int, str], list[python_names.Occurrence] | python_names.Unsafe] = {}
+
+    @property
+    def module(self) -> ModuleAnalysis:
+        module = self._module()
+        if module is None:  # only a caller holding the source past its analysis sees this
+            raise LookupError("the analysis this source was read from is gone")
+        return module
 
     @property
     def path(self) -> Path | None:
@@ -207,19 +241,13 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-_SOURCES: dict[int, ModuleSource] = {}
+_SOURCES: PerAnalysis[ModuleSource] = PerAnalysis()
 
 
 def source_of(module: ModuleAnalysis) -> ModuleSource:
-    """The module's `ModuleSource` (kept while the analysis is among the last few used)."""
-    found = _SOURCES.get(id(module))
-    if found is not None and found.module is module:
-        return found
-    if len(_SOURCES) >= MAX_MODULES:
-        for key in list(_SOURCES)[: MAX_MODULES // 2]:  # the oldest half
-            del _SOURCES[key]
-    found = _SOURCES[id(module)] = ModuleSource(module)
-    return found
+    """The module's `ModuleSource` (kept while the analysis lives)."""
+    found = _SOURCES.get(module)
+    return found if found is not None else _SOURCES.put(module, ModuleSource(module))
 
 
 _BY_PATH: weakref.WeakKeyDictionary[Snapshot, dict[str | Path, ModuleSource | None]] = (

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import Call, FunctionRef, Location, ModuleRef, NodeKind, NodeSpec
 
-from .function_source import FunctionAt, ModuleSource, path_of, source_at, start_line
+from .function_source import FunctionAt, ModuleSource, PerAnalysis, path_of, source_at, start_line
 from .graph_index import GraphIndexes
 from .text_edits import Span
 
@@ -358,7 +358,7 @@ def _same_module(a: str | None, b: str) -> bool:
     return a is not None and (a.endswith("." + b) or b.endswith("." + a))
 
 
-_REFS: dict[int, tuple[Any, list[tuple[str, str | None, str | None, str]]]] = {}
+_REFS: PerAnalysis[list[tuple[str, str | None, str | None, str]]] = PerAnalysis()
 _SNAPSHOT_REFS: weakref.WeakKeyDictionary[Any, list[tuple[str, str | None, str | None, str]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -381,9 +381,9 @@ def _rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None
 
 
 def module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]:
-    cached = _REFS.get(id(analysis))
-    if cached is not None and cached[0] is analysis:
-        return cached[1]
+    cached = _REFS.get(analysis)
+    if cached is not None:
+        return cached
     refs: list[tuple[str, str | None, str | None, str]] = []
     for spec in analysis.functions:
         for call in spec.decorators:
@@ -402,10 +402,7 @@ def module_refs(analysis: Any) -> list[tuple[str, str | None, str | None, str]]:
                     refs.append((f"@{call.name}", value.module or analysis.module, value.name, at))
                 elif builds and isinstance(value, ModuleRef):
                     refs.append((f"@{call.name}", value.name, None, at))
-    if len(_REFS) > 4096:
-        _REFS.clear()
-    _REFS[id(analysis)] = (analysis, refs)
-    return refs
+    return _REFS.put(analysis, refs)
 
 
 def _walk_values(value: Any, depth: int = 0) -> Iterable[Any]:

@@ -25,7 +25,7 @@ from livedag.engine.codes import Code
 from livedag.engine.specs import FunctionSpec, Location, NodeSpec, Parameter
 
 from . import python_names
-from .function_source import FunctionAst, FunctionAt, ModuleSource, path_of, source_at
+from .function_source import FunctionAst, FunctionAt, ModuleSource, PerAnalysis, path_of, source_at
 from .rename_checks import (
     DataKey,
     Refused,
@@ -196,15 +196,15 @@ def _rename_inactive_variants(
                 touched[(path, found.start)] = source
 
 
-_VARIANTS: dict[int, tuple[Any, dict[str, list[tuple[FunctionSpec, Parameter | None]]]]] = {}
+_VARIANTS: PerAnalysis[dict[str, list[tuple[FunctionSpec, Parameter | None]]]] = PerAnalysis()
 
 
 def config_variants(module: Any) -> dict[str, list[tuple[FunctionSpec, Parameter | None]]]:
     """The module's `@config.*` functions by the node they define (`base__x` -> `base`, with no
     parameter) and by each parameter name (with the parameter); kept per analysis."""
-    cached = _VARIANTS.get(id(module))
-    if cached is not None and cached[0] is module:
-        return cached[1]
+    cached = _VARIANTS.get(module)
+    if cached is not None:
+        return cached
     found: dict[str, list[tuple[FunctionSpec, Parameter | None]]] = {}
     for spec in module.functions:
         if not any(call.name.startswith("config.") for call in spec.decorators):
@@ -212,10 +212,7 @@ def config_variants(module: Any) -> dict[str, list[tuple[FunctionSpec, Parameter
         found.setdefault(spec.name.split("__", 1)[0], []).append((spec, None))
         for parameter in spec.parameters:
             found.setdefault(parameter.name, []).append((spec, parameter))
-    if len(_VARIANTS) > 4096:
-        _VARIANTS.clear()
-    _VARIANTS[id(module)] = (module, found)
-    return found
+    return _VARIANTS.put(module, found)
 
 
 def _function_named(source: ModuleSource, name: str) -> FunctionSpec | None:

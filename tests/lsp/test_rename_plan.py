@@ -146,6 +146,23 @@ def test_parameter_uses_are_renamed_with_python_scoping(tmp_path: Path) -> None:
     assert _shape(after, {}) == _shape(snapshot, {"age": "years"})
 
 
+def test_what_a_rename_derives_from_an_analysis_goes_with_it(tmp_path: Path) -> None:
+    """The per-module tables rename keeps (parsed functions, config variants, ...) are let go
+    with the analysis they came from: a keystroke's old analysis must not stay in memory."""
+    import gc
+
+    from livedag.server.lsp import function_source
+
+    _, snapshot = _one(tmp_path, TRICKY)
+    plan_rename(snapshot, "age", "years")
+    module = snapshot.module(tmp_path / "flow.py")
+    assert function_source._SOURCES.get(module) is not None
+    held = len(function_source._SOURCES)
+    del module, snapshot
+    gc.collect()
+    assert len(function_source._SOURCES) < held
+
+
 def test_collisions_are_refused_and_parameterize_keywords_renamed(tmp_path: Path) -> None:
     root, snapshot = _one(tmp_path, TRICKY)
     with pytest.raises(Refused, match="already a node"):
