@@ -265,7 +265,9 @@ def check_data_key(source: ModuleSource, node: NodeSpec, allowed: bool) -> DataK
 _IMPORTED: weakref.WeakKeyDictionary[Any, dict[str, list[Path]]] = weakref.WeakKeyDictionary()
 
 
-def check_consumer(snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | None) -> None:
+def check_consumer(
+    snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | None, name: str
+) -> None:
     """Refuse when the function making `consumer` binds names livedag does not rewrite, or asks
     for the node from another module than its own (a subdag's or `@with_columns`'s module)."""
     loc = consumer.location
@@ -275,14 +277,14 @@ def check_consumer(snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | N
         return
     if asks_at.path != loc.path:
         raise Refused(
-            f"`{consumer.name}` asks for it at {where(asks_at.path, asks_at.line)}, a module "
+            f"`{consumer.name}` asks for `{name}` at {where(asks_at.path, asks_at.line)}, a module "
             f"`{consumer.function}` ({where(loc.path, loc.line)}) builds nodes from (a subdag, "
             "@with_columns): livedag does not rewrite that yet; rename it by hand"
         )
     source = source_at(snapshot, loc.path)
     found = source.function_at(loc.line) if source is not None else None
     if found is not None and found.spec.name == consumer.function:
-        check_rewritten(snapshot, path_of(loc.path), found, consumer.name)
+        check_rewritten(snapshot, path_of(loc.path), found, name)
 
 
 def asks_by_source(snapshot: Snapshot, asks_at: Location) -> bool:

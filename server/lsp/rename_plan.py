@@ -122,7 +122,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             if function:
                 named_by_decorator[(path, function)] = None
         for consumer, dep in view.graph.consumers(old):
-            check_consumer(snapshot, consumer, dep.location)
+            check_consumer(snapshot, consumer, dep.location, old)
             found_at = rename_parameter(snapshot, plan, consumer, dep.location)
             if found_at is not None:
                 touched[found_at[0], found_at[1].start] = found_at[2]

@@ -357,6 +357,37 @@ def test_pipes_are_renamed_through_but_not_a_step_function_s_parameters(tmp_path
         plan_rename(snapshot, "amount", "quantity")
 
 
+SUBDAG = """from hamilton.function_modifiers import source, subdag
+
+
+def reading(raw_reading: float) -> float:
+    return raw_reading
+
+
+def house_meter(meter_input: float) -> float:
+    return meter_input * 2
+
+
+@subdag(reading, inputs={"raw_reading": source("meter_input")})
+def house(reading: float) -> float:
+    return reading
+"""
+
+
+def test_a_subdag_s_inputs_follow_and_what_it_builds_from_is_refused(tmp_path: Path) -> None:
+    root, snapshot = _one(tmp_path, SUBDAG)
+    plan = plan_rename(snapshot, "meter_input", "meter")
+    text = apply(SUBDAG, plan.edits[root / "flow.py"])
+    assert "def house_meter(meter: float) -> float:\n    return meter * 2" in text
+    assert '@subdag(reading, inputs={"raw_reading": source("meter")})' in text
+    after = _renamed(root, tmp_path, snapshot, "meter_input", "meter")
+    assert _shape(after, {}) == _shape(snapshot, {"meter_input": "meter"})
+    # `reading`'s parameter is bound by name by the subdag's inputs: not renamed silently.
+    message = r"renaming `raw_reading` changes `reading` \(flow.py:4\), and @subdag at flow.py:12"
+    with pytest.raises(Refused, match=message):
+        plan_rename(snapshot, "raw_reading", "raw")
+
+
 EXECUTED = [
     "basic_plain",
     "expanders_columns",
