@@ -153,11 +153,15 @@ def check_definition(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
         )
     _check_written_by_function(snapshot, node, loc)
     derived = dotted_relatives(view, node.name)
+    checked = set(checked_names(snapshot, view, node))
     if node.module is not None and node.function is not None:
         derived += [
             n.name
             for n in made_by(view, node.module, node.function)
-            if n.name != node.name and node.name in n.name
+            if n.name != node.name
+            and node.name in n.name
+            and n.name not in checked
+            and (n.location is None or name_span(snapshot, n.location, n.name) is None)
         ]
     if derived:
         listed = ", ".join(f"`{d}`" for d in sorted(set(derived))[:5])
@@ -167,6 +171,30 @@ def check_definition(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> 
         )
     _check_conditional_steps(snapshot, node, loc)
     return span
+
+
+CHECKS = frozenset({"check_output", "check_output_custom"})
+
+
+def checked_names(snapshot: Snapshot, view: DataflowView, node: NodeSpec) -> list[str]:
+    """The nodes `@check_output` makes after `node` (`name_raw`, `name_range_validator`): a
+    rename renames them alike (`new_raw`), as the rule would name them after the new name."""
+    loc = node.location
+    if node.module is None or node.function is None or loc is None:
+        return []
+    source = source_at(snapshot, loc.path)
+    found = source.function_at(loc.line) if source is not None else None
+    if found is None or not any(call.name in CHECKS for call in found.spec.decorators):
+        return []
+    prefix = node.name + "_"
+    return [
+        n.name
+        for n in made_by(view, node.module, node.function)
+        if n.name.startswith(prefix)
+        and n.name.isidentifier()
+        # a node written as it is (another `@extract_columns` column) is not named after it
+        and (n.location is None or name_span(snapshot, n.location, n.name) is None)
+    ]
 
 
 _WHEN = frozenset({"when", "when_not", "when_in", "when_not_in"})

@@ -35,6 +35,7 @@ from .rename_checks import (
     check_definition,
     check_module_references,
     check_rewritten,
+    checked_names,
     made_by,
     string_span,
     views_with,
@@ -54,12 +55,15 @@ class Plan:
 
     `confirm`: the edits that also rename a key of the data (an `@extract_columns` column): the
     editor asks the user to confirm those, who must rename the data too (`DataKey.label`).
+    `derived`: nodes a decorator names after the renamed one, renamed alike (`old_raw` ->
+    `new_raw` for `@check_output`), where they are asked for.
     """
 
     old: str
     new: str
     edits: dict[Path, dict[Span, str]] = field(default_factory=dict)
     confirm: dict[Path, dict[Span, DataKey]] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
     _starts: set[tuple[Path, int, int]] = field(default_factory=set, repr=False)
 
     def add(self, path: Path | str, span: Span, text: str) -> None:
@@ -112,6 +116,8 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             found = source.function_at(node.location.line)
             if found is not None:
                 touched[(path, found.start)] = source
+            for checked in checked_names(snapshot, view, node):
+                plan.derived[checked] = new + checked[len(old) :]
             function = node.function
             if function and (function == old or function.startswith(old + "__")):
                 if source.text_at(node.location) == function:
@@ -143,16 +149,56 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
         if source is not None:
             for found in _rename_python_references(snapshot, plan, path, source, specs):
                 touched[(path, found.start)] = source
-    for (path, start), source in touched.items():
-        found = source.function_at(start)
+    for derived, renamed in plan.derived.items():
+        _rename_derived(snapshot, plan, views, derived, renamed, touched)
+    for path, start in list(touched):
+        found = touched[(path, start)].function_at(start)
         if found is not None:
             check_rewritten(snapshot, path, found, old)
     drivers = {path for view in views for path, _ in view.drivers}
     for path in drivers:
         source = source_at(snapshot, path)
-        for span in source.driver_strings(old) if source is not None else ():
-            plan.add(path, span, new)
+        for name, renamed in [(old, new), *plan.derived.items()]:
+            for span in source.driver_strings(name) if source is not None else ():
+                plan.add(path, span, renamed)
     return plan
+
+
+def _rename_derived(
+    snapshot: Snapshot,
+    plan: Plan,
+    views: list[DataflowView],
+    derived: str,
+    renamed: str,
+    touched: dict[tuple[Path, int], ModuleSource],
+) -> None:
+    """Where a derived node (`old_raw`) is asked for by name, outside the function making it."""
+    for view in views:
+        clash = view.graph.node(renamed)
+        if clash is not None:
+            loc = clash.location
+            at = f" at {where(loc.path, loc.line)}" if loc is not None else ""
+            raise Refused(
+                f"renaming `{plan.old}` renames `{derived}` (named after it) to `{renamed}`, "
+                f"already a node of dataflow `{view.name}`{at}"
+            )
+        for consumer, dep in view.graph.consumers(derived):
+            loc = dep.location
+            if loc is None or consumer.function == _maker(view, derived):
+                continue  # the check nodes' own edges, inside the decorated function
+            check_consumer(snapshot, consumer, loc, derived)
+            sub = Plan(derived, renamed)
+            found_at = rename_parameter(snapshot, sub, consumer, loc)
+            for path, edits in sub.edits.items():
+                for span, text in edits.items():
+                    plan.add(path, span, text)
+            if found_at is not None:
+                touched[found_at[0], found_at[1].start] = found_at[2]
+
+
+def _maker(view: DataflowView, name: str) -> str | None:
+    node = view.graph.node(name)
+    return node.function if node is not None else None
 
 
 def _rename_inactive_variants(

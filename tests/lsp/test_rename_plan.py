@@ -59,6 +59,30 @@ def _renamed(root: Path, tmp: Path, snapshot: Snapshot, old: str, new: str) -> S
     return _index(target)
 
 
+def _renaming(before: Snapshot, after: Snapshot, old: str, new: str) -> dict[str, str]:
+    """`old -> new`, and the nodes a decorator names after `old` and makes with it (the
+    `old_raw` and `old_<check>_validator` of `@check_output`) renamed alike: no other name may
+    have changed."""
+    names = {n for view in before.dataflows for n in view.graph.nodes}
+    gone = names - {n for view in after.dataflows for n in view.graph.nodes}
+    makers = {
+        (node.module, node.function)
+        for view in before.dataflows
+        for node in view.graph.definitions(old)
+    }
+    mapping = {old: new}
+    for name in gone - {old}:
+        assert name.startswith(old + "_"), f"{name} changed when renaming {old}"
+        made_by = {
+            (n.module, n.function)
+            for view in before.dataflows
+            for n in view.graph.definitions(name)
+        }
+        assert made_by <= makers, f"{name} is not made with {old}"
+        mapping[name] = new + name[len(old) :]
+    return mapping
+
+
 def _fixture_roots() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*.py"))
 
@@ -79,7 +103,7 @@ def test_every_accepted_rename_renames_exactly_one_node(fixture: Path, tmp_path:
         except Refused:
             continue
         renamed += 1
-        assert _shape(after, {}) == _shape(snapshot, {old: new}), old
+        assert _shape(after, {}) == _shape(snapshot, _renaming(snapshot, after, old, new)), old
     if fixture.stem in ACCEPTING:
         assert renamed, "every rename was refused"
 
@@ -223,7 +247,7 @@ def scaled__b(plain: int) -> int:
     assert "def scaled__b(simple: int) -> int:\n    return simple * 2" in out
 
 
-def test_names_from_constants_and_derived_names_are_refused(tmp_path: Path) -> None:
+def test_names_from_constants_are_refused_and_check_output_names_follow(tmp_path: Path) -> None:
     text = """import pandas as pd
 from hamilton.function_modifiers import check_output, extract_columns
 
@@ -246,8 +270,15 @@ def share(north: pd.Series) -> pd.Series:
     _, snapshot = _one(tmp_path, text)
     with pytest.raises(Refused, match="outside `split`"):
         plan_rename(snapshot, "north", "top")
-    with pytest.raises(Refused, match="share_raw"):
-        plan_rename(snapshot, "share", "portion")
+    # @check_output names its nodes after the checked one: they follow it.
+    plan = plan_rename(snapshot, "share", "portion")
+    assert plan.derived == {
+        "share_raw": "portion_raw",
+        "share_range_validator": "portion_range_validator",
+    }
+    root = tmp_path
+    after = _renamed(root, tmp_path, snapshot, "share", "portion")
+    assert _shape(after, {}) == _shape(snapshot, {"share": "portion", **plan.derived})
 
 
 COLUMNS = """import pandas as pd
@@ -374,6 +405,35 @@ def house(reading: float) -> float:
 """
 
 
+CHECKED_COLUMNS = """import pandas as pd
+from hamilton.function_modifiers import check_output, extract_columns
+
+
+@check_output(range=(0.0, 1.0), target_="net")
+@extract_columns("net", "net_margin")
+def split(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw
+
+
+def report(net: pd.Series, net_margin: pd.Series) -> pd.Series:
+    return net + net_margin
+"""
+
+
+def test_check_output_names_follow_but_a_column_that_looks_alike_does_not(
+    tmp_path: Path,
+) -> None:
+    root, snapshot = _one(tmp_path, CHECKED_COLUMNS)
+    plan = plan_rename(snapshot, "net", "gain", data_keys=True)
+    assert plan.derived == {"net_raw": "gain_raw", "net_range_validator": "gain_range_validator"}
+    text = apply(CHECKED_COLUMNS, plan.edits[root / "flow.py"])
+    assert '@check_output(range=(0.0, 1.0), target_="gain")' in text
+    assert '@extract_columns("gain", "net_margin")' in text
+    assert "def report(gain: pd.Series, net_margin: pd.Series)" in text
+    after = _renamed(root, tmp_path, snapshot, "net", "gain")
+    assert _shape(after, {}) == _shape(snapshot, {"net": "gain", **plan.derived})
+
+
 def test_a_subdag_s_inputs_follow_and_what_it_builds_from_is_refused(tmp_path: Path) -> None:
     root, snapshot = _one(tmp_path, SUBDAG)
     plan = plan_rename(snapshot, "meter_input", "meter")
@@ -400,6 +460,8 @@ EXECUTED = [
     "pipes_stacked",
     "rules_mutate_twice",
     "pipes_input",
+    "validation_checks",
+    "rules_validator_names",
 ]
 
 
@@ -448,5 +510,6 @@ def test_renamed_fixtures_run_the_same_under_hamilton(name: str, tmp_path: Path)
                 config,
                 {new if k == old else k: v for k, v in inputs.items()},
             )
-            expected = {new if k == old else k: v for k, v in before.items()}
+            names = {old: new, **plan.derived}
+            expected = {names.get(k, k): v for k, v in before.items()}
             assert outcome_diff(expected, after) == "", (old, config)
