@@ -7,7 +7,10 @@ The workspace comes from `bench/gen_dataflow.py` (as bench_lsp.py's does); `live
 started as an editor starts it, one module is opened, and each request is sent `--queries` times
 at different places of that module (or of the driver script for driver strings), timed from the
 client: request written to response read.  Every request runs after the previous answered, with
-no edit pending, so the figures are the request's own cost.  Figures are printed as one JSON
+no edit pending, so the figures are the request's own cost.  On a machine shared with other work
+the client's clock also counts the time the server waited for a core, so each request's server
+CPU time is reported too (`*_server_cpu`, from the server's threads' schedstat on Linux: the
+request's own cost, reading and writing the JSON included).  Figures are printed as one JSON
 line, never asserted.
 """
 
@@ -27,6 +30,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lsp import SERVER, Client, _pct, _pos  # noqa: E402
 from bench_workspace import generate  # noqa: E402
+
+
+def _server_cpu_s(pid: int) -> float | None:
+    """CPU seconds the server's threads have run so far (Linux schedstat, nanoseconds)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
 
 
 def _defs(text: str) -> list[tuple[int, str, int]]:
@@ -64,6 +79,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "rootUri": root.as_uri(),
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
             "capabilities": {
+                # As VS Code: a rename that renames a DataFrame column is confirmed by the user.
+                "workspace": {
+                    "workspaceEdit": {"documentChanges": True, "changeAnnotationSupport": {}}
+                },
                 "textDocument": {
                     "publishDiagnostics": {"versionSupport": True},
                     # VS Code resolves an item's documentation when it shows it.
@@ -106,11 +125,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     def bucket(name: str) -> list[float]:
         return samples.setdefault(name, [])
 
+    pid = client.proc.pid
+
     async def timed(name: str, method: str, params: Any) -> Any:
+        """The request's answer; its time goes to `name`, or to `name_refusal` when it failed
+        (a refused rename is an answer too, and must be as quick)."""
+        cpu = _server_cpu_s(pid)
         started = time.perf_counter()
-        result = await client.request(method, params)
-        bucket(name).append(time.perf_counter() - started)
-        return result
+        failed = False
+        try:
+            return await client.request(method, params)
+        except RuntimeError:
+            failed = True
+            raise
+        finally:
+            key = f"{name}_refusal" if failed else name
+            bucket(key).append(time.perf_counter() - started)
+            after = _server_cpu_s(pid)
+            if cpu is not None and after is not None:
+                bucket(key + "_server_cpu").append(after - cpu)
 
     for _ in range(args.queries):
         param_at, param, def_at = rnd.choice(defs)
@@ -142,7 +175,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             edit = await timed(
                 "rename", "textDocument/rename", {**at_param, "newName": "renamed_x"}
             )
-            sizes["rename_edits_last"] = sum(len(v) for v in edit["changes"].values())
+            changes = edit.get("changes") or {
+                change["textDocument"]["uri"]: change["edits"] for change in edit["documentChanges"]
+            }
+            count = sizes["rename_edits_last"] = sum(len(v) for v in changes.values())
+            # A rename costs what it renames: also timed by size (an input that 400 functions
+            # take renames 800 places; most nodes have a few consumers).
+            size = "rename_under_100_edits" if count < 100 else "rename_100_edits_or_more"
+            bucket(size).append(samples["rename"][-1])
+            bucket(size + "_server_cpu").append(samples["rename_server_cpu"][-1])
+            sizes["rename_edits_max"] = max(sizes.get("rename_edits_max", 0), count)
         except RuntimeError:
             bucket("rename_refused").append(0.0)
         at_def = {"textDocument": doc, "position": _pos(text, def_at + 1)}

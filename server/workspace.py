@@ -100,10 +100,18 @@ class Snapshot:
 
     def dataflows_for(self, path: Path) -> list[DataflowView]:
         """Dataflows a module or driver script belongs to."""
-        return list(self._members.get(Path(path).resolve(), ()))
+        path = Path(path)
+        found = self._members.get(path)
+        if found is None:
+            found = self._members.get(path.resolve(), [])
+        return list(found)
 
-    def module(self, path: Path) -> ModuleAnalysis | None:
-        return self._analyses.get(Path(path).resolve())
+    def module(self, path: Path | str) -> ModuleAnalysis | None:
+        # Most callers pass a path the analysis recorded (already resolved): a dictionary hit
+        # without the filesystem calls `resolve` makes (a rename asks thousands of times).
+        path = Path(path)
+        found = self._analyses.get(path)
+        return found if found is not None else self._analyses.get(path.resolve())
 
     def paths(self) -> list[Path]:
         return sorted(self._analyses)

@@ -4,7 +4,9 @@
   preferred), renaming its uses in the body the way rename does (`rename.rename_parameter`);
   declare the name as an input in `[tool.livedag]` when the dataflow is configured there; or
   create a stub function for the name in the module, annotated as the consumer annotates it.
-- LD004 (type mismatch): annotate the consumer's parameter as the producer returns it.
+- LD004 (type mismatch): annotate the consumer's parameter as the producer returns it, or the
+  reverse: make the producer's return annotation the consumer's (a plain function node only);
+  either adds the import the new annotation needs in the module it lands in.
 - LD005 (missing return annotation): add `-> T` when every consumer annotates the node as `T`.
 - LD010 (missing input): add the missing names to the driver's `inputs={...}`, valued `...` for
   the user to fill in.
@@ -28,7 +30,7 @@ from . import rename
 from .convert import JsonArray, SourceLines
 from .locate import Locator, Role, Target
 from .session import Session
-from .text_edits import Span, edit_json
+from .text_edits import Span, edit_json, import_edit, import_insert_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +39,7 @@ else:  # pragma: no cover - Python 3.10
 
 if TYPE_CHECKING:
     from livedag.engine.specs import FunctionSpec
+    from livedag.server.analyzer import ModuleAnalysis
     from livedag.server.workspace import DataflowView, Snapshot
     from pygls.lsp.server import LanguageServer
 
@@ -100,6 +103,46 @@ def return_annotation_insert(text: str, spec: FunctionSpec) -> Span | None:
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
     return None
+
+
+def return_annotation_span(text: str, spec: FunctionSpec) -> Span | None:
+    """The return annotation of `spec` (after `->`, up to the header's `:`), from its tokens."""
+    if spec.location is None:
+        return None
+    line0 = spec.location.line
+    lines = text.split("\n")
+    header = "\n".join(lines[line0 - 1 : line0 + 200])
+    depth = 0
+    closed = arrow = False
+    first: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(header).readline):
+            if tok.type in (tokenize.NL, tokenize.COMMENT):
+                continue
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+                if depth == 0 and not closed:
+                    closed = True
+                    continue
+            if not closed:
+                continue
+            if not arrow:
+                if tok.string != "->":
+                    return None
+                arrow = True
+                continue
+            if depth == 0 and tok.type == tokenize.OP and tok.string == ":":
+                break
+            first = first or tok.start
+            last = tok.end
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    if first is None or last is None:
+        return None
+    return Span(line0 + first[0] - 1, first[1], line0 + last[0] - 1, last[1])
 
 
 def annotation_span(text: str, line: int, column: int) -> Span | None:
@@ -296,20 +339,7 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
             edit = {"changes": {uri: [edit_json(session.positions, lines, span, text)]}}
             out.append(action(f"Create function `{target.name}` in this module", diagnostic, edit))
         if code is Code.TYPE_MISMATCH and target.role is Role.PARAMETER and module:
-            producer = view.graph.node(target.name)
-            at = annotation_span(module.text, target.location.line, target.location.column)
-            if producer is not None and producer.type is not None and at is not None:
-                wanted = producer.type.text
-                uri = session.uri_of(path)
-                edit = {"changes": {uri: [edit_json(session.positions, lines, at, wanted)]}}
-                out.append(
-                    action(
-                        f"Annotate `{target.name}` as `{wanted}` (what `{target.name}` returns)",
-                        diagnostic,
-                        edit,
-                        preferred=True,
-                    )
-                )
+            out.extend(mismatch_fixes(snapshot, path, module, view, target, diagnostic))
         if code is Code.MISSING_ANNOTATION and target.role is Role.FUNCTION and module:
             spec = target.function
             if spec is not None and spec.returns is None:
@@ -334,6 +364,100 @@ def register(server: LanguageServer, session: Session, locator: Locator) -> None
                             preferred=True,
                         )
                     )
+        return out
+
+    def with_import(
+        edits: dict[Path, list[tuple[Span, str]]],
+        path: Path,
+        analysis: ModuleAnalysis,
+        type_text: str,
+        source: ModuleAnalysis | None,
+    ) -> None:
+        """Adds to `edits` the import `analysis` needs for an annotation written `type_text` in
+        `source` (where the name's import is read from)."""
+        head = type_text.split(".", 1)[0].split("[", 1)[0].strip()
+        if not head.isidentifier() or source is None:
+            return
+        needed = import_edit(analysis.imports, head, source.imports, source.module)
+        if needed is not None:
+            line = import_insert_line(analysis.text)
+            edits.setdefault(path, []).append((Span(line + 1, 0, line + 1, 0), needed + "\n"))
+
+    def changes(edits: dict[Path, list[tuple[Span, str]]]) -> dict[str, Any]:
+        return {
+            "changes": {
+                session.uri_of(at): [
+                    edit_json(session.positions, session.lines(at), span, text)
+                    for span, text in spans
+                ]
+                for at, spans in edits.items()
+            }
+        }
+
+    def mismatch_fixes(
+        snapshot: Snapshot,
+        path: Path,
+        module: ModuleAnalysis,
+        view: DataflowView,
+        target: Target,
+        diagnostic: types.Diagnostic,
+    ) -> list[dict[str, Any]]:
+        """LD004: the consumer annotated as the producer returns, and the reverse."""
+        out: list[dict[str, Any]] = []
+        producer = view.graph.node(target.name)
+        if producer is None or producer.type is None:
+            return out
+        loc = producer.location
+        producer_path = Path(loc.path) if loc is not None and loc.path else None
+        producer_module = snapshot.module(producer_path) if producer_path else None
+        at = annotation_span(module.text, target.location.line, target.location.column)
+        wanted = producer.type.text
+        if at is not None:
+            edits: dict[Path, list[tuple[Span, str]]] = {path: [(at, wanted)]}
+            with_import(edits, path, module, wanted, producer_module)
+            out.append(
+                action(
+                    f"Annotate `{target.name}` as `{wanted}` (what `{target.name}` returns)",
+                    diagnostic,
+                    changes(edits),
+                    preferred=True,
+                )
+            )
+        # The reverse: only a function that makes this one node, returning it as annotated.
+        spec = target.function
+        param = next((p for p in spec.parameters if p.name == target.name), None) if spec else None
+        consumer_type = param.annotation.text if param and param.annotation else None
+        producer_spec = (
+            next(
+                (f for f in reversed(producer_module.functions) if f.name == producer.function),
+                None,
+            )
+            if producer_module is not None
+            else None
+        )
+        if (
+            consumer_type is None
+            or producer_path is None
+            or producer_module is None
+            or producer_spec is None
+            or producer_spec.returns is None
+            or producer_spec.returns.text != wanted
+            or producer.function != producer.name
+        ):
+            return out
+        returns_at = return_annotation_span(producer_module.text, producer_spec)
+        if returns_at is None:
+            return out
+        edits = {producer_path: [(returns_at, consumer_type)]}
+        with_import(edits, producer_path, producer_module, consumer_type, module)
+        consumer = spec.name if spec is not None else "its consumer"
+        out.append(
+            action(
+                f"Make `{producer.name}` return `{consumer_type}` (as `{consumer}` annotates it)",
+                diagnostic,
+                changes(edits),
+            )
+        )
         return out
 
     def declare_input_fix(view: DataflowView, name: str) -> tuple[str, dict[str, Any]] | None:

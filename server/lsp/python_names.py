@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Nodes with nothing below them that binds or uses a name (a Name's only child is its context).
+_LEAVES = (ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 class Unsafe(Exception):
@@ -68,6 +70,12 @@ def _binds(scope: ast.AST, name: str) -> Iterator[ast.AST]:
     stack = list(body)
     while stack:
         node = stack.pop()
+        if isinstance(node, ast.Name):
+            if node.id == name and not isinstance(node.ctx, ast.Load):
+                yield node
+            continue
+        if isinstance(node, _LEAVES):
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name == name:
                 yield node
@@ -82,9 +90,7 @@ def _binds(scope: ast.AST, name: str) -> Iterator[ast.AST]:
             stack.append(node.generators[0].iter)
             stack.extend(n for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
             continue
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
-            yield node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
                 if bound == name:
@@ -167,7 +173,8 @@ class _Walker:
                 self.found.append(node)
             return
         for child in ast.iter_child_nodes(node):
-            self.walk(child, refers, fn_refers)
+            if not isinstance(child, _LEAVES):
+                self.walk(child, refers, fn_refers)
 
     def _hidden(self, scope: ast.AST, refers: bool) -> bool:
         """Whether a nested scope binds the name itself (hiding the target).  A `nonlocal` (or,

@@ -84,26 +84,34 @@ class Warmer:
         self._steps = None
 
     def _plan(self, snapshot: Snapshot, touched: set[Path], everything: bool) -> Iterator[None]:
-        """The slices of work: per dataflow touched, its indexes, then its nodes' ancestors."""
-        for view in snapshot.dataflows:
-            if not everything and not touched.intersection(view.paths):
-                continue
-            yield from self._warm(view.graph, None if everything else _in(touched))
+        """The slices of work: per dataflow touched, its indexes, then the per-module tables
+        rename reads, then its nodes' ancestors."""
+        views = [v for v in snapshot.dataflows if everything or touched.intersection(v.paths)]
+        for view in views:
+            yield from self._warm(view.graph, None if everything else _in(touched), rest=False)
+        yield from _rename_tables(snapshot, None if everything else touched)
+        for view in views:
+            yield from self._warm(view.graph, None if everything else _in(touched), rest=True)
 
-    def _warm(self, graph: Dataflow, wanted: Callable[[str | None], bool] | None) -> Iterator[None]:
+    def _warm(
+        self, graph: Dataflow, wanted: Callable[[str | None], bool] | None, rest: bool
+    ) -> Iterator[None]:
+        """`rest=False`: the graph's indexes; `rest=True`: its nodes' ancestors."""
         index = self.session.indexes.of(graph)
-        yield
-        yield from index.made_by_steps()
-        yield
-        sequence = graph.link_state.sequence
-        if isinstance(sequence, NodeSequence):  # who consumes what, module by module
-            for number in range(len(sequence.parts)):
-                sequence.part_askers(number)
-                if number % PARTS_PER_STEP == PARTS_PER_STEP - 1:
-                    yield
-        else:
-            graph.consumers("")  # the engine builds its consumer index on first use
-        yield
+        if not rest:
+            yield
+            yield from index.made_by_steps()
+            yield
+            sequence = graph.link_state.sequence
+            if isinstance(sequence, NodeSequence):  # who consumes what, module by module
+                for number in range(len(sequence.parts)):
+                    sequence.part_askers(number)
+                    if number % PARTS_PER_STEP == PARTS_PER_STEP - 1:
+                        yield
+            else:
+                graph.consumers("")  # the engine builds its consumer index on first use
+            yield
+            return
         done = 0
         for name, node in graph.nodes.items():
             location = node.location
@@ -112,6 +120,21 @@ class Warmer:
                 done += 1
                 if done % NODES_PER_STEP == 0:
                     yield
+
+
+def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[None]:
+    """Per module, what rename reads of it (config variants, functions that step(...) and
+    subdags bind): kept per analysis, so only edited modules are made again."""
+    from .rename_checks import module_refs
+    from .rename_plan import config_variants
+
+    for count, path in enumerate(snapshot.paths() if paths is None else sorted(paths)):
+        analysis = snapshot.module(path)
+        if analysis is not None:
+            module_refs(analysis)
+            config_variants(analysis)
+        if count % 8 == 7:
+            yield
 
 
 def _in(paths: set[Path]) -> Callable[[str | None], bool]:

@@ -215,19 +215,70 @@ async def _fixes(client: LanguageClient, uri: str, code: str) -> list[types.Code
 @pytest.mark.files({"flow.py": ANNOTATIONS})
 async def test_annotation_quick_fixes(client: LanguageClient, workspace: Path) -> None:
     uri = open_file(client, workspace / "flow.py")
-    (mismatch,) = await _fixes(client, uri, "LD004")
+    mismatch, reverse = await _fixes(client, uri, "LD004")
     assert mismatch.title == "Annotate `spend` as `pd.Series` (what `spend` returns)"
+    assert mismatch.is_preferred
     assert mismatch.edit is not None and mismatch.edit.changes is not None
     (edit,) = mismatch.edit.changes[uri]
     assert edit.new_text == "pd.Series"
     assert edit.range.start == position(ANNOTATIONS, "dict[str, int]")
     assert edit.range.end == position(ANNOTATIONS, "dict[str, int]", offset=len("dict[str, int]"))
+    # The reverse: the producer returns what the consumer asks for.
+    assert reverse.title == "Make `spend` return `dict[str, int]` (as `daily` annotates it)"
+    assert not reverse.is_preferred
+    assert reverse.edit is not None and reverse.edit.changes is not None
+    (edit,) = reverse.edit.changes[uri]
+    assert edit.new_text == "dict[str, int]"
+    returns = position(ANNOTATIONS, "-> pd.Series", offset=3)
+    assert (edit.range.start, edit.range.end.character) == (returns, returns.character + 9)
     missing = await _fixes(client, uri, "LD005")
     assert [a.title for a in missing] == ["Add `-> int` (how its consumers annotate it)"]
     assert missing[0].edit is not None and missing[0].edit.changes is not None
     (edit,) = missing[0].edit.changes[uri]
     assert edit.new_text == " -> int"
     assert edit.range.start == position(ANNOTATIONS, "(days: int):", offset=len("(days: int)"))
+
+
+PRODUCER = '''"""Made here."""
+
+
+def amounts(raw: list) -> list:
+    return raw
+'''
+
+CONSUMER = '''"""Used here."""
+
+import numpy as np
+
+
+def total(amounts: np.ndarray) -> float:
+    return float(amounts.sum())
+'''
+
+
+@pytest.mark.files(
+    {
+        "producer.py": PRODUCER,
+        "consumer.py": CONSUMER,
+        "pyproject.toml": '[tool.livedag.dataflows.main]\nmodules = ["producer", "consumer"]\n',
+    }
+)
+async def test_mismatch_fixes_carry_the_import_each_side_needs(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "consumer.py")
+    producer_uri = (workspace / "producer.py").resolve().as_uri()
+    mismatch, reverse = await _fixes(client, uri, "LD004")
+    assert mismatch.edit is not None and mismatch.edit.changes is not None
+    assert [e.new_text for e in mismatch.edit.changes[uri]] == ["list"]  # a builtin: no import
+    assert reverse.title == "Make `amounts` return `np.ndarray` (as `total` annotates it)"
+    assert reverse.edit is not None and reverse.edit.changes is not None
+    assert list(reverse.edit.changes) == [producer_uri]
+    annotation, imported = reverse.edit.changes[producer_uri]
+    assert annotation.new_text == "np.ndarray"
+    assert annotation.range.start == position(PRODUCER, "-> list", offset=3)
+    assert imported.new_text == "import numpy as np\n"
+    assert imported.range.start == imported.range.end == types.Position(line=1, character=0)
 
 
 MISSING_RUN = RUN.replace('inputs={"people_path": "people.csv"}', 'inputs={"unused": 1}')

@@ -113,16 +113,44 @@ async def test_rename_across_files_and_driver(client: LanguageClient, workspace:
     assert edit.changes[run][0].range.start == position(RUN, '"score"', offset=1)
 
 
-async def test_a_column_named_by_extract_columns_is_refused(
+async def test_a_column_named_by_extract_columns_needs_confirmation(
     client: LanguageClient, workspace: Path
 ) -> None:
+    """`@extract_columns("age")` takes the column `age`: renaming the node renames the column
+    the function must return.  An editor that can confirm edits (VS Code) gets that edit
+    annotated as needing confirmation, saying what else to rename; Neovim 0.7 cannot, and the
+    rename is refused saying why."""
     features = open_file(client, workspace / "features.py")
-    with pytest.raises(Exception, match="also the key of the data"):
-        await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(
-                text_document=_doc(features), position=position(FEATURES, '"age"', offset=2)
-            )
-        )
+    run = open_file(client, workspace / "run.py")
+    at = position(FEATURES, '"age"', offset=2)
+    prepared = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=_doc(features), position=at)
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder) and prepared.placeholder == "age"
+    params = types.RenameParams(text_document=_doc(features), position=at, new_name="years")
+    caps = client.capabilities.workspace if client.capabilities else None
+    edit_caps = caps.workspace_edit if caps is not None else None
+    if edit_caps is None or edit_caps.change_annotation_support is None:
+        with pytest.raises(Exception, match="cannot ask you to confirm"):
+            await client.text_document_rename_async(params)
+        return
+    edit = await client.text_document_rename_async(params)
+    assert edit is not None and edit.document_changes is not None and edit.changes is None
+    assert edit.change_annotations is not None
+    (annotation_id, annotation), *_ = edit.change_annotations.items()
+    assert annotation.needs_confirmation is True
+    assert "DataFrame column" in annotation.label
+    by_uri = {
+        change.text_document.uri: change.edits
+        for change in edit.document_changes
+        if isinstance(change, types.TextDocumentEdit)
+    }
+    annotated = [e for e in by_uri[features] if getattr(e, "annotation_id", None) == annotation_id]
+    assert [e.range.start for e in annotated] == [position(FEATURES, '"age"', offset=1)]
+    plain = [e for e in by_uri[features] if getattr(e, "annotation_id", None) is None]
+    # age_normalized(age: ...): the parameter and its three uses in the body.
+    assert len(plain) == 4 and {e.new_text for e in plain} == {"years"}
+    assert [e.range.start for e in by_uri[run]] == [position(RUN, '"age"', offset=1)]
 
 
 async def test_rename_a_parameterize_keyword_and_refuse_collisions(
