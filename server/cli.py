@@ -68,6 +68,11 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         help="ask jedi what names imported from installed packages are: only those used as "
         "decorators (default; they shape the graph), all (types too: slower), or none",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the analysis cache (see `livedag cache info`)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     report.set_defaults(run=run_report)
 
+    cache = commands.add_parser(
+        "cache", help="the analysis cache that makes a second run on unchanged files quick"
+    )
+    cache.add_argument(
+        "action",
+        choices=["info", "clear"],
+        help="info: where it is and how big; clear: remove every entry",
+    )
+    cache.add_argument("--format", choices=["text", "json"], default="text")
+    cache.set_defaults(run=run_cache)
+
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("server_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     serve.set_defaults(run=run_serve)
@@ -179,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     run: Callable[[argparse.Namespace], int] = args.run
+    if getattr(args, "no_cache", False):
+        from . import analysis_cache
+
+        analysis_cache.set_enabled(False)
     try:
         return run(args)
     except (
@@ -396,6 +416,30 @@ def run_report(args: argparse.Namespace) -> int:
     found = report.report(scope, flows)
     write = {"json": report.to_json, "html": report.to_html}.get(args.format, report.to_markdown)
     out(write(found))
+    return 0
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    """`livedag cache info|clear`: the on-disk analysis cache (server/analysis_cache.py)."""
+    from .analysis_cache import AnalysisCache, cache_folder, default_cache
+
+    cache = default_cache() or AnalysisCache(cache_folder())
+    if args.action == "clear":
+        removed = cache.clear()
+        if args.format == "json":
+            out_json({"folder": str(cache.folder), "removed": removed})
+        else:
+            out(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.folder}\n")
+        return 0
+    info = cache.info()
+    if args.format == "json":
+        out_json(info)
+    else:
+        out(
+            f"folder: {info['folder']}\nentries: {info['entries']}\n"
+            f"size: {info['bytes'] / 2**20:.1f} MiB of at most {info['max_bytes'] / 2**20:.0f} MiB "
+            "(LIVEDAG_CACHE_MAX_MB)\n"
+        )
     return 0
 
 
