@@ -377,19 +377,27 @@ def _ours(module: str | None) -> bool:
     return module is not None and any(module == m or module.startswith(m + ".") for m in _OURS)
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _slotted_fields(kind: type) -> tuple[str, ...] | None:
     """The field names of a slotted dataclass whose `__init__` is the one dataclasses wrote, so
     that calling the class with its field values in order makes an equal object; else None."""
-    if not dataclasses.is_dataclass(kind) or "__slots__" not in kind.__dict__:
-        return None
-    if any(name in kind.__dict__ for name in ("__reduce__", "__reduce_ex__", "__post_init__")):
-        return None  # it says how it pickles, or its __init__ does more
-    init = getattr(kind.__dict__.get("__init__"), "__code__", None)
-    fields = dataclasses.fields(kind)
-    if init is None or init.co_filename != "<string>" or not all(f.init for f in fields):
-        return None
-    return tuple(f.name for f in fields)
+    if kind in _FIELDS:
+        return _FIELDS[kind]
+    names = None
+    if (
+        dataclasses.is_dataclass(kind)
+        and "__slots__" in kind.__dict__
+        # not when it says how it pickles, or its __init__ does more
+        and not any(n in kind.__dict__ for n in ("__reduce__", "__reduce_ex__", "__post_init__"))
+    ):
+        init = getattr(kind.__dict__.get("__init__"), "__code__", None)
+        fields = dataclasses.fields(kind)
+        if init is not None and init.co_filename == "<string>" and all(f.init for f in fields):
+            names = tuple(f.name for f in fields)
+    _FIELDS[kind] = names
+    return names
 
 
 def _same(obj: Any) -> Any:

@@ -1,4 +1,4 @@
-"""What a workspace came to, in full (locations included), to compare a cold index with a warm one."""
+"""A workspace in full (locations included), to compare a cold index with a warm one."""
 
 from __future__ import annotations
 

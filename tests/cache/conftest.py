@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from livedag.server.analysis_cache import AnalysisCache
 
 

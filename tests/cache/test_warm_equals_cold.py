@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from livedag.server.analysis_cache import AnalysisCache
 from livedag.server.workspace import Workspace
 
