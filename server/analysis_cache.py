@@ -219,21 +219,48 @@ class AnalysisCache:
         if hashed != entry.text_hash:
             raise ValueError("entry's text_hash does not match its analysis text")
         try:
-            data = _encode(entry)
+            payload = _encode(entry)
         except Exception as exc:  # an unpicklable value in an analysis: that module stays cold
             log.debug("analysis cache: cannot store %s (%s)", entry.path, exc)
             return False
+        return self._write(self._file(stem), _sealed(payload))
+
+    def store_bytes(self, stem: str, suffix: str, payload: bytes) -> bool:
+        """Keep `payload` (another kind of entry, `lint_cache`'s) under `stem + suffix`."""
+        return self._ensure_folder() and self._write(
+            self.folder / (stem + suffix), _sealed(payload)
+        )
+
+    def load_bytes(self, stem: str, suffix: str) -> bytes | None:
+        """What `store_bytes` kept, when it is whole; else None (said at debug)."""
+        file = self.folder / (stem + suffix)
         try:
-            fd, temp = tempfile.mkstemp(prefix=stem + ".", suffix=_TEMP_SUFFIX, dir=self.folder)
+            data = file.read_bytes()
+        except OSError:
+            return None
+        payload = _unsealed(data, file)
+        if payload is not None:
+            try:
+                os.utime(file)
+            except OSError:
+                pass
+        return payload
+
+    def _write(self, file: Path, data: bytes) -> bool:
+        """Write `data` to `file` atomically: a temporary file renamed over it."""
+        try:
+            fd, temp = tempfile.mkstemp(
+                prefix=file.stem + ".", suffix=_TEMP_SUFFIX, dir=self.folder
+            )
             try:
                 with os.fdopen(fd, "wb") as stream:
                     stream.write(data)
-                os.replace(temp, self._file(stem))
+                os.replace(temp, file)
             except BaseException:
                 _unlink(Path(temp))
                 raise
         except OSError as exc:
-            log.debug("analysis cache: cannot write %s (%s)", self.folder, exc)
+            log.debug("analysis cache: cannot write %s (%s)", file, exc)
             return False
         return True
 
@@ -289,7 +316,8 @@ class AnalysisCache:
         files = [f for f in self._files() if not f[0].name.endswith(_TEMP_SUFFIX)]
         return {
             "folder": str(self.folder),
-            "entries": len(files),
+            "entries": sum(1 for f in files if f[0].suffix == ".ldac"),
+            "lint_answers": sum(1 for f in files if f[0].suffix == ".ldlint"),
             "bytes": sum(size for _, size, _ in files),
             "max_bytes": self.max_bytes,
         }
@@ -299,7 +327,7 @@ class AnalysisCache:
         try:
             with os.scandir(self.folder) as scan:
                 for item in scan:
-                    if not item.name.endswith((".ldac", _TEMP_SUFFIX)):
+                    if not item.name.endswith((".ldac", ".ldlint", _TEMP_SUFFIX)):
                         continue  # never touch what livedag did not write
                     try:
                         stat = item.stat()
@@ -416,21 +444,32 @@ def _encode(entry: Entry) -> bytes:
     # The text is the module's file: it is not stored again, only its hash (in the key).
     stored = dataclasses.replace(entry, analysis=dataclasses.replace(entry.analysis, text=""))
     _Pickler(stream).dump(stored)
-    payload = stream.getvalue()
+    return stream.getvalue()
+
+
+def _sealed(payload: bytes) -> bytes:
     digest = hashlib.blake2b(payload, digest_size=16).digest()
     return MAGIC + FORMAT.to_bytes(2, "big") + digest + payload
 
 
-def _decode(data: bytes, file: Path) -> Entry | None:
+def _unsealed(data: bytes, file: Path) -> bytes | None:
+    """The payload, when `data` is a whole entry of this format; else None (said at debug)."""
     if len(data) < _HEADER or not data.startswith(MAGIC):
         log.debug("analysis cache: %s is not an entry; it will be replaced", file)
         return None
     if int.from_bytes(data[len(MAGIC) : len(MAGIC) + 2], "big") != FORMAT:
         log.debug("analysis cache: %s has another format; it will be replaced", file)
         return None
-    payload = memoryview(data)[_HEADER:]
+    payload = data[_HEADER:]
     if hashlib.blake2b(payload, digest_size=16).digest() != data[len(MAGIC) + 2 : _HEADER]:
         log.debug("analysis cache: %s is damaged (digest); it will be replaced", file)
+        return None
+    return payload
+
+
+def _decode(data: bytes, file: Path) -> Entry | None:
+    payload = _unsealed(data, file)
+    if payload is None:
         return None
     try:
         entry = pickle.loads(payload)

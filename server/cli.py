@@ -309,6 +309,15 @@ def run_dataflows(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from .lint_cache import lint_with_cache
+
+    if args.no_cache:
+        return _lint(args)[0]
+    return lint_with_cache(args, _lint)
+
+
+def _lint(args: argparse.Namespace) -> tuple[int, Scope]:
+    """Lint as asked: the exit status, and the scope read (what the answer depends on)."""
     from .output import graph as graph_fmt
     from .output import problems as fmt
     from .output.sarif import to_sarif
@@ -348,7 +357,7 @@ def run_lint(args: argparse.Namespace) -> int:
     else:
         out(fmt.to_text(found))
         note(fmt.summary(found))
-    return 1 if found else 0
+    return (1 if found else 0), scope
 
 
 def _known_codes(codes: Iterable[str], where: str) -> frozenset[Code]:
@@ -436,7 +445,8 @@ def run_cache(args: argparse.Namespace) -> int:
         out_json(info)
     else:
         out(
-            f"folder: {info['folder']}\nentries: {info['entries']}\n"
+            f"folder: {info['folder']}\nmodule analyses: {info['entries']}\n"
+            f"lint answers: {info['lint_answers']}\n"
             f"size: {info['bytes'] / 2**20:.1f} MiB of at most {info['max_bytes'] / 2**20:.0f} MiB "
             "(LIVEDAG_CACHE_MAX_MB)\n"
         )

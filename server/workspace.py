@@ -177,6 +177,8 @@ class Workspace:
         self._snapshot = Snapshot(0, (), {})
         # Files found under the roots that could not be read, with the reason (for `lint`).
         self.unreadable: dict[Path, str] = {}
+        # Whether jedi was asked about some name (installed packages then shape the answer).
+        self.asked_jedi = False
 
     @property
     def snapshot(self) -> Snapshot:
@@ -185,6 +187,10 @@ class Workspace:
     @property
     def project(self) -> ProjectConfig:
         return self._project
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return tuple(self._roots)
 
     def index(self, on_progress: Callable[[int, int], None] | None = None) -> Snapshot:
         """Analyze every module under the roots from disk and build every dataflow."""
@@ -237,6 +243,7 @@ class Workspace:
             pending = self._pending_names(names)
         if not pending:
             return None
+        self.asked_jedi = True
         self._external.resolve(pending)
         with self._lock:
             changed = self._refresh_external(pending)

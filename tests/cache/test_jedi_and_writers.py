@@ -111,9 +111,10 @@ def test_no_cache_reads_and_writes_nothing(
     assert len(list(cache.folder.glob("*.ldac"))) == 1
     capsys.readouterr()
     assert main(["cache", "info", "--format", "json"]) == 0
-    assert '"entries": 1' in capsys.readouterr().out
+    info = capsys.readouterr().out
+    assert '"entries": 1' in info and '"lint_answers": 1' in info
     assert main(["cache", "clear"]) == 0
-    assert "removed 1 entry" in capsys.readouterr().out
+    assert "removed 2 entries" in capsys.readouterr().out
     assert list(cache.folder.glob("*.ldac")) == []
 
 
