@@ -1,6 +1,7 @@
-"""Every test run gets its own analysis cache folder (server/analysis_cache.py): tests never read
-or write the user's cache, and everything a run indexes twice (the same fixture in two tests, a
-server started again) goes through the cache the second time, as a user's restart does."""
+"""The analysis cache (server/analysis_cache.py) is off for the test suite: a test that patches
+the analyzer must not read what another test analysed, and tests never touch the user's cache.
+Its own tests (tests/cache/) turn it on, each with a folder of its own; the folder below is
+where anything that still finds it on (a child process told so) writes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import tempfile
 
 _folder = tempfile.mkdtemp(prefix="livedag-test-cache-")
 os.environ["LIVEDAG_CACHE_DIR"] = _folder
-os.environ.pop("LIVEDAG_NO_CACHE", None)
+os.environ["LIVEDAG_NO_CACHE"] = "1"
 
 
 def pytest_unconfigure() -> None:

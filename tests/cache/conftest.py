@@ -14,6 +14,7 @@ from livedag.server.analysis_cache import AnalysisCache
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AnalysisCache:
     folder = tmp_path / "cache"
     monkeypatch.setenv("LIVEDAG_CACHE_DIR", str(folder))
+    monkeypatch.delenv("LIVEDAG_NO_CACHE", raising=False)  # off for the rest of the suite
     return AnalysisCache(folder)
 
 

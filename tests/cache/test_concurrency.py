@@ -42,7 +42,7 @@ def _digest(root: Path) -> str:
 
 
 @pytest.mark.slow
-def test_processes_writing_and_evicting_at_once(tmp_path: Path) -> None:
+def test_processes_writing_and_evicting_at_once(tmp_path: Path, cache: AnalysisCache) -> None:
     sys.path.insert(0, str(REPO / "bench"))
     from bench_workspace import generate
 
@@ -52,6 +52,7 @@ def test_processes_writing_and_evicting_at_once(tmp_path: Path) -> None:
     expected = _digest(root)
     folder = tmp_path / "shared-cache"
     env = {**os.environ, "LIVEDAG_CACHE_DIR": str(folder), "LIVEDAG_CACHE_MAX_MB": "0.05"}
+    env.pop("LIVEDAG_NO_CACHE", None)
     script = CHILD.format(repo=str(REPO), root=str(root), rounds=4)
     children = [
         subprocess.Popen(

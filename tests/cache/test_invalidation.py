@@ -178,6 +178,7 @@ def test_an_unwritable_folder_means_no_cache(
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("LIVEDAG_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.delenv("LIVEDAG_NO_CACHE", raising=False)
     root = write(constants=CONSTANTS, columns=COLUMNS, features=FEATURES)
     assert from_cache(_same_as_cold(root)) == set()
 
