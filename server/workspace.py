@@ -29,7 +29,15 @@ from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, NodeSpec, Problem, Unknown
 
 from . import analysis_cache
-from .analysis_cache import AnalysisCache, CachedSource, Read, reads_closure, reads_hold, text_hash
+from .analysis_cache import (
+    AnalysisCache,
+    AnsweredNames,
+    CachedSource,
+    Read,
+    reads_closure,
+    reads_hold,
+    text_hash,
+)
 from .discovery import (
     DataflowPlan,
     ModuleIndex,
@@ -623,32 +631,8 @@ def _new_source(
 ) -> ModuleSource:
     from .analyzer import ModuleSource
 
-    answered = cast("ExternalNames", _AnsweredNames(external))
+    answered = cast("ExternalNames", AnsweredNames(external))
     return ModuleSource(module, path, resolver, external=answered)
-
-
-class _AnsweredNames:
-    """One module's view of the shared `ExternalNames`, noting whether jedi answered it: such
-    an analysis is not what a fresh process makes, so it is not written to the on-disk cache."""
-
-    def __init__(self, shared: ExternalNames) -> None:
-        self._shared = shared
-        self.answered = False
-        # While a module from the cache is parsed for real, it is analysed as a fresh process
-        # would (no answers), then refreshed: the way the workspace analysed it at start.
-        self.blind = False
-
-    def lookup(self, qualified: str) -> str | None:
-        found = None if self.blind else self._shared.lookup(qualified)
-        if found is not None:
-            self.answered = True
-        return found
-
-    def knows_any(self, names: Iterable[str]) -> bool:
-        return not self.blind and self._shared.knows_any(names)
-
-    def resolve(self, names: Iterable[str]) -> dict[str, str]:
-        return self._shared.resolve(names)
 
 
 def _external_names(root: Path) -> ExternalNames:
