@@ -51,7 +51,7 @@ FORMAT = 1
 MAGIC = b"LDAC"
 _HEADER = len(MAGIC) + 2 + 16  # magic, format (2 bytes), blake2b-128 of the payload
 DEFAULT_MAX_MB = 256
-_TEMP_SUFFIX = ".tmp"
+_TEMP_SUFFIX = ".ldtmp"  # only files livedag names so are ever removed
 _STALE_TEMP_S = 3600  # a temporary file this old was left by a process that died mid-write
 
 _enabled = True

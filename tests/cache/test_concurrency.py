@@ -68,7 +68,7 @@ def test_processes_writing_and_evicting_at_once(tmp_path: Path, cache: AnalysisC
         out, err = child.communicate(timeout=600)
         assert child.returncode == 0, err
         assert out.split() == [expected] * 4, err
-    assert not list(folder.glob("*.tmp"))  # every write finished or cleaned up after itself
+    assert not list(folder.glob("*.ldtmp"))  # every write finished or cleaned up after itself
 
 
 def test_threads_hammering_the_same_keys(tmp_path: Path) -> None:
@@ -121,5 +121,5 @@ def test_threads_hammering_the_same_keys(tmp_path: Path) -> None:
         thread.join()
     assert not failures, failures
     assert len(list(cache.folder.glob("*.ldac"))) == len(entries)
-    assert not list(cache.folder.glob("*.tmp"))
+    assert not list(cache.folder.glob("*.ldtmp"))
     assert cache.info()["entries"] == len(entries)

@@ -201,9 +201,13 @@ def test_the_folder_is_bounded(write: Callable[..., Path], tmp_path: Path) -> No
     assert oldest not in left
     assert sum(sizes[n] for n in left) <= cache.max_bytes * 0.8
     (cache.folder / "unrelated.txt").write_text("mine")  # never touched
+    (cache.folder / "notes.tmp").write_text("mine too")
+    stale = cache.folder / "0123.abc.ldtmp"  # a writer died an hour ago
+    stale.write_bytes(b"half an entry")
+    os.utime(stale, (1000, 1000))
     cache.max_bytes = 0
     cache.prune()
-    assert [p.name for p in cache.folder.iterdir()] == ["unrelated.txt"]
+    assert sorted(p.name for p in cache.folder.iterdir()) == ["notes.tmp", "unrelated.txt"]
 
 
 def test_a_hit_counts_as_use(project: Path, cache: AnalysisCache) -> None:
