@@ -240,6 +240,22 @@ class Workspace:
                     self._views[name] = self._link(plan)
             return self._publish()
 
+    def store_saved(self, paths: Iterable[Path] | None = None) -> None:
+        """Write to the on-disk analysis cache the modules (of `paths`, or all) whose analysed
+        text is what their file holds: for the editor after a save, or when it shuts down, so
+        the next start finds what was edited today.  Reads those files: not for keystrokes."""
+        with self._lock:
+            chosen = self._analyses if paths is None else [Path(p).resolve() for p in paths]
+            saved = []
+            for path in chosen:
+                analysis = self._analyses.get(path)
+                source = self._sources.get(path)
+                if analysis is None or (isinstance(source, CachedSource) and source.real is None):
+                    continue  # not analysed here, or its entry is the one it came from
+                if _read(path, {}) == analysis.text:
+                    saved.append(path)
+            self._store(saved)
+
     def resolve_external_names(self, names: Collection[str] | None = None) -> Snapshot | None:
         """Ask jedi about names imported from outside the workspace (slow: call it when idle).
 

@@ -125,3 +125,27 @@ def test_no_cache_by_environment(
     root = write(features="def a(x: int) -> int:\n    return x\n")
     Workspace([root]).index()
     assert not cache.folder.exists()
+
+
+def test_saved_buffers_are_written_when_asked(
+    write: Callable[..., Path], cache: AnalysisCache
+) -> None:
+    """A buffer edited in the editor reaches the cache once saved (`store_saved`), not before."""
+    root = write(
+        features="def a() -> int:\n    return 1\n", other="def c() -> int:\n    return 3\n"
+    )
+    workspace = Workspace([root])
+    workspace.index()
+    assert len(list(cache.folder.glob("*.ldac"))) == 2
+    features = root / "features.py"
+    edited = "def b() -> int:\n    return 2\n"
+    workspace.update(features, edited)  # typed, not saved
+    workspace.store_saved()
+    assert len(list(cache.folder.glob("*.ldac"))) == 2
+    features.write_text(edited)
+    workspace.store_saved([features])  # saved now
+    assert len(list(cache.folder.glob("*.ldac"))) == 3
+    warm = Workspace([root])
+    warm.index()
+    assert from_cache(warm) == {features, root / "other.py"}
+    assert everything(warm.snapshot) == everything(workspace.snapshot)
