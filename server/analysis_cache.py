@@ -18,7 +18,8 @@ fresh analysis.  The folder is bounded (`LIVEDAG_CACHE_MAX_MB`, in MiB, default 
 writing, the least recently used entries go until it is under 80 % of the bound.  `livedag cache
 clear` empties it; `LIVEDAG_CACHE_DIR` moves it; `LIVEDAG_NO_CACHE=1` or `--no-cache` turns it
 off.  Only plain data is stored (specs, problems, driver uses): an analysis holding anything else
-(a lambda read from a decorator keeps its evaluator) is analysed at every start.
+(a lambda read from a decorator keeps its evaluator) is analysed at every start, and an entry
+that names any other class or callable is not loaded (a pickle may name `os.system`).
 """
 
 from __future__ import annotations
@@ -364,8 +365,9 @@ class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            if _ours(getattr(obj, "__module__", None)):
-                return NotImplemented  # pickled by reference
+            module = getattr(obj, "__module__", None)
+            if obj is _same or (isinstance(obj, type) and _ours(module)):
+                return NotImplemented  # pickled by reference (`_Unpickler` takes these only)
             raise pickle.PicklingError(f"{obj!r} is not part of an analysis")
         if not _ours(kind.__module__):
             # An analyzer object that holds its evaluator (a lambda read from a decorator) or
@@ -389,20 +391,37 @@ class _Pickler(pickle.Pickler):
         return kind, tuple([getattr(obj, name) for name in names])
 
 
-# Where the classes of an analysis come from: a value of another kind is not stored.
-_OURS = (
-    "builtins",
-    "copyreg",
-    "livedag.engine",
-    "livedag.server.analyzer.model",
-    "livedag.server.analyzer.anchors",
-    "livedag.server.analysis_cache",
+# Where the classes of an analysis come from: a value of another kind is not stored, and an
+# entry that names anything else is not loaded (a pickle can name any callable: this one may
+# only name these classes, `_same`, and a few builtins).
+_OURS = frozenset(
+    {
+        "builtins",
+        "livedag.engine.specs",
+        "livedag.engine.codes",
+        "livedag.server.analyzer.model",
+        "livedag.server.analyzer.anchors",
+        "livedag.server.analysis_cache",
+    }
+)
+_BUILTINS = frozenset(
+    {"frozenset", "set", "complex", "bytearray", "slice", "range", "Ellipsis", "NotImplemented"}
 )
 
 
-@functools.cache
 def _ours(module: str | None) -> bool:
-    return module is not None and any(module == m or module.startswith(m + ".") for m in _OURS)
+    return module in _OURS
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "builtins" and name in _BUILTINS:
+            return super().find_class(module, name)
+        if module in _OURS and module != "builtins":
+            found = super().find_class(module, name)
+            if isinstance(found, type) or found is _same:
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of an analysis")
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -472,7 +491,7 @@ def _decode(data: bytes, file: Path) -> Entry | None:
     if payload is None:
         return None
     try:
-        entry = pickle.loads(payload)
+        entry = _Unpickler(io.BytesIO(payload)).load()
     except Exception as exc:  # written by a livedag whose classes differ: a miss
         log.debug("analysis cache: cannot load %s (%s); it will be replaced", file, exc)
         return None

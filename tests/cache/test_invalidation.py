@@ -172,6 +172,33 @@ def test_a_pickle_of_something_else_is_a_miss(project: Path, cache: AnalysisCach
     assert from_cache(_same_as_cold(project)) == set()
 
 
+class _Runs:
+    """Unpickled, it would run a command: an entry must never be able to do that."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_an_entry_naming_other_callables_is_not_loaded(
+    project: Path, cache: AnalysisCache, tmp_path: Path
+) -> None:
+    import hashlib
+    import pickle
+
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(_Runs(marker))
+    digest = hashlib.blake2b(payload, digest_size=16).digest()
+    for entry in _entries(cache):
+        entry.write_bytes(MAGIC + FORMAT.to_bytes(2, "big") + digest + payload)
+    assert from_cache(_same_as_cold(project)) == set()
+    assert not marker.exists()
+
+
 def test_an_unwritable_folder_means_no_cache(
     write: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
