@@ -29,15 +29,8 @@ from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, NodeSpec, Problem, Unknown
 
 from . import analysis_cache
-from .analysis_cache import (
-    AnalysisCache,
-    AnsweredNames,
-    CachedSource,
-    Read,
-    reads_closure,
-    reads_hold,
-    text_hash,
-)
+from .analysis_cache import AnalysisCache, Read, text_hash
+from .cached_source import AnsweredNames, CachedSource, reads_closure, reads_hold
 from .discovery import (
     DataflowPlan,
     ModuleIndex,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from livedag.engine.specs import LocatedStr, Location
-from livedag.server.analysis_cache import CachedSource
+from livedag.server.cached_source import CachedSource
 from livedag.server.output.graph import graph_json
 from livedag.server.workspace import Snapshot, Workspace
 
