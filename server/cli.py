@@ -68,6 +68,11 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         help="ask jedi what names imported from installed packages are: only those used as "
         "decorators (default; they shape the graph), all (types too: slower), or none",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the analysis cache (see `livedag cache info`)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     report.set_defaults(run=run_report)
 
+    cache = commands.add_parser(
+        "cache", help="the analysis cache that makes a second run on unchanged files quick"
+    )
+    cache.add_argument(
+        "action",
+        choices=["info", "clear"],
+        help="info: where it is and how big; clear: remove every entry",
+    )
+    cache.add_argument("--format", choices=["text", "json"], default="text")
+    cache.set_defaults(run=run_cache)
+
     serve = commands.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("server_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     serve.set_defaults(run=run_serve)
@@ -179,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     run: Callable[[argparse.Namespace], int] = args.run
+    if getattr(args, "no_cache", False):
+        from . import analysis_cache
+
+        analysis_cache.set_enabled(False)
     try:
         return run(args)
     except (
@@ -289,6 +309,15 @@ def run_dataflows(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from .lint_cache import lint_with_cache
+
+    if args.no_cache:
+        return _lint(args)[0]
+    return lint_with_cache(args, _lint)
+
+
+def _lint(args: argparse.Namespace) -> tuple[int, Scope]:
+    """Lint as asked: the exit status, and the scope read (what the answer depends on)."""
     from .output import graph as graph_fmt
     from .output import problems as fmt
     from .output.sarif import to_sarif
@@ -328,7 +357,7 @@ def run_lint(args: argparse.Namespace) -> int:
     else:
         out(fmt.to_text(found))
         note(fmt.summary(found))
-    return 1 if found else 0
+    return (1 if found else 0), scope
 
 
 def _known_codes(codes: Iterable[str], where: str) -> frozenset[Code]:
@@ -396,6 +425,31 @@ def run_report(args: argparse.Namespace) -> int:
     found = report.report(scope, flows)
     write = {"json": report.to_json, "html": report.to_html}.get(args.format, report.to_markdown)
     out(write(found))
+    return 0
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    """`livedag cache info|clear`: the on-disk analysis cache (server/analysis_cache.py)."""
+    from .analysis_cache import AnalysisCache, cache_folder, default_cache
+
+    cache = default_cache() or AnalysisCache(cache_folder())
+    if args.action == "clear":
+        removed = cache.clear()
+        if args.format == "json":
+            out_json({"folder": str(cache.folder), "removed": removed})
+        else:
+            out(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.folder}\n")
+        return 0
+    info = cache.info()
+    if args.format == "json":
+        out_json(info)
+    else:
+        out(
+            f"folder: {info['folder']}\nmodule analyses: {info['entries']}\n"
+            f"lint answers: {info['lint_answers']}\n"
+            f"size: {info['bytes'] / 2**20:.1f} MiB of at most {info['max_bytes'] / 2**20:.0f} MiB "
+            "(LIVEDAG_CACHE_MAX_MB)\n"
+        )
     return 0
 
 

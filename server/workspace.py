@@ -22,12 +22,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.engine.specs import FunctionSpec, NodeSpec, Problem, Unknown
 
+from . import analysis_cache
+from .analysis_cache import AnalysisCache, Read, text_hash
+from .cached_source import AnsweredNames, CachedSource, reads_closure, reads_hold
 from .discovery import (
     DataflowPlan,
     ModuleIndex,
@@ -151,13 +154,22 @@ class Snapshot:
 class Workspace:
     """Files under `roots`, analyzed without running them, grouped into dataflows."""
 
-    def __init__(self, roots: Sequence[Path], *, config_override: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        *,
+        config_override: Mapping[str, Any] | None = None,
+        cache: AnalysisCache | bool = True,
+    ):
+        """`cache`: the on-disk analysis cache to use (`analysis_cache`); True for the user's
+        (unless turned off), False for none."""
+        self._disk = analysis_cache.default_cache() if cache is True else (cache or None)
         self._roots = [Path(r).resolve() for r in roots] or [Path.cwd().resolve()]
         self._override: dict[str, Any] = dict(config_override or {})
         self._lock = threading.RLock()
         self._project = load_project_config(self._roots[0])
         self._modules = ModuleIndex((), self._project.root)
-        self._sources: dict[Path, ModuleSource] = {}
+        self._sources: dict[Path, ModuleSource | CachedSource] = {}
         self._analyses: dict[Path, ModuleAnalysis] = {}
         self._plans: dict[str, DataflowPlan] = {}
         self._views: dict[str, DataflowView] = {}
@@ -169,10 +181,15 @@ class Workspace:
         self._external = _external_names(self._project.root)
         self._environment = project_environment(self._project.root)
         self._loading: set[Path] = set()
+        # While indexing: the texts read from disk and their hashes ("" for unreadable).
+        self._texts: dict[Path, str | None] = {}
+        self._hashes: dict[str, str] = {}
         self._version = 0
         self._snapshot = Snapshot(0, (), {})
         # Files found under the roots that could not be read, with the reason (for `lint`).
         self.unreadable: dict[Path, str] = {}
+        # Whether jedi was asked about some name (installed packages then shape the answer).
+        self.asked_jedi = False
 
     @property
     def snapshot(self) -> Snapshot:
@@ -181,6 +198,10 @@ class Workspace:
     @property
     def project(self) -> ProjectConfig:
         return self._project
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return tuple(self._roots)
 
     def index(
         self, on_progress: Callable[[int, int], None] | None = None, *, freeze: bool = False
@@ -198,7 +219,11 @@ class Workspace:
             gc.disable()
             try:
                 self._read_all(on_progress)
-                return self._replan(force=True)
+                snapshot = self._replan(force=True)
+                self._store(
+                    [p for p, s in self._sources.items() if not isinstance(s, CachedSource)]
+                )
+                return snapshot
             finally:
                 if freeze:
                     gc.freeze()
@@ -216,12 +241,15 @@ class Workspace:
                 return self._replan(force=True)
             if self._project.is_excluded(path):
                 return self._snapshot  # `[tool.livedag] exclude`: not read, even when open
+            from_disk = text is None
             if text is None:
                 text = _read(path, {})
                 if text is None:
                     return self.remove(path)
             old = self._analyses.get(path)
             analysis = self._analyze(path, text)
+            if from_disk and analysis is not old:
+                self._store([path])  # a file written outside the editor: the next start has it
             changed = {path} | self._refresh_readers_of(self._modules.name_of[path])
             if (
                 old is None
@@ -234,6 +262,22 @@ class Workspace:
                     self._views[name] = self._link(plan)
             return self._publish()
 
+    def store_saved(self, paths: Iterable[Path] | None = None) -> None:
+        """Write to the on-disk analysis cache the modules (of `paths`, or all) whose analysed
+        text is what their file holds: for the editor after a save, or when it shuts down, so
+        the next start finds what was edited today.  Reads those files: not for keystrokes."""
+        with self._lock:
+            chosen = self._analyses if paths is None else [Path(p).resolve() for p in paths]
+            saved = []
+            for path in chosen:
+                analysis = self._analyses.get(path)
+                source = self._sources.get(path)
+                if analysis is None or (isinstance(source, CachedSource) and source.real is None):
+                    continue  # not analysed here, or its entry is the one it came from
+                if _read(path, {}) == analysis.text:
+                    saved.append(path)
+            self._store(saved)
+
     def resolve_external_names(self, names: Collection[str] | None = None) -> Snapshot | None:
         """Ask jedi about names imported from outside the workspace (slow: call it when idle).
 
@@ -245,6 +289,7 @@ class Workspace:
             pending = self._pending_names(names)
         if not pending:
             return None
+        self.asked_jedi = True
         self._external.resolve(pending)
         with self._lock:
             changed = self._refresh_external(pending)
@@ -316,13 +361,90 @@ class Workspace:
         self._imports.clear()
         self.unreadable.clear()
         self._cache = ExpansionCache()
-        for done, path in enumerate(files, 1):
-            if path not in self._sources:  # else analyzed already, on a reader's demand
-                text = _read(path, self.unreadable)
-                if text is not None:
-                    self._analyze(path, text)
-            if on_progress is not None:
-                on_progress(done, len(files))
+        # Read first: an entry of the on-disk cache is checked against the texts of the modules
+        # its analysis read.
+        self._texts = {path: _read(path, self.unreadable) for path in files}
+        collecting = gc.isenabled()
+        gc.disable()  # loading entries makes many long-lived objects (as analysis does)
+        try:
+            for done, path in enumerate(files, 1):
+                text = self._texts[path]
+                # (else analyzed already, on a reader's demand)
+                if path not in self._sources and text is not None:
+                    if not self._from_disk_cache(path, text):
+                        self._analyze(path, text)
+                if on_progress is not None:
+                    on_progress(done, len(files))
+        finally:
+            self._texts, self._hashes = {}, {}
+            if collecting:
+                gc.enable()
+
+    def _from_disk_cache(self, path: Path, text: str) -> bool:
+        """Take the module's analysis from the on-disk cache when it holds a sound one."""
+        if self._disk is None:
+            return False
+        name = self._modules.add(path)
+        entry = self._disk.load(name, str(path), text)
+        if entry is None or not reads_hold(entry.reads, self._resolve_str, self._hash_of):
+            return False
+        resolver = _Resolver(self, path)
+        self._sources[path] = CachedSource(
+            entry, lambda: _new_source(name, str(path), resolver, self._external), self._external
+        )
+        self._analyses[path] = entry.analysis
+        return True
+
+    def _hash_of(self, path: str) -> str | None:
+        """The hash of the text the workspace has (or, not analysed yet, will have) for `path`."""
+        known = self._hashes.get(path)
+        if known is None:
+            analysis = self._analyses.get(Path(path))
+            if analysis is not None:
+                return text_hash(analysis.text)  # may change: not remembered
+            text = self._texts[Path(path)] if Path(path) in self._texts else _read(Path(path), {})
+            known = self._hashes[path] = "" if text is None else text_hash(text)
+        return known or None
+
+    def _resolve_str(self, module: str, near: str) -> str | None:
+        found = self._modules.resolve(module, Path(near))
+        return None if found is None else str(found)
+
+    def _store(self, paths: Iterable[Path]) -> None:
+        """Write the analyses of `paths` to the on-disk cache, with what each one read."""
+        if self._disk is None:
+            return
+        stored = 0
+        for path in paths:
+            analysis = self._analyses.get(path)
+            reads = reads_closure(str(path), self._reads_of)
+            if analysis is None or reads is None or analysis.path is None:
+                continue  # it used an answer from jedi: a fresh process would not have it
+            entry = analysis_cache.Entry(
+                analysis.module, analysis.path, text_hash(analysis.text), reads, analysis
+            )
+            stored += self._disk.store(entry)
+        if stored:
+            self._disk.prune()
+
+    def _reads_of(self, near: str) -> Iterable[Read] | None:
+        """What the module at `near` asked of other modules (None: jedi answered some)."""
+        source = self._sources.get(Path(near))
+        if source is None:
+            return ()
+        if isinstance(source, CachedSource):
+            if source.real is None:
+                return source.entry.reads
+            source = source.real
+        resolver, external = source.resolver, source.external
+        if not isinstance(resolver, _Resolver) or getattr(external, "answered", False):
+            return None
+        reads = []
+        for module, path in resolver.reads.items():
+            analysis = None if path is None else self._analyses.get(path)
+            hashed = None if analysis is None else text_hash(analysis.text)
+            reads.append(Read(module, near, None if path is None else str(path), hashed))
+        return reads
 
     def _follow_exclude(self) -> None:
         """After pyproject.toml changed: forget the files now excluded, read the ones no longer."""
@@ -349,14 +471,14 @@ class Workspace:
             self._alone[path] = (analysis, verdict)
         return verdict
 
-    def _source_of(self, path: Path) -> ModuleSource | None:
+    def _source_of(self, path: Path) -> ModuleSource | CachedSource | None:
         """The module's source, analyzing it first when a module read earlier asks for it."""
         source = self._sources.get(path)
         if source is None and path not in self._loading and path in self._modules.name_of:
             self._loading.add(path)  # an import cycle between modules must not recurse forever
             try:
-                text = _read(path, self.unreadable)
-                if text is not None:
+                text = self._texts[path] if path in self._texts else _read(path, self.unreadable)
+                if text is not None and not self._from_disk_cache(path, text):
                     self._analyze(path, text)
             finally:
                 self._loading.discard(path)
@@ -528,27 +650,31 @@ class _Resolver:
         # when a workspace is indexed.
         self._paths: dict[str, Path | None] = {}
         self._generation = -1
+        # Every module asked about and the file it resolved to (what the analysis depends on,
+        # recorded for the on-disk cache).
+        self.reads: dict[str, Path | None] = {}
 
-    def _path(self, module: str) -> Path | None:
+    def _resolve(self, module: str) -> Path | None:
         index = self._workspace._modules
         if index.generation != self._generation:
             self._paths.clear()
             self._generation = index.generation
         try:
-            return self._paths[module]
+            path = self._paths[module]
         except KeyError:
             path = self._paths[module] = index.resolve(module, self._near)
-            return path
+        self.reads[module] = path
+        return path
 
     def _analysis(self, module: str) -> ModuleAnalysis | None:
         ws = self._workspace
-        path = self._path(module)
+        path = self._resolve(module)
         if path is None or ws._source_of(path) is None:
             return None
         return ws._analyses.get(path)
 
     def module_constant(self, module: str, name: str) -> Any:
-        path = self._path(module)
+        path = self._resolve(module)
         source = None if path is None else self._workspace._source_of(path)
         if source is None:
             return Unknown(f"{module}.{name}: module {module} cannot be read")
@@ -568,7 +694,8 @@ def _new_source(
 ) -> ModuleSource:
     from .analyzer import ModuleSource
 
-    return ModuleSource(module, path, resolver, external=external)
+    answered = cast("ExternalNames", AnsweredNames(external))
+    return ModuleSource(module, path, resolver, external=answered)
 
 
 def _external_names(root: Path) -> ExternalNames:
