@@ -39,6 +39,8 @@ __all__ = ["OPTIONAL_TAG", "Dataflow", "config_node", "input_node"]
 # `changed_since` follows a chain of versions while the names that changed stay this few; past
 # that, a reader is as well off starting over.
 MAX_CHANGED_SINCE = 2_000
+# Up to this many nodes, "did you mean" asks difflib about every name (see `closest_names`).
+_DIFFLIB_ALL_UP_TO = 2_000
 
 
 class Dataflow:
@@ -260,11 +262,25 @@ class Dataflow:
         return list(state.consumers.get(name, ()))
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
-        """Node names resembling `name`, best first, for "did you mean" messages."""
-        typos = graph_checks.name_index(frozenset(self.nodes)).likely_typos(name)
+        """Node names resembling `name`, best first, for "did you mean" messages.
+
+        First the likely typos among functions and config keys, from the index the LD002 check
+        keeps up to date (no index of every name per question), then difflib's close matches.
+        On a large graph difflib looks only at names sharing `name`'s first two letters or its
+        first word: against all 20,000 names it took some 200 ms, on the quick-fix path.
+        """
+        typos = [t for t in self.typo_index().likely_typos(name) if t in self.nodes]
         if len(typos) >= n:
             return typos[:n]
-        rest = difflib.get_close_matches(name, list(self.nodes), n=n, cutoff=0.6)
+        candidates: Iterable[str] = self.nodes
+        if len(self.nodes) > _DIFFLIB_ALL_UP_TO:
+            head, word = name[:2].casefold(), name.split("_", 1)[0].casefold()
+            candidates = [
+                c
+                for c in self.nodes
+                if c[:2].casefold() == head or c.split("_", 1)[0].casefold() == word
+            ]
+        rest = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
         return (typos + [r for r in rest if r not in typos and r != name])[:n]
 
     @property

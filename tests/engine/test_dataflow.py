@@ -361,3 +361,13 @@ def test_running_a_dataflow_built_from_source_text_says_what_to_do() -> None:
     flow = Dataflow.build([node("b", "a")])  # static specs: no compute
     with pytest.raises(ExecutionError, match="build the driver from imported modules"):
         run(flow, ["b"], inputs={"a": 1})
+
+
+def test_closest_names_on_a_large_graph_still_finds_farther_matches() -> None:
+    """Past 2,000 nodes difflib only looks at names sharing the first letters or word."""
+    filler = [node(f"zz{i}_metric") for i in range(2_500)]
+    flow = Dataflow.build([*filler, node("email_domain"), node("customer_email_domain")])
+    assert len(flow.nodes) > 2_000
+    assert flow.closest_names("email_dom")[0] == "email_domain"  # two edits away: difflib's
+    assert flow.closest_names("zz17_metrc")[0] == "zz17_metric"  # one edit: the typo index
+    assert flow.closest_names("qqqqqq") == []
