@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _read(side: Side, config: dict[str, Any], resolve_imports: str) -> ReadSide:
     try:
-        scope = open_scope([side.folder], config, resolve_imports)
+        scope = open_scope([side.folder], config, resolve_imports, cache=not side.temporary)
     except SelectionError as exc:
         raise UsageError(f"{side.label}: {exc}") from None
     return read_side(scope, side.root, side.label)

@@ -25,6 +25,9 @@ class Side:
     label: str  # "main", "HEAD~1", "old/" or "working tree"
     folder: Path  # the compared folder (inside `root`)
     root: Path  # where paths are shown relative to (the repository's top, or the folder)
+    # A revision read into a temporary folder: its paths never come back, so entries of the
+    # on-disk analysis cache written for them could never be used again.
+    temporary: bool = False
 
 
 class DiffSources:
@@ -127,7 +130,7 @@ class DiffSources:
                 f"{inside.as_posix()} does not exist at {revision} ({commit[:12]}); nothing to "
                 "compare there"
             )
-        return Side(revision, folder, root)
+        return Side(revision, folder, root, temporary=True)
 
     def _blobs(self, blobs: list[str]) -> list[bytes]:
         """The contents of `blobs`, read by one `git cat-file --batch`."""

@@ -229,14 +229,21 @@ class Scope:
         return list({id(p): p for p in found}.values())
 
 
-def open_scope(paths: Sequence[Path], config: dict[str, Any] | None, resolve_imports: str) -> Scope:
-    """Read `paths` as `lint` does and find the dataflows of those paths.
+def open_scope(
+    paths: Sequence[Path],
+    config: dict[str, Any] | None,
+    resolve_imports: str,
+    *,
+    cache: bool = True,
+) -> Scope:
+    """Read `paths` as `lint` does and find the dataflows of those paths (`cache=False`: without
+    the on-disk analysis cache, for files that will not be read again).
 
     Raises SelectionError when there is nothing to read.  Unreadable files are left to the
     caller (`workspace.unreadable`).
     """
     given = tuple(p.resolve() for p in paths)
-    workspace, snapshot = _index(given, config, resolve_imports)
+    workspace, snapshot = _index(given, config, resolve_imports, cache)
     if not snapshot.paths() and not workspace.unreadable:
         raise SelectionError(
             f"no Python files in {' '.join(_shown(p) for p in given)}; "
@@ -265,10 +272,11 @@ def _index(
     roots: Sequence[Path],
     config: dict[str, Any] | None,
     resolve_imports: str,
+    cache: bool = True,
 ) -> tuple[Workspace, Snapshot]:
     from .workspace import Workspace
 
-    workspace = Workspace(list(roots), config_override=config or None)
+    workspace = Workspace(list(roots), config_override=config or None, cache=cache)
     snapshot = workspace.index(freeze=True)  # a command: the model lives until it exits
     if resolve_imports != "none":
         wanted = None if resolve_imports == "all" else workspace.external_decorator_names()

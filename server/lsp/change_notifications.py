@@ -56,12 +56,16 @@ def register(server: LanguageServer, session: Session) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        # The buffer already holds what was saved; a save only matters for a file we never saw
-        # open (some clients save files they did not open).
-        if params.text_document.uri not in session.open_versions:
-            path = uri_to_path(params.text_document.uri)
-            if path is not None:
-                session.file_changed_on_disk(path, deleted=False)
+        # The buffer already holds what was saved: its analysis is kept on disk for the next
+        # start (soon, not inside the save).  A save of a file we never saw open (some clients
+        # save files they did not open) is a change on disk.
+        path = uri_to_path(params.text_document.uri)
+        if path is None:
+            return
+        if params.text_document.uri in session.open_versions:
+            session.keep_analysis_soon(path)
+        else:
+            session.file_changed_on_disk(path, deleted=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LanguageServer, params: types.DidCloseTextDocumentParams) -> None:

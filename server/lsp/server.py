@@ -245,6 +245,11 @@ def _register_lifecycle(
                 _quietly(change_notifications.register_watcher(ls), "registering file watchers")
             )
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: LivedagServer, params: Any) -> None:
+        # what was edited today is analysed already: the next start reads it
+        session.keep_analyses(everything=True)
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
         ls: LivedagServer, params: types.DidChangeConfigurationParams

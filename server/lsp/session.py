@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+KEEP_AFTER_SAVE_S = 1.0  # a save's analysis is written to the on-disk cache this much later
+
 
 class Change(enum.Enum):
     """Where a changed file's new text comes from."""
@@ -78,6 +80,9 @@ class Session:
         self.file_notes: dict[Path, str] = {}  # files analysis skipped or failed on, and why
         self.uris = UriMap()
         self._pending: dict[Path, Change] = {}  # what to read each changed file from
+        self._to_keep: set[Path] = set()  # saved files whose analysis goes to the disk cache
+        self._edited: set[Path] = set()  # files analysed again since indexing (for shutdown)
+        self._keeping: asyncio.TimerHandle | None = None
         self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
         self.analysed_lines = AnalysedLines()
         self.refiner = ExternalNameRefiner(self)  # jedi, for names from installed packages
@@ -193,6 +198,7 @@ class Session:
         changed: set[Path] = set()
         for path, change in pending.items():
             changed.add(path)
+            self._edited.add(path)
             try:
                 self._analyse(path, change)
             except Exception as exc:
@@ -220,6 +226,30 @@ class Session:
             return
         self.snapshot = self.workspace.update(path, text)
         self.file_notes.pop(path, None)
+
+    def keep_analysis_soon(self, path: Path) -> None:
+        """Write `path`'s analysis to the on-disk cache in a moment (after a save: the next
+        start then finds what was edited today), once for a burst of saves."""
+        self._to_keep.add(Path(os.path.realpath(path)))
+        if self._keeping is None:
+            loop = asyncio.get_running_loop()
+            self._keeping = loop.call_later(KEEP_AFTER_SAVE_S, self.keep_analyses)
+
+    def keep_analyses(self, everything: bool = False) -> None:
+        """Write the saved modules' analyses (at shutdown: every module edited today) whose
+        text is the file's; never fails the caller (the cache is an optimisation)."""
+        if self._keeping is not None:
+            self._keeping.cancel()
+            self._keeping = None
+        paths, self._to_keep = self._to_keep, set()
+        if everything:
+            paths |= self._edited
+        if self.workspace is None or not self.is_indexed or not paths:
+            return
+        try:
+            self.workspace.store_saved(paths)
+        except Exception:
+            log.warning("could not write analyses to the on-disk cache", exc_info=True)
 
     def notify(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         """Tell every listener (the notification side only: never called for a request)."""

@@ -266,3 +266,22 @@ def test_config_variants_and_one_dataflow(livedag: Run, tmp_path: Path) -> None:
     assert noted.code == 0 and "flow.py does not parse (SyntaxError)" in noted.err
     unknown = livedag("diff", str(old), str(new), "--dataflow", "nope")
     assert unknown.code == 2 and "no such dataflow on either side" in unknown.err
+
+
+def test_a_revision_read_into_a_temporary_folder_leaves_the_analysis_cache_alone(
+    livedag: Run, history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries for a revision's temporary paths could never be read again: none are written;
+    the work tree's are (the next lint or editor start reads them)."""
+    from livedag.server.analysis_cache import AnalysisCache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LIVEDAG_CACHE_DIR", str(folder))
+    monkeypatch.delenv("LIVEDAG_NO_CACHE", raising=False)
+    livedag("diff", "HEAD~1")
+    cache = AnalysisCache(folder)
+    features = history / "features.py"
+    assert cache.load("features", str(features.resolve()), features.read_text()) is not None
+    entries = list(folder.glob("*.ldac"))
+    work_tree = [p for p in history.glob("*.py")]
+    assert len(entries) == len(work_tree), (entries, work_tree)
