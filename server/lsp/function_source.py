@@ -224,14 +224,88 @@ class ModuleSource:
 
     def driver_strings(self, name: str) -> list[Span]:
         """Where a string that names a node (`execute([...])`, `inputs` keys, lineage calls,
-        `source(...)`) writes exactly `name`: an index by name, made once per text."""
+        `source(...)`, a key read from what `execute` returned) writes exactly `name`: an index
+        by name, made once per text."""
         if self._driver_strings is None:
             index: dict[str, list[Span]] = {}
             for written in token_context.named_strings(self.module.text):
                 span = Span(written.line, written.start, written.line, written.end)
                 index.setdefault(written.value, []).append(span)
+            tree = _parse(self.module.text) if "execute" in self.module.text else None
+            for value, span in _result_keys(tree, self.lines) if tree is not None else ():
+                index.setdefault(value, []).append(span)
             self._driver_strings = index
         return self._driver_strings.get(name, [])
+
+
+_EXECUTE = frozenset({"execute", "raw_execute"})
+
+
+def _result_keys(tree: ast.Module, lines: list[str]) -> Iterator[tuple[str, Span]]:
+    """`results["name"]` and `results.get("name")`, where `results` was assigned what a
+    driver's `execute(...)` returned in the same function (or at module level): the keys of
+    that dict are node names, and a rename that left them would fail with a KeyError."""
+    scopes: list[ast.AST] = [tree]
+    scopes += [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for scope in scopes:
+        body = list(_own_nodes(scope))
+        results = {
+            target.id
+            for node in body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr in _EXECUTE
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        if not results:
+            continue
+        for node in body:
+            key: ast.expr | None = None
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                key = node.slice if node.value.id in results else None
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in results
+                and node.args
+            ):
+                key = node.args[0]
+            span = _plain_string_span(key, lines) if key is not None else None
+            if span is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, span
+
+
+def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of `scope`, not descending into the functions defined in it."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _plain_string_span(node: ast.expr, lines: list[str]) -> Span | None:
+    """The content of a one-line, unprefixed string literal, as a span (None otherwise)."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return None
+    if node.end_lineno != node.lineno or not 0 < node.lineno <= len(lines):
+        return None
+    text = lines[node.lineno - 1]
+    start = len(text.encode()[: node.col_offset].decode(errors="ignore"))
+    quote = text[start : start + 1]
+    end = start + 1 + len(node.value)
+    if (
+        quote not in ("'", '"')
+        or text[end : end + 1] != quote
+        or text[start + 1 : end] != node.value
+    ):
+        return None
+    return Span(node.lineno, start + 1, node.lineno, end)
 
 
 def _parse(text: str) -> ast.Module | None:

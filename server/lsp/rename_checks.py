@@ -256,6 +256,28 @@ class DataKey:
         )
 
 
+@dataclass(frozen=True)
+class TagValue:
+    """A tag value that is the node's name (`@tag(artifact="churn_model")`): metadata, not a
+    reference to the node, so it is renamed only when the user confirms it (an LSP change
+    annotation), and otherwise left as it is."""
+
+    key: str
+    function: str
+
+    @property
+    def label(self) -> str:
+        return "Rename the tag value too"
+
+    @property
+    def description(self) -> str:
+        return (
+            f"`{self.function}` is tagged {self.key}=... with its own name; a tag is metadata "
+            "(what reads it, such as an artifact store, may expect the old value): uncheck to "
+            "keep it"
+        )
+
+
 _DATA_KEYS = {
     "extract_columns": "DataFrame column",
     "extract_fields": "dict field",

@@ -29,6 +29,7 @@ from .function_source import FunctionAst, FunctionAt, ModuleSource, PerAnalysis,
 from .rename_checks import (
     DataKey,
     Refused,
+    TagValue,
     asks_by_source,
     check_consumer,
     check_data_key,
@@ -62,7 +63,9 @@ class Plan:
     old: str
     new: str
     edits: dict[Path, dict[Span, str]] = field(default_factory=dict)
-    confirm: dict[Path, dict[Span, DataKey]] = field(default_factory=dict)
+    confirm: dict[Path, dict[Span, DataKey | TagValue]] = field(default_factory=dict)
+    # The editor can ask the user to confirm edits (see `plan_rename`'s `data_keys`).
+    can_confirm: bool = False
     derived: dict[str, str] = field(default_factory=dict)
     _starts: set[tuple[Path, int, int]] = field(default_factory=set, repr=False)
 
@@ -96,7 +99,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             loc = clash.location
             at = f" at {where(loc.path, loc.line)}" if loc is not None else ""
             raise Refused(f"`{new}` is already a node of dataflow `{view.name}`{at}")
-    plan = Plan(old, new)
+    plan = Plan(old, new, can_confirm=data_keys)
     renamed_defs: dict[Path, list[FunctionSpec]] = {}
     named_by_decorator: dict[tuple[Path, str], None] = {}
     touched: dict[tuple[Path, int], ModuleSource] = {}  # functions the edits reach
@@ -385,6 +388,7 @@ def _rename_decorator_mentions(
     for decorator in function.decorator_list:
         called = _call_name(decorator) if isinstance(decorator, ast.Call) else None
         named_nodes = makes_it and called in NODE_KEYWORDS
+        tag_values = _tag_values(plan, path, lines, decorator, called, function.name)
         if not makes_it and called in PARAMETER_VALUES and isinstance(decorator, ast.Call):
             for keyword_arg in decorator.keywords:
                 span = _string_value_span(lines, keyword_arg.value, old)
@@ -411,7 +415,7 @@ def _rename_decorator_mentions(
                 or (isinstance(node, ast.Name) and node.id == old)
                 or (isinstance(node, ast.Constant) and node.value == old)
             )
-            if not named:
+            if not named or id(node) in tag_values:
                 continue
             if isinstance(node, ast.Constant) and plan.covers(path, line, column + 1):
                 continue
@@ -421,6 +425,27 @@ def _rename_decorator_mentions(
                 f"a decorator of `{function.name}` ({where(path, line)}) names `{old}` in a way "
                 "livedag does not rewrite yet; rename it by hand"
             )
+
+
+def _tag_values(
+    plan: Plan, path: Path, lines: list[str], decorator: ast.expr, called: str | None, function: str
+) -> set[int]:
+    """`@tag(key="old")` values (ids of their nodes): renamed with a confirmation when the
+    editor can ask for one (`TagValue`), else left as they are; never a reason to refuse."""
+    if called != "tag" or not isinstance(decorator, ast.Call):
+        return set()
+    found = set()
+    for keyword_arg in decorator.keywords:
+        if not (
+            isinstance(keyword_arg.value, ast.Constant) and keyword_arg.value.value == plan.old
+        ):
+            continue
+        found.add(id(keyword_arg.value))
+        span = _string_value_span(lines, keyword_arg.value, plan.old)
+        if span is not None and plan.can_confirm and keyword_arg.arg is not None:
+            plan.add(path, span, plan.new)
+            plan.confirm.setdefault(path, {})[span] = TagValue(keyword_arg.arg, function)
+    return found
 
 
 def _string_value_span(lines: list[str], value: ast.expr, name: str) -> Span | None:

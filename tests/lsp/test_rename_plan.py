@@ -513,3 +513,66 @@ def test_renamed_fixtures_run_the_same_under_hamilton(name: str, tmp_path: Path)
             names = {old: new, **plan.derived}
             expected = {names.get(k, k): v for k, v in before.items()}
             assert outcome_diff(expected, after) == "", (old, config)
+
+
+TAGGED_FLOW = """
+from hamilton.function_modifiers import tag
+
+
+def raw(path: str) -> int:
+    return 1
+
+
+@tag(owner="ds", artifact="model")
+def model(raw: int) -> int:
+    return raw
+
+
+def score(model: int) -> int:
+    return model
+"""
+
+TAGGED_RUN = """
+from hamilton import driver
+
+import flow
+
+
+def main() -> None:
+    dr = driver.Builder().with_modules(flow).build()
+    results = dr.execute(["score", "model"], inputs={"path": "x"})
+    print(results["model"], results.get('score'), results["raw"], other["model"])
+
+
+other = {"model": 1}
+results = {"model": 2}  # not what execute returned
+print(results["model"])
+"""
+
+
+def test_a_tag_value_naming_the_node_is_confirmed_or_left_and_result_keys_follow(
+    tmp_path: Path,
+) -> None:
+    """`@tag(artifact="model")` is metadata: renamed only with the user's confirmation (left as
+    it is by an editor that cannot ask), never a reason to refuse.  The keys read from what the
+    driver's `execute` returned are node names: renamed, or the script fails with a KeyError."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "flow.py").write_text(TAGGED_FLOW.lstrip())
+    (root / "run.py").write_text(TAGGED_RUN.lstrip())
+    snapshot = _index(root)
+    asking = plan_rename(snapshot, "model", "fitted", data_keys=True)
+    flow = apply(snapshot.module(root / "flow.py").text, asking.edits[root / "flow.py"])  # type: ignore[union-attr]
+    assert '@tag(owner="ds", artifact="fitted")' in flow and "def fitted(raw: int)" in flow
+    [(span, why)] = asking.confirm[root / "flow.py"].items()
+    assert why.label == "Rename the tag value too" and span.line == 8  # the @tag line
+    run = apply(snapshot.module(root / "run.py").text, asking.edits[root / "run.py"])  # type: ignore[union-attr]
+    assert 'dr.execute(["score", "fitted"]' in run
+    assert 'print(results["fitted"], results.get(\'score\'), results["raw"], other["model"])' in run
+    assert 'results = {"model": 2}  # not what execute returned\nprint(results["model"])' in run
+    silent = plan_rename(snapshot, "model", "fitted")  # an editor without change annotations
+    flow = apply(snapshot.module(root / "flow.py").text, silent.edits[root / "flow.py"])  # type: ignore[union-attr]
+    assert '@tag(owner="ds", artifact="model")' in flow and "def fitted(raw: int)" in flow
+    assert not silent.confirm
+    after = _renamed(root, tmp_path, snapshot, "model", "fitted")  # (the driver's path differs)
+    assert list(_shape(after, {}).values()) == list(_shape(snapshot, {"model": "fitted"}).values())
