@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livedag.engine.specs import NodeKind, NodeSpec
+from livedag.server.data_sources import checked_node
 from lsprotocol import types
 
 from . import token_context
@@ -171,7 +172,9 @@ class Completer:
             for name in chosen:
                 if name not in skip and name not in nodes:
                     node = view.graph.nodes.get(name)
-                    if node is not None:
+                    # `@check_output`'s `fn_raw` and validators are part of `fn` (the preview and
+                    # hover show them so): offered, they would be picked for `fn` by mistake
+                    if node is not None and checked_node(view.graph, name) is None:
                         nodes[name] = node
         if len(nodes) > MAX_ITEMS:
             more = True

@@ -209,3 +209,29 @@ async def test_completion_of_config_keys_in_config_when(
     uri = open_file(client, workspace / "flow.py", text)
     found = await _complete(client, uri, position(text, "when(re", offset=len("when(re")))
     assert [i.label for i in found.items] == ["region"]
+
+
+CHECKED = """
+import pandas as pd
+from hamilton.function_modifiers import check_output
+
+
+@check_output(range=(0, 1))
+def share(total: pd.Series) -> pd.Series:
+    return total / total.sum()
+
+
+def report(sh"""
+
+
+@pytest.mark.files({"flow.py": CHECKED})
+async def test_completion_leaves_out_check_output_internals(
+    client: LanguageClient, workspace: Path
+) -> None:
+    """`share_raw` and `share_range_validator` are part of `share` (the preview folds them in):
+    a parameter list is offered `share` only."""
+    uri = open_file(client, workspace / "flow.py", CHECKED)
+    result = await _complete(client, uri, position(CHECKED, "report(sh", offset=9))
+    labels = [item.label for item in result.items]
+    assert "share" in labels
+    assert not [label for label in labels if label.startswith("share_")], labels
