@@ -272,6 +272,14 @@ class NameIndex:
             bucket = [*bucket, *(n for n in self._added if key_of(n) == key)]
         return bucket
 
+    def near(self, name: str) -> set[str]:
+        """Names sharing `name`'s first three or last three letters (what a slower, fuzzier
+        matcher is worth running on, out of a large graph's names)."""
+        return {
+            *self._bucket(self._by_prefix, name[:3], _head),
+            *self._bucket(self._by_suffix, name[-3:], _tail),
+        }
+
     def likely_typos(self, name: str, exclude: Collection[str] = ()) -> list[str]:
         """Existing names the user probably meant when writing `name`, best first (may be
         empty); never `name` itself, nor a name in `exclude` (the asking node's own name:

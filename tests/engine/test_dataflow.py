@@ -371,3 +371,10 @@ def test_closest_names_on_a_large_graph_still_finds_farther_matches() -> None:
     assert flow.closest_names("email_dom")[0] == "email_domain"  # two edits away: difflib's
     assert flow.closest_names("zz17_metrc")[0] == "zz17_metric"  # one edit: the typo index
     assert flow.closest_names("qqqqqq") == []
+
+
+def test_closest_names_on_a_large_graph_offers_inputs_too() -> None:
+    filler = [node(f"zz{i}_metric", "raw_b") for i in range(2_500)]
+    flow = Dataflow.build(filler)
+    assert "raw_b" in flow.closest_names("raw_bb")  # an input, one edit away
+    assert "raw_b" in flow.closest_names("rawb_x")  # an input, farther: difflib's
