@@ -23,6 +23,7 @@ _KIND_STYLE = {
     NodeKind.INPUT: 'shape=box, style="rounded,dashed"',
     NodeKind.CONFIG: 'shape=note, style=filled, fillcolor="#fff4d6"',
 }
+_OPTIONAL_INPUT_STYLE = 'shape=box, style="rounded,dotted"'
 
 
 def _selected(flow: Dataflow, nodes: Collection[str] | None) -> list[str]:
@@ -70,11 +71,11 @@ def to_dot(
     lines.append('  node [fontname="Helvetica", fontsize=11];')
     for name in names:
         spec = flow.nodes[name]
-        style = [_KIND_STYLE[spec.kind]]
+        # An input every consumer has a default for is dotted instead of dashed (one style=).
+        optional = is_optional_input(spec)
+        style = [_OPTIONAL_INPUT_STYLE if optional else _KIND_STYLE[spec.kind]]
         if _moves_data(spec):
             style.append("shape=cylinder")
-        if is_optional_input(spec):
-            style.append('style="rounded,dotted"')
         if name in outputs:
             style.append('penwidth=2.5, color="#1a56db"')
         if name in overrides:

@@ -109,3 +109,18 @@ def test_driver_pictures_without_the_binary(
     with pytest.raises(ValueError, match="'a' is a required input"):
         dr.visualize_execution(["b"])
     assert '"b"' in dr.visualize_execution(["b"], bypass_validation=True)
+
+
+def test_an_optional_input_has_one_style_attribute() -> None:
+    """Dotted instead of dashed, said once (two `style=` attributes left it to Graphviz's
+    last-one-wins)."""
+    consumer = NodeSpec(
+        name="end",
+        type=None,
+        dependencies=(Dependency("weight", None, optional=True),),
+        module="m",
+        function="end",
+    )
+    dot = visualize.to_dot(Dataflow.build([consumer]))
+    line = next(text for text in dot.splitlines() if text.strip().startswith('"weight" ['))
+    assert line.count("style=") == 1 and 'style="rounded,dotted"' in line
