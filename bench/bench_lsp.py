@@ -167,30 +167,20 @@ def _pct(samples: list[float], q: float) -> float:
     return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    root = Path(tempfile.mkdtemp(prefix="livedag-bench-lsp-"))
-    paths = generate(root, args.modules, args.functions, with_driver=args.modules > 1)
-    edited = paths[len(paths) // 2]
-    text = edited.read_text()
-    uri = edited.resolve().as_uri()
-
-    client = Client(shlex.split(args.server) if args.server else SERVER, root)
+async def open_one(
+    server: list[str], root: Path, uri: str, text: str, capabilities: dict[str, Any]
+) -> tuple[Client, float]:
+    """A server started and initialized on `root` with `uri` opened, as an editor starts it;
+    and the seconds from `initialized` until that document's first diagnostics."""
+    client = Client(server, root)
     await client.start()
-    caps = {
-        "textDocument": {
-            "publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
-            "hover": {"contentFormat": ["markdown"]},
-            "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
-        },
-        "window": {"workDoneProgress": True},
-    }
     await client.request(
         "initialize",
         {
             "processId": os.getpid(),
             "rootUri": root.as_uri(),
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-            "capabilities": caps,
+            "capabilities": capabilities,
         },
     )
     started = time.perf_counter()
@@ -200,6 +190,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
     )
     first = await client.note("textDocument/publishDiagnostics", uri, 1, started) - started
+    return client, first
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="livedag-bench-lsp-"))
+    paths = generate(root, args.modules, args.functions, with_driver=args.modules > 1)
+    edited = paths[len(paths) // 2]
+    text = edited.read_text()
+    uri = edited.resolve().as_uri()
+
+    server = shlex.split(args.server) if args.server else SERVER
+    caps = {
+        "textDocument": {
+            "publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
+            "hover": {"contentFormat": ["markdown"]},
+            "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
+        },
+        "window": {"workDoneProgress": True},
+    }
+    client, first = await open_one(server, root, uri, text, caps)
     await asyncio.sleep(args.settle)  # the user reads before typing (background work may run)
 
     prefix = edited.stem

@@ -44,7 +44,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lsp import Client, _machine_ticks, _pct, _peak_rss_mb, _pos, _process_cpu_s  # noqa: E402
+from bench_lsp import (  # noqa: E402
+    _machine_ticks,
+    _pct,
+    _peak_rss_mb,
+    _pos,
+    _process_cpu_s,
+    open_one,
+)
 from bench_workspace import generate  # noqa: E402
 
 ROWS = ("1x1000", "1x4000", "10x400", "40x100", "100x100", "100x200")
@@ -66,24 +73,7 @@ def _names(symbols: list[dict[str, Any]] | None) -> set[str]:
 
 async def _first_start(server: list[str], root: Path, uri: str, text: str) -> float:
     """Start the server on `root`, open `uri`, wait for its diagnostics, stop: the seconds."""
-    client = Client(server, root)
-    await client.start()
-    await client.request(
-        "initialize",
-        {
-            "processId": os.getpid(),
-            "rootUri": root.as_uri(),
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-            "capabilities": CAPABILITIES,
-        },
-    )
-    started = time.perf_counter()
-    await client.notify("initialized", {})
-    await client.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
-    )
-    first = await client.note("textDocument/publishDiagnostics", uri, 1, started) - started
+    client, first = await open_one(server, root, uri, text, CAPABILITIES)
     await client.stop()
     return first
 
@@ -99,24 +89,7 @@ async def run_once(
     # A fresh analysis cache per run (inherited by the server): cold unless --warm fills it.
     os.environ["LIVEDAG_CACHE_DIR"] = tempfile.mkdtemp(prefix="livedag-bench-cache-")
     filling = await _first_start(server, root, uri, text) if args.warm else None
-    client = Client(server, root)
-    await client.start()
-    await client.request(
-        "initialize",
-        {
-            "processId": os.getpid(),
-            "rootUri": root.as_uri(),
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-            "capabilities": CAPABILITIES,
-        },
-    )
-    started = time.perf_counter()
-    await client.notify("initialized", {})
-    await client.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
-    )
-    first = await client.note("textDocument/publishDiagnostics", uri, 1, started) - started
+    client, first = await open_one(server, root, uri, text, CAPABILITIES)
     await asyncio.sleep(args.settle)
 
     outline: list[float] = []
