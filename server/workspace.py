@@ -364,9 +364,7 @@ class Workspace:
         # Read first: an entry of the on-disk cache is checked against the texts of the modules
         # its analysis read.
         self._texts = {path: _read(path, self.unreadable) for path in files}
-        collecting = gc.isenabled()
-        gc.disable()  # loading entries makes many long-lived objects (as analysis does)
-        try:
+        try:  # (the collector is off: `index` turned it off for all of indexing)
             for done, path in enumerate(files, 1):
                 text = self._texts[path]
                 # (else analyzed already, on a reader's demand)
@@ -377,8 +375,6 @@ class Workspace:
                     on_progress(done, len(files))
         finally:
             self._texts, self._hashes = {}, {}
-            if collecting:
-                gc.enable()
 
     def _from_disk_cache(self, path: Path, text: str) -> bool:
         """Take the module's analysis from the on-disk cache when it holds a sound one."""
