@@ -293,8 +293,9 @@ class FunctionSpec:
     """One Python function as the graph rules see it.
 
     `decorators` are in source order, outermost first (the order they are written in).  `location`
-    is the range of the function's name in its `def`.  `obj` is the live function when the
-    runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
+    is the range of the function's name in its `def`; `extent` the whole `def` statement, from
+    `def` to the end of its body (decorators not included), where the front end knows it.  `obj`
+    is the live function when the runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
     `pass` or a docstring, as Hamilton's `@does` requires); None when the front end cannot tell.
 
     `shadowed` marks a definition a later `def` of the same name replaced: Python keeps the
@@ -311,6 +312,7 @@ class FunctionSpec:
     decorators: tuple[Call, ...] = ()
     location: Location | None = field(default=None, compare=False)
     is_async: bool = False
+    extent: Location | None = field(default=None, compare=False)
     obj: Any = field(default=None, compare=False, hash=False, repr=False)
     body_is_stub: bool | None = field(default=None, compare=False)
     shadowed: bool = False

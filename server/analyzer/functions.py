@@ -47,6 +47,7 @@ def function_spec(
         decorators=decorators,
         location=function_name_location(node, source),
         is_async=isinstance(node, ast.AsyncFunctionDef),
+        extent=source.location(node),
         body_is_stub=body_is_stub(node.body),
     )
 

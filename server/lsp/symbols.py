@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -26,13 +27,22 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
 MAX_WORKSPACE_SYMBOLS = 500
+# A module with more functions than this gets a flat outline: one symbol per function,
+# the other nodes it makes (`@extract_columns` columns, `@parameterize` outputs) named in its
+# detail rather than nested as children.  Its outline is sent after every keystroke, and a
+# client pays for every object in it: at 4,000 functions the children were a third of the answer.
+# Every node is still found by workspace symbols, hover and go to definition.
+FLAT_OUTLINE_FUNCTIONS = 2000
+FLAT_DETAIL_NAMES = 8  # names shown in a flat outline's detail before "… (n more)"
 _ASCII = "ascii"  # the text key of every ASCII file: its columns need no conversion
 _FUNCTION = int(types.SymbolKind.Function)
 _VARIABLE = int(types.SymbolKind.Variable)
 
 
 def _span(spec: FunctionSpec) -> Location | None:
-    """From the outermost decorator to the function's name: contains every node it names."""
+    """From the outermost decorator to the end of the function's body (or its name, when the
+    front end does not know the body): the `range` a client uses to tell which symbol the cursor
+    is in, so it holds every node the function names."""
     loc = spec.location
     if loc is None:
         return None
@@ -40,7 +50,10 @@ def _span(spec: FunctionSpec) -> Location | None:
     first = min(starts, key=lambda s: (s.line, s.column), default=loc)
     if (first.line, first.column) > (loc.line, loc.column) or first.path != loc.path:
         first = loc
-    return Location(loc.path, first.line, first.column, loc.end_line, loc.end_column)
+    last = spec.extent
+    if last is None or (last.end_line, last.end_column) < (loc.end_line, loc.end_column):
+        last = loc
+    return Location(loc.path, first.line, first.column, last.end_line, last.end_column)
 
 
 def _inside(inner: Location, outer: Location) -> bool:
@@ -90,37 +103,73 @@ def nodes_by_function(
     return lambda function: table.get(function, ())
 
 
-class SymbolCache:
-    """Each function's symbol, reused while the function, its nodes and its lines are the same.
+_LINE = re.compile(r'\{"line":(\d+)')  # a position's line: `{` starts it, never a JSON string
 
-    The analyzer keeps the FunctionSpec of an unchanged block and relinking keeps its nodes; a
-    block that moved has its `def` on another line (its locations all move together), so those
-    three checks say whether last time's symbol still holds.
+
+class _Entry:
+    """One function's symbol as JSON text, and what it was made from."""
+
+    __slots__ = (
+        "spec",
+        "nodes",
+        "line",
+        "no_lines",
+        "encoding",
+        "flat",
+        "text",
+        "template",
+        "offsets",
+    )
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        nodes: tuple[NodeSpec, ...],
+        line: int,
+        no_lines: bool,
+        encoding: str,
+        flat: bool,
+        text: str,
+    ) -> None:
+        self.spec, self.nodes, self.line = spec, nodes, line
+        self.no_lines, self.encoding, self.flat, self.text = no_lines, encoding, flat, text
+        self.template: str | None = None  # made the first time the function moves
+        self.offsets: tuple[int, ...] = ()
+
+    def moved_to(self, line: int) -> None:
+        """The same symbol with the function's `def` on `line`: every line in it moves by the
+        same amount (the block's locations all move together), its columns stay."""
+        if self.template is None:
+            self.offsets = tuple(int(m.group(1)) - self.line for m in _LINE.finditer(self.text))
+            self.template = _LINE.sub('{"line":%d', self.text.replace("%", "%%"))
+        self.text = self.template % tuple(line + offset for offset in self.offsets)
+        self.line = line
+
+
+class SymbolCache:
+    """Each function's symbol as JSON text, reused while the function and its nodes are the same.
+
+    The analyzer keeps the FunctionSpec of an unchanged block (so the same lines, and the same
+    columns in any encoding) and relinking keeps its nodes: those identities say whether last
+    time's text still holds.  A block that moved (lines added above it) keeps its FunctionSpec
+    with its `def` on another line; its text is then re-rendered from a template, not rebuilt
+    (an Enter above 2,000 functions moves all of them).
     """
 
     def __init__(self) -> None:
-        self._by_path: dict[Path, dict[int, tuple[Any, ...]]] = {}
-        self._answers: dict[Path, tuple[tuple[Any, ...], JsonArray, list[str]]] = {}  # see symbols
-        self._encoded: dict[Path, tuple[JsonArray, EncodedJson]] = {}
+        self._by_path: dict[Path, dict[int, _Entry]] = {}
+        # the last answer per path: what it was made from (the graph weakly) and its text
+        self._answers: dict[Path, tuple[tuple[Any, ...], EncodedJson]] = {}
 
     def encoded(
         self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
     ) -> EncodedJson:
-        """`symbols(...)` as JSON text, joined from each function symbol's cached text."""
-        symbols = self.symbols(session, snapshot, path, lines)
-        known = self._encoded.get(path)
-        if known is None or known[0] is not symbols:
-            texts = self._answers[path][2] if path in self._answers else []
-            known = self._encoded[path] = (symbols, EncodedJson(f"[{','.join(texts)}]"))
-        return known[1]
-
-    def symbols(
-        self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
-    ) -> JsonArray:
+        """The module's document symbols as JSON text, joined from each function's text."""
         analysis = snapshot.module(path)
         if analysis is None:
             self._answers.pop(path, None)
-            return JsonArray()
+            self._by_path.pop(path, None)
+            return EncodedJson("[]")
         views = snapshot.dataflows_for(path)
         # The same analysis, graph and text as last time: the same answer, as it is.  The graph
         # is held weakly: a file not asked about again would otherwise pin that version's whole
@@ -136,9 +185,16 @@ class SymbolCache:
                 else held_graph is not None and held_graph() is graph
             ):
                 return last[1]
-        out, texts = self._build(session, snapshot, path, lines, analysis)
-        self._answers[path] = ((*asked, None if graph is None else weakref.ref(graph)), out, texts)
-        return out
+        texts = self._build(session, snapshot, path, lines, analysis)
+        answer = EncodedJson(f"[{','.join(texts)}]")
+        self._answers[path] = ((*asked, None if graph is None else weakref.ref(graph)), answer)
+        return answer
+
+    def symbols(
+        self, session: Session, snapshot: Snapshot, path: Path, lines: SourceLines | None
+    ) -> JsonArray:
+        """The same symbols as JSON values (for clients without hierarchical symbols)."""
+        return JsonArray(json.loads(self.encoded(session, snapshot, path, lines).text))
 
     def _build(
         self,
@@ -147,45 +203,52 @@ class SymbolCache:
         path: Path,
         lines: SourceLines | None,
         analysis: ModuleAnalysis,
-    ) -> tuple[JsonArray, list[str]]:
-        out = JsonArray()
+    ) -> list[str]:
         texts: list[str] = []
         made = nodes_by_function(session, snapshot, path, analysis.module)
-        text_key: object = _ASCII if lines is None or lines.ascii else lines
+        no_lines = lines is None
         encoding = session.positions.encoding
         known = self._by_path.get(path, {})
-        kept: dict[int, tuple[Any, ...]] = {}
-        for spec in analysis.functions:
+        kept: dict[int, _Entry] = {}
+        functions = analysis.functions
+        flat = len(functions) > FLAT_OUTLINE_FUNCTIONS
+        for spec in functions:
             loc = spec.location
-            if loc is None or not spec.is_public:
+            if loc is None or spec.name.startswith("_"):
                 continue
             nodes = made(spec.name)
             entry = known.get(id(spec))
-            if not (
-                entry is not None
-                and entry[0] is spec
-                and entry[2] == loc.line
-                and entry[3] == loc.column
-                and entry[4] is text_key
-                and entry[5] == encoding
-                and len(entry[1]) == len(nodes)
-                and all(map(operator.is_, entry[1], nodes))
+            if (
+                entry is None
+                or entry.spec is not spec
+                or entry.no_lines is not no_lines
+                or entry.encoding != encoding
+                or entry.flat is not flat
+                or len(entry.nodes) != len(nodes)
+                or not all(map(operator.is_, entry.nodes, nodes))
             ):
-                symbol = _symbol(session, spec, nodes, lines)
-                text = json.dumps(symbol, separators=(",", ":")) if symbol is not None else ""
-                entry = (spec, tuple(nodes), loc.line, loc.column, text_key, encoding, symbol, text)
+                symbol = _symbol(session, spec, nodes, lines, flat)
+                if symbol is None:
+                    continue
+                text = json.dumps(symbol, separators=(",", ":"))
+                entry = _Entry(spec, tuple(nodes), loc.line, no_lines, encoding, flat, text)
+            elif entry.line != loc.line:
+                entry.moved_to(loc.line)
             kept[id(spec)] = entry
-            if entry[6] is not None:
-                out.append(entry[6])
-                texts.append(entry[7])
+            texts.append(entry.text)
         self._by_path[path] = kept
-        return out, texts
+        return texts
 
 
 def _symbol(
-    session: Session, spec: FunctionSpec, nodes: Sequence[NodeSpec], lines: SourceLines | None
+    session: Session,
+    spec: FunctionSpec,
+    nodes: Sequence[NodeSpec],
+    lines: SourceLines | None,
+    flat: bool = False,
 ) -> dict[str, Any] | None:
-    """One public function's `DocumentSymbol`, with the other nodes it makes as children.
+    """One public function's `DocumentSymbol`, with the other nodes it makes as children (or,
+    when `flat`, named in its detail).
 
     Kept small, since a 4,000-function module's outline is sent after every keystroke: the
     function's own node is the symbol itself (not a child too), a child carries no detail,
@@ -214,6 +277,9 @@ def _symbol(
         others = []
     else:
         detail = None
+    if others and flat:
+        detail = f"{detail} · {_made_names(others)}" if detail else _made_names(others)
+        others = []
     if detail is not None:
         symbol["detail"] = detail
     if others:
@@ -228,21 +294,26 @@ def _symbol(
     return symbol
 
 
+def _made_names(nodes: Sequence[NodeSpec]) -> str:
+    """`makes a, b, c`: the other nodes a function makes, for a flat outline's detail."""
+    names = [node.name for node in nodes[:FLAT_DETAIL_NAMES]]
+    more = len(nodes) - len(names)
+    return "makes " + ", ".join(names) + (f", … ({more} more)" if more > 0 else "")
+
+
 def document_symbols(
     session: Session, snapshot: Snapshot, path: Path, cache: SymbolCache | None = None
 ) -> JsonArray:
-    """Each public function with the nodes it makes, as `DocumentSymbol`s in JSON form.
-
-    Built as plain JSON, and per function only when it changed: a 4,000-function module
-    otherwise spends most of the request in the protocol's object model.
-    """
+    """Each public function with the nodes it makes, as `DocumentSymbol`s in JSON form."""
     return (cache or SymbolCache()).symbols(session, snapshot, path, session.lines(path))
 
 
 def encoded_document_symbols(
     session: Session, snapshot: Snapshot, path: Path, cache: SymbolCache
 ) -> EncodedJson:
-    """`document_symbols` as JSON text (each function's symbol encoded once)."""
+    """`document_symbols` as JSON text: built per function only when it changed (a 4,000-function
+    module otherwise spends most of the request in the protocol's object model) and sent as it
+    is."""
     return cache.encoded(session, snapshot, path, session.lines(path))
 
 

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.server.analyzer import analyze_source
+from livedag.server.lsp import symbols
 from livedag.server.lsp.convert import JsonArray, JsonObject, json_converter
 from livedag.server.lsp.diagnostics import DiagnosticsPublisher, _touched_files
 from livedag.server.lsp.graph_index import GraphIndex, GraphIndexes, SignatureMemo, is_pii
@@ -253,6 +255,10 @@ def test_node_json_is_reused_until_its_file_changes(tmp_path: Path) -> None:
     assert session.node_json.one(graph.nodes["people"]) is not first[0]
 
 
+def _symbol_texts(cache: SymbolCache, path: Path) -> dict[str, str]:
+    return {entry.spec.name: entry.text for entry in cache._by_path[path].values()}
+
+
 def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: Path) -> None:
     for name, text in STANDARD.items():
         (tmp_path / name).write_text(text)
@@ -262,20 +268,116 @@ def test_symbols_are_rebuilt_only_for_functions_that_changed_or_moved(tmp_path: 
     before = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
     children = {c["name"] for c in before["people_columns"]["children"]}
     assert children == {"age", "income", "email"}  # and the symbol is people_columns itself
+    texts = _symbol_texts(cache, features)
     edited = STANDARD["features.py"].replace("return email", "return email.str.lower()")
     session.snapshot = workspace.update(features, edited)
-    after = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
-    assert after["people"] is before["people"] and after["scaled"] is before["scaled"]
+    document_symbols(session, session.snapshot, features, cache)
+    after = _symbol_texts(cache, features)
+    assert after["people"] is texts["people"] and after["scaled"] is texts["scaled"]
     moved = edited.replace('"""Features of people."""', '"""Features\n\nof people."""')
     session.snapshot = workspace.update(features, moved)
     shifted = {s["name"]: s for s in document_symbols(session, session.snapshot, features, cache)}
-    assert shifted["scaled"] is not before["scaled"]
+    assert _symbol_texts(cache, features)["scaled"] is not texts["scaled"]
     line = before["scaled"]["selectionRange"]["start"]["line"]
     assert shifted["scaled"]["selectionRange"]["start"]["line"] == line + 2
+    assert shifted["scaled"]["range"]["end"]["line"] == before["scaled"]["range"]["end"]["line"] + 2
     # The JSON text sent to the client is the symbols, encoded once and reused while unchanged.
     encoded = encoded_document_symbols(session, session.snapshot, features, cache)
     assert json.loads(encoded.text) == list(shifted.values())
     assert encoded_document_symbols(session, session.snapshot, features, cache) is encoded
+    # ... and what a fresh cache builds from nothing
+    assert json.loads(encoded.text) == document_symbols(session, session.snapshot, features)
+
+
+_OUTLINED = '''"""Naïve features: 100% of them."""
+import pandas as pd
+from hamilton.function_modifiers import config, extract_columns, parameterize, value
+
+
+@extract_columns("âge", "income")
+def people(path: str) -> pd.DataFrame:
+    """People, 50% of them."""
+    return pd.read_csv(path)
+
+
+def score(âge: pd.Series, income: pd.Series) -> "pd.Series[100%]":
+    return âge * income
+
+
+@parameterize(low={"x": value(1)}, high={"x": value(2)})
+def level(x: int) -> int:
+    return x
+
+
+@config.when(mode="a")
+def pick__a(score: pd.Series) -> pd.Series:
+    return score
+'''
+
+
+@pytest.mark.parametrize("flat_above", [2000, 3])
+def test_incremental_outline_equals_a_fresh_one_after_every_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flat_above: int
+) -> None:
+    """Edits that move functions (lines added or removed above them), change one, add and
+    remove one, with non-ASCII text (UTF-16 columns) and `%` in details: the outline kept up to
+    date function by function is always the one built from nothing (nested, and flat once the
+    module has more functions than the limit)."""
+    import random
+
+    monkeypatch.setattr(symbols, "FLAT_OUTLINE_FUNCTIONS", flat_above)
+
+    path = tmp_path / "flow.py"
+    path.write_text(_OUTLINED)
+    workspace = Workspace([tmp_path])
+    session = Session(None)
+    session.workspace, session.snapshot = workspace, workspace.index()
+    path = path.resolve()
+    cache = SymbolCache()
+    rnd = random.Random(7)
+    text = _OUTLINED
+    moves = 0
+    for step in range(60):
+        lines = text.split("\n")
+        at = rnd.randrange(len(lines))
+        choice = rnd.random()
+        if choice < 0.35:
+            lines.insert(at, "")  # an Enter: everything below moves down
+        elif choice < 0.5 and lines[at] == "":
+            del lines[at]  # a blank line gone: everything below moves up
+        elif choice < 0.7:
+            lines.insert(at, f"# é {step}")
+        elif choice < 0.85:
+            lines.append(
+                f"\n\ndef extra_{step}(score: pd.Series) -> pd.Series:\n    return score\n"
+            )
+        else:
+            text = text.replace("def score(", "def score2(") if step % 2 else text
+        if choice < 0.85:
+            text = "\n".join(lines)
+        session.snapshot = workspace.update(path, text)
+        before = {id(e): e.line for e in cache._by_path.get(path, {}).values()}
+        kept = json.loads(encoded_document_symbols(session, session.snapshot, path, cache).text)
+        moves += sum(
+            1 for e in cache._by_path[path].values() if id(e) in before and before[id(e)] != e.line
+        )
+        fresh = json.loads(
+            encoded_document_symbols(session, session.snapshot, path, SymbolCache()).text
+        )
+        assert kept == fresh, step
+    assert moves > 20  # the templates were used, not only fresh builds
+    people = next(s for s in kept if s["name"] == "people")
+    if flat_above < 4:
+        assert "children" not in people and people["detail"] == "pd.DataFrame · makes âge, income"
+    else:
+        assert [c["name"] for c in people["children"]] == ["âge", "income"]
+    for utf16 in (types.PositionEncodingKind.Utf16, types.PositionEncodingKind.Utf8):
+        session.positions.encoding = utf16
+        kept = json.loads(encoded_document_symbols(session, session.snapshot, path, cache).text)
+        fresh = json.loads(
+            encoded_document_symbols(session, session.snapshot, path, SymbolCache()).text
+        )
+        assert kept == fresh
 
 
 def test_warming_prepares_the_indexes_of_the_touched_dataflow(tmp_path: Path) -> None:
@@ -417,3 +519,24 @@ def test_a_graph_signed_from_its_earlier_version_signs_as_a_fresh_one(tmp_path: 
             assert earlier is not None
             assert session.indexes.signature(graph) == SignatureMemo().graph_signature(graph)
     assert len({session.indexes.signature(g) for g in graphs}) == len(graphs)
+
+
+def test_a_flat_outline_names_at_most_a_few_made_nodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = ", ".join(f"out_{i}={{'x': value({i})}}" for i in range(12))
+    (tmp_path / "wide.py").write_text(
+        "from hamilton.function_modifiers import parameterize, value\n\n\n"
+        f"@parameterize({outputs})\ndef level(x: int) -> int:\n    return x\n\n\n"
+        "def other(out_1: int) -> int:\n    return out_1\n"
+    )
+    session, _ = _session(tmp_path)
+    path = (tmp_path / "wide.py").resolve()
+    monkeypatch.setattr(symbols, "FLAT_OUTLINE_FUNCTIONS", 1)
+    outline = {s["name"]: s for s in document_symbols(session, session.snapshot, path)}
+    names = ", ".join(f"out_{i}" for i in range(8))
+    assert outline["level"]["detail"] == f"makes {names}, … (4 more)"
+    assert "children" not in outline["level"] and outline["other"]["detail"] == "int"
+    monkeypatch.setattr(symbols, "FLAT_OUTLINE_FUNCTIONS", 2)  # two functions: nested
+    outline = {s["name"]: s for s in document_symbols(session, session.snapshot, path)}
+    assert len(outline["level"]["children"]) == 12 and "detail" not in outline["level"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from livedag.server.lsp.graph_index import GraphIndexes
 from livedag.server.lsp.locate import Locator
 from livedag.server.lsp.session import Session
-from livedag.server.lsp.symbols import SymbolCache, document_symbols
+from livedag.server.lsp.symbols import SymbolCache, encoded_document_symbols
 from livedag.server.workspace import Snapshot, Workspace
 
 from tests.lsp.lsp_harness import STANDARD
@@ -78,13 +78,13 @@ def test_symbol_cache_does_not_pin_old_graphs(tmp_path: Path) -> None:
     session, workspace = _session(tmp_path)
     model, features = (tmp_path / "model.py").resolve(), (tmp_path / "features.py").resolve()
     cache = SymbolCache()
-    before = document_symbols(session, session.snapshot, features, cache)
+    before = encoded_document_symbols(session, session.snapshot, features, cache)
     first_graph = weakref.ref(session.snapshot.dataflows_for(features)[0].graph)
-    assert document_symbols(session, session.snapshot, features, cache) is before  # reused
+    assert encoded_document_symbols(session, session.snapshot, features, cache) is before
     for k in range(20):  # only model.py is edited and asked about from now on
         extra = f"\n\ndef extra_{k}(people: int) -> int:\n    return people\n"
         session.snapshot = workspace.update(model, STANDARD["model.py"] + extra)
-        document_symbols(session, session.snapshot, model, cache)
+        encoded_document_symbols(session, session.snapshot, model, cache)
     assert first_graph() is None
-    again = document_symbols(session, session.snapshot, features, cache)
-    assert again is not before and again == before  # the graph changed: rebuilt, same answer
+    again = encoded_document_symbols(session, session.snapshot, features, cache)
+    assert again is not before and again.text == before.text  # the graph changed: same answer
