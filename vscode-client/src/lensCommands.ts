@@ -4,12 +4,13 @@
  * itself instead, through the language client's `executeCommand` middleware:
  *   `↓ m downstream` (livedag.showConsumers): the references peek of the node's consumers;
  *   `↑ n upstream` (livedag.focusNode): the cursor on the function and the lineage graph beside it,
- *   which shows the node under the cursor.
+ *   centred on the node (which it marks as the node under the cursor).
  * Arguments it cannot read go to the server as they came.
  */
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 import { FOCUS_NODE, type LensTarget, SHOW_CONSUMERS, parseLensTarget } from './lens';
+import { LineagePreview } from './preview/panel';
 import type { LspLocation } from './preview/protocol';
 
 const SHOW_LINEAGE_GRAPH = 'livedag.showLineageGraph';
@@ -32,8 +33,10 @@ async function focusNode(target: LensTarget): Promise<void> {
     selection: new vscode.Range(position, position),
     preserveFocus: false,
   });
-  // the preview follows the active editor and marks the node under its cursor
+  // the preview follows the active editor and marks the node under its cursor; it is centred on
+  // it too (a cursor that moves only brings its node on screen, which may be at the very edge)
   await vscode.commands.executeCommand(SHOW_LINEAGE_GRAPH);
+  LineagePreview.current?.reveal(target.node, target.uri);
 }
 
 /** The language client's middleware that runs the lens commands here. */

@@ -44,6 +44,8 @@ export class PreviewController {
   private ready = false;
   /** the dataflow picked in the panel, kept while the shown documents belong to it */
   private picked: string | null = null;
+  /** a node to centre on once the page has a graph holding it (see `reveal`) */
+  private revealing: { node: string; document: string } | null = null;
 
   constructor(private readonly host: PreviewHost) {}
 
@@ -110,6 +112,25 @@ export class PreviewController {
     this.sendCursor();
   }
 
+  /**
+   * Centre the page on `node` of `document`'s dataflow (a `↑ upstream` lens was clicked). The
+   * graph may still be on its way (the panel just opened, or it showed another file): then the
+   * page is told right after the graph that holds the node.
+   */
+  reveal(node: string, document: string): void {
+    this.revealing = { node, document };
+    this.sendReveal();
+  }
+
+  private sendReveal(): void {
+    const wanted = this.revealing;
+    if (wanted === null || !this.ready || this.graph === null || this.document === null) return;
+    if (!sameUri(this.document, wanted.document)) return;
+    if (!this.graph.nodes.some((n) => n.id === wanted.node)) return;
+    this.revealing = null;
+    this.host.post({ type: 'reveal', node: wanted.node });
+  }
+
   /** A message from the webview (untrusted: parsed first, anything else ignored). */
   async receive(raw: unknown): Promise<void> {
     const message = parseWebviewMessage(raw);
@@ -155,6 +176,7 @@ export class PreviewController {
       ...(title !== undefined ? { title } : {}),
     });
     this.sendCursor();
+    this.sendReveal();
   }
 
   private sendCursor(): void {

@@ -52,7 +52,7 @@ function livedagProblems(uris: string[]): GraphProblem[] {
 const REFRESH_DELAY_MS = 150;
 
 export class LineagePreview implements vscode.Disposable {
-  private static current: LineagePreview | undefined;
+  static current: LineagePreview | undefined;
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly controller: PreviewController;
@@ -140,6 +140,11 @@ export class LineagePreview implements vscode.Disposable {
       }),
       server.onDidStart(() => this.scheduleRefresh(() => this.controller.refresh())),
     );
+  }
+
+  /** Centre the shown graph on `node` of `uri`'s dataflow, once the graph that holds it is there. */
+  reveal(node: string, uri: string): void {
+    this.controller.reveal(node, uri);
   }
 
   private follow(editor: vscode.TextEditor): void {

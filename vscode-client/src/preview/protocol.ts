@@ -71,6 +71,8 @@ export type Direction = 'both' | 'upstream' | 'downstream';
 export type HostMessage =
   | { type: 'graph'; graph: GraphResult | null; document: string | null; reason?: string; title?: string }
   | { type: 'cursor'; node: string | null }
+  /** centre the view on this node (a `↑ upstream` lens was clicked): the page has it drawn */
+  | { type: 'reveal'; node: string }
   | { type: 'status'; text: string };
 
 /** Webview → extension. */
@@ -134,6 +136,8 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
     }
     case 'cursor':
       return { type: 'cursor', node: typeof value.node === 'string' ? value.node : null };
+    case 'reveal':
+      return typeof value.node === 'string' && value.node !== '' ? { type: 'reveal', node: value.node } : undefined;
     case 'status':
       return typeof value.text === 'string' ? { type: 'status', text: value.text } : undefined;
     default:

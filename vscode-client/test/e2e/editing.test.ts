@@ -184,6 +184,16 @@ describe('livedag editor features in VS Code (code-server)', { timeout: 300_000 
       if (marked.includes('training_set')) return true;
       throw new Error(`marked: ${JSON.stringify(marked)}`);
     }, 60_000);
+    // and centred in the graph's area (a moving cursor only brings its node on screen)
+    await until('training_set centred in the preview', async () => {
+      const off = await frame.evaluate(() => {
+        const box = document.querySelector('g.node[data-node="training_set"]')!.getBoundingClientRect();
+        const view = document.querySelector('#viewport')!.getBoundingClientRect();
+        return Math.hypot(box.x + box.width / 2 - (view.x + view.width / 2), box.y + box.height / 2 - (view.y + view.height / 2));
+      });
+      if (off < 10) return true;
+      throw new Error(`${off.toFixed(0)} px off centre`);
+    });
     await shot('lens-graph');
     // back to one editor for the next steps
     await runCommand(page, 'View: Close All Editor Groups');

@@ -207,6 +207,33 @@ describe('extension → webview messages', () => {
     assert.equal(controller.currentDocument, 'file:///ws/other.py');
   });
 
+  it('centres on a lens\'s node once the page has the graph that holds it', async () => {
+    const host = new FakeHost();
+    const controller = new PreviewController(host);
+    controller.reveal('age_mean', uri); // the panel just opened: no page, no graph yet
+    host.answers.push(graph(1));
+    await controller.showDocument(uri);
+    assert.equal(host.posted.length, 0);
+    await controller.receive({ type: 'ready' });
+    assert.deepEqual(host.posted.map((m) => m.type), ['graph', 'reveal']);
+    assert.deepEqual(host.posted[1], { type: 'reveal', node: 'age_mean' });
+    // once: later graphs do not move the view again
+    host.answers.push(graph(2));
+    await controller.refresh();
+    assert.deepEqual(host.posted.map((m) => m.type), ['graph', 'reveal', 'graph']);
+    // a node of another document waits for that document's graph, then goes
+    controller.reveal('churn', 'file:///ws/other.py');
+    assert.equal(host.posted.length, 3);
+    host.answers.push({ ...graph(3), nodes: [...graph(3).nodes, { id: 'churn', name: 'churn', kind: 'function', tags: {}, location: null }] });
+    await controller.showDocument('file:///ws/other.py');
+    assert.deepEqual(host.posted.at(-1), { type: 'reveal', node: 'churn' });
+    // a node the graph does not hold is never sent
+    controller.reveal('gone', 'file:///ws/other.py');
+    assert.deepEqual(host.posted.at(-1), { type: 'reveal', node: 'churn' });
+    assert.deepEqual(parseHostMessage({ type: 'reveal', node: 'age' }), { type: 'reveal', node: 'age' });
+    assert.equal(parseHostMessage({ type: 'reveal', node: '' }), undefined);
+  });
+
   it('round-trips host messages through the parser the page uses', () => {
     const message: HostMessage = { type: 'graph', graph: graph(4), document: uri };
     assert.deepEqual(parseHostMessage(JSON.parse(JSON.stringify(message))), {

@@ -399,6 +399,33 @@ describe('lineage preview page in Chromium', () => {
     assert.deepEqual(await renderedNodes(), drawnIds);
   });
 
+  it('centres on the node a code lens asks for, drawing it out of its folded module', async () => {
+    /** how far the node's box centre is from the graph area's centre, in pixels */
+    const offCentre = (id: string): Promise<number> =>
+      page.evaluate((node) => {
+        const box = document.querySelector(`g.node[data-node="${node}"]`)!.getBoundingClientRect();
+        const view = document.querySelector('#viewport')!.getBoundingClientRect();
+        return Math.hypot(box.x + box.width / 2 - (view.x + view.width / 2), box.y + box.height / 2 - (view.y + view.height / 2));
+      }, id);
+    await redraw(() => send({ type: 'graph', graph: wideGraph(), document: null, title: 'wide.py (driver)' }));
+    assert.deepEqual(await renderedNodes(), []);
+    await redraw(() => send({ type: 'reveal', node: 'm3_f70' }));
+    assert.ok((await renderedNodes()).includes('m3_f70'));
+    assert.ok((await offCentre('m3_f70')) < 5, `m3_f70 is ${await offCentre('m3_f70')} px off centre`);
+    // a node already drawn: the view moves to it
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+    for (let i = 0; i < 4; i++) await page.click('#zoom-in');
+    const before = await offCentre('age');
+    await redraw(() => send({ type: 'reveal', node: 'age' }));
+    assert.ok((await offCentre('age')) < 5 && before > 20, `age was ${before} px off centre, now ${await offCentre('age')}`);
+    // a node the graph does not hold changes nothing
+    const drawn = await drawnCount();
+    await send({ type: 'reveal', node: 'no_such_node' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await drawnCount(), drawn);
+    await redraw(() => send({ type: 'graph', graph, document: FEATURES, title: 'run.py (driver)' }));
+  });
+
   it("a folded module's ⚠ draws its nodes with problems and selects the first, by click or keyboard", async () => {
     const hit = 'g.node[data-group="m2"] rect.mark-hit[data-mark="problem"]';
     await redraw(() => send({ type: 'graph', graph: wideGraphWithProblems('driver:/example/broken1.py'), document: null, title: 'broken1.py (driver)' }));

@@ -475,12 +475,6 @@ async function render(): Promise<void> {
   } else if (viewKey !== lastViewKey || relayoutFit) zoom.fit(box.width, box.height, anchorPoint());
   else zoom.apply();
   relayoutFit = false;
-  if (centreAfterRender !== null) {
-    // what the user just expanded, at a readable scale
-    const point = contentCentre(centreAfterRender);
-    if (point) zoom.centerOn(point.x, point.y);
-    centreAfterRender = null;
-  }
   lastViewKey = viewKey;
   renderLegend(colours.legend, colours.neutral);
   markSearchMatches();
@@ -502,6 +496,13 @@ async function render(): Promise<void> {
     // and the viewport when the legend above it wraps differently; the anchor box is put back
     const after = elementOf(kept.anchor)?.getBoundingClientRect();
     if (after) zoom.shift(anchorBefore.left - after.left, anchorBefore.top - after.top);
+  }
+  if (centreAfterRender !== null) {
+    // what the user just expanded or a lens asked for, at a readable scale: last, so holding
+    // the kept boxes still does not move it off centre again
+    const point = contentCentre(centreAfterRender);
+    if (point) zoom.centerOn(point.x, point.y);
+    centreAfterRender = null;
   }
   drawn++;
   finishRender(count);
@@ -1132,6 +1133,19 @@ window.addEventListener('message', (event: MessageEvent) => {
         // to bring its node on screen: a view that moves on every keystroke cannot be read
         if (!zoom.userMoved && message.node !== null && !onScreen(message.node)) fitView(false);
       }
+      return;
+    }
+    case 'reveal': {
+      // a lens asked for this node: drawn (out of its folded module if need be) and centred, once
+      // the layout that holds it is done
+      const id = message.node;
+      if (!model?.byId.has(id)) return;
+      if (folding && elementOf(id) === null) {
+        folding.revealed.add(id);
+        folding.opened.add(id);
+      }
+      centreAfterRender = id;
+      void render();
       return;
     }
     case 'status':
