@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Plan", "Refused", "plan_rename", "rename_parameter"]
 
+# Whether consumers are renamed from what was read of their text once (`function_facts`,
+# `Consumer`); tests turn it off to compare with the full path, which must give the same edits.
+READ_ONCE = True
+
 
 @dataclass
 class Plan:
@@ -73,6 +78,14 @@ class Plan:
         path = path_of(path)
         self.edits.setdefault(path, {})[span] = text
         self._starts.add((path, span.line, span.column))
+
+    def add_many(self, path: Path, spans: tuple[Span, ...], text: str) -> None:
+        """`add` of each span (`path` made by `path_of` already)."""
+        edits = self.edits.setdefault(path, {})
+        starts = self._starts
+        for span in spans:
+            edits[span] = text
+            starts.add((path, span.line, span.column))
 
     def covers(self, path: Path, line: int, column: int) -> bool:
         """Whether an edit starts at (line, column) of `path` already."""
@@ -103,6 +116,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     renamed_defs: dict[Path, list[FunctionSpec]] = {}
     named_by_decorator: dict[tuple[Path, str], None] = {}
     touched: dict[tuple[Path, int], ModuleSource] = {}  # functions the edits reach
+    passed: set[tuple[Path, int]] = set()  # of those, the ones `check_rewritten` passed
     for view in views:
         for node in view.graph.definitions(old):
             span = check_definition(snapshot, view, node)
@@ -131,6 +145,17 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             if function:
                 named_by_decorator[(path, function)] = None
         for consumer, dep in view.graph.consumers(old):
+            source_known = (
+                _plain_consumer(snapshot, consumer, dep.location, old) if READ_ONCE else None
+            )
+            known = source_known[1] if source_known is not None else None
+            if source_known is not None and known is not None and new not in known.text:
+                # What check_consumer and rename_parameter do for it, read once (`Consumer`).
+                check_rewritten(snapshot, known.path, known.function, old)
+                passed.add((known.path, known.function.start))
+                plan.add_many(known.path, known.spans, new)
+                touched[known.path, known.asks_in.start] = source_known[0]
+                continue
             check_consumer(snapshot, consumer, dep.location, old)
             found_at = rename_parameter(snapshot, plan, consumer, dep.location)
             if found_at is not None:
@@ -155,6 +180,8 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     for derived, renamed in plan.derived.items():
         _rename_derived(snapshot, plan, views, derived, renamed, touched)
     for path, start in list(touched):
+        if (path, start) in passed:
+            continue  # `check_rewritten` depends on the function and `old` only: passed already
         found = touched[(path, start)].function_at(start)
         if found is not None:
             check_rewritten(snapshot, path, found, old)
@@ -199,6 +226,66 @@ def _rename_derived(
                 touched[found_at[0], found_at[1].start] = found_at[2]
 
 
+@dataclass(frozen=True)
+class Consumer:
+    """A consumer asking for a node through a plain parameter of its own function, with every
+    place the rename edits there (the parameter, its uses): what `check_consumer` and
+    `rename_parameter` read of it, kept per analysis (`ModuleSource.consumers`).  The rename
+    still refuses a new name the function's text holds (`text`), and asks `check_rewritten`,
+    which depends on the whole workspace."""
+
+    path: Path
+    function: FunctionAt  # the consumer's function (check_consumer checks it)
+    asks_in: FunctionAt  # the function the parameter is in (the same one, as a rule)
+    spans: tuple[Span, ...]
+    text: str  # the piece of the module parsed for it
+
+
+def _plain_consumer(
+    snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | None, old: str
+) -> tuple[ModuleSource, Consumer | None] | None:
+    """The consumer's module and its `Consumer`; None (either) when the consumer needs the full
+    path: a decorator string, another module, a decorator naming `old`, a body unsafe to
+    rename, a piece that does not parse."""
+    loc = consumer.location
+    if loc is None or asks_at is None or loc.path is None or asks_at.path != loc.path:
+        return None
+    source = source_at(snapshot, loc.path)
+    if source is None:
+        return None
+    at = (asks_at.line, asks_at.column, asks_at.end_line, asks_at.end_column)
+    key = (*at, loc.line, consumer.function, old)
+    try:
+        return source, source.consumers[key]
+    except KeyError:
+        pass
+    known = source.consumers[key] = _read_consumer(source, consumer, loc, asks_at, old)
+    return source, known
+
+
+def _read_consumer(
+    source: ModuleSource, consumer: NodeSpec, loc: Location, asks_at: Location, old: str
+) -> Consumer | None:
+    if source.text_at(asks_at) != old:  # a string, or a name the code computes
+        return None
+    function = source.function_at(loc.line)
+    if function is None or function.spec.name != consumer.function:
+        return None
+    asks_in = source.function_at(asks_at.line)
+    spec = asks_in.spec if asks_in is not None else None
+    if asks_in is None or spec is None or (spec.location and spec.location.line > asks_at.line):
+        return None
+    facts = source.facts(asks_in)
+    relative = facts.uses(old) if facts is not None and old not in facts.decorator_names else None
+    if facts is None or relative is None:
+        return None
+    line, shift, width = asks_at.line, asks_in.start - 1, len(old)
+    spans = [Span(line, asks_at.column, line, asks_at.end_column)]
+    spans += [Span(at + shift, column, at + shift, column + width) for at, column in relative]
+    path = path_of(asks_at.path or "")
+    return Consumer(path, function, asks_in, tuple(spans), facts.text)
+
+
 def _maker(view: DataflowView, name: str) -> str | None:
     node = view.graph.node(name)
     return node.function if node is not None else None
@@ -215,11 +302,9 @@ def _rename_inactive_variants(
     builds them: a variant `old__x` is renamed as its active sibling is, and a variant's
     parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
     old = plan.old
-    for path in view.paths:
+    for path in _variant_paths(snapshot, view).get(old, ()):
         module = snapshot.module(path)
         variants = config_variants(module) if module is not None else {}
-        if old not in variants:
-            continue
         source = source_at(snapshot, path)
         if source is None:
             continue
@@ -243,6 +328,28 @@ def _rename_inactive_variants(
                 found = found_at[1] if found_at is not None else None
             if found is not None:
                 touched[(path, found.start)] = source
+
+
+_VARIANT_PATHS: weakref.WeakKeyDictionary[Snapshot, dict[int, tuple[Any, dict[str, list[Path]]]]]
+_VARIANT_PATHS = weakref.WeakKeyDictionary()
+
+
+def _variant_paths(snapshot: Snapshot, view: DataflowView) -> dict[str, list[Path]]:
+    """The view's paths (in order) by the names their `@config.*` functions define or take
+    (`config_variants`): made once per snapshot and view, not per rename."""
+    per_view = _VARIANT_PATHS.get(snapshot)
+    if per_view is None:
+        per_view = _VARIANT_PATHS[snapshot] = {}
+    known = per_view.get(id(view))
+    if known is not None and known[0] is view:
+        return known[1]
+    table: dict[str, list[Path]] = {}
+    for path in view.paths:
+        module = snapshot.module(path)
+        for name in config_variants(module) if module is not None else ():
+            table.setdefault(name, []).append(path)
+    per_view[id(view)] = (view, table)
+    return table
 
 
 _VARIANTS: PerAnalysis[dict[str, list[tuple[FunctionSpec, Parameter | None]]]] = PerAnalysis()
@@ -338,6 +445,19 @@ def rename_parameter(
     spec = found.spec
     if spec.location is not None and spec.location.line > location.line:
         raise Refused(f"`{old}` at {where(path, location.line)} is not a parameter")
+    facts = source.facts(found) if READ_ONCE else None
+    if facts is not None and old not in facts.decorator_names and new not in facts.text:
+        # The common consumer, from what was read of its text once (`function_facts`): no
+        # decorator writes the name, the new name is nowhere in it; the same edits as below.
+        relative = facts.uses(old)
+        if relative is not None:
+            plan.add(
+                path, Span(location.line, location.column, location.line, location.end_column), new
+            )
+            shift, width = found.start - 1, len(old)
+            for line, column in relative:
+                plan.add(path, Span(line + shift, column, line + shift, column + width), new)
+            return path, found, source
     function = _function_ast(source, found)
     _rename_decorator_mentions(plan, path, source, function)
     # Only a function whose text holds the new name can already use it (a cheap test first).
