@@ -18,7 +18,7 @@ from livedag.server.analyzer import document_lines
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from . import rename_checks
+from . import rename_checks, rename_warmup
 from .convert import EncodedJson, JsonObject
 from .locate import Locator, Role, Target
 from .rename_checks import Refused, check_definitions, definition_span, name_span, views_with
@@ -179,6 +179,7 @@ def apply(text: str, edits: dict[Span, str]) -> str:
 
 def register(server: LanguageServer, session: Session, locator: Locator) -> None:
     rename_checks.INDEXES = session.indexes
+    rename_warmup.register(session)  # consumers of much-consumed nodes, read while idle
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_RefusalsAreAnswers())
 
     async def _target(uri: str, position: types.Position) -> tuple[Snapshot, Target, DataflowView]:

@@ -394,7 +394,7 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
                 f"@{call.name} binds names livedag does not rewrite yet; rename it by hand"
             )
     module = found.spec.module
-    for ref_kind, ref_module, ref_function, at in _rewriter_refs(snapshot):
+    for ref_kind, ref_module, ref_function, at in rewriter_refs(snapshot):
         same_module = ref_module == module or _same_module(ref_module, module)
         if same_module and ref_function in (None, found.spec.name):
             what = f"`{found.spec.name}`" if ref_function else f"module `{module}`"
@@ -416,7 +416,7 @@ _SNAPSHOT_REFS: weakref.WeakKeyDictionary[Any, list[tuple[str, str | None, str |
 )
 
 
-def _rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None, str]]:
+def rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None, str]]:
     """(`@decorator`, module, function or None for the whole module, where) for every function
     and module a `BUILDS_FROM` decorator of the workspace is given, and every function given to
     `step(...)` (per snapshot, from a

@@ -72,24 +72,25 @@ class Plan:
     # The editor can ask the user to confirm edits (see `plan_rename`'s `data_keys`).
     can_confirm: bool = False
     derived: dict[str, str] = field(default_factory=dict)
-    _starts: set[tuple[Path, int, int]] = field(default_factory=set, repr=False)
+    _starts: dict[Path, set[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     def add(self, path: Path | str, span: Span, text: str) -> None:
         path = path_of(path)
         self.edits.setdefault(path, {})[span] = text
-        self._starts.add((path, span.line, span.column))
+        self._starts.setdefault(path, set()).add((span.line, span.column))
 
     def add_many(self, path: Path, spans: tuple[Span, ...], text: str) -> None:
         """`add` of each span (`path` made by `path_of` already)."""
         edits = self.edits.setdefault(path, {})
-        starts = self._starts
+        starts = self._starts.setdefault(path, set())
         for span in spans:
             edits[span] = text
-            starts.add((path, span.line, span.column))
+            starts.add((span.line, span.column))
 
     def covers(self, path: Path, line: int, column: int) -> bool:
         """Whether an edit starts at (line, column) of `path` already."""
-        return (path, line, column) in self._starts
+        starts = self._starts.get(path)
+        return starts is not None and (line, column) in starts
 
 
 def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = False) -> Plan:
@@ -146,7 +147,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
                 named_by_decorator[(path, function)] = None
         for consumer, dep in view.graph.consumers(old):
             source_known = (
-                _plain_consumer(snapshot, consumer, dep.location, old) if READ_ONCE else None
+                plain_consumer(snapshot, consumer, dep.location, old) if READ_ONCE else None
             )
             known = source_known[1] if source_known is not None else None
             if source_known is not None and known is not None and new not in known.text:
@@ -241,7 +242,7 @@ class Consumer:
     text: str  # the piece of the module parsed for it
 
 
-def _plain_consumer(
+def plain_consumer(
     snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | None, old: str
 ) -> tuple[ModuleSource, Consumer | None] | None:
     """The consumer's module and its `Consumer`; None (either) when the consumer needs the full
@@ -302,7 +303,7 @@ def _rename_inactive_variants(
     builds them: a variant `old__x` is renamed as its active sibling is, and a variant's
     parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
     old = plan.old
-    for path in _variant_paths(snapshot, view).get(old, ()):
+    for path in variant_paths(snapshot, view).get(old, ()):
         module = snapshot.module(path)
         variants = config_variants(module) if module is not None else {}
         source = source_at(snapshot, path)
@@ -334,7 +335,7 @@ _VARIANT_PATHS: weakref.WeakKeyDictionary[Snapshot, dict[int, tuple[Any, dict[st
 _VARIANT_PATHS = weakref.WeakKeyDictionary()
 
 
-def _variant_paths(snapshot: Snapshot, view: DataflowView) -> dict[str, list[Path]]:
+def variant_paths(snapshot: Snapshot, view: DataflowView) -> dict[str, list[Path]]:
     """The view's paths (in order) by the names their `@config.*` functions define or take
     (`config_variants`): made once per snapshot and view, not per rename."""
     per_view = _VARIANT_PATHS.get(snapshot)
