@@ -89,6 +89,7 @@ class ModuleSource:
         self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
         self._driver_strings: dict[str, list[Span]] | None = None
         self._uses: dict[tuple[int, str], list[python_names.Occurrence] | python_names.Unsafe] = {}
+        self._ascii: bool | None = None
         self._function_at: dict[int, FunctionAt | None] = {}
         # Per consumer of a node: what `rename_plan` reads for it (see `rename_plan.Consumer`).
         self.consumers: dict[tuple[Any, ...], Any] = {}
@@ -100,6 +101,13 @@ class ModuleSource:
         if module is None:  # only a caller holding the source past its analysis sees this
             raise LookupError("the analysis this source was read from is gone")
         return module
+
+    @property
+    def ascii(self) -> bool:
+        """Whether the text is ASCII: client columns are then code points in every encoding."""
+        if self._ascii is None:
+            self._ascii = self.module.text.isascii()
+        return self._ascii
 
     @property
     def path(self) -> Path | None:

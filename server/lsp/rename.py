@@ -20,6 +20,7 @@ from pygls.exceptions import JsonRpcException
 
 from . import rename_checks, rename_warmup
 from .convert import EncodedJson, JsonObject
+from .function_source import source_at
 from .locate import Locator, Role, Target
 from .rename_checks import Refused, check_definitions, definition_span, name_span, views_with
 from .rename_plan import Plan, plan_rename, rename_parameter
@@ -127,7 +128,9 @@ def workspace_edit_text(session: Session, plan: Plan) -> str:
     texts: dict[str, str] = {}
     files = []
     for path, edits in plan.edits.items():
-        lines = session.lines(path)
+        # The session's text of the file is ASCII (known per analysis): columns as they are.
+        source = source_at(session.snapshot, path) if session.snapshot is not None else None
+        lines = None if source is not None and source.ascii else session.lines(path)
         plain = lines is None or lines.ascii
         out = []
         for span, text in _ordered(edits):

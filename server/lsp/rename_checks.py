@@ -385,7 +385,14 @@ STEP_HOLDERS = frozenset({"pipe", "pipe_input", "pipe_output", "flow"})
 def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str) -> None:
     """Refuse when an edit lands in a function whose decorators bind names livedag does not
     rewrite (`NOT_REWRITTEN`), or in a function or module such a decorator builds nodes from
-    (`@subdag(load, inputs={"raw": ...})` binds `load`'s parameter `raw` by name)."""
+    (`@subdag(load, inputs={"raw": ...})` binds `load`'s parameter `raw` by name).  A function
+    that passed is remembered for the snapshot: whether it passes does not depend on `name`."""
+    passed = _PASSED.get(snapshot)
+    if passed is None:
+        passed = _PASSED[snapshot] = set()
+    key = (path, found.start, found.spec.name)
+    if key in passed:
+        return
     for call in found.spec.decorators:
         if call.name in NOT_REWRITTEN:
             line = call.location.line if call.location is not None else found.start
@@ -403,6 +410,10 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
                 f"{ref_kind} at {at} builds nodes from {what}, binding names livedag does not "
                 "rewrite yet; rename it by hand"
             )
+    passed.add(key)
+
+
+_PASSED: weakref.WeakKeyDictionary[Any, set[tuple[Path, int, str]]] = weakref.WeakKeyDictionary()
 
 
 def _same_module(a: str | None, b: str) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
-from livedag.engine.specs import FunctionSpec, Location, NodeSpec, Parameter
+from livedag.engine.specs import Dependency, FunctionSpec, Location, NodeSpec, Parameter
 
 from . import python_names
 from .function_source import FunctionAst, FunctionAt, ModuleSource, PerAnalysis, path_of, source_at
@@ -145,17 +145,13 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
                     continue
             if function:
                 named_by_decorator[(path, function)] = None
-        for consumer, dep in view.graph.consumers(old):
-            source_known = (
-                plain_consumer(snapshot, consumer, dep.location, old) if READ_ONCE else None
-            )
-            known = source_known[1] if source_known is not None else None
-            if source_known is not None and known is not None and new not in known.text:
+        for consumer, dep, source, known in consumers_of(snapshot, view, old):
+            if source is not None and known is not None and new not in known.text:
                 # What check_consumer and rename_parameter do for it, read once (`Consumer`).
                 check_rewritten(snapshot, known.path, known.function, old)
                 passed.add((known.path, known.function.start))
                 plan.add_many(known.path, known.spans, new)
-                touched[known.path, known.asks_in.start] = source_known[0]
+                touched[known.path, known.asks_in.start] = source
                 continue
             check_consumer(snapshot, consumer, dep.location, old)
             found_at = rename_parameter(snapshot, plan, consumer, dep.location)
@@ -240,6 +236,33 @@ class Consumer:
     asks_in: FunctionAt  # the function the parameter is in (the same one, as a rule)
     spans: tuple[Span, ...]
     text: str  # the piece of the module parsed for it
+
+
+ConsumerRead = tuple[NodeSpec, Dependency, "ModuleSource | None", "Consumer | None"]
+_CONSUMERS: weakref.WeakKeyDictionary[
+    Snapshot, dict[tuple[int, str], tuple[Any, list[ConsumerRead]]]
+]
+_CONSUMERS = weakref.WeakKeyDictionary()
+
+
+def consumers_of(snapshot: Snapshot, view: DataflowView, old: str) -> list[ConsumerRead]:
+    """The view's consumers of `old` with what `plain_consumer` read of each (None, None when
+    not `READ_ONCE`): kept per snapshot, so renaming a node again, or after the idle warming
+    made it (`rename_warmup`), reads nothing."""
+    if not READ_ONCE:
+        return [(consumer, dep, None, None) for consumer, dep in view.graph.consumers(old)]
+    per_view = _CONSUMERS.get(snapshot)
+    if per_view is None:
+        per_view = _CONSUMERS[snapshot] = {}
+    known = per_view.get((id(view), old))
+    if known is not None and known[0] is view:
+        return known[1]
+    found: list[ConsumerRead] = []
+    for consumer, dep in view.graph.consumers(old):
+        read = plain_consumer(snapshot, consumer, dep.location, old)
+        found.append((consumer, dep, *read) if read is not None else (consumer, dep, None, None))
+    per_view[(id(view), old)] = (view, found)
+    return found
 
 
 def plain_consumer(

@@ -90,8 +90,8 @@ class ConsumerWarmer:
     def plain_consumers(self, snapshot: Snapshot) -> Iterator[None]:
         """What a rename of a much-taken name reads per consumer and per snapshot, made ahead
         (kept per analysis: after an edit only the edited file's consumers are new)."""
-        from .rename_checks import rewriter_refs
-        from .rename_plan import plain_consumer, variant_paths
+        from .rename_checks import Refused, check_rewritten, rewriter_refs
+        from .rename_plan import consumers_of, plain_consumer, variant_paths
 
         rewriter_refs(snapshot)
         hot = sorted(name for name, count in self.takers.items() if count >= HOT)
@@ -100,9 +100,16 @@ class ConsumerWarmer:
             yield
             for name in hot:
                 for count, (consumer, dep) in enumerate(view.graph.consumers(name)):
-                    plain_consumer(snapshot, consumer, dep.location, name)
+                    plain_consumer(snapshot, consumer, dep.location, name)  # per analysis
                     if count % 32 == 31:
                         yield
+                for _, _, source, known in consumers_of(snapshot, view, name):  # per snapshot
+                    if source is not None and known is not None:
+                        try:
+                            check_rewritten(snapshot, known.path, known.function, name)
+                        except Refused:
+                            pass  # the rename says so when asked
+                yield
 
     def _count(self, path: Path, analysis: ModuleAnalysis | None) -> None:
         counted: Counter[str] = Counter()
