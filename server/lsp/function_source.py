@@ -122,7 +122,8 @@ class ModuleSource:
 
     def function_at(self, line: int) -> FunctionAt | None:
         """The top-level function whose header or body holds 1-based `line` (a bisection; kept
-        per line: a rename asks for the same few lines several times each)."""
+        per line, one `FunctionAt` per function: a rename asks for the same few lines several
+        times each, and keeps what it checked of a function by identity)."""
         try:
             return self._function_at[line]
         except KeyError:
@@ -131,8 +132,11 @@ class ModuleSource:
         position = bisect.bisect_right(starts, line) - 1
         found = None
         if position >= 0:
-            end = starts[position + 1] if position + 1 < len(starts) else None
-            found = FunctionAt(self.module.functions[position], starts[position], end)
+            found = self._function_at.get(-1 - position)  # one object per function
+            if found is None:
+                end = starts[position + 1] if position + 1 < len(starts) else None
+                found = FunctionAt(self.module.functions[position], starts[position], end)
+                self._function_at[-1 - position] = found
         self._function_at[line] = found
         return found
 

@@ -387,11 +387,8 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
     rewrite (`NOT_REWRITTEN`), or in a function or module such a decorator builds nodes from
     (`@subdag(load, inputs={"raw": ...})` binds `load`'s parameter `raw` by name).  A function
     that passed is remembered for the snapshot: whether it passes does not depend on `name`."""
-    passed = _PASSED.get(snapshot)
-    if passed is None:
-        passed = _PASSED[snapshot] = set()
-    key = (path, found.start, found.spec.name)
-    if key in passed:
+    passed = rewrite_passes(snapshot)
+    if passed.get(id(found)) is found:
         return
     for call in found.spec.decorators:
         if call.name in NOT_REWRITTEN:
@@ -410,10 +407,19 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
                 f"{ref_kind} at {at} builds nodes from {what}, binding names livedag does not "
                 "rewrite yet; rename it by hand"
             )
-    passed.add(key)
+    passed[id(found)] = found
 
 
-_PASSED: weakref.WeakKeyDictionary[Any, set[tuple[Path, int, str]]] = weakref.WeakKeyDictionary()
+_PASSED: weakref.WeakKeyDictionary[Any, dict[int, FunctionAt]] = weakref.WeakKeyDictionary()
+
+
+def rewrite_passes(snapshot: Snapshot) -> dict[int, FunctionAt]:
+    """The functions `check_rewritten` passed in `snapshot`, by identity (`ModuleSource`
+    makes one `FunctionAt` per function; the values keep the identities from being reused)."""
+    passed = _PASSED.get(snapshot)
+    if passed is None:
+        passed = _PASSED[snapshot] = {}
+    return passed
 
 
 def _same_module(a: str | None, b: str) -> bool:

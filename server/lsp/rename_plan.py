@@ -39,6 +39,7 @@ from .rename_checks import (
     check_rewritten,
     checked_names,
     made_by,
+    rewrite_passes,
     string_span,
     views_with,
     where,
@@ -117,7 +118,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     renamed_defs: dict[Path, list[FunctionSpec]] = {}
     named_by_decorator: dict[tuple[Path, str], None] = {}
     touched: dict[tuple[Path, int], ModuleSource] = {}  # functions the edits reach
-    passed: set[tuple[Path, int]] = set()  # of those, the ones `check_rewritten` passed
+    passes = rewrite_passes(snapshot)  # the functions `check_rewritten` passed
     for view in views:
         for node in view.graph.definitions(old):
             span = check_definition(snapshot, view, node)
@@ -148,10 +149,10 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
         for consumer, dep, source, known in consumers_of(snapshot, view, old):
             if source is not None and known is not None and new not in known.text:
                 # What check_consumer and rename_parameter do for it, read once (`Consumer`).
-                check_rewritten(snapshot, known.path, known.function, old)
-                passed.add((known.path, known.function.start))
+                if passes.get(id(known.function)) is not known.function:
+                    check_rewritten(snapshot, known.path, known.function, old)
                 plan.add_many(known.path, known.spans, new)
-                touched[known.path, known.asks_in.start] = source
+                touched[known.touches] = source
                 continue
             check_consumer(snapshot, consumer, dep.location, old)
             found_at = rename_parameter(snapshot, plan, consumer, dep.location)
@@ -177,10 +178,8 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     for derived, renamed in plan.derived.items():
         _rename_derived(snapshot, plan, views, derived, renamed, touched)
     for path, start in list(touched):
-        if (path, start) in passed:
-            continue  # `check_rewritten` depends on the function and `old` only: passed already
         found = touched[(path, start)].function_at(start)
-        if found is not None:
+        if found is not None and passes.get(id(found)) is not found:
             check_rewritten(snapshot, path, found, old)
     drivers = {path for view in views for path, _ in view.drivers}
     for path in drivers:
@@ -236,6 +235,7 @@ class Consumer:
     asks_in: FunctionAt  # the function the parameter is in (the same one, as a rule)
     spans: tuple[Span, ...]
     text: str  # the piece of the module parsed for it
+    touches: tuple[Path, int]  # (path, asks_in.start): the function the edits reach
 
 
 ConsumerRead = tuple[NodeSpec, Dependency, "ModuleSource | None", "Consumer | None"]
@@ -290,24 +290,55 @@ def plain_consumer(
 def _read_consumer(
     source: ModuleSource, consumer: NodeSpec, loc: Location, asks_at: Location, old: str
 ) -> Consumer | None:
-    if source.text_at(asks_at) != old:  # a string, or a name the code computes
-        return None
     function = source.function_at(loc.line)
     if function is None or function.spec.name != consumer.function:
         return None
-    asks_in = source.function_at(asks_at.line)
-    spec = asks_in.spec if asks_in is not None else None
-    if asks_in is None or spec is None or (spec.location and spec.location.line > asks_at.line):
+    read = plain_parameter(source, asks_at, old)
+    if read is None:
         return None
-    facts = source.facts(asks_in)
-    relative = facts.uses(old) if facts is not None and old not in facts.decorator_names else None
-    if facts is None or relative is None:
-        return None
-    line, shift, width = asks_at.line, asks_in.start - 1, len(old)
-    spans = [Span(line, asks_at.column, line, asks_at.end_column)]
-    spans += [Span(at + shift, column, at + shift, column + width) for at, column in relative]
+    asks_in, spans, text = read
     path = path_of(asks_at.path or "")
-    return Consumer(path, function, asks_in, tuple(spans), facts.text)
+    return Consumer(path, function, asks_in, spans, text, (path, asks_in.start))
+
+
+PlainParameter = tuple[FunctionAt, tuple[Span, ...], str]
+
+
+def plain_parameter(source: ModuleSource, location: Location, old: str) -> PlainParameter | None:
+    """A parameter `old` at `location` as `rename_parameter` renames it when nothing needs the
+    function's AST: its function, the spans (the parameter, its uses) and the text they were
+    read from (the new name must not be in it).  None when the full path must decide: a
+    string, a computed name, a decorator naming `old`, a body unsafe to rename, a piece that
+    does not parse.  Kept per analysis (`ModuleSource.consumers`)."""
+    at = (location.line, location.column, location.end_line, location.end_column)
+    key = ("parameter", *at, old)
+    try:
+        return source.consumers[key]
+    except KeyError:
+        pass
+    read = source.consumers[key] = _read_parameter(source, location, old)
+    return read
+
+
+def _read_parameter(source: ModuleSource, location: Location, old: str) -> PlainParameter | None:
+    if source.text_at(location) != old:
+        return None
+    found = source.function_at(location.line)
+    if found is None:
+        return None
+    spec = found.spec
+    if spec.location is not None and spec.location.line > location.line:
+        return None
+    facts = source.facts(found)
+    if facts is None or old in facts.decorator_names:
+        return None
+    relative = facts.uses(old)
+    if relative is None:
+        return None
+    line, shift, width = location.line, found.start - 1, len(old)
+    spans = [Span(line, location.column, line, location.end_column)]
+    spans += [Span(at + shift, column, at + shift, column + width) for at, column in relative]
+    return found, tuple(spans), facts.text
 
 
 def _maker(view: DataflowView, name: str) -> str | None:
@@ -327,11 +358,10 @@ def _rename_inactive_variants(
     parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
     old = plan.old
     for path in variant_paths(snapshot, view).get(old, ()):
-        module = snapshot.module(path)
-        variants = config_variants(module) if module is not None else {}
         source = source_at(snapshot, path)
         if source is None:
             continue
+        variants = config_variants(source.module)
         for spec, parameter in variants[old]:
             if made_by(view, source.module.module, spec.name):
                 continue  # active: the graph answered for it
@@ -442,6 +472,10 @@ def rename_parameter(
     source = source_at(snapshot, path)
     if source is None:
         return None
+    read = plain_parameter(source, location, old) if READ_ONCE else None
+    if read is not None and new not in read[2]:
+        plan.add_many(path, read[1], new)  # what the full path below finds, read once
+        return path, read[0], source
     text = source.text_at(location)
     span = string_span(location, text, old) if text is not None else None
     if span is not None:
@@ -469,19 +503,6 @@ def rename_parameter(
     spec = found.spec
     if spec.location is not None and spec.location.line > location.line:
         raise Refused(f"`{old}` at {where(path, location.line)} is not a parameter")
-    facts = source.facts(found) if READ_ONCE else None
-    if facts is not None and old not in facts.decorator_names and new not in facts.text:
-        # The common consumer, from what was read of its text once (`function_facts`): no
-        # decorator writes the name, the new name is nowhere in it; the same edits as below.
-        relative = facts.uses(old)
-        if relative is not None:
-            plan.add(
-                path, Span(location.line, location.column, location.line, location.end_column), new
-            )
-            shift, width = found.start - 1, len(old)
-            for line, column in relative:
-                plan.add(path, Span(line + shift, column, line + shift, column + width), new)
-            return path, found, source
     function = _function_ast(source, found)
     _rename_decorator_mentions(plan, path, source, function)
     # Only a function whose text holds the new name can already use it (a cheap test first).

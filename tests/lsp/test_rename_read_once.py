@@ -175,7 +175,7 @@ def test_the_scoping_fixture_takes_both_paths(tmp_path: Path) -> None:
     )
     source = source_at(snapshot, tmp_path / "flow.py")
     assert source is not None
-    plain = [c for c in source.consumers.values() if c is not None]
+    plain = [c for c in source.consumers.values() if isinstance(c, rename_plan.Consumer)]
     assert {c.function.spec.name for c in plain} >= {"report", "spaced", "clash"}
     assert "ratio" not in {c.function.spec.name for c in plain}  # its decorator names `age`
     clash = _answer(snapshot, "age", "years", True)  # `clash` has a local `years`

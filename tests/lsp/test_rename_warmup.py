@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from livedag.server.lsp import rename_warmup
+from livedag.server.lsp import rename_plan, rename_warmup
 from livedag.server.lsp.function_source import source_at
 from livedag.server.workspace import Workspace
 
@@ -42,7 +42,8 @@ def test_consumers_of_a_much_taken_parameter_are_read_ahead(tmp_path: Path) -> N
     assert source is not None
     takers = {f"use_{i}" for i in range(rename_warmup.HOT)}
     assert _read(source) == takers  # `lonely` and `raw_total` take nothing much-taken
-    assert len([c for c in source.consumers.values() if c is not None]) == rename_warmup.HOT
+    read = [c for c in source.consumers.values() if isinstance(c, rename_plan.Consumer)]
+    assert len(read) == rename_warmup.HOT
     # An edit: the file is counted again (one taker fewer: no longer much-taken).
     text = flow.read_text().replace("def use_0(raw_total: int)", "def use_0(seed: int)")
     text = text.replace("return raw_total + 0", "return seed + 0")
