@@ -90,9 +90,15 @@ class ConsumerWarmer:
     def plain_consumers(self, snapshot: Snapshot) -> Iterator[None]:
         """What a rename of a much-taken name reads per consumer and per snapshot, made ahead
         (kept per analysis: after an edit only the edited file's consumers are new)."""
-        from .rename_checks import Refused, check_rewritten, rewriter_refs
+        from .rename_checks import Refused, check_rewritten, module_refs, rewriter_refs
         from .rename_plan import consumers_of, plain_consumer, variant_paths
 
+        for count, path in enumerate(snapshot.paths()):  # kept per analysis: the edited ones
+            analysis = snapshot.module(path)
+            if analysis is not None:
+                module_refs(analysis)
+            if count % 8 == 7:
+                yield
         rewriter_refs(snapshot)
         hot = sorted(name for name, count in self.takers.items() if count >= HOT)
         for view in snapshot.dataflows:
