@@ -24,7 +24,9 @@ from . import python_names
 # (1-based); None when renaming it is unsafe (`python_names.Unsafe`: the full path says why).
 Uses = tuple[tuple[int, int], ...] | None
 
-MAX_KEPT = 100_000  # facts kept by text; past this the table starts again (a bound on memory)
+# Facts kept by text (a function's ~0.5-1 KB with its text); past this the table starts again:
+# a bound on memory (old texts of edited functions are never asked for again).
+MAX_KEPT = 20_000
 
 
 class FunctionFacts:

@@ -90,7 +90,8 @@ class ModuleSource:
         self._driver_strings: dict[str, list[Span]] | None = None
         self._uses: dict[tuple[int, str], list[python_names.Occurrence] | python_names.Unsafe] = {}
         self._ascii: bool | None = None
-        self._function_at: dict[int, FunctionAt | None] = {}
+        self._function_at: dict[int, FunctionAt | None] = {}  # by line
+        self._functions: dict[int, FunctionAt] = {}  # by position in `module.functions`
         # Per consumer of a node: what `rename_plan` reads for it (see `rename_plan.Consumer`).
         self.consumers: dict[tuple[Any, ...], Any] = {}
         self._facts: dict[tuple[int, int | None, str], FunctionFacts | None] = {}
@@ -132,11 +133,11 @@ class ModuleSource:
         position = bisect.bisect_right(starts, line) - 1
         found = None
         if position >= 0:
-            found = self._function_at.get(-1 - position)  # one object per function
+            found = self._functions.get(position)  # one object per function
             if found is None:
                 end = starts[position + 1] if position + 1 < len(starts) else None
                 found = FunctionAt(self.module.functions[position], starts[position], end)
-                self._function_at[-1 - position] = found
+                self._functions[position] = found
         self._function_at[line] = found
         return found
 
