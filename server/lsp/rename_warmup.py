@@ -39,6 +39,7 @@ class ConsumerWarmer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.takers: Counter[str] = Counter()  # functions taking each parameter name
+        self.hot: set[str] = set()  # the names at least `HOT` functions take
         self._counted: dict[Path, Counter[str]] = {}  # what each file added to `takers`
         self._pending: set[Path] = set()  # files whose functions are to be counted and read
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
@@ -100,7 +101,8 @@ class ConsumerWarmer:
             if count % 8 == 7:
                 yield
         rewriter_refs(snapshot)
-        hot = sorted(name for name, count in self.takers.items() if count >= HOT)
+        yield
+        hot = sorted(self.hot)
         for view in snapshot.dataflows:
             variant_paths(snapshot, view)
             yield
@@ -109,29 +111,39 @@ class ConsumerWarmer:
                     plain_consumer(snapshot, consumer, dep.location, name)  # per analysis
                     if count % 32 == 31:
                         yield
-                for _, _, source, known in consumers_of(snapshot, view, name):  # per snapshot
+                read = consumers_of(snapshot, view, name)  # per snapshot, from those
+                yield
+                for count, (_, _, source, known) in enumerate(read):
                     if source is not None and known is not None:
                         try:
                             check_rewritten(snapshot, known.path, known.function, name)
                         except Refused:
                             pass  # the rename says so when asked
+                    if count % 64 == 63:
+                        yield
                 yield
 
     def _count(self, path: Path, analysis: ModuleAnalysis | None) -> None:
         counted: Counter[str] = Counter()
         for spec in analysis.functions if analysis is not None else ():
             counted.update({parameter.name for parameter in spec.parameters})
-        self.takers.subtract(self._counted.pop(path, Counter()))
+        before = self._counted.pop(path, Counter())
+        self.takers.subtract(before)
         self.takers.update(counted)
         self._counted[path] = counted
+        for name in before.keys() | counted.keys():
+            if self.takers[name] >= HOT:
+                self.hot.add(name)
+            else:
+                self.hot.discard(name)
 
     def read_hot(self, analysis: ModuleAnalysis) -> Iterator[None]:
         """Read each function of `analysis` that takes a parameter `HOT` functions take."""
         source = source_of(analysis)
-        takers = self.takers
+        hot = self.hot
         for line in source.starts():
             found = source.function_at(line)
-            if found is None or not any(takers[p.name] >= HOT for p in found.spec.parameters):
+            if found is None or not any(p.name in hot for p in found.spec.parameters):
                 continue
             source.facts(found)
             yield

@@ -42,6 +42,7 @@ def test_consumers_of_a_much_taken_parameter_are_read_ahead(tmp_path: Path) -> N
     assert source is not None
     takers = {f"use_{i}" for i in range(rename_warmup.HOT)}
     assert _read(source) == takers  # `lonely` and `raw_total` take nothing much-taken
+    assert warmer.hot == {"raw_total"}
     read = [c for c in source.consumers.values() if isinstance(c, rename_plan.Consumer)]
     assert len(read) == rename_warmup.HOT
     # An edit: the file is counted again (one taker fewer: no longer much-taken).
@@ -52,5 +53,6 @@ def test_consumers_of_a_much_taken_parameter_are_read_ahead(tmp_path: Path) -> N
     for _ in warmer._plan(snapshot):
         pass
     assert warmer.takers["raw_total"] == rename_warmup.HOT - 1
+    assert "raw_total" not in warmer.hot
     source = source_at(snapshot, flow)
     assert source is not None and _read(source) == set()
