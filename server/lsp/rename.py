@@ -132,6 +132,16 @@ def workspace_edit_text(session: Session, plan: Plan) -> str:
         source = source_at(session.snapshot, path) if session.snapshot is not None else None
         lines = None if source is not None and source.ascii else session.lines(path)
         plain = lines is None or lines.ascii
+        share = plan.shares.get(path)
+        if plain and share is not None and len(share.keys) == len(edits):
+            # Every edit of the file is its plain consumers' (the keys are among the edits):
+            # their pieces, encoded once, with the new text.
+            news = set(edits.values())
+            if len(news) == 1:
+                new_text = json.dumps(news.pop())
+                written = f"{new_text}}},".join(share.pieces) + new_text + "}"
+                files.append(f"{json.dumps(session.uri_of(path))}:[{written}]")
+                continue
         out = []
         for span, text in _ordered(edits):
             line, column, end_line, end_column = (

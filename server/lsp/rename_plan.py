@@ -27,6 +27,12 @@ from livedag.engine.specs import Dependency, FunctionSpec, Location, NodeSpec, P
 
 from . import python_names
 from .function_source import FunctionAst, FunctionAt, ModuleSource, PerAnalysis, path_of, source_at
+from .plain_consumers import (
+    ConsumerRead,
+    FileEdits,
+    consumer_block,
+    plain_parameter,
+)
 from .rename_checks import (
     DataKey,
     Refused,
@@ -74,6 +80,7 @@ class Plan:
     can_confirm: bool = False
     derived: dict[str, str] = field(default_factory=dict)
     _starts: dict[Path, set[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    shares: dict[Path, FileEdits] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: Path | str, span: Span, text: str) -> None:
         path = path_of(path)
@@ -87,6 +94,14 @@ class Plan:
         for span in spans:
             edits[span] = text
             starts.add((span.line, span.column))
+
+    def add_file(self, path: Path, share: FileEdits, text: str) -> None:
+        """`add` of a file's share of a `ConsumerBlock`, merged from its tables as they are
+        (no span hashed again); kept to write the file's JSON from its pieces when they are
+        all of its edits (`shares`)."""
+        self.edits.setdefault(path, {}).update(dict.fromkeys(share.keys, text))
+        self._starts.setdefault(path, set()).update(share.starts)
+        self.shares[path] = share
 
     def covers(self, path: Path, line: int, column: int) -> bool:
         """Whether an edit starts at (line, column) of `path` already."""
@@ -146,18 +161,26 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
                     continue
             if function:
                 named_by_decorator[(path, function)] = None
-        for consumer, dep, source, known in consumers_of(snapshot, view, old):
-            if source is not None and known is not None and new not in known.text:
-                # What check_consumer and rename_parameter do for it, read once (`Consumer`).
-                if passes.get(id(known.function)) is not known.function:
-                    check_rewritten(snapshot, known.path, known.function, old)
-                plan.add_many(known.path, known.spans, new)
-                touched[known.touches] = source
-                continue
-            check_consumer(snapshot, consumer, dep.location, old)
-            found_at = rename_parameter(snapshot, plan, consumer, dep.location)
-            if found_at is not None:
-                touched[found_at[0], found_at[1].start] = found_at[2]
+        block = consumer_block(snapshot, view, old) if READ_ONCE else None
+        if block is not None and block.renames_together(snapshot, old, new):
+            # The plain consumers can neither refuse nor be reached by the others' edits:
+            # the others first, in order, then the plain ones a file at a time.
+            for consumer, dep in block.slow:
+                _rename_consumer(snapshot, plan, consumer, dep, touched)
+            for path, share in block.files.items():
+                plan.add_file(path, share, new)
+                touched.update(share.touched)
+        else:
+            reads = block.reads if block is not None else _unread(view, old)
+            for consumer, dep, source, known in reads:
+                if source is not None and known is not None and new not in known.text:
+                    # What check_consumer and rename_parameter do for it, read once.
+                    if passes.get(id(known.function)) is not known.function:
+                        check_rewritten(snapshot, known.path, known.function, old)
+                    plan.add_many(known.path, known.spans, new)
+                    touched[known.touches] = source
+                    continue
+                _rename_consumer(snapshot, plan, consumer, dep, touched)
         _rename_inactive_variants(snapshot, plan, view, renamed_defs, touched)
     for path, function_name in named_by_decorator:
         # A node named by its function's decorators (a `@parameterize` keyword, an
@@ -190,6 +213,24 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     return plan
 
 
+def _unread(view: DataflowView, old: str) -> list[ConsumerRead]:
+    return [(consumer, dep, None, None) for consumer, dep in view.graph.consumers(old)]
+
+
+def _rename_consumer(
+    snapshot: Snapshot,
+    plan: Plan,
+    consumer: NodeSpec,
+    dep: Dependency,
+    touched: dict[tuple[Path, int], ModuleSource],
+) -> None:
+    """The full path for one consumer: its checks, its parameter (or string) and uses."""
+    check_consumer(snapshot, consumer, dep.location, plan.old)
+    found_at = rename_parameter(snapshot, plan, consumer, dep.location)
+    if found_at is not None:
+        touched[found_at[0], found_at[1].start] = found_at[2]
+
+
 def _rename_derived(
     snapshot: Snapshot,
     plan: Plan,
@@ -220,125 +261,6 @@ def _rename_derived(
                     plan.add(path, span, text)
             if found_at is not None:
                 touched[found_at[0], found_at[1].start] = found_at[2]
-
-
-@dataclass(frozen=True)
-class Consumer:
-    """A consumer asking for a node through a plain parameter of its own function, with every
-    place the rename edits there (the parameter, its uses): what `check_consumer` and
-    `rename_parameter` read of it, kept per analysis (`ModuleSource.consumers`).  The rename
-    still refuses a new name the function's text holds (`text`), and asks `check_rewritten`,
-    which depends on the whole workspace."""
-
-    path: Path
-    function: FunctionAt  # the consumer's function (check_consumer checks it)
-    asks_in: FunctionAt  # the function the parameter is in (the same one, as a rule)
-    spans: tuple[Span, ...]
-    text: str  # the piece of the module parsed for it
-    touches: tuple[Path, int]  # (path, asks_in.start): the function the edits reach
-
-
-ConsumerRead = tuple[NodeSpec, Dependency, "ModuleSource | None", "Consumer | None"]
-_CONSUMERS: weakref.WeakKeyDictionary[
-    Snapshot, dict[tuple[int, str], tuple[Any, list[ConsumerRead]]]
-]
-_CONSUMERS = weakref.WeakKeyDictionary()
-
-
-def consumers_of(snapshot: Snapshot, view: DataflowView, old: str) -> list[ConsumerRead]:
-    """The view's consumers of `old` with what `plain_consumer` read of each (None, None when
-    not `READ_ONCE`): kept per snapshot, so renaming a node again, or after the idle warming
-    made it (`rename_warmup`), reads nothing."""
-    if not READ_ONCE:
-        return [(consumer, dep, None, None) for consumer, dep in view.graph.consumers(old)]
-    per_view = _CONSUMERS.get(snapshot)
-    if per_view is None:
-        per_view = _CONSUMERS[snapshot] = {}
-    known = per_view.get((id(view), old))
-    if known is not None and known[0] is view:
-        return known[1]
-    found: list[ConsumerRead] = []
-    for consumer, dep in view.graph.consumers(old):
-        read = plain_consumer(snapshot, consumer, dep.location, old)
-        found.append((consumer, dep, *read) if read is not None else (consumer, dep, None, None))
-    per_view[(id(view), old)] = (view, found)
-    return found
-
-
-def plain_consumer(
-    snapshot: Snapshot, consumer: NodeSpec, asks_at: Location | None, old: str
-) -> tuple[ModuleSource, Consumer | None] | None:
-    """The consumer's module and its `Consumer`; None (either) when the consumer needs the full
-    path: a decorator string, another module, a decorator naming `old`, a body unsafe to
-    rename, a piece that does not parse."""
-    loc = consumer.location
-    if loc is None or asks_at is None or loc.path is None or asks_at.path != loc.path:
-        return None
-    source = source_at(snapshot, loc.path)
-    if source is None:
-        return None
-    at = (asks_at.line, asks_at.column, asks_at.end_line, asks_at.end_column)
-    key = (*at, loc.line, consumer.function, old)
-    try:
-        return source, source.consumers[key]
-    except KeyError:
-        pass
-    known = source.consumers[key] = _read_consumer(source, consumer, loc, asks_at, old)
-    return source, known
-
-
-def _read_consumer(
-    source: ModuleSource, consumer: NodeSpec, loc: Location, asks_at: Location, old: str
-) -> Consumer | None:
-    function = source.function_at(loc.line)
-    if function is None or function.spec.name != consumer.function:
-        return None
-    read = plain_parameter(source, asks_at, old)
-    if read is None:
-        return None
-    asks_in, spans, text = read
-    path = path_of(asks_at.path or "")
-    return Consumer(path, function, asks_in, spans, text, (path, asks_in.start))
-
-
-PlainParameter = tuple[FunctionAt, tuple[Span, ...], str]
-
-
-def plain_parameter(source: ModuleSource, location: Location, old: str) -> PlainParameter | None:
-    """A parameter `old` at `location` as `rename_parameter` renames it when nothing needs the
-    function's AST: its function, the spans (the parameter, its uses) and the text they were
-    read from (the new name must not be in it).  None when the full path must decide: a
-    string, a computed name, a decorator naming `old`, a body unsafe to rename, a piece that
-    does not parse.  Kept per analysis (`ModuleSource.consumers`)."""
-    at = (location.line, location.column, location.end_line, location.end_column)
-    key = ("parameter", *at, old)
-    try:
-        return source.consumers[key]
-    except KeyError:
-        pass
-    read = source.consumers[key] = _read_parameter(source, location, old)
-    return read
-
-
-def _read_parameter(source: ModuleSource, location: Location, old: str) -> PlainParameter | None:
-    if source.text_at(location) != old:
-        return None
-    found = source.function_at(location.line)
-    if found is None:
-        return None
-    spec = found.spec
-    if spec.location is not None and spec.location.line > location.line:
-        return None
-    facts = source.facts(found)
-    if facts is None or old in facts.decorator_names:
-        return None
-    relative = facts.uses(old)
-    if relative is None:
-        return None
-    line, shift, width = location.line, found.start - 1, len(old)
-    spans = [Span(line, location.column, line, location.end_column)]
-    spans += [Span(at + shift, column, at + shift, column + width) for at, column in relative]
-    return found, tuple(spans), facts.text
 
 
 def _maker(view: DataflowView, name: str) -> str | None:

@@ -91,8 +91,9 @@ class ConsumerWarmer:
     def plain_consumers(self, snapshot: Snapshot) -> Iterator[None]:
         """What a rename of a much-taken name reads per consumer and per snapshot, made ahead
         (kept per analysis: after an edit only the edited file's consumers are new)."""
-        from .rename_checks import Refused, check_rewritten, module_refs, rewriter_refs
-        from .rename_plan import consumers_of, plain_consumer, variant_paths
+        from .plain_consumers import consumer_block, plain_consumer
+        from .rename_checks import module_refs, rewriter_refs
+        from .rename_plan import variant_paths
 
         for count, path in enumerate(snapshot.paths()):  # kept per analysis: the edited ones
             analysis = snapshot.module(path)
@@ -111,16 +112,9 @@ class ConsumerWarmer:
                     plain_consumer(snapshot, consumer, dep.location, name)  # per analysis
                     if count % 32 == 31:
                         yield
-                read = consumers_of(snapshot, view, name)  # per snapshot, from those
+                block = consumer_block(snapshot, view, name)  # per snapshot, from those
                 yield
-                for count, (_, _, source, known) in enumerate(read):
-                    if source is not None and known is not None:
-                        try:
-                            check_rewritten(snapshot, known.path, known.function, name)
-                        except Refused:
-                            pass  # the rename says so when asked
-                    if count % 64 == 63:
-                        yield
+                block.checked(snapshot, name)
                 yield
 
     def _count(self, path: Path, analysis: ModuleAnalysis | None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from livedag.server.lsp import function_facts, rename_plan
+from livedag.server.lsp import function_facts, plain_consumers, rename_plan
 from livedag.server.lsp.convert import Positions, SourceLines
 from livedag.server.lsp.function_source import source_at
 from livedag.server.lsp.rename import (
@@ -122,11 +122,9 @@ def _answer(snapshot: Snapshot, old: str, new: str, read_once: bool) -> object:
 
 
 def _content(plan: Plan) -> object:
+    """What the editor is sent: each file's edits (the order of files is not content)."""
     return (
-        [
-            (path, sorted(edits.items(), key=lambda kv: repr(kv)))
-            for path, edits in plan.edits.items()
-        ],
+        {path: dict(edits) for path, edits in plan.edits.items()},
         {path: dict(confirm) for path, confirm in plan.confirm.items()},
         plan.derived,
     )
@@ -175,7 +173,7 @@ def test_the_scoping_fixture_takes_both_paths(tmp_path: Path) -> None:
     )
     source = source_at(snapshot, tmp_path / "flow.py")
     assert source is not None
-    plain = [c for c in source.consumers.values() if isinstance(c, rename_plan.Consumer)]
+    plain = [c for c in source.consumers.values() if isinstance(c, plain_consumers.Consumer)]
     assert {c.function.spec.name for c in plain} >= {"report", "spaced", "clash"}
     assert "ratio" not in {c.function.spec.name for c in plain}  # its decorator names `age`
     clash = _answer(snapshot, "age", "years", True)  # `clash` has a local `years`
@@ -275,3 +273,23 @@ def test_an_edit_elsewhere_moves_the_edits_and_keeps_what_was_read(tmp_path: Pat
     assert _answer(snapshot, "age", "years_old", True) == _answer(
         snapshot, "age", "years_old", False
     )
+
+
+def test_a_file_of_plain_consumers_is_written_from_its_pieces(tmp_path: Path) -> None:
+    """`takers.py` holds only plain consumers of `age` (its JSON is written from pieces encoded
+    once); `flow.py` holds the definition and a consumer (written edit by edit): both must be
+    exactly the `WorkspaceEdit` built the plain way, and a second rename reuses the pieces."""
+    (tmp_path / "flow.py").write_text(SAFE)
+    takers = [
+        f"def taker_{i}(age: int, people: int) -> int:\n    return age * {i} + age\n"
+        for i in range(5)
+    ]
+    header = "from hamilton.function_modifiers import tag\n\n\n"  # a dataflow module
+    (tmp_path / "takers.py").write_text(header + "\n\n".join(takers))
+    snapshot = _index(tmp_path)
+    session: Any = _Session(snapshot)
+    for new in ("years_old", "years_old", "âge"):
+        plan = plan_rename(snapshot, "age", new)
+        assert tmp_path / "takers.py" in plan.shares  # the pieces are used for that file
+        assert len(plan.edits[tmp_path / "takers.py"]) == 15
+        assert json.loads(workspace_edit_text(session, plan)) == workspace_edit(session, plan)

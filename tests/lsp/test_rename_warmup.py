@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from livedag.server.lsp import rename_plan, rename_warmup
+from livedag.server.lsp import plain_consumers, rename_warmup
 from livedag.server.lsp.function_source import source_at
 from livedag.server.workspace import Workspace
 
@@ -43,7 +43,7 @@ def test_consumers_of_a_much_taken_parameter_are_read_ahead(tmp_path: Path) -> N
     takers = {f"use_{i}" for i in range(rename_warmup.HOT)}
     assert _read(source) == takers  # `lonely` and `raw_total` take nothing much-taken
     assert warmer.hot == {"raw_total"}
-    read = [c for c in source.consumers.values() if isinstance(c, rename_plan.Consumer)]
+    read = [c for c in source.consumers.values() if isinstance(c, plain_consumers.Consumer)]
     assert len(read) == rename_warmup.HOT
     # An edit: the file is counted again (one taker fewer: no longer much-taken).
     text = flow.read_text().replace("def use_0(raw_total: int)", "def use_0(seed: int)")
