@@ -14,6 +14,7 @@ module, a decorator naming the node, a body unsafe to rename) takes the full pat
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,23 +127,26 @@ ConsumerRead = tuple[NodeSpec, Dependency, "ModuleSource | None", "Consumer | No
 class FileEdits:
     """One file's share of a `ConsumerBlock`: its plain consumers' spans, merged."""
 
-    __slots__ = ("keys", "starts", "touched", "pieces")
+    __slots__ = ("keys", "starts", "touched", "_pieces")
 
     def __init__(self) -> None:
         self.keys: dict[Span, None] = {}
         self.starts: set[tuple[int, int]] = set()
         self.touched: dict[tuple[Path, int], ModuleSource] = {}
-        # Each edit's `TextEdit` JSON up to its new text, in the file's order, for an ASCII
-        # file (columns as they are): `rename.workspace_edit_text` adds the new text.
-        self.pieces: list[str] = []
+        self._pieces: list[str] | None = None
 
-    def finish(self) -> None:
-        ordered = sorted(self.keys, key=lambda span: (span.line, span.column))
-        self.pieces = [
-            f'{{"range":{{"start":{{"line":{span.line - 1},"character":{span.column}}},'
-            f'"end":{{"line":{span.end_line - 1},"character":{span.end_column}}}}},"newText":'
-            for span in ordered
-        ]
+    def pieces(self) -> list[str]:
+        """Each edit's `TextEdit` JSON up to its new text, in the file's order, for an ASCII
+        file (columns as they are): `rename.workspace_edit_text` adds the new text."""
+        if self._pieces is None:
+            ordered = sorted(self.keys, key=lambda span: (span.line, span.column))
+            self._pieces = [
+                f'{{"range":{{"start":{{"line":{span.line - 1},"character":{span.column}}},'
+                f'"end":{{"line":{span.end_line - 1},"character":{span.end_column}}}}},'
+                '"newText":'
+                for span in ordered
+            ]
+        return self._pieces
 
 
 class ConsumerBlock:
@@ -151,29 +155,34 @@ class ConsumerBlock:
     ones merged per file (`files`): renamed together when none of their texts holds the new
     name (`texts`) and every function they edit passed `check_rewritten` (`passed`)."""
 
-    __slots__ = ("view", "reads", "slow", "files", "texts", "passed")
+    __slots__ = ("view", "reads", "slow", "files", "_texts", "texts", "passed")
 
-    def __init__(self, view: DataflowView, reads: list[ConsumerRead]) -> None:
+    def __init__(self, view: DataflowView) -> None:
         self.view = view
-        self.reads = reads
+        self.reads: list[ConsumerRead] = []
         self.slow: list[tuple[NodeSpec, Dependency]] = []
         self.files: dict[Path, FileEdits] = {}
-        texts = []
-        for consumer, dep, source, known in reads:
-            if source is None or known is None:
-                self.slow.append((consumer, dep))
-                continue
-            share = self.files.get(known.path)
-            if share is None:
-                share = self.files[known.path] = FileEdits()
-            share.keys.update(dict.fromkeys(known.spans))
-            share.starts.update((span.line, span.column) for span in known.spans)
-            share.touched[known.touches] = source
-            texts.append(known.text)
-        for share in self.files.values():
-            share.finish()
-        self.texts = "\0".join(texts)  # a name cannot hold \0: no match across two texts
+        self._texts: list[str] = []
+        self.texts = ""  # the plain consumers' texts, "\0" between (`finish`)
         self.passed: bool | None = None
+
+    def add(self, read: ConsumerRead) -> None:
+        consumer, dep, source, known = read
+        self.reads.append(read)
+        if source is None or known is None:
+            self.slow.append((consumer, dep))
+            return
+        share = self.files.get(known.path)
+        if share is None:
+            share = self.files[known.path] = FileEdits()
+        share.keys.update(dict.fromkeys(known.spans))
+        share.starts.update((span.line, span.column) for span in known.spans)
+        share.touched[known.touches] = source
+        self._texts.append(known.text)
+
+    def finish(self) -> None:
+        self.texts = "\0".join(self._texts)  # a name cannot hold \0: no match across texts
+        self._texts = []
 
     def renames_together(self, snapshot: Snapshot, old: str, new: str) -> bool:
         """Whether the plain consumers can be renamed a file at a time: what each would do on
@@ -203,15 +212,24 @@ def consumer_block(snapshot: Snapshot, view: DataflowView, old: str) -> Consumer
     """The view's consumers of `old` with what `plain_consumer` read of each, kept per
     snapshot: renaming a node again, or after the idle warming made it (`rename_warmup`),
     reads nothing."""
+    for _ in consumer_block_steps(snapshot, view, old):
+        pass
+    return _BLOCKS[snapshot][(id(view), old)]
+
+
+def consumer_block_steps(snapshot: Snapshot, view: DataflowView, old: str) -> Iterator[None]:
+    """Make `consumer_block` (when not made yet), yielding every 64 consumers."""
     per_view = _BLOCKS.get(snapshot)
     if per_view is None:
         per_view = _BLOCKS[snapshot] = {}
     known = per_view.get((id(view), old))
     if known is not None and known.view is view:
-        return known
-    reads: list[ConsumerRead] = []
-    for consumer, dep in view.graph.consumers(old):
+        return
+    block = ConsumerBlock(view)
+    for count, (consumer, dep) in enumerate(view.graph.consumers(old)):
         read = plain_consumer(snapshot, consumer, dep.location, old)
-        reads.append((consumer, dep, *read) if read is not None else (consumer, dep, None, None))
-    block = per_view[(id(view), old)] = ConsumerBlock(view, reads)
-    return block
+        block.add((consumer, dep, *read) if read is not None else (consumer, dep, None, None))
+        if count % 64 == 63:
+            yield
+    block.finish()
+    per_view[(id(view), old)] = block

@@ -139,7 +139,7 @@ def workspace_edit_text(session: Session, plan: Plan) -> str:
             news = set(edits.values())
             if len(news) == 1:
                 new_text = json.dumps(news.pop())
-                written = f"{new_text}}},".join(share.pieces) + new_text + "}"
+                written = f"{new_text}}},".join(share.pieces()) + new_text + "}"
                 files.append(f"{json.dumps(session.uri_of(path))}:[{written}]")
                 continue
         out = []

@@ -91,9 +91,9 @@ class ConsumerWarmer:
     def plain_consumers(self, snapshot: Snapshot) -> Iterator[None]:
         """What a rename of a much-taken name reads per consumer and per snapshot, made ahead
         (kept per analysis: after an edit only the edited file's consumers are new)."""
-        from .plain_consumers import consumer_block, plain_consumer
+        from .plain_consumers import consumer_block, consumer_block_steps
         from .rename_checks import module_refs, rewriter_refs
-        from .rename_plan import variant_paths
+        from .rename_plan import config_variants, variant_paths
 
         for count, path in enumerate(snapshot.paths()):  # kept per analysis: the edited ones
             analysis = snapshot.module(path)
@@ -105,17 +105,23 @@ class ConsumerWarmer:
         yield
         hot = sorted(self.hot)
         for view in snapshot.dataflows:
+            for count, path in enumerate(view.paths):  # kept per analysis: the edited ones
+                analysis = snapshot.module(path)
+                if analysis is not None:
+                    config_variants(analysis)
+                if count % 16 == 15:
+                    yield
             variant_paths(snapshot, view)
             yield
             for name in hot:
-                for count, (consumer, dep) in enumerate(view.graph.consumers(name)):
-                    plain_consumer(snapshot, consumer, dep.location, name)  # per analysis
-                    if count % 32 == 31:
-                        yield
-                block = consumer_block(snapshot, view, name)  # per snapshot, from those
-                yield
+                yield from consumer_block_steps(snapshot, view, name)  # per snapshot
+                block = consumer_block(snapshot, view, name)
                 block.checked(snapshot, name)
                 yield
+                for count, share in enumerate(block.files.values()):
+                    share.pieces()
+                    if count % 16 == 15:
+                        yield
 
     def _count(self, path: Path, analysis: ModuleAnalysis | None) -> None:
         counted: Counter[str] = Counter()
