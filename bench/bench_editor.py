@@ -12,6 +12,11 @@ the client's clock also counts the time the server waited for a core, so each re
 CPU time is reported too (`*_server_cpu`, from the server's threads' schedstat on Linux: the
 request's own cost, reading and writing the JSON included).  Figures are printed as one JSON
 line, never asserted.
+
+Renames are timed by size too: the random places give few that make 100 edits or more, so each
+such place is renamed again `--edit-renames` times, each after an edit (a function taking the
+node added, its diagnostics awaited, then `--pause` seconds as a user opening the rename box);
+those go to the size buckets and to `rename_after_edit`.
 """
 
 from __future__ import annotations
@@ -126,6 +131,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         return samples.setdefault(name, [])
 
     pid = client.proc.pid
+    big: list[tuple[int, str]] = []  # places whose rename made 100 edits or more
+    version = 1
 
     async def timed(name: str, method: str, params: Any) -> Any:
         """The request's answer; its time goes to `name`, or to `name_refusal` when it failed
@@ -182,6 +189,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # A rename costs what it renames: also timed by size (an input that 400 functions
             # take renames 800 places; most nodes have a few consumers).
             size = "rename_under_100_edits" if count < 100 else "rename_100_edits_or_more"
+            if count >= 100:
+                big.append((param_at, param))
             bucket(size).append(samples["rename"][-1])
             bucket(size + "_server_cpu").append(samples["rename_server_cpu"][-1])
             sizes["rename_edits_max"] = max(sizes.get("rename_edits_max", 0), count)
@@ -208,6 +217,44 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             {"textDocument": doc, "range": visible},
         )
 
+    # A large rename after an edit, as a user makes one: a function that takes the node is
+    # added, the diagnostics come, the user opens the rename box (a pause), the rename runs.
+    # Timed into the same buckets as above (the random places give few large renames).
+    for number in range(args.edit_renames if big else 0):
+        param_at, param = big[number % len(big)]
+        version += 1
+        added = (
+            f"\n\ndef bench_taker_{number}({param}: pd.Series) -> pd.Series:\n    return {param}\n"
+        )
+        since = time.perf_counter()
+        await client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"text": text + added}],
+            },
+        )
+        await client.note("textDocument/publishDiagnostics", uri, version, since)
+        await asyncio.sleep(args.pause)
+        at_param = {"textDocument": doc, "position": _pos(text, param_at + 1)}
+        try:  # as VS Code asks: prepareRename when the user presses F2, rename when they confirm
+            await timed("prepare_rename_after_edit", "textDocument/prepareRename", at_param)
+            edit = await timed(
+                "rename_after_edit",
+                "textDocument/rename",
+                {**at_param, "newName": f"renamed_{number}"},
+            )
+        except RuntimeError:
+            bucket("rename_after_edit_refused").append(0.0)
+            continue
+        count = sum(len(v) for v in (edit.get("changes") or {}).values()) or sum(
+            len(change["edits"]) for change in edit.get("documentChanges", [])
+        )
+        size = "rename_under_100_edits" if count < 100 else "rename_100_edits_or_more"
+        bucket(size).append(samples["rename_after_edit"][-1])
+        bucket(size + "_server_cpu").append(samples["rename_after_edit_server_cpu"][-1])
+    sizes["rename_100_edits_or_more_samples"] = len(samples.get("rename_100_edits_or_more", []))
+
     lenses = await timed("code_lens_list", "textDocument/codeLens", {"textDocument": doc})
     sizes["code_lenses"] = len(lenses)
     for lens in rnd.sample(lenses, min(len(lenses), args.queries)):
@@ -218,11 +265,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     typo = first_param.replace("_f", "f_", 1)  # two letters swapped: a likely typo (LD002)
     typed = text + f"\n\ndef bench_typo({typo}: pd.Series) -> pd.Series:\n    return {typo}\n"
     since = time.perf_counter()
+    version += 1
     await client.notify(
         "textDocument/didChange",
-        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": typed}]},
+        {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": typed}]},
     )
-    await client.note("textDocument/publishDiagnostics", uri, 2, since)
+    await client.note("textDocument/publishDiagnostics", uri, version, since)
     diagnostics = next(
         params["diagnostics"]
         for _, method, params in reversed(client.notes)
@@ -279,6 +327,18 @@ def main() -> None:
         help="a client that cannot resolve completion documentation (Neovim): sent inline",
     )
     parser.add_argument("--settle", type=float, default=2.0, help="seconds idle after indexing")
+    parser.add_argument(
+        "--edit-renames",
+        type=int,
+        default=20,
+        help="large renames (100 edits or more) each after an edit, added to the rename buckets",
+    )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.3,
+        help="seconds between an edit's diagnostics and a rename",
+    )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))
 

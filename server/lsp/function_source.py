@@ -22,6 +22,7 @@ from livedag.engine.specs import FunctionSpec, Location
 from livedag.server.analyzer import document_lines
 
 from . import python_names, token_context
+from .function_facts import FunctionFacts, facts_of
 from .text_edits import Span
 
 if TYPE_CHECKING:
@@ -88,6 +89,12 @@ class ModuleSource:
         self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
         self._driver_strings: dict[str, list[Span]] | None = None
         self._uses: dict[tuple[int, str], list[python_names.Occurrence] | python_names.Unsafe] = {}
+        self._ascii: bool | None = None
+        self._function_at: dict[int, FunctionAt | None] = {}  # by line
+        self._functions: dict[int, FunctionAt] = {}  # by position in `module.functions`
+        # Per consumer of a node: what `rename_plan` reads for it (see `rename_plan.Consumer`).
+        self.consumers: dict[tuple[Any, ...], Any] = {}
+        self._facts: dict[tuple[int, int | None, str], FunctionFacts | None] = {}
 
     @property
     def module(self) -> ModuleAnalysis:
@@ -95,6 +102,13 @@ class ModuleSource:
         if module is None:  # only a caller holding the source past its analysis sees this
             raise LookupError("the analysis this source was read from is gone")
         return module
+
+    @property
+    def ascii(self) -> bool:
+        """Whether the text is ASCII: client columns are then code points in every encoding."""
+        if self._ascii is None:
+            self._ascii = self.module.text.isascii()
+        return self._ascii
 
     @property
     def path(self) -> Path | None:
@@ -108,13 +122,24 @@ class ModuleSource:
         return self._starts
 
     def function_at(self, line: int) -> FunctionAt | None:
-        """The top-level function whose header or body holds 1-based `line` (a bisection)."""
+        """The top-level function whose header or body holds 1-based `line` (a bisection; kept
+        per line, one `FunctionAt` per function: a rename asks for the same few lines several
+        times each, and keeps what it checked of a function by identity)."""
+        try:
+            return self._function_at[line]
+        except KeyError:
+            pass
         starts = self.starts()
         position = bisect.bisect_right(starts, line) - 1
-        if position < 0:
-            return None
-        end = starts[position + 1] if position + 1 < len(starts) else None
-        return FunctionAt(self.module.functions[position], starts[position], end)
+        found = None
+        if position >= 0:
+            found = self._functions.get(position)  # one object per function
+            if found is None:
+                end = starts[position + 1] if position + 1 < len(starts) else None
+                found = FunctionAt(self.module.functions[position], starts[position], end)
+                self._functions[position] = found
+        self._function_at[line] = found
+        return found
 
     def statement(self, start: int, end: int | None) -> ast.Module | None:
         """The AST of lines `start`..`end` (1-based, end exclusive), numbered as in the whole
@@ -184,6 +209,17 @@ class ModuleSource:
         if isinstance(known, python_names.Unsafe):
             raise python_names.Unsafe(str(known), known.line)
         return known
+
+    def facts(self, found: FunctionAt) -> FunctionFacts | None:
+        """`function_facts.facts_of` the piece `statement(found.start, found.end)` parses (its
+        lines are `found.start - 1` more than the facts count); None when it does not parse as
+        it is.  Kept per piece, and by text across analyses (an edit elsewhere keeps them)."""
+        key = (found.start, found.end, found.spec.name)
+        try:
+            return self._facts[key]
+        except KeyError:
+            facts = self._facts[key] = facts_of(self.function_text(found), found.spec.name)
+            return facts
 
     def function_text(self, found: FunctionAt) -> str:
         return "\n".join(self.lines[found.start - 1 : (found.end - 1) if found.end else None])

@@ -385,7 +385,11 @@ STEP_HOLDERS = frozenset({"pipe", "pipe_input", "pipe_output", "flow"})
 def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str) -> None:
     """Refuse when an edit lands in a function whose decorators bind names livedag does not
     rewrite (`NOT_REWRITTEN`), or in a function or module such a decorator builds nodes from
-    (`@subdag(load, inputs={"raw": ...})` binds `load`'s parameter `raw` by name)."""
+    (`@subdag(load, inputs={"raw": ...})` binds `load`'s parameter `raw` by name).  A function
+    that passed is remembered for the snapshot: whether it passes does not depend on `name`."""
+    passed = rewrite_passes(snapshot)
+    if passed.get(id(found)) is found:
+        return
     for call in found.spec.decorators:
         if call.name in NOT_REWRITTEN:
             line = call.location.line if call.location is not None else found.start
@@ -394,7 +398,7 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
                 f"@{call.name} binds names livedag does not rewrite yet; rename it by hand"
             )
     module = found.spec.module
-    for ref_kind, ref_module, ref_function, at in _rewriter_refs(snapshot):
+    for ref_kind, ref_module, ref_function, at in rewriter_refs(snapshot):
         same_module = ref_module == module or _same_module(ref_module, module)
         if same_module and ref_function in (None, found.spec.name):
             what = f"`{found.spec.name}`" if ref_function else f"module `{module}`"
@@ -403,6 +407,19 @@ def check_rewritten(snapshot: Snapshot, path: Path, found: FunctionAt, name: str
                 f"{ref_kind} at {at} builds nodes from {what}, binding names livedag does not "
                 "rewrite yet; rename it by hand"
             )
+    passed[id(found)] = found
+
+
+_PASSED: weakref.WeakKeyDictionary[Any, dict[int, FunctionAt]] = weakref.WeakKeyDictionary()
+
+
+def rewrite_passes(snapshot: Snapshot) -> dict[int, FunctionAt]:
+    """The functions `check_rewritten` passed in `snapshot`, by identity (`ModuleSource`
+    makes one `FunctionAt` per function; the values keep the identities from being reused)."""
+    passed = _PASSED.get(snapshot)
+    if passed is None:
+        passed = _PASSED[snapshot] = {}
+    return passed
 
 
 def _same_module(a: str | None, b: str) -> bool:
@@ -416,7 +433,7 @@ _SNAPSHOT_REFS: weakref.WeakKeyDictionary[Any, list[tuple[str, str | None, str |
 )
 
 
-def _rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None, str]]:
+def rewriter_refs(snapshot: Snapshot) -> list[tuple[str, str | None, str | None, str]]:
     """(`@decorator`, module, function or None for the whole module, where) for every function
     and module a `BUILDS_FROM` decorator of the workspace is given, and every function given to
     `step(...)` (per snapshot, from a

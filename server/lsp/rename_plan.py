@@ -17,15 +17,22 @@ from __future__ import annotations
 
 import ast
 import keyword
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livedag.engine.codes import Code
-from livedag.engine.specs import FunctionSpec, Location, NodeSpec, Parameter
+from livedag.engine.specs import Dependency, FunctionSpec, Location, NodeSpec, Parameter
 
 from . import python_names
 from .function_source import FunctionAst, FunctionAt, ModuleSource, PerAnalysis, path_of, source_at
+from .plain_consumers import (
+    ConsumerRead,
+    FileEdits,
+    consumer_block,
+    plain_parameter,
+)
 from .rename_checks import (
     DataKey,
     Refused,
@@ -38,6 +45,7 @@ from .rename_checks import (
     check_rewritten,
     checked_names,
     made_by,
+    rewrite_passes,
     string_span,
     views_with,
     where,
@@ -48,6 +56,10 @@ if TYPE_CHECKING:
     from livedag.server.workspace import DataflowView, Snapshot
 
 __all__ = ["Plan", "Refused", "plan_rename", "rename_parameter"]
+
+# Whether consumers are renamed from what was read of their text once (`function_facts`,
+# `Consumer`); tests turn it off to compare with the full path, which must give the same edits.
+READ_ONCE = True
 
 
 @dataclass
@@ -67,16 +79,34 @@ class Plan:
     # The editor can ask the user to confirm edits (see `plan_rename`'s `data_keys`).
     can_confirm: bool = False
     derived: dict[str, str] = field(default_factory=dict)
-    _starts: set[tuple[Path, int, int]] = field(default_factory=set, repr=False)
+    _starts: dict[Path, set[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    shares: dict[Path, FileEdits] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: Path | str, span: Span, text: str) -> None:
         path = path_of(path)
         self.edits.setdefault(path, {})[span] = text
-        self._starts.add((path, span.line, span.column))
+        self._starts.setdefault(path, set()).add((span.line, span.column))
+
+    def add_many(self, path: Path, spans: tuple[Span, ...], text: str) -> None:
+        """`add` of each span (`path` made by `path_of` already)."""
+        edits = self.edits.setdefault(path, {})
+        starts = self._starts.setdefault(path, set())
+        for span in spans:
+            edits[span] = text
+            starts.add((span.line, span.column))
+
+    def add_file(self, path: Path, share: FileEdits, text: str) -> None:
+        """`add` of a file's share of a `ConsumerBlock`, merged from its tables as they are
+        (no span hashed again); kept to write the file's JSON from its pieces when they are
+        all of its edits (`shares`)."""
+        self.edits.setdefault(path, {}).update(dict.fromkeys(share.keys, text))
+        self._starts.setdefault(path, set()).update(share.starts)
+        self.shares[path] = share
 
     def covers(self, path: Path, line: int, column: int) -> bool:
         """Whether an edit starts at (line, column) of `path` already."""
-        return (path, line, column) in self._starts
+        starts = self._starts.get(path)
+        return starts is not None and (line, column) in starts
 
 
 def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = False) -> Plan:
@@ -103,6 +133,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
     renamed_defs: dict[Path, list[FunctionSpec]] = {}
     named_by_decorator: dict[tuple[Path, str], None] = {}
     touched: dict[tuple[Path, int], ModuleSource] = {}  # functions the edits reach
+    passes = rewrite_passes(snapshot)  # the functions `check_rewritten` passed
     for view in views:
         for node in view.graph.definitions(old):
             span = check_definition(snapshot, view, node)
@@ -130,11 +161,26 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
                     continue
             if function:
                 named_by_decorator[(path, function)] = None
-        for consumer, dep in view.graph.consumers(old):
-            check_consumer(snapshot, consumer, dep.location, old)
-            found_at = rename_parameter(snapshot, plan, consumer, dep.location)
-            if found_at is not None:
-                touched[found_at[0], found_at[1].start] = found_at[2]
+        block = consumer_block(snapshot, view, old) if READ_ONCE else None
+        if block is not None and block.renames_together(snapshot, old, new):
+            # The plain consumers can neither refuse nor be reached by the others' edits:
+            # the others first, in order, then the plain ones a file at a time.
+            for consumer, dep in block.slow:
+                _rename_consumer(snapshot, plan, consumer, dep, touched)
+            for path, share in block.files.items():
+                plan.add_file(path, share, new)
+                touched.update(share.touched)
+        else:
+            reads = block.reads if block is not None else _unread(view, old)
+            for consumer, dep, source, known in reads:
+                if source is not None and known is not None and new not in known.text:
+                    # What check_consumer and rename_parameter do for it, read once.
+                    if passes.get(id(known.function)) is not known.function:
+                        check_rewritten(snapshot, known.path, known.function, old)
+                    plan.add_many(known.path, known.spans, new)
+                    touched[known.touches] = source
+                    continue
+                _rename_consumer(snapshot, plan, consumer, dep, touched)
         _rename_inactive_variants(snapshot, plan, view, renamed_defs, touched)
     for path, function_name in named_by_decorator:
         # A node named by its function's decorators (a `@parameterize` keyword, an
@@ -156,7 +202,7 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
         _rename_derived(snapshot, plan, views, derived, renamed, touched)
     for path, start in list(touched):
         found = touched[(path, start)].function_at(start)
-        if found is not None:
+        if found is not None and passes.get(id(found)) is not found:
             check_rewritten(snapshot, path, found, old)
     drivers = {path for view in views for path, _ in view.drivers}
     for path in drivers:
@@ -165,6 +211,24 @@ def plan_rename(snapshot: Snapshot, old: str, new: str, *, data_keys: bool = Fal
             for span in source.driver_strings(name) if source is not None else ():
                 plan.add(path, span, renamed)
     return plan
+
+
+def _unread(view: DataflowView, old: str) -> list[ConsumerRead]:
+    return [(consumer, dep, None, None) for consumer, dep in view.graph.consumers(old)]
+
+
+def _rename_consumer(
+    snapshot: Snapshot,
+    plan: Plan,
+    consumer: NodeSpec,
+    dep: Dependency,
+    touched: dict[tuple[Path, int], ModuleSource],
+) -> None:
+    """The full path for one consumer: its checks, its parameter (or string) and uses."""
+    check_consumer(snapshot, consumer, dep.location, plan.old)
+    found_at = rename_parameter(snapshot, plan, consumer, dep.location)
+    if found_at is not None:
+        touched[found_at[0], found_at[1].start] = found_at[2]
 
 
 def _rename_derived(
@@ -215,14 +279,11 @@ def _rename_inactive_variants(
     builds them: a variant `old__x` is renamed as its active sibling is, and a variant's
     parameter `old` as the active consumers' are (from a per-analysis table of variants)."""
     old = plan.old
-    for path in view.paths:
-        module = snapshot.module(path)
-        variants = config_variants(module) if module is not None else {}
-        if old not in variants:
-            continue
+    for path in variant_paths(snapshot, view).get(old, ()):
         source = source_at(snapshot, path)
         if source is None:
             continue
+        variants = config_variants(source.module)
         for spec, parameter in variants[old]:
             if made_by(view, source.module.module, spec.name):
                 continue  # active: the graph answered for it
@@ -243,6 +304,28 @@ def _rename_inactive_variants(
                 found = found_at[1] if found_at is not None else None
             if found is not None:
                 touched[(path, found.start)] = source
+
+
+_VARIANT_PATHS: weakref.WeakKeyDictionary[Snapshot, dict[int, tuple[Any, dict[str, list[Path]]]]]
+_VARIANT_PATHS = weakref.WeakKeyDictionary()
+
+
+def variant_paths(snapshot: Snapshot, view: DataflowView) -> dict[str, list[Path]]:
+    """The view's paths (in order) by the names their `@config.*` functions define or take
+    (`config_variants`): made once per snapshot and view, not per rename."""
+    per_view = _VARIANT_PATHS.get(snapshot)
+    if per_view is None:
+        per_view = _VARIANT_PATHS[snapshot] = {}
+    known = per_view.get(id(view))
+    if known is not None and known[0] is view:
+        return known[1]
+    table: dict[str, list[Path]] = {}
+    for path in view.paths:
+        module = snapshot.module(path)
+        for name in config_variants(module) if module is not None else ():
+            table.setdefault(name, []).append(path)
+    per_view[id(view)] = (view, table)
+    return table
 
 
 _VARIANTS: PerAnalysis[dict[str, list[tuple[FunctionSpec, Parameter | None]]]] = PerAnalysis()
@@ -311,6 +394,10 @@ def rename_parameter(
     source = source_at(snapshot, path)
     if source is None:
         return None
+    read = plain_parameter(source, location, old) if READ_ONCE else None
+    if read is not None and new not in read[2]:
+        plan.add_many(path, read[1], new)  # what the full path below finds, read once
+        return path, read[0], source
     text = source.text_at(location)
     span = string_span(location, text, old) if text is not None else None
     if span is not None:
