@@ -295,8 +295,9 @@ class FunctionSpec:
     `decorators` are in source order, outermost first (the order they are written in).  `location`
     is the range of the function's name in its `def`; `extent` the whole `def` statement, from
     `def` to the end of its body (decorators not included), where the front end knows it.  `obj`
-    is the live function when the runtime front end built this spec.  `body_is_stub` says whether the body does nothing (just
-    `pass` or a docstring, as Hamilton's `@does` requires); None when the front end cannot tell.
+    is the live function when the runtime front end built this spec.  `body_is_stub` says whether
+    the body does nothing (just `pass` or a docstring, as Hamilton's `@does` requires); None when
+    the front end cannot tell.
 
     `shadowed` marks a definition a later `def` of the same name replaced: Python keeps the
     last one, yet the decorators of this one ran on import, and one that changes *other*
