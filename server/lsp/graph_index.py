@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,12 @@ def node_signature(node: NodeSpec) -> int:
 
 _SIGNATURE = itemgetter(1)
 _MASK = 0xFFFFFFFFFFFFFFFF
+# Idle work per step (see the graph-changed check): signing a node never seen is ~3 us, looking
+# one up ~60 ns, so a step stays well under a millisecond.
+TOTAL_PER_STEP = 100
+FORGET_PER_STEP = 2_000
+DIFF_PER_STEP = 200
+MAX_CHAIN = 64  # versions walked back for a known total before summing every node instead
 
 
 def signature_of(count: int, total: int) -> int:
@@ -81,10 +87,24 @@ class SignatureMemo:
 
     def graph_total(self, graph: Dataflow) -> int:
         """The sum of the graph's node signatures (modulo 2**64)."""
+        return _finish(self.graph_total_steps(graph))
+
+    def graph_total_steps(
+        self, graph: Dataflow, per_step: int = TOTAL_PER_STEP
+    ) -> Generator[None, None, int]:
+        """`graph_total` in steps of `per_step` nodes: the first total of a 20,000-node graph
+        signs every node, 60 ms, which a keystroke should not wait behind."""
+        nodes = list(graph.nodes.values())
+        total = 0
+        for start in range(0, len(nodes), per_step):
+            total += self._sum(nodes[start : start + per_step])
+            yield
+        return total & _MASK
+
+    def _sum(self, nodes: list[NodeSpec]) -> int:
         # An entry keeps its node alive, so an id found here is that node: the lookups run
         # in C, and only nodes not seen before are hashed in Python.
         known = self._known
-        nodes = list(graph.nodes.values())
         entries: list[Any] = list(map(known.get, map(id, nodes)))
         i = 0
         while True:
@@ -94,19 +114,49 @@ class SignatureMemo:
                 break
             node = nodes[i]
             entries[i] = known[id(node)] = (node, node_signature(node))
-        total: int = sum(map(_SIGNATURE, entries)) & _MASK
+        total: int = sum(map(_SIGNATURE, entries))
         return total
 
     def graph_signature(self, graph: Dataflow) -> int:
         return signature_of(len(graph.nodes), self.graph_total(graph))
 
+    def keep_only_steps(
+        self, graphs: Iterable[Dataflow], per_step: int = FORGET_PER_STEP
+    ) -> Iterator[None]:
+        """Forget specs no longer in any of `graphs` (called when the memo grows), in steps.
+
+        Entries added meanwhile are kept: they were signed for a graph newer than `graphs`."""
+        known = self._known
+        ids = list(known)
+        alive: set[int] = set()
+        for graph in graphs:
+            nodes = list(graph.nodes.values())
+            for start in range(0, len(nodes), per_step):
+                alive.update(map(id, nodes[start : start + per_step]))
+                yield
+        for start in range(0, len(ids), per_step):
+            for key in ids[start : start + per_step]:
+                if key not in alive:
+                    del known[key]
+            yield
+
     def keep_only(self, graphs: Iterable[Dataflow]) -> None:
-        """Forget specs no longer in any of `graphs` (called when the memo grows)."""
-        alive = {id(n) for g in graphs for n in g.nodes.values()}
-        self._known = {k: v for k, v in self._known.items() if k in alive}
+        """`keep_only_steps` at once."""
+        for _ in self.keep_only_steps(graphs):
+            pass
 
     def __len__(self) -> int:
         return len(self._known)
+
+
+def _finish(steps: Generator[None, None, int]) -> int:
+    """Run `steps` to the end; their result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: int = done.value
+            return result
 
 
 class GraphIndex:
@@ -328,34 +378,78 @@ class GraphIndexes:
 
     def signature(self, graph: Dataflow) -> int:
         """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""
+        return _finish(self.signature_steps(graph))
+
+    def signature_steps(self, graph: Dataflow) -> Generator[None, None, int]:
+        """`signature` in steps of well under a millisecond each."""
         signature = self._signature_of.get(graph)
         if signature is None:
-            total = self._total(graph)
+            total = yield from self._total_steps(graph)
             signature = self._signature_of[graph] = signature_of(len(graph.nodes), total)
         return signature
 
-    def _total(self, graph: Dataflow) -> int:
+    def known_signature(self, graph: Dataflow, most: int) -> int | None:
+        """`graph`'s signature when it is known or an earlier version's total is, with at most
+        `most` nodes changed since; else None (nothing is computed then).
+
+        Called for every graph a keystroke makes, so that each version's total is known while
+        the version is alive: a later version, re-linked from one that is gone by the time it
+        is checked, would otherwise need a sum over every node."""
+        if graph not in self._totals:
+            chain = self._chain(graph)
+            if chain is None or sum(len(names) for _, _, names in chain) > most:
+                return None
+        return _finish(self.signature_steps(graph))
+
+    def _total_steps(self, graph: Dataflow) -> Generator[None, None, int]:
         total = self._totals.get(graph)
         if total is not None:
             return total
-        earlier = graph.changed_since()
-        known = self._totals.get(earlier[0]) if earlier is not None else None
-        if earlier is not None and known is not None:
-            before, after = earlier[0].nodes, graph.nodes
-            sign = self.signatures.of
-            total = known
-            for name in earlier[1]:
-                old, new = before.get(name), after.get(name)
-                if old is not new:
-                    if old is not None:
-                        total -= sign(old)
-                    if new is not None:
-                        total += sign(new)
-            total &= _MASK
-        else:
-            total = self.signatures.graph_total(graph)
-        self._totals[graph] = total
+        chain = self._chain(graph)
+        if chain is None:
+            total = yield from self.signatures.graph_total_steps(graph)
+            self._totals[graph] = total
+            return total
+        # Forward from the newest version whose total is known, each version's total from the
+        # one before it, remembered for any later version re-linked from it.
+        total = self._totals[chain[-1][1]]
+        for later, earlier, names in reversed(chain):
+            total = yield from self._diff_steps(total, earlier, later, names)
+            self._totals[later] = total
         return total
+
+    def _chain(self, graph: Dataflow) -> list[tuple[Dataflow, Dataflow, frozenset[str]]] | None:
+        """Versions from `graph` back to the first whose total is known, each with the earlier
+        version it was re-linked from and the names changed since (`Dataflow.changed_since`);
+        None when the chain ends (a cold build, or a version gone) before a known total."""
+        chain: list[tuple[Dataflow, Dataflow, frozenset[str]]] = []
+        current = graph
+        while len(chain) < MAX_CHAIN:
+            earlier = current.changed_since()
+            if earlier is None:
+                return None
+            chain.append((current, earlier[0], earlier[1]))
+            if earlier[0] in self._totals:
+                return chain
+            current = earlier[0]
+        return None
+
+    def _diff_steps(
+        self, total: int, earlier: Dataflow, later: Dataflow, names: Iterable[str]
+    ) -> Generator[None, None, int]:
+        """`earlier`'s total made `later`'s: less the changed nodes, plus their replacements."""
+        before, after = earlier.nodes, later.nodes
+        sign = self.signatures.of
+        for count, name in enumerate(names, 1):
+            old, new = before.get(name), after.get(name)
+            if old is not new:
+                if old is not None:
+                    total -= sign(old)
+                if new is not None:
+                    total += sign(new)
+            if count % DIFF_PER_STEP == 0:
+                yield
+        return total & _MASK
 
     def render(
         self, graph: Dataflow, key: tuple[Any, ...], draw: Callable[[], dict[str, str]]
