@@ -22,11 +22,12 @@ the object referred to, mostly cold in the cache): 0.25–0.5 us per young objec
 tables.  The idle work's own results (the warmer's per-graph indexes, graph signatures) were
 most of it, 20,000 objects and 5–15 ms per keystroke at 4,000 functions, scanned for cycles they
 never hold.  So that work runs inside `lasting`: the young generation is collected just before
-(a few hundred objects), and frozen just after, so its results are never scanned and are freed
-by reference counting with their graph.  That freeze also freezes what survived earlier young
-collections, as the collection of everything since the last freeze does: cycles those objects
-form later wait for the whole-heap collection.  A keystroke's own young objects (~2 ms of
-scanning at 4,000 functions) are still collected once, in one piece: CPython cannot split it.
+(a handful of objects; more get a turn of their own, `young_first`) and frozen just after, so
+its results are never scanned and are freed by reference counting with their graph.  That
+freeze also freezes what survived earlier young collections, as the collection of everything
+since the last freeze does: cycles those objects form later wait for the whole-heap collection.
+A keystroke's own young objects (a few hundred holding ~90,000 references at 4,000 functions,
+2–3 ms) are still collected once, in one piece: CPython cannot split a collection.
 
 A burst of allocations with no pause (a script hammering the server) still gets young
 collections once they pass `HARD_YOUNG`, so memory stays bounded.
@@ -54,7 +55,9 @@ TICK_S = 0.1  # how often the collector looks
 QUIET_S = 0.03  # no analysis for this long (between two keystrokes): collect the young
 YOUNG_MIN = 4_000  # objects in the young generation worth a collection (~1 ms of scanning)
 HARD_YOUNG = 500_000  # this many allocations are collected even while typing
-LASTING_YOUNG_MAX = 1_000  # young objects collected in the same turn as lasting work (~0.3 ms)
+# Young objects collected in the same turn as lasting work: a few (a few big lists and dicts
+# of a keystroke's are milliseconds), more are collected in a turn of their own first.
+LASTING_YOUNG_MAX = 100
 RECENT_EVERY = 20  # young collections before everything since the last freeze is collected
 RECENT_QUIET_S = 2.0
 # Young collections after which everything since the last freeze is collected in a short pause

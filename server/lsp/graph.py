@@ -220,6 +220,7 @@ class GraphWatcher:
         altered = []
         names = set()
         indexes = self.session.indexes
+        retired: list[Any] = []  # the graphs checked before, emptied in steps at the end
         for view in snapshot.dataflows:
             names.add(view.name)
             known = self.signatures.get(view.name)
@@ -228,9 +229,11 @@ class GraphWatcher:
             signature = yield from indexes.signature_steps(view.graph)
             if known is None or known[1] != signature:
                 altered.append(view)
+            if known is not None:
+                retired.append(known[0])
             self.signatures[view.name] = (view.graph, signature)
         for gone in set(self.signatures) - names:
-            del self.signatures[gone]
+            retired.append(self.signatures.pop(gone)[0])
         live = sum(len(view.graph.nodes) for view in snapshot.dataflows)
         if len(indexes.signatures) > 2 * live + 1000:
             yield from indexes.signatures.keep_only_steps(v.graph for v in snapshot.dataflows)
@@ -245,6 +248,8 @@ class GraphWatcher:
                     "version": snapshot.version,
                 },
             )
+        for old in retired:
+            yield from indexes.forget_steps(old)
 
 
 def register(server: LanguageServer, session: Session) -> GraphWatcher:

@@ -331,6 +331,16 @@ class GraphIndex:
                     return
         self._made_by = table
 
+    def forget_steps(self, per_step: int = FORGET_PER_STEP) -> Iterator[None]:
+        """Empties the memoised tables in steps: a graph that is going (its index goes with
+        it) would otherwise free them all in one piece, ~1 ms at 4,000 functions."""
+        made_by, self._made_by = self._made_by, None
+        for table in (self._up, self._down, made_by or {}):
+            while table:
+                for _ in range(min(per_step, len(table))):
+                    table.popitem()
+                yield
+
     def closest_names(self, name: str) -> list[str]:
         """The graph's "did you mean" names for `name`, asked of the engine once per graph."""
         found = self._closest.get(name)
@@ -375,6 +385,12 @@ class GraphIndexes:
         if index is None:
             index = self._by_graph[graph] = GraphIndex(graph)
         return index
+
+    def forget_steps(self, graph: Dataflow) -> Iterator[None]:
+        """Empties `graph`'s index in steps (`GraphIndex.forget_steps`), for a graph going."""
+        index = self._by_graph.get(graph)
+        if index is not None:
+            yield from index.forget_steps()
 
     def signature(self, graph: Dataflow) -> int:
         """What a preview of `graph` draws, as a number (equal pictures, equal numbers)."""

@@ -284,3 +284,15 @@ def _functions(text: str, module: str = "f") -> list[Any]:
     from livedag.server.analyzer import analyze_source
 
     return list(analyze_source(text, module=module).functions)
+
+
+def test_a_retired_graph_s_index_is_emptied_in_steps_and_still_answers(tmp_path: Path) -> None:
+    session, _, _ = _workspace(tmp_path, extra_functions=30)
+    graph = _the_graph(session)
+    index = session.indexes.of(graph)
+    expected = {name: index.upstream(name) for name in graph.nodes}
+    made = dict(index.made_by_table())
+    steps = list(itertools.islice(index.forget_steps(per_step=8), 1000))
+    assert len(steps) > 3 and not index._up and index._made_by is None
+    assert {name: index.upstream(name) for name in graph.nodes} == expected
+    assert index.made_by_table() == made
