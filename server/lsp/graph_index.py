@@ -62,7 +62,7 @@ _MASK = 0xFFFFFFFFFFFFFFFF
 # Idle work per step (see the graph-changed check): signing a node never seen is ~3 us, looking
 # one up ~60 ns, so a step stays well under a millisecond.
 TOTAL_PER_STEP = 100
-FORGET_PER_STEP = 2_000
+FORGET_PER_STEP = 1_000
 DIFF_PER_STEP = 200
 MAX_CHAIN = 64  # versions walked back for a known total before summing every node instead
 

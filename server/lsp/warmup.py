@@ -35,6 +35,7 @@ DELAY_S = 0.1  # quiet time after an analysis before warming starts (typing burs
 SLICE_S = 0.001
 NODES_PER_STEP = 500  # nodes per step when making the per-module tables (~0.3 ms)
 BUDGET_S = 0.04  # most warming per edit; requests compute whatever is left, lazily
+BIG_MODULE = 1_000  # functions from which a module's rename tables get a slice each
 UPSTREAM_PER_STEP = 16  # nodes whose ancestors are found in one step (a deep first one ~1 ms)
 
 
@@ -44,7 +45,7 @@ class Warmer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._steps: Iterator[None] | None = None
+        self._steps: Iterator[bool | None] | None = None
         self._touched: set[Path] = set()
         self._everything = False
         self._spent = 0.0  # warming done for the current plan
@@ -73,14 +74,14 @@ class Warmer:
         deadline = started + SLICE_S
         try:
             with collector.lasting():  # the indexes live with their graph: frozen, not scanned
-                for _ in self._steps:
+                for end_here in self._steps:
                     if self.session.snapshot is not snapshot:
                         self._steps = None  # a newer edit: its own notification plans again
                         return
                     now = time.perf_counter()
                     if self._spent + (now - started) > BUDGET_S:
                         break
-                    if now >= deadline:
+                    if end_here or now >= deadline:
                         self._spent += now - started
                         self._handle = asyncio.get_running_loop().call_soon(self._run)
                         return
@@ -88,9 +89,12 @@ class Warmer:
             log.warning("warming the graph indexes failed; requests build them", exc_info=True)
         self._steps = None
 
-    def _plan(self, snapshot: Snapshot, touched: set[Path], everything: bool) -> Iterator[None]:
-        """The slices of work: per dataflow touched, its indexes, then the per-module tables
-        rename reads, then its nodes' ancestors."""
+    def _plan(
+        self, snapshot: Snapshot, touched: set[Path], everything: bool
+    ) -> Iterator[bool | None]:
+        """The steps of work: per dataflow touched, its indexes, then the per-module tables
+        rename reads, then its nodes' ancestors.  A step yields True when the next one is big:
+        the slice ends there, so that one starts a slice of its own."""
         views = [v for v in snapshot.dataflows if everything or touched.intersection(v.paths)]
         for view in views:
             yield from self._warm(view.graph, None if everything else _in(touched), rest=False)
@@ -128,7 +132,7 @@ class Warmer:
                 yield
 
 
-def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[None]:
+def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[bool | None]:
     """Per module, what rename reads of it (config variants, functions that step(...) and
     subdags bind): kept per analysis, so only edited modules are made again."""
     from .rename_checks import module_refs
@@ -136,11 +140,13 @@ def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[None
 
     for path in snapshot.paths() if paths is None else sorted(paths):
         analysis = snapshot.module(path)
-        if analysis is not None:  # each a millisecond or two at 4,000 functions: a step each
+        if analysis is not None:  # each a millisecond or two at 4,000 functions: a slice each
+            big = len(analysis.functions) >= BIG_MODULE
+            yield big
             module_refs(analysis)
-            yield
+            yield big
             config_variants(analysis)
-        yield
+        yield None
 
 
 def _in(paths: set[Path]) -> Callable[[str | None], bool]:
