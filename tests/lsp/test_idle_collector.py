@@ -47,6 +47,7 @@ class FakeGc:
 def fake_gc(monkeypatch: pytest.MonkeyPatch) -> FakeGc:
     fake = FakeGc()
     monkeypatch.setattr(collector, "gc", fake)
+    monkeypatch.setattr(collector, "_active", None)  # what a test installs goes with it
     return fake
 
 

@@ -137,6 +137,7 @@ def test_lasting_work_is_frozen_only_when_the_young_generation_was_collected_bef
 ) -> None:
     fake = FakeGc()
     monkeypatch.setattr(collector, "gc", fake)
+    monkeypatch.setattr(collector, "_active", None)
     with collector.lasting():  # no collector installed: automatic collection, nothing to do
         pass
     assert not collector.young_first() and fake.calls == []
