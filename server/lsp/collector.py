@@ -45,6 +45,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import idle
+
 if TYPE_CHECKING:
     from livedag.server.workspace import Snapshot
 
@@ -112,6 +114,7 @@ class IdleCollector:
         self._last_whole = time.monotonic()
         self._handle: asyncio.TimerHandle | None = None
         self._after_answer: asyncio.Handle | None = None
+        self._deferral = idle.Deferral(session)
         self.runs = {"young": 0, "recent": 0, "whole": 0}  # for tests and logs
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
@@ -129,6 +132,11 @@ class IdleCollector:
         """The keystroke's young collection, in the turn right after its diagnostics went out:
         the next keystroke is then furthest away (idle work starts 0.1 s after an edit, about
         when a fast typist's next key comes)."""
+        if self._deferral.wait():  # a request that came with the edit goes first
+            self._after_answer = asyncio.get_running_loop().call_later(
+                idle.WAIT_S, self.young_after_answer
+            )
+            return
         self._after_answer = None
         young_first()
 

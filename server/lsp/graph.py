@@ -22,7 +22,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from .. import lineage_questions
 from ..policy_views import policies_json
-from . import collector
+from . import collector, idle
 from .convert import JsonObject, uri_to_path
 from .node_facts import edges_json
 from .session import Session
@@ -181,6 +181,7 @@ class GraphWatcher:
         self._scheduled = False
         self._steps: Iterator[bool | None] | None = None
         self._checking: Snapshot | None = None  # the snapshot `_steps` checks
+        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self.changed_paths |= changed
@@ -197,6 +198,10 @@ class GraphWatcher:
         self._scheduled = False
         snapshot = self.session.announced  # not a newer one a request analysed: not told yet
         if snapshot is None:
+            return
+        if self._deferral.wait():  # a message is waiting: it goes first
+            self._scheduled = True
+            asyncio.get_running_loop().call_later(idle.WAIT_S, self.check)
             return
         if collector.young_first():  # the pause's young collection was this turn's work
             self._scheduled = True

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from livedag.engine.node_sequence import NodeSequence
 
-from . import collector
+from . import collector, idle
 from .session import Session
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Warmer:
         self._touched: set[Path] = set()
         self._everything = False
         self._spent = 0.0  # warming done for the current plan
+        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._touched |= changed
@@ -62,6 +63,9 @@ class Warmer:
         self._handle = None
         snapshot = self.session.snapshot
         if snapshot is None:
+            return
+        if self._deferral.wait():  # a message is waiting: it goes first
+            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self._run)
             return
         if collector.young_first():  # the pause's young collection was this turn's work
             self._handle = asyncio.get_running_loop().call_soon(self._run)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from typing import Any
 import pytest
 from livedag.engine import dataflow
 from livedag.engine.dataflow import Dataflow
-from livedag.server.lsp import collector, graph, graph_index, warmup
+from livedag.server.lsp import collector, framing, graph, graph_index, idle, warmup
+from livedag.server.lsp.framing import FrameReader
 from livedag.server.lsp.graph import GraphWatcher
 from livedag.server.lsp.graph_index import SignatureMemo
 from livedag.server.lsp.session import Session
@@ -297,3 +300,95 @@ def test_a_retired_graph_s_index_is_emptied_in_steps_and_still_answers(tmp_path:
     assert len(steps) > 3 and not index._up and index._made_by is None
     assert {name: index.upstream(name) for name in graph.nodes} == expected
     assert index.made_by_table() == made
+
+
+def test_the_reader_tells_whether_a_message_is_here_or_on_its_way() -> None:
+    message = json.dumps({"jsonrpc": "2.0", "method": "initialized", "params": {}}).encode()
+    framed = b"Content-Length: %d\r\n\r\n%s" % (len(message), message)
+    pieces = [framed + framed + b"\r\n", framed[:10]]
+    in_transit = [False]
+
+    class Source:
+        async def __call__(self) -> bytes:
+            return pieces.pop(0) if pieces else b""
+
+        def waiting(self) -> bool:
+            return in_transit[0]
+
+    async def read() -> list[bool]:
+        reader = FrameReader(Source())
+        seen = [reader.holds_input()]
+        await reader.receive()
+        seen.append(reader.holds_input())  # the second message is in the buffer
+        await reader.receive()
+        seen.append(reader.holds_input())  # only a blank line is left
+        in_transit[0] = True
+        seen.append(reader.holds_input())  # a chunk handed over by the reading thread
+        return seen
+
+    assert asyncio.run(read()) == [False, True, False, True]
+
+
+def test_stdin_chunks_count_what_was_handed_over_and_not_taken() -> None:
+    async def read() -> list[bool]:
+        reading, writing = os.pipe()
+        with os.fdopen(reading, "rb", buffering=0) as stream:
+            chunks = framing.stdin_source(stream, asyncio.get_running_loop())
+            seen = [chunks.waiting()]
+            os.write(writing, b"Content-Length: 2\r\n\r\n{}")
+            first = await chunks()
+            seen.append(chunks.waiting())
+            os.close(writing)
+            assert first and await chunks() == b""  # the end of the stream
+            seen.append(chunks.waiting())
+            return seen
+
+    assert asyncio.run(read()) == [False, False, False]
+
+
+class _Waiting:
+    def __init__(self) -> None:
+        self.waiting = True
+
+    def input_waiting(self) -> bool:
+        return self.waiting
+
+
+def test_idle_work_gives_way_to_a_waiting_message_for_a_while_at_most(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _, _ = _workspace(tmp_path)
+    protocol = _Waiting()
+    session.server.protocol = protocol  # type: ignore[attr-defined]
+    now = [100.0]
+    monkeypatch.setattr(idle.time, "monotonic", lambda: now[0])
+    deferral = idle.Deferral(session)
+    assert deferral.wait()
+    now[0] += idle.MAX_WAIT_S / 2
+    assert deferral.wait()
+    now[0] += idle.MAX_WAIT_S / 2
+    assert not deferral.wait()  # a client stopped mid-message does not stop idle work
+    assert deferral.wait()  # and the next time it gives way again
+    protocol.waiting = False
+    assert not deferral.wait()
+
+
+def test_a_warming_slice_waits_while_a_message_is_waiting(tmp_path: Path) -> None:
+    session, _, _ = _workspace(tmp_path)
+    protocol = _Waiting()
+    session.server.protocol = protocol  # type: ignore[attr-defined]
+    graph = _the_graph(session)
+    warmer = Warmer(session)
+
+    async def warm() -> None:
+        warmer(None, session.snapshot, set())  # type: ignore[arg-type]
+        assert warmer._handle is not None
+        warmer._handle.cancel()
+        warmer._run()
+        assert warmer._steps is None and warmer._handle is not None  # nothing done yet
+        protocol.waiting = False
+        while warmer._handle is not None:
+            await asyncio.sleep(idle.WAIT_S)
+
+    asyncio.run(warm())
+    assert set(session.indexes.of(graph)._up) == set(graph.nodes)
