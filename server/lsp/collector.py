@@ -115,6 +115,7 @@ class IdleCollector:
         self._handle: asyncio.TimerHandle | None = None
         self._after_answer: asyncio.Handle | None = None
         self._deferral = idle.Deferral(session)
+        self._messages = self._messages_seen = 0  # messages received; as of the last look
         self.runs = {"young": 0, "recent": 0, "whole": 0}  # for tests and logs
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
@@ -127,12 +128,16 @@ class IdleCollector:
             except RuntimeError:  # no loop (a test calling the listener directly)
                 return
             self._after_answer = loop.call_soon(self.young_after_answer)
+            self._messages_seen = self._messages
 
     def young_after_answer(self) -> None:
         """The keystroke's young collection, in the turn right after its diagnostics went out:
         the next keystroke is then furthest away (idle work starts 0.1 s after an edit, about
         when a fast typist's next key comes)."""
-        if self._deferral.wait():  # a request that came with the edit goes first
+        # A request that came with the edit goes first, read or not: one read meanwhile has
+        # its handler queued behind this.
+        arrived, self._messages_seen = self._messages != self._messages_seen, self._messages
+        if self._deferral.wait(also=arrived):
             self._after_answer = asyncio.get_running_loop().call_later(
                 idle.WAIT_S, self.young_after_answer
             )
@@ -143,6 +148,7 @@ class IdleCollector:
     def touch(self) -> None:
         """A message arrived: the user is not pausing (requests count, not only edits)."""
         self._last_activity = time.monotonic()
+        self._messages += 1
 
     def install(self) -> None:
         """Freeze what indexing built and take collection over from the interpreter."""

@@ -34,9 +34,10 @@ class Deferral:
         self.session = session
         self._since: float | None = None  # when this work first gave way, in a row
 
-    def wait(self) -> bool:
-        """True: a message is waiting, the work should look again in `WAIT_S`."""
-        if not message_waiting(self.session):
+    def wait(self, also: bool = False) -> bool:
+        """True: a message is waiting (or `also`: the caller knows of one not handled yet), the
+        work should look again in `WAIT_S`."""
+        if not also and not message_waiting(self.session):
             self._since = None
             return False
         now = time.monotonic()

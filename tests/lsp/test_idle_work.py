@@ -392,3 +392,31 @@ def test_a_warming_slice_waits_while_a_message_is_waiting(tmp_path: Path) -> Non
 
     asyncio.run(warm())
     assert set(session.indexes.of(graph)._up) == set(graph.nodes)
+
+
+def test_the_young_collection_after_an_answer_waits_for_a_request_read_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeGc()
+    monkeypatch.setattr(collector, "gc", fake)
+    monkeypatch.setattr(collector, "_active", None)
+    idle_collector = collector.IdleCollector(None)  # type: ignore[arg-type]
+    snapshot: Any = object()
+
+    async def edit_then_request() -> list[list[str]]:
+        idle_collector(None, snapshot, set())  # indexed: installed
+        fake.calls.clear()
+        fake.young = collector.LASTING_YOUNG_MAX + 1
+        idle_collector(snapshot, snapshot, set())  # an edit's diagnostics went out
+        idle_collector.touch()  # the outline request that came with it was read meanwhile
+        await asyncio.sleep(0)
+        seen = [list(fake.calls)]
+        while idle_collector._after_answer is not None:
+            await asyncio.sleep(idle.WAIT_S)
+        seen.append(list(fake.calls))
+        return seen
+
+    try:
+        assert asyncio.run(edit_then_request()) == [[], ["collect(1)"]]
+    finally:
+        idle_collector.uninstall()
