@@ -64,6 +64,7 @@ _MASK = 0xFFFFFFFFFFFFFFFF
 TOTAL_PER_STEP = 100
 FORGET_PER_STEP = 1_000
 DIFF_PER_STEP = 200
+CLOSURE_PER_STEP = 300  # nodes whose ancestor sets are made in one step (~0.6 ms at 20,000 nodes)
 MAX_CHAIN = 64  # versions walked back for a known total before summing every node instead
 
 
@@ -246,11 +247,25 @@ class GraphIndex:
                         stack.append(nxt)
             memo[name] = total  # never the node itself, even when it is on a cycle
             return total
-        # Depth first: a node's set is made once all its neighbours' sets are known.
+        for _ in self._closure_steps(name, memo, upward, None):
+            pass
+        return memo[name]
+
+    def _closure_steps(
+        self, name: str, memo: dict[str, int], upward: bool, per_step: int | None
+    ) -> Iterator[None]:
+        """`_closure` of an acyclic graph, pausing after every `per_step` nodes when given.
+
+        Depth first: a node's set is made once all its neighbours' sets are known, so whatever
+        is in `memo` is complete, and a request that fills it meanwhile only shortens the walk.
+        """
+        graph = self.graph
+        adjacency: dict[str, dict[str, Any]] = graph.pred if upward else graph.succ
+        position = self.position
         nodes = graph.nodes
-        roots = pii = 0
         expanding: set[str] = set()
         work = [name]
+        done = 0
         while work:
             current = work[-1]
             if current in memo:
@@ -263,18 +278,28 @@ class GraphIndex:
                 for nxt in neighbours:
                     total |= memo[nxt] | 1 << position[nxt]
                 memo[current] = total
+                done += 1
+                if per_step is not None and done % per_step == 0:
+                    yield
                 continue
             expanding.add(current)
             if upward:  # each node is expanded once: note what it is on the way
                 if not neighbours:
-                    roots |= 1 << position[current]
+                    self._roots |= 1 << position[current]
                 spec = nodes.get(current)
                 if spec is not None and spec.tags and is_pii(spec.tags):
-                    pii |= 1 << position[current]
+                    self._pii |= 1 << position[current]
             work.extend(nxt for nxt in neighbours if nxt not in memo)
-        self._roots |= roots
-        self._pii |= pii
-        return memo[name]
+
+    def upstream_steps(self, name: str, per_step: int = CLOSURE_PER_STEP) -> Iterator[None]:
+        """Makes `upstream_bits(name)` in steps of `per_step` nodes (for warming in slices: a
+        node deep in a new 20,000-node graph has thousands of ancestors, ~30 ms at once)."""
+        if name not in self.position or name in self._up:
+            return
+        if not self.acyclic:
+            self._closure(name, self._up, upward=True)
+            return
+        yield from self._closure_steps(name, self._up, True, per_step)
 
     def upstream_bits(self, name: str) -> int:
         return self._closure(name, self._up, upward=True) if name in self.position else 0

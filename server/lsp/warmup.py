@@ -128,7 +128,7 @@ class Warmer:
         for count, (name, node) in enumerate(graph.nodes.items(), 1):
             location = node.location
             if wanted is None or (location is not None and wanted(location.path)):
-                index.upstream_bits(name)
+                yield from index.upstream_steps(name)  # the first may walk thousands of nodes
                 done += 1
                 if done % UPSTREAM_PER_STEP == 0:
                     yield

@@ -420,3 +420,31 @@ def test_the_young_collection_after_an_answer_waits_for_a_request_read_meanwhile
         assert asyncio.run(edit_then_request()) == [[], ["collect(1)"]]
     finally:
         idle_collector.uninstall()
+
+
+def _chain_flow(length: int) -> Dataflow:
+    from livedag.server.analyzer import analyze_source
+
+    text = "def f0(root: int) -> int:\n    return root\n"
+    for i in range(1, length):
+        text += f"\n\ndef f{i}(f{i - 1}: int, side_{i}: int) -> int:\n    return f{i - 1}\n"
+    return Dataflow.from_functions({"m": analyze_source(text, module="m").functions})
+
+
+def test_a_deep_node_s_ancestors_are_found_in_steps_and_an_abandoned_walk_leaves_no_gap() -> None:
+    flow = _chain_flow(60)
+    last = "f59"
+    expected = graph_index.GraphIndex(flow)
+    whole = expected.upstream(last)
+    index = graph_index.GraphIndex(flow)
+    assert sum(1 for _ in index.upstream_steps(last, per_step=5)) >= 10
+    assert index.upstream(last) == whole
+    abandoned = graph_index.GraphIndex(flow)
+    steps = abandoned.upstream_steps(last, per_step=5)
+    for _ in range(13):  # the 60 side inputs and the root first, then f0, f1, ...
+        next(steps)
+    del steps  # a newer edit: the warmer dropped its plan
+    assert "f3" in abandoned._up and last not in abandoned._up
+    assert abandoned.sources("f3") == expected.sources("f3")  # its roots were noted on the way
+    assert abandoned.sources(last) == expected.sources(last)
+    assert abandoned.upstream(last) == whole
