@@ -124,6 +124,7 @@ class Warmer:
                 graph.consumers("")  # the engine builds its consumer index on first use
             yield
             return
+        yield from index.numbering_steps()  # the bit numbers every ancestor set is made of
         done = 0
         for count, (name, node) in enumerate(graph.nodes.items(), 1):
             location = node.location

@@ -441,10 +441,31 @@ def test_a_deep_node_s_ancestors_are_found_in_steps_and_an_abandoned_walk_leaves
     assert index.upstream(last) == whole
     abandoned = graph_index.GraphIndex(flow)
     steps = abandoned.upstream_steps(last, per_step=5)
-    for _ in range(13):  # the 60 side inputs and the root first, then f0, f1, ...
+    while "f3" not in abandoned._up:  # the way down, the side inputs, then f0, f1, ...
         next(steps)
     del steps  # a newer edit: the warmer dropped its plan
     assert "f3" in abandoned._up and last not in abandoned._up
     assert abandoned.sources("f3") == expected.sources("f3")  # its roots were noted on the way
     assert abandoned.sources(last) == expected.sources(last)
     assert abandoned.upstream(last) == whole
+
+
+def test_a_new_version_numbers_its_names_from_the_version_it_was_re_linked_from(
+    tmp_path: Path,
+) -> None:
+    session, workspace, features = _workspace(tmp_path, extra_functions=5)
+    indexes = session.indexes
+    first = _the_graph(session)
+    assert indexes.of(first).names == sorted(first.nodes)
+    text = features.read_text().replace("def extra_1(", "def a_renamed(")
+    text = text.replace("def extra_3(people: pd.DataFrame) -> int:\n    return 3\n", "")
+    text += "\n\ndef zz_last(people: pd.DataFrame) -> int:\n    return 9\n"
+    second = workspace.update(features, text).dataflows[0].graph
+    earlier = second.changed_since()
+    assert earlier is not None and earlier[0] is first
+    index = indexes.of(second)
+    assert index._earlier is not None  # patched, not sorted again
+    assert index.names == sorted(second.nodes)
+    assert {"a_renamed", "zz_last"} <= set(index.names) and "extra_3" not in index.names
+    steps = sum(1 for _ in index.numbering_steps(per_step=4))
+    assert steps > 2 and index.position == {n: i for i, n in enumerate(sorted(second.nodes))}
