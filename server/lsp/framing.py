@@ -39,6 +39,7 @@ _LENGTH_LINE = re.compile(rb"(?i:content-length)[ \t]*:[^\r\n]*\r?\n")
 _LENGTH_LINE_SPAN = 128  # how far before a line break such a header can start
 
 ChunkSource = Callable[[], Awaitable[bytes]]  # the next bytes received; b"" at the end
+_NOT_BLANK = re.compile(rb"\S")  # a message's bytes, not the blank lines between messages
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class FrameReader:
         self._source = source
         self._buffer = bytearray()
         self._eof = False
+
+    def holds_input(self) -> bool:
+        """Whether bytes of a message not handed out yet are here or on their way from the
+        stream (idle work waits for them: `idle.Deferral`)."""
+        if _NOT_BLANK.search(self._buffer) is not None:
+            return True
+        waiting = getattr(self._source, "waiting", None)
+        return waiting is not None and bool(waiting())
 
     async def receive(self) -> Received | None:
         """The next message; None once the stream has ended and everything was read."""
@@ -326,12 +335,32 @@ def _json_error(exc: ValueError) -> str:
     return str(exc)
 
 
-def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> ChunkSource:
+class StdinChunks:
+    """The chunks `stdin_source`'s thread reads, awaited one at a time, and whether one is on its
+    way.  Each count is written by one thread only: the reading thread counts what it handed
+    over, the loop what it took."""
+
+    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
+        self._queue = queue
+        self.handed = 0
+        self.taken = 0
+
+    async def __call__(self) -> bytes:
+        chunk = await self._queue.get()
+        self.taken += 1
+        return chunk
+
+    def waiting(self) -> bool:
+        return self.handed > self.taken
+
+
+def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> StdinChunks:
     """Chunks of `stream`, read by a daemon thread, so a read blocked on a silent client never
     holds up the server's exit (pygls reads in a pool thread the interpreter waits for).  A real
     file descriptor is read directly: a daemon thread blocked inside a buffered reader makes the
     interpreter abort at exit."""
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=8)
+    chunks = StdinChunks(queue)
     try:
         descriptor = stream.fileno()
     except (AttributeError, OSError, ValueError):
@@ -345,6 +374,7 @@ def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> ChunkSour
                 chunk = read(CHUNK)
             except (OSError, ValueError):
                 chunk = b""
+            chunks.handed += 1
             try:
                 asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
             except Exception:  # the loop has gone: nobody listens any more
@@ -353,4 +383,4 @@ def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> ChunkSour
                 return
 
     threading.Thread(target=pump, name="livedag-stdin", daemon=True).start()
-    return queue.get
+    return chunks

@@ -63,6 +63,9 @@ class LivedagProtocol(PyglsProtocol):
         self.initialize_received = False
         self.texts: OpenTexts = server.texts
         self.message_listeners: list[Callable[[], None]] = server.message_listeners
+        # Whether a message is already here or on its way, unread (set by `serve`): idle work
+        # waits for it (`idle.Deferral`).
+        self.input_waiting: Callable[[], bool] = lambda: False
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -346,6 +349,7 @@ def _is_request_type(kind: type) -> bool:
 async def serve(source: ChunkSource, protocol: LivedagProtocol) -> int:
     """Read and handle messages until `exit` or the end of the stream; the exit status."""
     reader = FrameReader(source)
+    protocol.input_waiting = reader.holds_input
     while protocol.exit_status is None:
         received = await reader.receive()
         if received is None:

@@ -3,9 +3,10 @@
 After an edit, the dataflows containing the edited file have new graphs, and the first hover,
 definition or references on them would pay for the graph's indexes (which function makes which
 node, who consumes what, each node's ancestors).  Shortly after the diagnostics are out, this
-builds them in small slices of work, each a few milliseconds, so messages that arrive meanwhile
+builds them in small slices of work, each about a millisecond, so messages that arrive meanwhile
 (the next keystroke) wait at most one slice; the work per edit is capped, and a newer edit
-abandons the work for older graphs.
+abandons the work for older graphs.  What a slice makes is kept with its graph and holds no
+cycles, so the garbage collector freezes it rather than scanning it (`collector.lasting`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from livedag.engine.node_sequence import NodeSequence
 
+from . import collector, idle
 from .session import Session
 
 if TYPE_CHECKING:
@@ -28,10 +30,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DELAY_S = 0.1  # quiet time after an analysis before warming starts (typing bursts warm once)
-SLICE_S = 0.003  # longest stretch of warming before other messages get their turn
-PARTS_PER_STEP = 8  # modules whose consumer index is made in one step (a few ms at 200 nodes each)
+# Longest stretch of warming before other messages get their turn; a slice ends after the step
+# that passes it, and every step is well under a millisecond.
+SLICE_S = 0.001
+NODES_PER_STEP = 500  # nodes per step when making the per-module tables (~0.3 ms)
 BUDGET_S = 0.04  # most warming per edit; requests compute whatever is left, lazily
-NODES_PER_STEP = 32
+BIG_MODULE = 1_000  # functions from which a module's rename tables get a slice each
+UPSTREAM_PER_STEP = 16  # nodes whose ancestors are found in one step (a deep first one ~1 ms)
 
 
 class Warmer:
@@ -40,11 +45,11 @@ class Warmer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._steps: Iterator[None] | None = None
+        self._steps: Iterator[bool | None] | None = None
         self._touched: set[Path] = set()
         self._everything = False
         self._spent = 0.0  # warming done for the current plan
-        self._slice_start = 0.0
+        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._touched |= changed
@@ -59,33 +64,41 @@ class Warmer:
         snapshot = self.session.snapshot
         if snapshot is None:
             return
+        if self._deferral.wait():  # a message is waiting: it goes first
+            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self._run)
+            return
+        if collector.young_first():  # the pause's young collection was this turn's work
+            self._handle = asyncio.get_running_loop().call_soon(self._run)
+            return
         if self._steps is None:
             self._steps = self._plan(snapshot, self._touched, self._everything)
             self._touched, self._everything = set(), False
             self._spent = 0.0
-        self._slice_start = time.perf_counter()
         started = time.perf_counter()
+        deadline = started + SLICE_S
         try:
-            for _ in self._steps:
-                if self.session.snapshot is not snapshot:
-                    self._steps = None  # a newer edit: its own notification plans again
-                    return
-                now = time.perf_counter()
-                self._spent += now - started
-                started = now
-                if self._spent > BUDGET_S:
-                    break
-                if now - self._slice_start > SLICE_S:
-                    self._slice_start = now
-                    self._handle = asyncio.get_running_loop().call_soon(self._run)
-                    return
+            with collector.lasting():  # the indexes live with their graph: frozen, not scanned
+                for end_here in self._steps:
+                    if self.session.snapshot is not snapshot:
+                        self._steps = None  # a newer edit: its own notification plans again
+                        return
+                    now = time.perf_counter()
+                    if self._spent + (now - started) > BUDGET_S:
+                        break
+                    if end_here or now >= deadline:
+                        self._spent += now - started
+                        self._handle = asyncio.get_running_loop().call_soon(self._run)
+                        return
         except Exception:
             log.warning("warming the graph indexes failed; requests build them", exc_info=True)
         self._steps = None
 
-    def _plan(self, snapshot: Snapshot, touched: set[Path], everything: bool) -> Iterator[None]:
-        """The slices of work: per dataflow touched, its indexes, then the per-module tables
-        rename reads, then its nodes' ancestors."""
+    def _plan(
+        self, snapshot: Snapshot, touched: set[Path], everything: bool
+    ) -> Iterator[bool | None]:
+        """The steps of work: per dataflow touched, its indexes, then the per-module tables
+        rename reads, then its nodes' ancestors.  A step yields True when the next one is big:
+        the slice ends there, so that one starts a slice of its own."""
         views = [v for v in snapshot.dataflows if everything or touched.intersection(v.paths)]
         for view in views:
             yield from self._warm(view.graph, None if everything else _in(touched), rest=False)
@@ -100,41 +113,45 @@ class Warmer:
         index = self.session.indexes.of(graph)
         if not rest:
             yield
-            yield from index.made_by_steps()
+            yield from index.made_by_steps(NODES_PER_STEP)
             yield
             sequence = graph.link_state.sequence
             if isinstance(sequence, NodeSequence):  # who consumes what, module by module
                 for number in range(len(sequence.parts)):
-                    sequence.part_askers(number)
-                    if number % PARTS_PER_STEP == PARTS_PER_STEP - 1:
-                        yield
+                    yield from sequence.part_askers_steps(number, NODES_PER_STEP)
+                    yield
             else:
                 graph.consumers("")  # the engine builds its consumer index on first use
             yield
             return
+        yield from index.numbering_steps()  # the bit numbers every ancestor set is made of
         done = 0
-        for name, node in graph.nodes.items():
+        for count, (name, node) in enumerate(graph.nodes.items(), 1):
             location = node.location
             if wanted is None or (location is not None and wanted(location.path)):
-                index.upstream_bits(name)
+                yield from index.upstream_steps(name)  # the first may walk thousands of nodes
                 done += 1
-                if done % NODES_PER_STEP == 0:
+                if done % UPSTREAM_PER_STEP == 0:
                     yield
+            if count % NODES_PER_STEP == 0:  # passing over the nodes of untouched modules
+                yield
 
 
-def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[None]:
+def _rename_tables(snapshot: Snapshot, paths: set[Path] | None) -> Iterator[bool | None]:
     """Per module, what rename reads of it (config variants, functions that step(...) and
     subdags bind): kept per analysis, so only edited modules are made again."""
     from .rename_checks import module_refs
     from .rename_plan import config_variants
 
-    for count, path in enumerate(snapshot.paths() if paths is None else sorted(paths)):
+    for path in snapshot.paths() if paths is None else sorted(paths):
         analysis = snapshot.module(path)
-        if analysis is not None:
+        if analysis is not None:  # each a millisecond or two at 4,000 functions: a slice each
+            big = len(analysis.functions) >= BIG_MODULE
+            yield big
             module_refs(analysis)
+            yield big
             config_variants(analysis)
-        if count % 8 == 7:
-            yield
+        yield None
 
 
 def _in(paths: set[Path]) -> Callable[[str | None], bool]:

@@ -57,3 +57,40 @@ def test_a_part_changed_in_place_is_indexed_again_not_trusted() -> None:
     earlier._indexes = {id(part): (part, {id(part[1]): 0, id(part[2]): 1})}
     sequence.inherit(earlier)
     assert sequence.position(part[2]) == 2
+
+
+def _asking(name: str, module: str, *asks: str) -> NodeSpec:
+    from livedag.engine.specs import Dependency
+
+    dependencies = tuple(Dependency(name=a) for a in asks)
+    return NodeSpec(name=name, type=None, dependencies=dependencies, module=module, function=name)
+
+
+def test_a_part_s_askers_are_made_in_steps_and_a_request_s_index_is_kept() -> None:
+    part = [_asking(f"n{i}", "a", "x", f"y{i % 2}") for i in range(5)]
+    sequence = NodeSequence([part])
+    steps = sequence.part_askers_steps(0, per_step=2)
+    assert sum(1 for _ in steps) == 2  # after nodes 2 and 4, then the fifth and done
+    made = sequence.part_askers(0)
+    assert [spec.name for spec, _ in made["x"]] == [f"n{i}" for i in range(5)]
+    assert [spec.name for spec, _ in made["y1"]] == ["n1", "n3"]
+    other = NodeSequence([part])
+    steps = other.part_askers_steps(0, per_step=2)
+    next(steps)
+    asked = other.part_askers(0)  # a request needs it meanwhile
+    for _ in steps:
+        pass
+    assert other.part_askers(0) is asked
+
+
+def test_a_later_version_leaves_the_indexes_of_parts_it_no_longer_has() -> None:
+    a = [_asking("a1", "a", "x")]
+    b = [_asking("b1", "b", "x")]
+    first = NodeSequence([a, b])
+    first.part_askers(0), first.part_askers(1)
+    b2 = [_asking("b0", "b", "x"), *b]
+    second = NodeSequence([a, b2])
+    second.inherit(first)
+    # The stale index of `b` goes with the first version, not ten versions later all at once.
+    assert set(second._askers) == {id(a)}
+    assert [s.name for s, _ in second.askers("x")] == ["a1", "b0", "b1"]

@@ -21,6 +21,10 @@ class FakeGc:
     def get_count(self) -> tuple[int, int, int]:
         return (self.young, 0, 0)
 
+    def get_objects(self, generation: int | None = None) -> list[object]:
+        assert generation == 0, "only the young generation is counted"
+        return [None] * self.young
+
     def collect(self, generation: int = 2) -> int:
         self.calls.append(f"collect({generation})")
         self.young = 0
@@ -43,6 +47,7 @@ class FakeGc:
 def fake_gc(monkeypatch: pytest.MonkeyPatch) -> FakeGc:
     fake = FakeGc()
     monkeypatch.setattr(collector, "gc", fake)
+    monkeypatch.setattr(collector, "_active", None)  # what a test installs goes with it
     return fake
 
 
