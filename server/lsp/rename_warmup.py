@@ -3,10 +3,11 @@
 A rename parses each consumer of the node once (`function_facts`); an input that 400 functions
 take would make its first rename parse 400 functions (~40 ms).  Shortly after an analysis, this
 reads the functions that take such a parameter (one that at least `HOT` functions of the
-workspace take), in slices of at most `SLICE_S`, so a message arriving meanwhile (the next
-keystroke) waits at most one slice; a newer analysis adds its changed files to the work left.
-What is read is kept by function text, so after an edit only the edited functions are read
-again; a node with fewer consumers costs its first rename at most `HOT` parses, unwarmed.
+workspace take), in slices of at most `SLICE_S`, none started while a client message is waiting
+(`idle.Deferral`), so the next keystroke waits at most one slice; a newer analysis adds its
+changed files to the work left.  What is read is kept by function text, so after an edit only
+the edited functions are read again; a node with fewer consumers costs its first rename at most
+`HOT` parses, unwarmed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import idle
 from .function_source import source_of
 from .session import Session
 from .warmup import DELAY_S
@@ -44,6 +46,7 @@ class ConsumerWarmer:
         self._pending: set[Path] = set()  # files whose functions are to be counted and read
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._steps: Iterator[None] | None = None
+        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._pending |= set(after.paths()) if before is None else changed
@@ -56,6 +59,9 @@ class ConsumerWarmer:
         self._handle = None
         snapshot = self.session.snapshot
         if snapshot is None:
+            return
+        if self._deferral.wait():  # a message is waiting: it goes first (as in warmup.py)
+            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self._run)
             return
         if self._steps is None:
             self._steps = self._plan(snapshot)

@@ -469,3 +469,26 @@ def test_a_new_version_numbers_its_names_from_the_version_it_was_re_linked_from(
     assert {"a_renamed", "zz_last"} <= set(index.names) and "extra_3" not in index.names
     steps = sum(1 for _ in index.numbering_steps(per_step=4))
     assert steps > 2 and index.position == {n: i for i, n in enumerate(sorted(second.nodes))}
+
+
+def test_reading_consumers_ahead_waits_while_a_message_is_waiting(tmp_path: Path) -> None:
+    from livedag.server.lsp.rename_warmup import ConsumerWarmer
+
+    session, _, _ = _workspace(tmp_path)
+    protocol = _Waiting()
+    session.server.protocol = protocol  # type: ignore[attr-defined]
+    reader = ConsumerWarmer(session)
+
+    async def read() -> None:
+        reader(None, session.snapshot, set())  # type: ignore[arg-type]
+        assert reader._handle is not None
+        reader._handle.cancel()
+        reader._run()
+        assert reader._steps is None and reader._handle is not None  # nothing done yet
+        assert not reader.takers
+        protocol.waiting = False
+        while reader._handle is not None:
+            await asyncio.sleep(idle.WAIT_S)
+
+    asyncio.run(read())
+    assert reader.takers  # counted once the message was handled

@@ -23,42 +23,17 @@ from livedag.server.lsp.rename import (
 )
 from livedag.server.workspace import Snapshot, Workspace
 
+from tests.lsp.test_rename_plan import TRICKY
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "dataflows"
 
-# Shadowing, nested scopes, keyword arguments, a decorator naming a parameter, a body unsafe to
-# rename, a new name a consumer already uses, non-ASCII text before the edits on a line.
-SCOPES = '''"""Scoping cases for the read-once rename."""
-
-from hamilton.function_modifiers import does, source, parameterize
-
-
-def age(people: int) -> int:
-    return people
-
-
-def report(age: int, other: int = 3) -> dict:
-    helper = lambda age: age + 1
-    scaled = lambda k: age * k
-    squares = [age * i for i in range(age)]
-    shadowed = [age for age in range(3)]
-
-    def inner(z: int) -> int:
-        return age + z
-
-    def hides(age: int) -> int:
-        return age
-
-    class Holder:
-        age = 1
-        seen = age
-
-        def method(self) -> int:
-            return age
-
-    return dict(age=age, text=f"{age}", parts=(helper, scaled, squares, shadowed, inner, hides))
-
-
-def spaced(
+# test_rename_plan's scoping cases (shadowing, nested scopes, keyword arguments), and: a decorator
+# naming a parameter, a body unsafe to rename, a new name a consumer already uses, non-ASCII text
+# before the edits on a line.
+SCOPES = (
+    TRICKY.replace("import source,", "import does, source,")
+    + "\n\n"
+    + '''def spaced(
     age: int,
     *,
     people: int = 1,
@@ -91,14 +66,10 @@ def clash(age: int) -> int:
     return age * years
 
 
-@parameterize(doubled=dict(x=source("age")))
-def twice(x: int) -> int:
-    return 2 * x
-
-
 def reads(people: int, doubled: int) -> int:
     return people + doubled
 '''
+)
 
 UNSAFE = SCOPES[SCOPES.index("def unsafe(") : SCOPES.index("def _ratio(")]
 SAFE = SCOPES.replace(UNSAFE, "")
