@@ -8,13 +8,20 @@ analysis = source.update(new_text)                                 # re-parses c
 from .external import ExternalNames
 from .model import DriverUse, ModuleAnalysis, WorkspaceResolver
 from .module import ModuleSource, analyze_source
-from .positions import document_lines, from_utf16_column, line_count, to_utf16_column
+from .positions import (
+    TextLines,
+    document_lines,
+    from_utf16_column,
+    line_count,
+    to_utf16_column,
+)
 
 __all__ = [
     "DriverUse",
     "ExternalNames",
     "ModuleAnalysis",
     "ModuleSource",
+    "TextLines",
     "WorkspaceResolver",
     "analyze_source",
     "document_lines",

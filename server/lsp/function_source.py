@@ -13,13 +13,13 @@ from __future__ import annotations
 import ast
 import bisect
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from livedag.engine.specs import FunctionSpec, Location
-from livedag.server.analyzer import document_lines
+from livedag.server.analyzer import TextLines
 
 from . import python_names, token_context
 from .function_facts import FunctionFacts, facts_of
@@ -83,7 +83,7 @@ class ModuleSource:
 
     def __init__(self, module: ModuleAnalysis) -> None:
         self._module = weakref.ref(module)  # the cache of sources must not keep it alive
-        self.lines = document_lines(module.text)
+        self.lines = TextLines(module.text)  # sliced from the text when read
         self._starts: list[int] | None = None
         self._line_offsets: list[int] | None = None
         self._asts: dict[tuple[int, int | None], ast.Module | None] = {}
@@ -151,7 +151,7 @@ class ModuleSource:
         key = (start, end)
         if key in self._asts:
             return self._asts[key]
-        chunk = "\n".join(self.lines[start - 1 : (end - 1) if end is not None else None])
+        chunk = self.lines.join(start - 1, (end - 1) if end is not None else None)
         tree = _parse("\n" * (start - 1) + chunk)  # numbered as in the module, cheaply
         if tree is None and start >= 2:
             own = self._own_lines(start, end)
@@ -222,7 +222,7 @@ class ModuleSource:
             return facts
 
     def function_text(self, found: FunctionAt) -> str:
-        return "\n".join(self.lines[found.start - 1 : (found.end - 1) if found.end else None])
+        return self.lines.join(found.start - 1, (found.end - 1) if found.end else None)
 
     # --- text --------------------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ class ModuleSource:
         """(1-based line, column) of each occurrence of identifier `word` not inside a longer
         identifier (comments and strings included: callers parse what they find)."""
         offsets = self._offsets()
-        text = "\n".join(self.lines)
+        text = self.lines.text
         index = text.find(word)
         while index >= 0:
             before = text[index - 1] if index > 0 else " "
@@ -277,7 +277,7 @@ class ModuleSource:
 _EXECUTE = frozenset({"execute", "raw_execute"})
 
 
-def _result_keys(tree: ast.Module, lines: list[str]) -> Iterator[tuple[str, Span]]:
+def _result_keys(tree: ast.Module, lines: Sequence[str]) -> Iterator[tuple[str, Span]]:
     """`results["name"]` and `results.get("name")`, where `results` was assigned what a
     driver's `execute(...)` returned in the same function (or at module level): the keys of
     that dict are node names, and a rename that left them would fail with a KeyError."""
@@ -325,7 +325,7 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _plain_string_span(node: ast.expr, lines: list[str]) -> Span | None:
+def _plain_string_span(node: ast.expr, lines: Sequence[str]) -> Span | None:
     """The content of a one-line, unprefixed string literal, as a span (None otherwise)."""
     if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
         return None

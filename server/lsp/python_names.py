@@ -12,7 +12,7 @@ the variable.  What cannot be renamed safely (a `nonlocal` or `global` naming it
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -35,7 +35,9 @@ class Occurrence:
     column: int  # code points
 
 
-def parse_statement(lines: list[str], first_line: int, end_line: int | None) -> ast.Module | None:
+def parse_statement(
+    lines: Sequence[str], first_line: int, end_line: int | None
+) -> ast.Module | None:
     """The AST of lines `first_line`..`end_line` (1-based, end exclusive; None: to the end) of a
     text's `lines` (without line ends), numbered as in the whole text; None when that piece does
     not parse."""
@@ -206,14 +208,14 @@ class _Walker:
                 self.walk(child, refers, refers)
 
 
-def _position(lines: list[str], line: int, byte_column: int) -> Occurrence:
+def _position(lines: Sequence[str], line: int, byte_column: int) -> Occurrence:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     column = len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
     return Occurrence(line, column)
 
 
 def _occurrences(
-    nodes: Iterable[ast.AST], lines: list[str], name: str, line_of_def: int
+    nodes: Iterable[ast.AST], lines: Sequence[str], name: str, line_of_def: int
 ) -> list[Occurrence]:
     found = []
     for node in nodes:
@@ -228,7 +230,7 @@ def _occurrences(
 
 
 def parameter_occurrences(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, text_lines: list[str]
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, text_lines: Sequence[str]
 ) -> list[Occurrence]:
     """The parameter `name` of `function` and every use of it in the body (not the parameter
     itself: its span comes from the analysis).  Raises `Unsafe`."""
@@ -241,7 +243,7 @@ def parameter_occurrences(
 
 
 def module_name_occurrences(
-    statement: ast.stmt, name: str, text_lines: list[str]
+    statement: ast.stmt, name: str, text_lines: Sequence[str]
 ) -> list[Occurrence]:
     """Uses, inside one top-level statement, of the module-level name `name`.  Raises `Unsafe`."""
     walker = _Walker(name, module_target=True)

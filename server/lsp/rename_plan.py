@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import keyword
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -515,7 +516,12 @@ def _rename_decorator_mentions(
 
 
 def _tag_values(
-    plan: Plan, path: Path, lines: list[str], decorator: ast.expr, called: str | None, function: str
+    plan: Plan,
+    path: Path,
+    lines: Sequence[str],
+    decorator: ast.expr,
+    called: str | None,
+    function: str,
 ) -> set[int]:
     """`@tag(key="old")` values (ids of their nodes): renamed with a confirmation when the
     editor can ask for one (`TagValue`), else left as they are; never a reason to refuse."""
@@ -535,7 +541,7 @@ def _tag_values(
     return found
 
 
-def _string_value_span(lines: list[str], value: ast.expr, name: str) -> Span | None:
+def _string_value_span(lines: Sequence[str], value: ast.expr, name: str) -> Span | None:
     """The content of a plain one-line string literal `value` when it is exactly `name`."""
     if not isinstance(value, ast.Constant) or value.value != name:
         return None
@@ -554,7 +560,7 @@ def _call_name(call: ast.Call) -> str | None:
     return func.id if isinstance(func, ast.Name) else None
 
 
-def _keyword_column(lines: list[str], node: ast.keyword) -> tuple[int, int] | None:
+def _keyword_column(lines: Sequence[str], node: ast.keyword) -> tuple[int, int] | None:
     """(line, code-point column) of a keyword argument's name, when written plainly."""
     line = node.lineno
     text = lines[line - 1] if 0 < line <= len(lines) else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from livedag.server.analyzer import (
+    TextLines,
     analyze_source,
     document_lines,
     from_utf16_column,
@@ -62,3 +63,31 @@ def test_a_syntax_error_after_a_lone_carriage_return_and_non_ascii_text() -> Non
     assert (problem.location.line, problem.location.column) == (3, 13)
     line = document_lines(text)[problem.location.line - 1]
     assert to_utf16_column(line, problem.location.column) == 13
+
+
+_LINE_TEXTS = st.lists(st.sampled_from(["a", "é", "😀", " ", "\n", "\r", "\r\n", "#"])).map("".join)
+
+
+@given(_LINE_TEXTS, st.integers(-12, 12), st.integers(-12, 12), st.sampled_from([None, 1, 2, -1]))
+def test_text_lines_reads_as_the_split_lines_do(
+    text: str, a: int, b: int, step: int | None
+) -> None:
+    """`TextLines` slices each line from the text: every read equals `document_lines`'."""
+    split = document_lines(text)
+    lines = TextLines(text)
+    assert len(lines) == len(split) == line_count(text)
+    assert list(lines) == split
+    assert [lines[i] for i in range(len(split))] == split
+    assert [lines[-i] for i in range(1, len(split) + 1)] == [
+        split[-i] for i in range(1, len(split) + 1)
+    ]
+    assert lines[a:b:step] == split[a:b:step]
+    assert lines.join(a, b) == "\n".join(split[a:b])
+    assert lines.join(a) == "\n".join(split[a:])
+    for bad in (len(split), -len(split) - 1):
+        try:
+            lines[bad]
+        except IndexError:
+            pass
+        else:
+            raise AssertionError(f"line {bad} of {len(split)} did not raise")
