@@ -147,12 +147,13 @@ class ConsumerWarmer:
         """Read each function of `analysis` that takes a parameter `HOT` functions take."""
         source = source_of(analysis)
         hot = self.hot
-        for line in source.starts():
+        for spec, line in zip(analysis.functions, source.starts(), strict=True):
+            if not any(p.name in hot for p in spec.parameters):
+                continue  # not looked up: a function's entry is kept once made
             found = source.function_at(line)
-            if found is None or not any(p.name in hot for p in found.spec.parameters):
-                continue
-            source.facts(found)
-            yield
+            if found is not None:
+                source.facts(found)
+                yield
 
 
 def register(session: Session) -> ConsumerWarmer:

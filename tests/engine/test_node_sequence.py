@@ -72,8 +72,8 @@ def test_a_part_s_askers_are_made_in_steps_and_a_request_s_index_is_kept() -> No
     steps = sequence.part_askers_steps(0, per_step=2)
     assert sum(1 for _ in steps) == 2  # after nodes 2 and 4, then the fifth and done
     made = sequence.part_askers(0)
-    assert [spec.name for spec, _ in made["x"]] == [f"n{i}" for i in range(5)]
-    assert [spec.name for spec, _ in made["y1"]] == ["n1", "n3"]
+    assert [spec.name for spec in made["x"]] == [f"n{i}" for i in range(5)]
+    assert [spec.name for spec in made["y1"]] == ["n1", "n3"]
     other = NodeSequence([part])
     steps = other.part_askers_steps(0, per_step=2)
     next(steps)
@@ -94,3 +94,19 @@ def test_a_later_version_leaves_the_indexes_of_parts_it_no_longer_has() -> None:
     # The stale index of `b` goes with the first version, not ten versions later all at once.
     assert set(second._askers) == {id(a)}
     assert [s.name for s, _ in second.askers("x")] == ["a1", "b0", "b1"]
+
+
+def test_askers_pairs_each_node_with_the_very_dependency_that_names_it() -> None:
+    part = [_asking("n0", "a", "x", "y"), _asking("n1", "a", "y"), _asking("n2", "a", "x", "x")]
+    sequence = NodeSequence([part, [_asking("m0", "b", "z", "x")]])
+    pairs = sequence.askers("x")
+    assert [(spec.name, dep.name) for spec, dep in pairs] == [
+        ("n0", "x"),
+        ("n2", "x"),
+        ("n2", "x"),
+        ("m0", "x"),
+    ]
+    for spec, dep in pairs:  # the node's own Dependency objects, not copies
+        assert any(dep is own for own in spec.dependencies)
+    assert [id(dep) for _, dep in pairs[1:3]] == [id(d) for d in part[2].dependencies]
+    assert sequence.askers("nobody") == []
