@@ -21,9 +21,7 @@ import functools
 import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from . import graph_checks, traversal
 from .adjacency import Adjacency, edge_data, networkx_view
@@ -33,6 +31,9 @@ from .link_state import Checks, Linked, LinkState, identity_diff
 from .node_sequence import NodeSequence
 from .relink import relink
 from .specs import Dependency, FunctionSpec, NodeKind, NodeSpec, Problem
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["OPTIONAL_TAG", "Dataflow", "config_node", "input_node"]
 

@@ -19,9 +19,7 @@ import types
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from . import base, dynamic, execution, runners, visualize
 from .caching import ResultCache
@@ -33,6 +31,9 @@ from .io import materialization
 from .lifecycle.base import LifecycleAdapterSet, ValidationException
 from .rules import expand_module
 from .specs import NodeSpec, Problem, Severity
+
+if TYPE_CHECKING:
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -554,6 +555,8 @@ class Driver:
 
     def has_cycles(self, final_vars: Sequence[str | Callable[..., Any] | Variable]) -> bool:
         """Whether what computing `final_vars` needs contains a cycle."""
+        import networkx as nx  # imported when first needed (see adjacency.digraph_from)
+
         names = [n for n in self._output_names(final_vars) if n in self.flow.nodes]
         upstream = self.flow.upstream_of(*names) | set(names) if names else set()
         return not nx.is_directed_acyclic_graph(self.flow.graph.subgraph(upstream))

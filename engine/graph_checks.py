@@ -11,12 +11,14 @@ import difflib
 import functools
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .codes import Code
 from .compatibility import types_compatible
 from .specs import Dependency, Location, NodeSpec, Problem, Related, Severity, TypeRef
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _where(spec: NodeSpec, dep: Dependency | None = None) -> Location | None:
@@ -72,6 +74,8 @@ def _origin(spec: NodeSpec) -> str:
 
 def cyclic_components(graph: nx.DiGraph, candidates: Collection[str]) -> list[list[str]]:
     """Strongly connected components among `candidates` that contain a cycle."""
+    import networkx as nx  # imported when first needed (see adjacency.digraph_from)
+
     sub = graph.subgraph(candidates)
     found = []
     for component in nx.strongly_connected_components(sub):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Protocol
-
-import networkx as nx
+from typing import TYPE_CHECKING, Protocol
 
 from .specs import NodeKind, NodeSpec
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def reachable(
@@ -42,6 +43,8 @@ def reachable(
 
 def paths_between(graph: nx.DiGraph, source: str, target: str, limit: int = 100) -> list[list[str]]:
     """Simple paths source ⇝ target, shortest first, at most `limit` of them."""
+    import networkx as nx  # imported when first needed (see adjacency.digraph_from)
+
     if source not in graph or target not in graph:
         return []
     if source == target:
