@@ -179,6 +179,7 @@ def build_server() -> LivedagServer:
     server = LivedagServer("livedag", _version(), converter_factory=json_converter)
     session = Session(server)
     locator = Locator(session.indexes)
+    locator.listen(session)
     publisher = diagnostics.register(server, session)
     graph.register(server, session)
     warmup.register(session)

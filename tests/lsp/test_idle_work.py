@@ -9,6 +9,7 @@ import gc
 import itertools
 import json
 import os
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -492,3 +493,38 @@ def test_reading_consumers_ahead_waits_while_a_message_is_waiting(tmp_path: Path
 
     asyncio.run(read())
     assert reader.takers  # counted once the message was handled
+
+
+def test_the_locator_lets_an_edit_s_old_graph_go_while_idle_not_in_the_next_request(
+    tmp_path: Path,
+) -> None:
+    from livedag.server.lsp.locate import Locator
+
+    session, workspace, features = _workspace(tmp_path)
+    protocol = _Waiting()
+    session.server.protocol = protocol  # type: ignore[attr-defined]
+    locator = Locator(session.indexes)
+    pruner = locator.listen(session)
+    assert session.snapshot is not None
+    locator.at(session.snapshot, features, 1, 0)  # a request made an index of this version
+    old = weakref.ref(_the_graph(session))
+    edited = features.read_text() + "\n\ndef late(people: pd.DataFrame) -> int:\n    return 1\n"
+
+    async def edit_then_pause() -> None:
+        before = session.snapshot
+        session.snapshot = session.announced = workspace.update(features, edited)
+        for listener in session.listeners:
+            listener(before, session.snapshot, {features})
+        del before
+        assert pruner._handle is not None
+        pruner._handle.cancel()
+        pruner.run()  # a message is waiting: it goes first, the old version stays
+        assert pruner._handle is not None and old() is not None
+        protocol.waiting = False
+        while pruner._handle is not None:
+            await asyncio.sleep(idle.WAIT_S)
+
+    asyncio.run(edit_then_pause())
+    gc.collect()
+    assert old() is None  # let go in idle time, before any request on the new version
+    assert locator._pruned_for() is session.snapshot
