@@ -60,7 +60,9 @@ def test_networkx_is_imported_only_once_a_networkx_graph_is_needed(tmp_path) -> 
 
     examples = Path(__file__).resolve().parents[2] / "examples"
     cyclic = tmp_path / "cyclic.py"
-    cyclic.write_text("def a(b: int) -> int:\n    return b\n\n\ndef b(a: int) -> int:\n    return a\n")
+    cyclic.write_text(
+        "def a(b: int) -> int:\n    return b\n\n\ndef b(a: int) -> int:\n    return a\n"
+    )
     script = f"""
 import contextlib, io, sys
 from livedag.server.cli import main
