@@ -15,6 +15,7 @@ reads the latest graph, so its counts follow the code.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import weakref
 from pathlib import Path
@@ -22,12 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .convert import JsonArray, JsonObject
+from .convert import EncodedJson, JsonArray, JsonObject
 from .graph_index import GraphIndex
 from .session import Session
+from .symbols import nodes_by_function_in
 
 if TYPE_CHECKING:
     from livedag.engine.specs import NodeSpec
+    from livedag.server.analyzer import ModuleAnalysis
     from livedag.server.workspace import DataflowView
     from pygls.lsp.server import LanguageServer
 
@@ -118,31 +121,65 @@ class LensRefresher:
             log.warning("asking the client to refresh lenses failed", exc_info=True)
 
 
+def _lens_list(
+    session: Session, uri: str, path: Path, module: ModuleAnalysis, views: list[DataflowView]
+) -> str:
+    """The document's lenses, unresolved, as JSON text: two per function that makes a node
+    (one when it makes none in these dataflows: a `@config.when` variant not chosen)."""
+    lines = session.lines(path)
+    # What each function makes, from the file's own nodes: right after an edit the new
+    # graph's whole-graph table (`GraphIndex.made_by`) is not made yet, and making it for
+    # 20,000 nodes cost the lens list ~10 ms.
+    made = [nodes_by_function_in(view, path, module.module) for view in views]
+    span = session.positions.span
+    uri_json = json.dumps(uri)
+    out: list[str] = []
+    for spec in module.functions:
+        if spec.location is None or spec.name.startswith("_"):
+            continue
+        start_line, start, end_line, end = span(spec.location, lines)
+        head = (
+            f'{{"range":{{"start":{{"line":{start_line},"character":{start}}},'
+            f'"end":{{"line":{end_line},"character":{end}}}}},'
+            f'"data":{{"uri":{uri_json},"function":{json.dumps(spec.name)},"lens":'
+        )
+        makes = any(nodes(spec.name) for nodes in made)
+        for kind in (UP, DOWN) if makes else (NONE,):
+            out.append(f'{head}"{kind}"}}}}')
+    return f"[{','.join(out)}]"
+
+
 def register(server: LanguageServer, session: Session) -> None:
     session.listeners.append(LensRefresher(server, session))
 
+    # Per document: the last list sent, with (weak references to) what it was made from, so
+    # the same version's list asked again (a scroll, a refresh of another file's edit) is
+    # sent as it is.
+    listed: dict[str, tuple[weakref.ref[Any], tuple[weakref.ref[Any], ...], str]] = {}
+
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=True))
-    async def code_lens(ls: LanguageServer, params: types.CodeLensParams) -> JsonArray | None:
+    async def code_lens(ls: LanguageServer, params: types.CodeLensParams) -> EncodedJson | None:
         snapshot = await session.current_when_ready()
-        path = session.path_of(params.text_document.uri)
+        uri = params.text_document.uri
+        path = session.path_of(uri)
         if snapshot is None or path is None:
             return None
         module = snapshot.module(path)
-        if module is None or not snapshot.dataflows_for(path):
+        views = snapshot.dataflows_for(path) if module is not None else []
+        if module is None or not views:
+            listed.pop(uri, None)
             return None
-        lines = session.lines(path)
-        indexes = [session.indexes.of(view.graph) for view in snapshot.dataflows_for(path)]
-        out: list[dict[str, Any]] = []
-        for spec in module.functions:
-            if spec.location is None or spec.name.startswith("_"):
-                continue
-            where = session.positions.range_json(spec.location, lines)
-            # a function that makes no node here (a @config.when variant not chosen): one lens
-            makes = any(index.made_by(module.module, spec.name) for index in indexes)
-            for kind in (UP, DOWN) if makes else (NONE,):
-                data = {"uri": params.text_document.uri, "function": spec.name, "lens": kind}
-                out.append({"range": where, "data": data})
-        return JsonArray(out)
+        known = listed.get(uri)
+        if (
+            known is not None
+            and known[0]() is module
+            and len(known[1]) == len(views)
+            and all(ref() is view.graph for ref, view in zip(known[1], views, strict=True))
+        ):
+            return EncodedJson(known[2])
+        text = _lens_list(session, uri, path, module, views)
+        listed[uri] = (weakref.ref(module), tuple(weakref.ref(v.graph) for v in views), text)
+        return EncodedJson(text)
 
     def main_node(path: Any, function: str) -> tuple[DataflowView, NodeSpec] | None:
         """The node a function's lens is about (the one named like it), in its first dataflow."""
@@ -151,7 +188,7 @@ def register(server: LanguageServer, session: Session) -> None:
         if snapshot is None or module is None:
             return None
         for view in snapshot.dataflows_for(path):
-            made = session.indexes.of(view.graph).made_by(module.module, function)
+            made = nodes_by_function_in(view, path, module.module)(function)
             if made:
                 return view, next((n for n in made if n.name == function), made[0])
         return None

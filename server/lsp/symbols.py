@@ -23,7 +23,7 @@ from .session import Session
 
 if TYPE_CHECKING:
     from livedag.server.analyzer import ModuleAnalysis
-    from livedag.server.workspace import Snapshot
+    from livedag.server.workspace import DataflowView, Snapshot
     from pygls.lsp.server import LanguageServer
 
 MAX_WORKSPACE_SYMBOLS = 500
@@ -79,7 +79,35 @@ def nodes_by_function(
     views = snapshot.dataflows_for(path)
     if not views:
         return lambda function: ()
-    view = views[0]
+    return nodes_by_function_in(views[0], path, module)
+
+
+def nodes_by_function_in(
+    view: DataflowView, path: Path, module: str
+) -> Callable[[str], Sequence[NodeSpec]]:
+    """`nodes_by_function` in one dataflow `view` of the file (kept per graph and file: code
+    lenses ask once per lens shown)."""
+    graph = view.graph
+    memo = _BY_FUNCTION.get(graph)
+    if memo is None:
+        memo = _BY_FUNCTION[graph] = {}
+    key = (str(path), module)
+    own = view.nodes_by_path.get(key[0])
+    found = memo.get(key)
+    if found is None or found[0] is not own:
+        found = memo[key] = (own, _nodes_by_function_in(view, path, module))
+    return found[1]
+
+
+_ByFunction = Callable[[str], Sequence[NodeSpec]]
+_BY_FUNCTION: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[Any, _ByFunction]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _nodes_by_function_in(
+    view: DataflowView, path: Path, module: str
+) -> Callable[[str], Sequence[NodeSpec]]:
     graph = view.graph
     in_graph = graph.nodes
     definitions = graph.link_state.definitions

@@ -365,3 +365,24 @@ async def test_code_lens_counts_artifacts_downstream(
     await diagnostics_until(client, uri, lambda ds: True)
     titles = await _lens_titles(client, uri, position(ARTIFACTS, "def cleaned", offset=4))
     assert titles == ["↑ 1 upstream", "↓ 1 downstream · reaches 1 artifact"]
+
+
+async def test_the_lens_list_follows_lines_added_above_and_is_the_same_when_asked_again(
+    client: LanguageClient, workspace: Path
+) -> None:
+    uri = open_file(client, workspace / "features.py")
+    params = types.CodeLensParams(text_document=_doc(uri))
+    first = await client.text_document_code_lens_async(params)
+    again = await client.text_document_code_lens_async(params)
+    assert first and again == first
+    at = position(FEATURES, "def contact", offset=4)
+    assert sum(1 for lens in first if lens.range.start == at) == 2
+    edited = "# a comment\n\n" + FEATURES
+    replace_text(client, uri, edited, 2)
+    moved = await client.text_document_code_lens_async(params)
+    assert moved is not None and len(moved) == len(first)
+    assert [lens.range.start.line for lens in moved] == [old.range.start.line + 2 for old in first]
+    assert (
+        sum(1 for lens in moved if lens.range.start == position(edited, "def contact", offset=4))
+        == 2
+    )
