@@ -52,6 +52,10 @@ class Client:
         self.pending: dict[int, asyncio.Future[Any]] = {}
         self.notes: list[tuple[float, str, Any]] = []
         self.arrived = asyncio.Event()
+        # When each response's last byte was read (before decoding), by request id; and that
+        # time for the last request answered.
+        self.received: dict[int, float] = {}
+        self.last_received: float | None = None
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -76,9 +80,12 @@ class Client:
                 key, _, value = line.decode().partition(":")
                 if key.lower() == "content-length":
                     length = int(value)
-            msg = json.loads(await self.proc.stdout.readexactly(length))
+            body = await self.proc.stdout.readexactly(length)
+            received = time.perf_counter()  # the answer is all here; decoding it is the client's
+            msg = json.loads(body)
             now = time.perf_counter()
             if "id" in msg and "method" not in msg:
+                self.received[msg["id"]] = received
                 future = self.pending.pop(msg["id"], None)
                 if future is not None and not future.done():
                     future.set_result(msg)
@@ -100,6 +107,7 @@ class Client:
         self.pending[ident] = future
         await self._send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
         msg = await asyncio.wait_for(future, 120)
+        self.last_received = self.received.pop(ident, None)
         if "error" in msg:
             raise RuntimeError(msg["error"])
         return msg.get("result")
