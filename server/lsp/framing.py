@@ -17,10 +17,13 @@ match and one slice.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import os
 import re
+import select
+import stat
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -340,44 +343,130 @@ class StdinChunks:
     way.  Each count is written by one thread only: the reading thread counts what it handed
     over, the loop what it took."""
 
-    def __init__(self, queue: asyncio.Queue[bytes]) -> None:
+    def __init__(self, queue: asyncio.Queue[bytes], room: threading.Semaphore | None = None):
         self._queue = queue
+        self._room = room  # released for each chunk taken: the reader may hand over another
         self.handed = 0
         self.taken = 0
 
     async def __call__(self) -> bytes:
         chunk = await self._queue.get()
         self.taken += 1
+        if self._room is not None:
+            self._room.release()
         return chunk
 
     def waiting(self) -> bool:
         return self.handed > self.taken
 
 
-def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> StdinChunks:
-    """Chunks of `stream`, read by a daemon thread, so a read blocked on a silent client never
-    holds up the server's exit (pygls reads in a pool thread the interpreter waits for).  A real
-    file descriptor is read directly: a daemon thread blocked inside a buffered reader makes the
-    interpreter abort at exit."""
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=8)
-    chunks = StdinChunks(queue)
+BACKLOG = 8  # chunks read ahead of the loop at most
+
+
+class PipeChunks:
+    """The chunks of a pipe or socket, read by the loop itself whenever the descriptor is
+    readable: no thread, so a message costs no hand-over between threads (~0.4 ms a request
+    through `StdinChunks`), and nothing blocks at exit.  At most `BACKLOG` chunks are read
+    ahead of the reader; then the descriptor is left until it catches up."""
+
+    def __init__(self, descriptor: int, loop: asyncio.AbstractEventLoop) -> None:
+        self._descriptor = descriptor
+        self._loop = loop
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._arrived: asyncio.Future[None] | None = None
+        self._watching = False
+        self._ended = False
+        os.set_blocking(descriptor, False)
+        self._watch()
+
+    def _watch(self) -> None:
+        if not self._watching and not self._ended:
+            self._loop.add_reader(self._descriptor, self._readable)
+            self._watching = True
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self._descriptor, CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        self._chunks.append(chunk)
+        if not chunk or len(self._chunks) >= BACKLOG:
+            self._ended = self._ended or not chunk
+            self._loop.remove_reader(self._descriptor)
+            self._watching = False
+        if self._arrived is not None and not self._arrived.done():
+            self._arrived.set_result(None)
+
+    async def __call__(self) -> bytes:
+        while not self._chunks:
+            if self._ended:
+                return b""
+            self._arrived = self._loop.create_future()
+            await self._arrived
+        chunk = self._chunks.popleft()
+        self._watch()
+        return chunk
+
+    def waiting(self) -> bool:
+        """Whether a chunk was read and not taken, or the descriptor has bytes unread."""
+        if self._chunks:
+            return True
+        if self._ended:
+            return False
+        try:
+            readable, _, _ = select.select([self._descriptor], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return bool(readable)
+
+
+def _pollable(descriptor: int, loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the loop can watch `descriptor` (a pipe or socket, on a selector loop)."""
+    if not isinstance(loop, asyncio.SelectorEventLoop):
+        return False
+    try:
+        mode = os.fstat(descriptor).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def stdin_source(stream: BinaryIO, loop: asyncio.AbstractEventLoop) -> StdinChunks | PipeChunks:
+    """Chunks of `stream`: a pipe or socket (as an editor starts the server) is read by the loop
+    itself (`PipeChunks`); anything else by a daemon thread, so a read blocked on a silent
+    client never holds up the server's exit (pygls reads in a pool thread the interpreter waits
+    for).  A real file descriptor is read directly: a daemon thread blocked inside a buffered
+    reader makes the interpreter abort at exit.
+
+    The thread hands a chunk over with one callback into the loop and goes back to reading at
+    once (at most `BACKLOG` chunks ahead)."""
     try:
         descriptor = stream.fileno()
     except (AttributeError, OSError, ValueError):
+        descriptor = -1
+    if descriptor >= 0 and _pollable(descriptor, loop):
+        return PipeChunks(descriptor, loop)
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    room = threading.Semaphore(BACKLOG)
+    chunks = StdinChunks(queue, room)
+    if descriptor < 0:
         read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
     else:
         read = functools.partial(os.read, descriptor)
 
     def pump() -> None:
         while True:
+            room.acquire()
             try:
                 chunk = read(CHUNK)
             except (OSError, ValueError):
                 chunk = b""
             chunks.handed += 1
             try:
-                asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
-            except Exception:  # the loop has gone: nobody listens any more
+                loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            except RuntimeError:  # the loop has gone: nobody listens any more
                 return
             if not chunk:
                 return

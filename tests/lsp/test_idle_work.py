@@ -528,3 +528,44 @@ def test_the_locator_lets_an_edit_s_old_graph_go_while_idle_not_in_the_next_requ
     gc.collect()
     assert old() is None  # let go in idle time, before any request on the new version
     assert locator._pruned_for() is session.snapshot
+
+
+def test_a_pipe_is_read_by_the_loop_and_bytes_unread_in_it_count_as_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(framing, "CHUNK", 4)
+    monkeypatch.setattr(framing, "BACKLOG", 2)
+
+    async def read() -> None:
+        reading, writing = os.pipe()
+        with os.fdopen(reading, "rb", buffering=0) as stream:
+            chunks = framing.stdin_source(stream, asyncio.get_running_loop())
+            assert isinstance(chunks, framing.PipeChunks)
+            assert not chunks.waiting()
+            os.write(writing, b"0123456789ab")
+            assert chunks.waiting()  # in the pipe, not read yet: idle work gives way
+            await asyncio.sleep(0.01)
+            assert list(chunks._chunks) == [b"0123", b"4567"]  # read ahead, no further
+            assert await chunks() == b"0123" and await chunks() == b"4567"
+            assert await chunks() == b"89ab"
+            os.close(writing)
+            assert await chunks() == b"" and await chunks() == b""  # the end, for good
+            assert not chunks.waiting()
+
+    asyncio.run(read())
+
+
+def test_a_stream_that_cannot_be_watched_is_read_by_a_thread(tmp_path: Path) -> None:
+    stored = tmp_path / "messages"
+    stored.write_bytes(b"Content-Length: 2\r\n\r\n{}" * 1000)
+
+    async def read() -> bytes:
+        with stored.open("rb", buffering=0) as stream:
+            chunks = framing.stdin_source(stream, asyncio.get_running_loop())
+            assert isinstance(chunks, framing.StdinChunks)
+            got = b""
+            while chunk := await chunks():
+                got += chunk
+            return got
+
+    assert asyncio.run(read()) == stored.read_bytes()
