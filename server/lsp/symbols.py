@@ -46,14 +46,18 @@ def _span(spec: FunctionSpec) -> Location | None:
     loc = spec.location
     if loc is None:
         return None
-    starts = [c.location for c in spec.decorators if c.location is not None]
-    first = min(starts, key=lambda s: (s.line, s.column), default=loc)
-    if (first.line, first.column) > (loc.line, loc.column) or first.path != loc.path:
-        first = loc
     last = spec.extent
     if last is None or (last.end_line, last.end_column) < (loc.end_line, loc.end_column):
         last = loc
-    return Location(loc.path, first.line, first.column, last.end_line, last.end_column)
+    # From the `def` (or `async def`) keyword, or the `@` of the outermost decorator (one
+    # column before its expression: the parser does not say where the `@` is).
+    start = (last.line, last.column) if last is not loc and last.line <= loc.line else None
+    first_line, first_column = start if start is not None else (loc.line, loc.column)
+    for call in spec.decorators:
+        at = call.location
+        if at is not None and at.path == loc.path and (at.line, at.column) < (first_line, 0):
+            first_line, first_column = at.line, max(at.column - 1, 0)
+    return Location(loc.path, first_line, first_column, last.end_line, last.end_column)
 
 
 def _inside(inner: Location, outer: Location) -> bool:

@@ -153,6 +153,11 @@ async def test_document_symbols_nest_decorator_nodes_under_their_function(
         assert tree["people_columns"] == ["age", "email", "income"]
         assert tree["scaled"] == ["income_scaled"]
         assert tree["people"] == []
+        # The whole statement: from the outermost decorator's `@` to the end of the body.
+        people = next(s for s in result if s.name == "people")
+        assert people.range.start == position(FEATURES, '@tag(source="crm"')
+        assert people.range.end == position(FEATURES, "(people_path)\n", offset=13)
+        assert people.selection_range.start == position(FEATURES, "def people(", offset=4)
     else:
         flat = {(s.name, s.container_name) for s in result}
         assert ("income_scaled", "scaled") in flat
