@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOT = 32  # functions taking one parameter name, from which its consumers are read ahead
-SLICE_S = 0.002  # longest stretch of reading before other messages get their turn
+SLICE_S = 0.001  # longest stretch of reading before other messages get their turn (as warmup.py)
 
 
 class ConsumerWarmer:
