@@ -127,19 +127,25 @@ ConsumerRead = tuple[NodeSpec, Dependency, "ModuleSource | None", "Consumer | No
 class FileEdits:
     """One file's share of a `ConsumerBlock`: its plain consumers' spans, merged."""
 
-    __slots__ = ("keys", "starts", "touched", "_pieces")
+    __slots__ = ("keys", "starts", "touched", "_pieces", "_ordered")
 
     def __init__(self) -> None:
         self.keys: dict[Span, None] = {}
         self.starts: set[tuple[int, int]] = set()
         self.touched: dict[tuple[Path, int], ModuleSource] = {}
         self._pieces: list[str] | None = None
+        self._ordered: list[Span] = []
+
+    def ordered(self) -> list[Span]:
+        """The spans in the file's order: the spans of `pieces`, one for one."""
+        self.pieces()
+        return self._ordered
 
     def pieces(self) -> list[str]:
         """Each edit's `TextEdit` JSON up to its new text, in the file's order, for an ASCII
         file (columns as they are): `rename.workspace_edit_text` adds the new text."""
         if self._pieces is None:
-            ordered = sorted(self.keys, key=lambda span: (span.line, span.column))
+            ordered = self._ordered = sorted(self.keys, key=lambda span: (span.line, span.column))
             self._pieces = [
                 f'{{"range":{{"start":{{"line":{span.line - 1},"character":{span.column}}},'
                 f'"end":{{"line":{span.end_line - 1},"character":{span.end_column}}}}},'

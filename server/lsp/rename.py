@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from livedag.server.workspace import DataflowView, Snapshot
     from pygls.lsp.server import LanguageServer
 
+    from .plain_consumers import FileEdits
+
 __all__ = ["Plan", "Refused", "apply", "plan_rename", "prepare", "rename_parameter"]
 
 REQUEST_FAILED = -32803  # the protocol's RequestFailed
@@ -133,13 +135,18 @@ def workspace_edit_text(session: Session, plan: Plan) -> str:
         lines = None if source is not None and source.ascii else session.lines(path)
         plain = lines is None or lines.ascii
         share = plan.shares.get(path)
-        if plain and share is not None and len(share.keys) == len(edits):
-            # Every edit of the file is its plain consumers' (the keys are among the edits):
-            # their pieces, encoded once, with the new text.
-            news = set(edits.values())
+        if plain and share is not None:
+            # The plain consumers' edits (their keys are among the edits): their pieces,
+            # encoded once, with the new text; any other edit of the file merged in order.
+            keys = share.keys
+            news = {edits[span] for span in keys}
             if len(news) == 1:
                 new_text = json.dumps(news.pop())
-                written = f"{new_text}}},".join(share.pieces()) + new_text + "}"
+                if len(keys) == len(edits):
+                    written = f"{new_text}}},".join(share.pieces()) + new_text + "}"
+                else:
+                    others = [(s, t) for s, t in edits.items() if s not in keys]
+                    written = _merged(share, new_text, others, texts)
                 files.append(f"{json.dumps(session.uri_of(path))}:[{written}]")
                 continue
         out = []
@@ -156,13 +163,45 @@ def workspace_edit_text(session: Session, plan: Plan) -> str:
             encoded = texts.get(text)
             if encoded is None:
                 encoded = texts[text] = json.dumps(text)
-            out.append(
-                f'{{"range":{{"start":{{"line":{line - 1},"character":{column}}},'
-                f'"end":{{"line":{end_line - 1},"character":{end_column}}}}},'
-                f'"newText":{encoded}}}'
-            )
+            out.append(_edit_text(line, column, end_line, end_column, encoded))
         files.append(f"{json.dumps(session.uri_of(path))}:[{','.join(out)}]")
     return f'{{"changes":{{{",".join(files)}}}}}'
+
+
+def _merged(
+    share: FileEdits, new_text: str, others: list[tuple[Span, str]], texts: dict[str, str]
+) -> str:
+    """A plain-consumers share's edits (pieces encoded once, then `new_text`) and `others`
+    (edits of the same ASCII file, encoded one by one), as one JSON list in the file's order."""
+    out: list[str] = []
+    pieces = share.pieces()
+    spans = share.ordered()
+    others.sort(key=_start_of)
+    i = 0
+    for span, text in others:
+        at = (span.line, span.column)
+        while i < len(spans) and (spans[i].line, spans[i].column) < at:
+            out.append(f"{pieces[i]}{new_text}}}")
+            i += 1
+        encoded = texts.get(text)
+        if encoded is None:
+            encoded = texts[text] = json.dumps(text)
+        out.append(_edit_text(span.line, span.column, span.end_line, span.end_column, encoded))
+    out.extend(f"{piece}{new_text}}}" for piece in pieces[i:])
+    return ",".join(out)
+
+
+def _edit_text(line: int, column: int, end_line: int, end_column: int, encoded: str) -> str:
+    """A `TextEdit` as JSON text (1-based `line`s; `encoded`: the new text, JSON already)."""
+    return (
+        f'{{"range":{{"start":{{"line":{line - 1},"character":{column}}},'
+        f'"end":{{"line":{end_line - 1},"character":{end_column}}}}},'
+        f'"newText":{encoded}}}'
+    )
+
+
+def _start_of(kv: tuple[Span, str]) -> tuple[int, int]:
+    return kv[0].line, kv[0].column
 
 
 def _ordered(edits: dict[Span, str]) -> list[tuple[Span, str]]:

@@ -12,17 +12,18 @@ import builtins
 import io
 import tokenize
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .convert import Positions, SourceLines
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
-@dataclass(frozen=True)
-class Span:
-    """A piece of a file's text: 1-based lines, code-point columns, end exclusive."""
+class Span(NamedTuple):
+    """A piece of a file's text: 1-based lines, code-point columns, end exclusive.
+
+    A named tuple, not a dataclass: a rename hashes thousands of spans (its edits are keyed by
+    them), and a tuple's hash runs in C where a dataclass's runs in Python."""
 
     line: int
     column: int

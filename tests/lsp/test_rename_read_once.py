@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from livedag.server.lsp import function_facts, plain_consumers, rename_plan
+from livedag.server.lsp import rename as rename_module
 from livedag.server.lsp.convert import Positions, SourceLines
 from livedag.server.lsp.function_source import source_at
 from livedag.server.lsp.rename import (
@@ -264,3 +265,36 @@ def test_a_file_of_plain_consumers_is_written_from_its_pieces(tmp_path: Path) ->
         assert tmp_path / "takers.py" in plan.shares  # the pieces are used for that file
         assert len(plan.edits[tmp_path / "takers.py"]) == 15
         assert json.loads(workspace_edit_text(session, plan)) == workspace_edit(session, plan)
+
+
+def test_a_file_of_plain_consumers_and_other_edits_is_written_in_the_file_s_order(
+    tmp_path: Path,
+) -> None:
+    """Plain consumers of `age` before and after its own definition, and one whose parameter
+    is shadowed in a comprehension (read the full way): the pieces and the other edits are
+    merged in the file's order, exactly as the `WorkspaceEdit` built the plain way."""
+    takers = [f"def taker_{i}(age: int) -> int:\n    return age * {i} + age\n" for i in range(6)]
+    other = "def odd(age: int) -> list[int]:\n    return [age for age in range(age)]\n"
+    definition = "def age(people: int) -> int:\n    return people\n"
+    header = "from hamilton.function_modifiers import tag\n\n\n"
+    parts = [*takers[:3], definition, other, *takers[3:]]
+    (tmp_path / "takers.py").write_text(header + "\n\n".join(parts))
+    snapshot = _index(tmp_path)
+    session: Any = _Session(snapshot)
+    calls: list[int] = []
+    real = rename_module._merged
+
+    def merged(*args: Any) -> str:
+        calls.append(len(args[2]))
+        return real(*args)
+
+    rename_module._merged = merged
+    try:
+        for new in ("years_old", "age_in_years"):
+            plan = plan_rename(snapshot, "age", new)
+            path = tmp_path / "takers.py"
+            assert path in plan.shares and len(plan.shares[path].keys) < len(plan.edits[path])
+            assert json.loads(workspace_edit_text(session, plan)) == workspace_edit(session, plan)
+    finally:
+        rename_module._merged = real
+    assert calls and all(calls)  # the merged way, with edits of both kinds
