@@ -416,6 +416,13 @@ class GraphIndex:
             found = self._closest[name] = self.graph.closest_names(name)
         return found
 
+    def closest_names_steps(self, name: str) -> Iterator[None]:
+        """Makes `closest_names(name)` in steps (for warming: a quick fix asks for it)."""
+        if name in self._closest:
+            return
+        found = yield from self.graph.closest_names_steps(name)
+        self._closest.setdefault(name, found)
+
 
 def all_definitions(graph: Dataflow) -> Iterable[NodeSpec]:
     """Every node definition, including the second definition of a duplicated name."""

@@ -378,3 +378,30 @@ def test_closest_names_on_a_large_graph_offers_inputs_too() -> None:
     flow = Dataflow.build(filler)
     assert "raw_b" in flow.closest_names("raw_bb")  # an input, one edit away
     assert "raw_b" in flow.closest_names("rawb_x")  # an input, farther: difflib's
+
+
+def test_closest_names_in_steps_answer_as_difflib_does_and_pause_between_names() -> None:
+    import difflib
+
+    from livedag.engine.dataflow import _close_matches_steps
+
+    names = [f"m{i}_f{j}" for i in range(5) for j in range(40)] + ["m1f_1x", "m1_ff1"]
+    for word in ("m1f_1", "m3_f2", "zz", "m4_f39x"):
+        steps = _close_matches_steps(word, names, 3, 0.6, per_step=20)
+        pauses = 0
+        while True:
+            try:
+                next(steps)
+                pauses += 1
+            except StopIteration as done:
+                assert done.value == difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+                break
+        assert pauses == len(names) // 20
+    filler = [node(f"zz{i}_metric") for i in range(2_500)]
+    flow = Dataflow.build([*filler, node("email_domain")])
+    steps = flow.closest_names_steps("email_dom", per_step=1)
+    try:
+        while True:
+            next(steps)
+    except StopIteration as done:
+        assert done.value == flow.closest_names("email_dom") == ["email_domain"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from livedag.engine import dataflow
+from livedag.engine.codes import Code
 from livedag.engine.dataflow import Dataflow
 from livedag.server.lsp import collector, framing, graph, graph_index, idle, warmup
 from livedag.server.lsp.framing import FrameReader
@@ -569,3 +570,30 @@ def test_a_stream_that_cannot_be_watched_is_read_by_a_thread(tmp_path: Path) -> 
             return got
 
     assert asyncio.run(read()) == stored.read_bytes()
+
+
+def test_after_an_edit_the_warmer_makes_the_suggestions_of_the_file_s_typos(
+    tmp_path: Path,
+) -> None:
+    session, workspace, features = _workspace(tmp_path)
+    protocol = _Waiting()
+    protocol.waiting = False
+    session.server.protocol = protocol  # type: ignore[attr-defined]
+    warmer = Warmer(session)
+    typo = "\n\ndef late(peeple: pd.DataFrame) -> int:\n    return 1\n"
+    before = session.snapshot
+
+    async def edit_then_pause() -> None:
+        session.snapshot = session.announced = workspace.update(
+            features, features.read_text() + typo
+        )
+        warmer(before, session.snapshot, {features})
+        while warmer._handle is not None or warmer._steps is not None:
+            await asyncio.sleep(idle.WAIT_S)
+
+    asyncio.run(edit_then_pause())
+    graph = _the_graph(session)
+    assert any(p.code is Code.UNKNOWN_DEPENDENCY for p in graph.problems)
+    index = session.indexes.of(graph)
+    assert index._closest.get("peeple") == graph.closest_names("peeple")
+    assert "people" in index._closest["peeple"]
