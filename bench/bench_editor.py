@@ -288,6 +288,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if method == "textDocument/publishDiagnostics" and params.get("uri") == uri
     )
     found = [d for d in diagnostics if d.get("code") == "LD002"]
+    await asyncio.sleep(args.pause)  # the user sees the squiggle, then presses Ctrl+.
     if found:
         for _ in range(args.queries):
             actions = await timed(
