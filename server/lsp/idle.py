@@ -10,6 +10,7 @@ stop the idle work.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
 
@@ -47,3 +48,30 @@ class Deferral:
             self._since = None  # gave way long enough: run now, give way again next time
             return False
         return True
+
+
+class IdleJob:
+    """Work for the user's pauses: scheduled a while after each new snapshot (a newer one
+    schedules it again), and giving way to a client message that is waiting (`Deferral`).
+    Subclasses do their work in `_run`, which starts with `if self.gave_way(): return`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._deferral = Deferral(session)
+
+    def schedule(self, delay: float) -> None:
+        """Run `_run` in `delay` seconds, instead of whenever it was due."""
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = asyncio.get_running_loop().call_later(delay, self._run)
+
+    def gave_way(self) -> bool:
+        """True when a message is waiting: `_run` looks again in `WAIT_S`."""
+        if self._deferral.wait():
+            self._handle = asyncio.get_running_loop().call_later(WAIT_S, self._run)
+            return True
+        return False
+
+    def _run(self) -> None:
+        raise NotImplementedError

@@ -10,7 +10,6 @@ function under the cursor), so a lookup costs a dictionary access and a short sc
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import enum
 import weakref
@@ -255,7 +254,7 @@ class Locator:
 PRUNE_DELAY_S = 0.1  # quiet time after an analysis before the locator lets old versions go
 
 
-class LocatorPruner:
+class LocatorPruner(idle.IdleJob):
     """A snapshot listener that prunes the locator in idle time.
 
     The cache holds the graph an edit replaced until the locator is pruned.  When that is the
@@ -266,22 +265,15 @@ class LocatorPruner:
     waiting (`idle.Deferral`).  A request that comes first still prunes, as before."""
 
     def __init__(self, locator: Locator, session: Session) -> None:
+        super().__init__(session)
         self.locator = locator
-        self.session = session
-        self._handle: asyncio.TimerHandle | None = None
-        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-        self._handle = asyncio.get_running_loop().call_later(PRUNE_DELAY_S, self.run)
+        self.schedule(PRUNE_DELAY_S)
 
-    def run(self) -> None:
+    def _run(self) -> None:
         self._handle = None
         snapshot = self.session.snapshot
-        if snapshot is None or self.locator._pruned_for() is snapshot:
-            return
-        if self._deferral.wait():
-            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self.run)
+        if snapshot is None or self.locator._pruned_for() is snapshot or self.gave_way():
             return
         self.locator._prune(snapshot)

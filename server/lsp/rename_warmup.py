@@ -35,33 +35,26 @@ HOT = 32  # functions taking one parameter name, from which its consumers are re
 SLICE_S = 0.001  # longest stretch of reading before other messages get their turn (as warmup.py)
 
 
-class ConsumerWarmer:
+class ConsumerWarmer(idle.IdleJob):
     """A snapshot listener reading the consumers of much-consumed nodes (module docstring)."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session)
         self.takers: Counter[str] = Counter()  # functions taking each parameter name
         self.hot: set[str] = set()  # the names at least `HOT` functions take
         self._counted: dict[Path, Counter[str]] = {}  # what each file added to `takers`
         self._pending: set[Path] = set()  # files whose functions are to be counted and read
-        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._steps: Iterator[None] | None = None
-        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._pending |= set(after.paths()) if before is None else changed
         self._steps = None  # planned again from the newest snapshot
-        if self._handle is not None:
-            self._handle.cancel()
-        self._handle = asyncio.get_running_loop().call_later(DELAY_S, self._run)
+        self.schedule(DELAY_S)
 
     def _run(self) -> None:
         self._handle = None
         snapshot = self.session.snapshot
-        if snapshot is None:
-            return
-        if self._deferral.wait():  # a message is waiting: it goes first (as in warmup.py)
-            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self._run)
+        if snapshot is None or self.gave_way():  # a waiting message goes first
             return
         if self._steps is None:
             self._steps = self._plan(snapshot)

@@ -42,33 +42,26 @@ UPSTREAM_PER_STEP = 16  # nodes whose ancestors are found in one step (a deep fi
 MAX_TYPOS_WARMED = 5  # LD002 names per edit whose quick-fix suggestions are made ahead
 
 
-class Warmer:
+class Warmer(idle.IdleJob):
     """A snapshot listener that warms the graphs of the dataflows an edit touched."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        super().__init__(session)
         self._steps: Iterator[bool | None] | None = None
         self._touched: set[Path] = set()
         self._everything = False
         self._spent = 0.0  # warming done for the current plan
-        self._deferral = idle.Deferral(session)
 
     def __call__(self, before: Snapshot | None, after: Snapshot, changed: set[Path]) -> None:
         self._touched |= changed
         self._everything = self._everything or before is None
         self._steps = None
-        if self._handle is not None:
-            self._handle.cancel()
-        self._handle = asyncio.get_running_loop().call_later(DELAY_S, self._run)
+        self.schedule(DELAY_S)
 
     def _run(self) -> None:
         self._handle = None
         snapshot = self.session.snapshot
-        if snapshot is None:
-            return
-        if self._deferral.wait():  # a message is waiting: it goes first
-            self._handle = asyncio.get_running_loop().call_later(idle.WAIT_S, self._run)
+        if snapshot is None or self.gave_way():  # a waiting message goes first
             return
         if collector.young_first():  # the pause's young collection was this turn's work
             self._handle = asyncio.get_running_loop().call_soon(self._run)

@@ -519,7 +519,7 @@ def test_the_locator_lets_an_edit_s_old_graph_go_while_idle_not_in_the_next_requ
         del before
         assert pruner._handle is not None
         pruner._handle.cancel()
-        pruner.run()  # a message is waiting: it goes first, the old version stays
+        pruner._run()  # a message is waiting: it goes first, the old version stays
         assert pruner._handle is not None and old() is not None
         protocol.waiting = False
         while pruner._handle is not None:
