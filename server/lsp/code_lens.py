@@ -178,6 +178,8 @@ def register(server: LanguageServer, session: Session) -> None:
         ):
             return EncodedJson(known[2])
         text = _lens_list(session, uri, path, module, views)
+        for gone in [u for u, entry in listed.items() if entry[0]() is None]:
+            del listed[gone]  # a document whose analysis is gone (closed, edited since)
         listed[uri] = (weakref.ref(module), tuple(weakref.ref(v.graph) for v in views), text)
         return EncodedJson(text)
 

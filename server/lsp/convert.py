@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 
 import cattrs
 from livedag.engine.specs import Location
-from livedag.server.analyzer import document_lines, from_utf16_column, line_count
+from livedag.server.analyzer import TextLines, from_utf16_column, line_count
 from lsprotocol import types
 from pygls.protocol import default_converter
 
@@ -48,13 +48,13 @@ class SourceLines:
     def __init__(self, text: str) -> None:
         self.text = text
         self.ascii = text.isascii()
-        self._lines: list[str] | None = None
+        self._lines: TextLines | None = None
         self._count: int | None = None
 
     def line(self, index: int) -> str:
         """Line `index` (0-based) without its line break, or "" past the end."""
         if self._lines is None:
-            self._lines = document_lines(self.text)  # a lone \r ends a line, as for the parser
+            self._lines = TextLines(self.text)  # a lone \r ends a line, as for the parser
         if 0 <= index < len(self._lines):
             return self._lines[index]
         return ""
